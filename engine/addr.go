@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// This file holds the C library's number and address parsers as libwrap
+// sees them (glibc 2.36): inet_addr, the numeric getaddrinfo, atoi.
+
+const inaddrNone = 0xffffffff
+
+// inetAton parses s like glibc's inet_aton: one to four parts, each decimal,
+// octal (leading 0) or hex (0x), the last part filling the remaining bytes.
+// Trailing text is accepted when it starts with a white-space character
+// (exact=false, as inet_addr does) and refused when exact is set (as the
+// numeric getaddrinfo does).
+func inetAton(s string, exact bool) (uint32, bool) {
+	var parts [4]uint32
+	n := 0
+	i := 0
+	var val uint64
+	for {
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		// strtoul(cp, &end, 0)
+		base := uint64(10)
+		j := i
+		if s[j] == '0' {
+			base = 8
+			if j+1 < len(s) && (s[j+1] == 'x' || s[j+1] == 'X') && j+2 < len(s) && isHex(s[j+2]) {
+				base = 16
+				j += 2
+			}
+		}
+		val = 0
+		overflow := false
+		for j < len(s) {
+			d, ok := digitVal(s[j], base)
+			if !ok {
+				break
+			}
+			val = val*base + uint64(d)
+			if val > 0xffffffff {
+				overflow = true
+			}
+			j++
+		}
+		if overflow {
+			return 0, false
+		}
+		i = j
+		if i < len(s) && s[i] == '.' {
+			if n > 2 || val > 0xff {
+				return 0, false
+			}
+			parts[n] = uint32(val)
+			n++
+			i++
+			continue
+		}
+		break
+	}
+	if i < len(s) {
+		if exact || !isCSpace(s[i]) {
+			return 0, false
+		}
+	}
+	max := [4]uint64{0xffffffff, 0xffffff, 0xffff, 0xff}
+	if val > max[n] {
+		return 0, false
+	}
+	var res uint32
+	for k := 0; k < n; k++ {
+		res |= parts[k] << (24 - 8*uint(k))
+	}
+	return res | uint32(val), true
+}
+
+func isHex(c byte) bool {
+	_, ok := digitVal(c, 16)
+	return ok
+}
+
+func digitVal(c byte, base uint64) (uint64, bool) {
+	var d uint64
+	switch {
+	case '0' <= c && c <= '9':
+		d = uint64(c - '0')
+	case 'a' <= c && c <= 'f':
+		d = uint64(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		d = uint64(c-'A') + 10
+	default:
+		return 0, false
+	}
+	return d, d < base
+}
+
+// dotQuadAddr is libwrap's dot_quad_addr: exactly four runs of non-dot
+// characters, then inet_addr. It returns false for anything inet_addr
+// refuses and for 255.255.255.255, which collides with INADDR_NONE.
+func dotQuadAddr(s string) (uint32, bool) {
+	runs := 0
+	in := false
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			in = false
+		} else if !in {
+			in = true
+			runs++
+		}
+	}
+	if runs != 4 {
+		return 0, false
+	}
+	v, ok := inetAton(s, false)
+	if !ok || v == inaddrNone {
+		return 0, false
+	}
+	return v, true
+}
+
+// cAtoi is C's atoi as glibc implements it (strtol, then truncation to
+// int): leading white space, an optional sign, decimal digits, and
+// anything after them ignored.
+func cAtoi(s string) int32 {
+	i := 0
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var v uint64
+	clamped := false
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		if !clamped {
+			v = v*10 + uint64(s[i]-'0')
+			if v > 1<<63 {
+				clamped = true
+			}
+		}
+		i++
+	}
+	var l int64
+	switch {
+	case clamped && neg:
+		l = -1 << 63
+	case clamped:
+		l = 1<<63 - 1
+	case neg:
+		if v == 1<<63 {
+			l = -1 << 63
+		} else {
+			l = -int64(v)
+		}
+	default:
+		if v > 1<<63-1 {
+			l = 1<<63 - 1
+		} else {
+			l = int64(v)
+		}
+	}
+	return int32(l)
+}
+
+// scanInt emulates sscanf(s, "%d%c", &n, &junk) == 1: an optional sign and
+// decimal digits after optional white space, nothing after them. The value
+// is converted like glibc's scanf does (strtol, then truncation to int).
+func scanInt(s string) (int32, bool) {
+	i := 0
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	j := i
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	k := j
+	for k < len(s) && '0' <= s[k] && s[k] <= '9' {
+		k++
+	}
+	if k == j || k != len(s) {
+		return 0, false
+	}
+	return cAtoi(s[i:k]), true
+}
+
+// scanOctal emulates sscanf(s, "%o%c", &u, &junk) == 1 for an unsigned int.
+func scanOctal(s string) (uint32, bool) {
+	i := 0
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	k := i
+	var v uint64
+	over := false
+	for k < len(s) && '0' <= s[k] && s[k] <= '7' {
+		v = v*8 + uint64(s[k]-'0')
+		if v > 0xffffffffffffffff>>3 {
+			over = true
+		}
+		k++
+	}
+	if k == i || k != len(s) {
+		return 0, false
+	}
+	if over {
+		v = 0xffffffffffffffff
+	}
+	if neg {
+		v = -v
+	}
+	return uint32(v), true
+}
+
+// parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
+// AI_NUMERICHOST). A scope suffix must be numeric or "lo"; it is returned
+// separately (Debian ignores it when comparing).
+func parseV6(s string) (netip.Addr, string, bool) {
+	host, zone := s, ""
+	if i := strings.IndexByte(s, '%'); i >= 0 {
+		host, zone = s[:i], s[i+1:]
+		if !validZone(zone) {
+			return netip.Addr{}, "", false
+		}
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Is6() {
+		return netip.Addr{}, "", false
+	}
+	if zone == "lo" {
+		zone = "1"
+	}
+	return a, zone, true
+}
+
+func validZone(z string) bool {
+	if z == "lo" {
+		return true
+	}
+	if z == "" {
+		return false
+	}
+	for i := 0; i < len(z); i++ {
+		if z[i] < '0' || z[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumericName reports whether a reverse-lookup answer reads as a numeric
+// address of the client's family (spec §5.4 step 5).
+func isNumericName(name string, v6 bool) bool {
+	if v6 {
+		_, _, ok := parseV6(name)
+		return ok
+	}
+	_, ok := inetAton(name, true)
+	return ok
+}
+
+// unmapV4 returns the dotted quad inside "::ffff:a.b.c.d" (any case), as
+// libwrap's string_match and masked_match do.
+func unmapV4(s string) (string, bool) {
+	if len(s) > 7 && asciiEqualFold(s[:7], "::ffff:") {
+		if _, ok := dotQuadAddr(s[7:]); ok {
+			return s[7:], true
+		}
+	}
+	return s, false
+}

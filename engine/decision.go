@@ -1,0 +1,136 @@
+package engine
+
+// Access is the outcome of a decision.
+type Access string
+
+const (
+	Granted   Access = "granted"
+	Denied    Access = "denied"
+	Delegated Access = "delegated" // a twist option took the connection over
+)
+
+// A RuleRef names one rule: the table and libwrap's line number.
+type RuleRef struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Span is the rule's position in its table.
+	Span Span `json:"span"`
+}
+
+// An OptionRun is one option as libwrap logged it ("option:   NAME VALUE"):
+// the keyword as written and the value after %-expansion (nil: none).
+type OptionRun struct {
+	Name  string  `json:"name"`
+	Value *string `json:"value"`
+	Span  Span    `json:"span"`
+}
+
+// A Command is a shell command a rule would run. The engine never runs
+// one; Kind is "spawn", "twist", "aclexec" or "shell" (the third field of
+// builds without options).
+type Command struct {
+	Kind    string `json:"kind"`
+	Command string `json:"command"`
+}
+
+// An EnvVar is one setenv option's effect.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// HostInfo is what libwrap knew about an endpoint when the decision ended.
+// Empty strings are attributes that were never evaluated.
+type HostInfo struct {
+	Addr string `json:"addr"`
+	Name string `json:"name"`
+	Port int    `json:"port"`
+}
+
+// A Decision is the engine's answer for one request.
+type Decision struct {
+	Access Access `json:"access"`
+	// Matched is the deciding rule, or nil when no rule decided (the
+	// default grant, or a table error).
+	Matched *RuleRef `json:"matched"`
+	// Matches lists every rule libwrap reported as matched, in order (a
+	// failed aclexec can add one before the deciding rule).
+	Matches []RuleRef `json:"matches,omitempty"`
+	// Options are the options that ran, in order, with expanded values.
+	Options []OptionRun `json:"options"`
+	// Commands are the commands that would run. None ever runs.
+	Commands []Command `json:"commands,omitempty"`
+	// Banner is the text the banners option would send to the client.
+	Banner string   `json:"banner,omitempty"`
+	Env    []EnvVar `json:"env,omitempty"`
+	// Severity is the syslog priority set by a severity option ("" when
+	// the default applies).
+	Severity string `json:"severity,omitempty"`
+	// Log is every message libwrap would log, in order and in its words
+	// ("matched:  hosts.deny line 1", "warning: hosts.allow, line 3: ...").
+	Log []string `json:"log"`
+	// Warnings are the warning: and error: lines of Log.
+	Warnings []string `json:"warnings"`
+	// Reason says in one sentence why the access is what it is.
+	Reason string `json:"reason"`
+	// Error is set when libwrap would not have decided at all (it exits or
+	// crashes); the engine then denies.
+	Error string `json:"error,omitempty"`
+
+	Daemon string   `json:"daemon"`
+	User   string   `json:"user"`
+	Client HostInfo `json:"client"`
+	Server HostInfo `json:"server"`
+
+	// Probe is the request's Probe template expanded after the decision.
+	Probe string `json:"probe,omitempty"`
+
+	// Trace explains the decision line by line; nil unless requested.
+	Trace []Step `json:"trace,omitempty"`
+
+	primeEnd int       // Log entries written before the tables were read
+	primed   [6]string // tcpdmatch's client/server lines, when primed
+	banners  []bannerChunk
+}
+
+// bannerChunk is banner text written before Log entry at.
+type bannerChunk struct {
+	at   int
+	text string
+}
+
+// A Step is one logical line libwrap read, and what it made of it.
+type Step struct {
+	File string   `json:"file"`
+	Line int      `json:"line"`
+	Span Span     `json:"span"`
+	Kind LineKind `json:"kind"`
+	Text string   `json:"text"`
+	// Daemons and Clients explain the two lists, token by token; Clients
+	// is nil when the daemon list did not match (libwrap stops there).
+	Daemons []TokenStep `json:"daemons,omitempty"`
+	Clients []TokenStep `json:"clients,omitempty"`
+	// DaemonMatch, ClientMatch and Match give the results.
+	DaemonMatch bool `json:"daemonMatch"`
+	ClientMatch bool `json:"clientMatch"`
+	Match       bool `json:"match"`
+	// Note explains a line that was not a rule, or what followed a match.
+	Note string `json:"note,omitempty"`
+}
+
+// A TokenStep is one token of a list as evaluated.
+type TokenStep struct {
+	Text string `json:"text"`
+	Span Span   `json:"span"`
+	// State is "match", "no-match", "except" (the operator, reached),
+	// or "skipped" (not evaluated).
+	State string `json:"state"`
+	// Depth counts the EXCEPT operators before the token: tokens at an
+	// odd depth exclude.
+	Depth int `json:"depth"`
+	// Why explains the result: the form of the pattern and what it was
+	// compared with.
+	Why string `json:"why,omitempty"`
+	// Lookups lists what had to be looked up for this token.
+	Lookups []string `json:"lookups,omitempty"`
+}

@@ -1,0 +1,686 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// A Policy is a compiled pair of tables with everything a decision needs.
+// It is immutable once built and safe for concurrent use.
+type Policy struct {
+	// Allow and Deny are the two tables; nil reads as a missing file.
+	Allow, Deny *Table
+	// Resolver answers name, netgroup, user and group lookups. Nil means
+	// no names at all (every reverse lookup fails) and the default user
+	// and group tables.
+	Resolver Resolver
+	// Files gives /path pattern files and banner directories. Nil means
+	// none exist.
+	Files Files
+	// Aclexec decides whether an aclexec command succeeds (exit status
+	// 0). Nil assumes success. The engine itself never runs a command.
+	Aclexec func(command string) bool
+	// DryRun reproduces libwrap's verification mode (tcpdmatch, tcpdchk):
+	// aclexec is skipped and twist is not logged.
+	DryRun bool
+}
+
+// Profile returns the profile the tables were parsed with.
+func (p *Policy) Profile() Profile {
+	if p.Allow != nil {
+		return p.Allow.Profile
+	}
+	if p.Deny != nil {
+		return p.Deny.Profile
+	}
+	return Debian
+}
+
+// Evaluate decides r with a full trace of every line read.
+func (p *Policy) Evaluate(r Request) *Decision { return p.decide(r, true) }
+
+// Decide decides r without a trace, using the tables' indexes to skip
+// lines that provably cannot match. Its answer is the same as Evaluate's.
+func (p *Policy) Decide(r Request) *Decision { return p.decide(r, false) }
+
+// scan results, as libwrap's table_match returns them.
+const (
+	scanNo = iota
+	scanYes
+	scanErr
+)
+
+// jump ends a decision early, like libwrap's longjmp out of hosts_access.
+type jump struct {
+	access Access
+	reason string
+	err    string
+}
+
+// Limits on the work one decision may do.
+const (
+	// MaxPatternFileDepth bounds /path pattern files that name further
+	// pattern files.
+	MaxPatternFileDepth = 32
+	// MaxPatternFileWords bounds the words read from pattern files in
+	// one decision.
+	MaxPatternFileWords = 1 << 20
+)
+
+type hostState struct {
+	ep       Endpoint
+	addr     string
+	addrDone bool
+	name     string
+	nameDone bool
+	server   bool
+}
+
+type evalState struct {
+	pol   *Policy
+	prof  Profile
+	res   Resolver
+	d     *Decision
+	trace bool
+
+	daemon   string
+	user     string
+	userDone bool
+	client   hostState
+	server   hostState
+	pid      int
+
+	ctxFile string
+	ctxLine int
+
+	dryRun        bool
+	aclexecFailed bool
+	delegated     bool
+	fileStack     []string
+	fileWords     int
+
+	// tracing
+	lookups *[]string
+}
+
+func truncate(s string) string {
+	if len(s) > maxString {
+		return s[:maxString]
+	}
+	return s
+}
+
+func (p *Policy) decide(r Request, trace bool) (d *Decision) {
+	st := &evalState{pol: p, prof: p.Profile(), res: p.Resolver, trace: trace, dryRun: p.DryRun}
+	if st.res == nil {
+		st.res = emptyResolver{}
+	}
+	d = &Decision{Options: []OptionRun{}, Log: []string{}, Warnings: []string{}}
+	st.d = d
+	st.daemon = truncate(r.Daemon)
+	if st.daemon == "" {
+		st.daemon = unknown
+	}
+	if r.User != "" {
+		st.user, st.userDone = truncate(r.User), true
+	}
+	st.client = hostState{ep: r.Client}
+	st.server = hostState{ep: r.Server, server: true}
+	st.pid = r.PID
+	defer func() {
+		if e := recover(); e != nil {
+			j, ok := e.(jump)
+			if !ok {
+				panic(e)
+			}
+			d.Access = j.access
+			d.Reason = j.reason
+			d.Error = j.err
+		}
+		if r.Probe != "" {
+			st.probe(r.Probe)
+		}
+		st.finish()
+	}()
+	if r.Prime {
+		st.prime()
+		st.dryRun = true
+	}
+	if st.prof.paranoidMode() && st.hostname(&st.client) == paranoid {
+		d.Access = Denied
+		d.Reason = "PARANOID mode: the client's host name could not be verified, the tables are not read"
+		return d
+	}
+	if st.scan(p.Allow, true) == scanYes {
+		if d.Access == "" {
+			d.Access = Granted
+		}
+		return d
+	}
+	switch st.scan(p.Deny, false) {
+	case scanNo:
+		d.Access = Granted
+		if d.Matched == nil && d.Reason == "" {
+			d.Reason = "no rule matched: access is granted by default"
+		}
+	case scanYes:
+		if d.Access == "" {
+			d.Access = Denied
+		}
+	case scanErr:
+		d.Access = Denied
+		d.Matched = nil
+		if d.Reason == "" {
+			d.Reason = "hosts.deny could not be read to the end: libwrap denies what no earlier rule matched"
+		}
+	}
+	return d
+}
+
+// prime evaluates every attribute up front and sanitises it, as tcpdmatch
+// does while printing its client and server lines.
+func (st *evalState) prime() {
+	for _, h := range []*hostState{&st.server, &st.client} {
+		if h.ep.Socket.IsValid() && h.ep.Name == "" {
+			if st.hostname(h) == unknown {
+				st.warn("host address %s->name lookup failed", st.hostaddr(h))
+			}
+		}
+	}
+	st.client.name = sanitize(st.hostname(&st.client))
+	st.client.addr = sanitize(st.hostaddr(&st.client))
+	st.user = sanitize(st.evalUser())
+	st.server.name = sanitize(st.hostname(&st.server))
+	st.server.addr = sanitize(st.hostaddr(&st.server))
+	st.daemon = sanitize(st.daemon)
+	st.d.primed = [6]string{st.client.name, st.client.addr, st.user, st.server.name, st.server.addr, st.daemon}
+	st.d.primeEnd = len(st.d.Log)
+}
+
+func (st *evalState) finish() {
+	d := st.d
+	d.Daemon = st.daemon
+	d.User = st.user
+	d.Client = HostInfo{Addr: st.client.addr, Name: st.client.name, Port: int(st.client.ep.Socket.Port())}
+	d.Server = HostInfo{Addr: st.server.addr, Name: st.server.name, Port: int(st.server.ep.Socket.Port())}
+}
+
+func (st *evalState) log(msg string) { st.d.Log = append(st.d.Log, msg) }
+
+// warn logs like tcpd_warn: "warning: FILE, line N: TEXT".
+func (st *evalState) warn(format string, args ...any) {
+	msg := "warning: " + st.context() + fmt.Sprintf(format, args...)
+	st.log(msg)
+	st.d.Warnings = append(st.d.Warnings, msg)
+}
+
+func (st *evalState) context() string {
+	if st.ctxFile == "" {
+		return ""
+	}
+	return st.ctxFile + ", line " + strconv.Itoa(st.ctxLine) + ": "
+}
+
+// fail logs like tcpd_jump and ends the decision with a denial.
+func (st *evalState) fail(format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	msg := "error: " + st.context() + text
+	st.log(msg)
+	st.d.Warnings = append(st.d.Warnings, msg)
+	panic(jump{access: Denied, reason: "option error: " + text})
+}
+
+// scan reads one table like libwrap's table_match.
+func (st *evalState) scan(t *Table, allow bool) int {
+	if t == nil || t.Missing {
+		return scanNo
+	}
+	if t.OpenError != "" {
+		st.warn("cannot open %s: %s", t.Name, t.OpenError)
+		if st.prof.tableErrors() {
+			return scanErr
+		}
+		return scanNo
+	}
+	st.ctxFile, st.ctxLine = t.Name, 0
+	defer func() { st.ctxFile, st.ctxLine = "", 0 }()
+	var matched *Line
+	result := scanNo
+	lines := t.Lines
+	var ix *lineCursor
+	if !st.trace {
+		ix = t.cursor(st)
+	}
+	for i := 0; i < len(lines); i++ {
+		if ix != nil {
+			next := ix.next(i)
+			for _, w := range ix.skippedWarnings(i, next) {
+				st.ctxLine = lines[w].Num
+				st.warn(`missing ":" separator`)
+			}
+			i = next
+			if i >= len(lines) {
+				break
+			}
+		}
+		ln := lines[i]
+		st.ctxLine = ln.Num
+		switch ln.Kind {
+		case LineUnterminated:
+			st.warn("missing newline or line too long")
+			step := st.step(t, ln)
+			if st.prof.tableErrors() {
+				st.warn("all the subsequent rules will be ignored")
+				if step != nil {
+					step.Note = "no newline or too long: libwrap stops reading this table here, as an error"
+				}
+				if !allow {
+					st.d.Reason = fmt.Sprintf("%s line %d has no newline or is too long: libwrap stops reading and denies", t.Name, ln.Num)
+				}
+				return scanErr
+			}
+			if step != nil {
+				step.Note = "no newline or too long: libwrap skips the line"
+			}
+			continue
+		case LineComment, LineBlank:
+			if step := st.step(t, ln); step != nil {
+				step.Note = ln.Kind.String()
+			}
+			continue
+		case LineNoSeparator:
+			st.warn(`missing ":" separator`)
+			if step := st.step(t, ln); step != nil {
+				step.Note = `no ":" outside brackets: the line is skipped`
+			}
+			continue
+		}
+		step := st.step(t, ln)
+		dm := st.listMatch(ln.Daemons.Tokens, step, false)
+		cm := false
+		if dm {
+			cm = st.listMatch(ln.Clients.Tokens, step, true)
+		}
+		if step != nil {
+			step.DaemonMatch, step.ClientMatch, step.Match = dm, cm, dm && cm
+		}
+		if dm && cm {
+			matched = ln
+			result = scanYes
+			break
+		}
+	}
+	if result != scanYes {
+		return result
+	}
+	ref := RuleRef{File: t.Name, Line: matched.Num, Span: matched.Span}
+	st.d.Matches = append(st.d.Matches, ref)
+	st.d.Matched = &ref
+	st.log(fmt.Sprintf("matched:  %s line %d", t.Name, matched.Num))
+	if allow {
+		st.d.Reason = fmt.Sprintf("%s line %d matched: access is granted", t.Name, matched.Num)
+	} else {
+		st.d.Reason = fmt.Sprintf("%s line %d matched: access is denied", t.Name, matched.Num)
+	}
+	if matched.Third != nil {
+		if st.prof.options() {
+			st.runOptions(matched, allow)
+			if st.aclexecFailed && st.prof.aclexec() {
+				st.log("aclexec returned 1")
+				st.d.Matched = nil
+				st.d.Reason = fmt.Sprintf("%s line %d matched but its aclexec command failed: the rule counts as not matched", t.Name, matched.Num)
+				return scanNo
+			}
+		} else {
+			cmd := st.percentX(matched.Third.Text, 8192)
+			st.d.Commands = append(st.d.Commands, Command{Kind: "shell", Command: cmd})
+		}
+	}
+	return scanYes
+}
+
+func (st *evalState) step(t *Table, ln *Line) *Step {
+	if !st.trace {
+		return nil
+	}
+	st.d.Trace = append(st.d.Trace, Step{File: t.Name, Line: ln.Num, Span: ln.Span, Kind: ln.Kind, Text: ln.Text})
+	return &st.d.Trace[len(st.d.Trace)-1]
+}
+
+// listMatch walks a list like libwrap's list_match: left to right, the
+// first matching token skips to the next EXCEPT, whose list is then
+// matched recursively and inverted.
+func (st *evalState) listMatch(toks []*Token, step *Step, client bool) bool {
+	var out *[]TokenStep
+	if step != nil {
+		if client {
+			out = &step.Clients
+		} else {
+			out = &step.Daemons
+		}
+	}
+	return st.listFrom(toks, 0, client, out)
+}
+
+func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenStep) bool {
+	for ; i < len(toks); i++ {
+		t := toks[i]
+		if t.Except {
+			st.record(out, t, "except", "EXCEPT reached before any pattern matched: the list does not match", nil)
+			st.skipRest(toks, i+1, out)
+			return false
+		}
+		var lookups []string
+		if out != nil {
+			st.lookups = &lookups
+		}
+		var ok bool
+		if client {
+			ok = st.clientMatch(t.pat.client)
+		} else {
+			ok = st.daemonMatch(t.pat.daemon)
+		}
+		st.lookups = nil
+		if out != nil {
+			state := "no-match"
+			if ok {
+				state = "match"
+			}
+			st.record(out, t, state, st.explain(t, client, ok), lookups)
+		}
+		if ok {
+			j := i + 1
+			for j < len(toks) && !toks[j].Except {
+				st.record(out, toks[j], "skipped", "not evaluated: an earlier pattern matched", nil)
+				j++
+			}
+			if j == len(toks) {
+				return true
+			}
+			st.record(out, toks[j], "except", "EXCEPT: the rest of the list is evaluated and turns the result around", nil)
+			return !st.listFrom(toks, j+1, client, out)
+		}
+	}
+	return false
+}
+
+func (st *evalState) skipRest(toks []*Token, i int, out *[]TokenStep) {
+	for ; i < len(toks); i++ {
+		st.record(out, toks[i], "skipped", "not evaluated", nil)
+	}
+}
+
+func (st *evalState) record(out *[]TokenStep, t *Token, state, why string, lookups []string) {
+	if out == nil {
+		return
+	}
+	*out = append(*out, TokenStep{Text: t.Text, Span: t.Span, State: state, Depth: t.Depth, Why: why, Lookups: lookups})
+}
+
+func (st *evalState) noteLookup(format string, args ...any) {
+	if st.lookups != nil {
+		*st.lookups = append(*st.lookups, fmt.Sprintf(format, args...))
+	}
+}
+
+// daemonMatch is libwrap's server_match.
+func (st *evalState) daemonMatch(dp *daemonPat) bool {
+	var ok bool
+	if dp.port >= 0 {
+		ok = st.server.ep.Socket.IsValid() && int32(st.server.ep.Socket.Port()) == dp.port
+	} else {
+		ok = dp.name.match(st.daemon, st.prof)
+	}
+	if dp.hasHost {
+		return ok && st.hostMatch(dp.host, &st.server)
+	}
+	return ok
+}
+
+// clientMatch is libwrap's client_match: host first, then the user.
+func (st *evalState) clientMatch(cp *clientPat) bool {
+	if !st.hostMatch(cp.host, &st.client) {
+		return false
+	}
+	if cp.hasUser {
+		return cp.user.match(st.evalUser(), st.prof)
+	}
+	return true
+}
+
+func hostnameKnown(s string) bool {
+	return !asciiEqualFold(s, unknown) && !asciiEqualFold(s, paranoid)
+}
+
+// hostMatch is libwrap's host_match (spec §5.2).
+func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
+	switch hp.kind {
+	case hostNetgroup:
+		name := st.hostname(h)
+		ok := st.res.InNetgroup(hp.text[1:], name)
+		st.noteLookup("netgroup %q membership of %q: %v", hp.text[1:], name, ok)
+		return ok
+	case hostFile:
+		return st.fileMatch(hp.text, h)
+	case hostKnown:
+		name := st.hostname(h)
+		return !asciiEqualFold(st.hostaddr(h), unknown) && hostnameKnown(name)
+	case hostLocal:
+		name := st.hostname(h)
+		return !strings.Contains(name, ".") && hostnameKnown(name)
+	case hostNetmask:
+		ok, bad := hp.maskedMatch(st.hostaddr(h), st.prof)
+		if bad {
+			st.warn("bad net/mask expression: %s/%s", hp.netText, hp.maskText)
+		}
+		return ok
+	}
+	if hp.sp.match(st.hostaddr(h), st.prof) {
+		return true
+	}
+	return hp.nameToo && hp.sp.match(st.hostname(h), st.prof)
+}
+
+// fileMatch is libwrap's hostfile_match: every white-space separated word
+// of the file is a host pattern, tried in order.
+func (st *evalState) fileMatch(path string, h *hostState) bool {
+	if st.pol.Files == nil {
+		st.noteLookup("pattern file %s: not found", path)
+		return false
+	}
+	for _, p := range st.fileStack {
+		if p == path {
+			msg := fmt.Sprintf("pattern file %s includes itself: libwrap would recurse until it crashes", path)
+			st.log("error: " + st.context() + msg)
+			st.d.Warnings = append(st.d.Warnings, "error: "+st.context()+msg)
+			panic(jump{access: Denied, reason: msg, err: msg})
+		}
+	}
+	if len(st.fileStack) >= MaxPatternFileDepth {
+		msg := fmt.Sprintf("pattern file %s: nesting deeper than %d files", path, MaxPatternFileDepth)
+		st.log("error: " + st.context() + msg)
+		st.d.Warnings = append(st.d.Warnings, "error: "+st.context()+msg)
+		panic(jump{access: Denied, reason: msg, err: msg})
+	}
+	data, err := st.pol.Files.ReadFile(path)
+	if err != nil {
+		if isNotExist(err) {
+			st.noteLookup("pattern file %s: not found", path)
+			return false
+		}
+		st.warn("open %s: %s", path, strerror(err))
+		return false
+	}
+	st.noteLookup("pattern file %s read", path)
+	st.fileStack = append(st.fileStack, path)
+	defer func() { st.fileStack = st.fileStack[:len(st.fileStack)-1] }()
+	for i := 0; i < len(data); {
+		for i < len(data) && isCSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
+		j := i
+		for j < len(data) && !isCSpace(data[j]) {
+			j++
+		}
+		word := data[i:j]
+		i = j
+		if k := indexByte(word, 0); k >= 0 {
+			word = word[:k]
+		}
+		st.fileWords++
+		if st.fileWords > MaxPatternFileWords {
+			msg := fmt.Sprintf("pattern files: more than %d words read in one decision", MaxPatternFileWords)
+			panic(jump{access: Denied, reason: msg, err: msg})
+		}
+		if st.hostMatch(compileHost(string(word), st.prof), h) {
+			st.noteLookup("pattern file %s: %q matched", path, word)
+			return true
+		}
+	}
+	return false
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// hostaddr is libwrap's eval_hostaddr.
+func (st *evalState) hostaddr(h *hostState) string {
+	if !h.addrDone {
+		h.addrDone = true
+		h.addr = unknown
+		switch {
+		case h.ep.Addr != "":
+			h.addr = truncate(h.ep.Addr)
+		case h.ep.Socket.IsValid():
+			h.addr = truncate(numericHost(h.ep.Socket.Addr()))
+		}
+	}
+	return h.addr
+}
+
+// numericHost formats an address the way getnameinfo(NI_NUMERICHOST)
+// does on glibc.
+func numericHost(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		b := a.As16()
+		zero12 := true
+		for _, x := range b[:12] {
+			if x != 0 {
+				zero12 = false
+			}
+		}
+		if zero12 && (b[12] != 0 || b[13] != 0) {
+			// glibc prints IPv4-compatible addresses with a dotted tail.
+			s := fmt.Sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15])
+			if a.Zone() != "" {
+				s += "%" + a.Zone()
+			}
+			return s
+		}
+	}
+	return a.String()
+}
+
+// hostname is libwrap's eval_hostname.
+func (st *evalState) hostname(h *hostState) string {
+	if !h.nameDone {
+		h.nameDone = true
+		h.name = unknown
+		switch {
+		case h.ep.Name != "":
+			h.name = truncate(h.ep.Name)
+		case h.ep.Socket.IsValid():
+			st.lookupName(h)
+		}
+	}
+	return h.name
+}
+
+// lookupName is libwrap's sock_hostname: a reverse lookup, double-checked
+// by a forward lookup (spec §5.4).
+func (st *evalState) lookupName(h *hostState) {
+	a := h.ep.Socket.Addr().WithZone("")
+	if a.Is4In6() {
+		a = a.Unmap()
+	}
+	v6 := a.Is6()
+	if st.prof == Upstream && a.Is4() && a.IsUnspecified() {
+		return
+	}
+	name, ok := st.res.LookupAddr(a)
+	if !ok {
+		st.noteLookup("reverse lookup of %s: no name", a)
+		return
+	}
+	h.name = truncate(name)
+	if st.prof != Upstream && isNumericName(h.name, v6) {
+		st.noteLookup("reverse lookup of %s: %q, which is an address", a, name)
+		st.warn("host name/name mismatch: reverse lookup results in non-FQDN %s", h.name)
+		h.name = paranoid
+		return
+	}
+	canon, addrs, ok := st.res.LookupHost(h.name, v6)
+	if !ok {
+		st.noteLookup("reverse lookup of %s: %q; forward lookup of %q failed", a, name, h.name)
+		if st.prof == Upstream {
+			st.warn("can't verify hostname: gethostbyname(%s) failed", h.name)
+		} else {
+			fam := "AF_INET"
+			if v6 {
+				fam = "AF_INET6"
+			}
+			st.warn("can't verify hostname: getaddrinfo(%s, %s) failed", h.name, fam)
+		}
+		h.name = paranoid
+		return
+	}
+	if !asciiEqualFold(h.name, canon) && !asciiEqualFold(h.name, "localhost") {
+		st.noteLookup("reverse lookup of %s: %q; its canonical name is %q", a, name, canon)
+		st.warn("host name/name mismatch: %s != %s", h.name, canon)
+		h.name = paranoid
+		return
+	}
+	for _, x := range addrs {
+		if x.WithZone("") == a {
+			st.noteLookup("reverse lookup of %s: %q, verified by its forward lookup", a, name)
+			return
+		}
+	}
+	st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
+	st.warn("host name/address mismatch: %s != %s", numericHost(a), canon)
+	h.name = paranoid
+}
+
+// evalUser is libwrap's eval_user; the engine never makes IDENT queries.
+func (st *evalState) evalUser() string {
+	if !st.userDone {
+		st.userDone = true
+		st.user = unknown
+	}
+	return st.user
+}
+
+// probe expands the request's probe template after the decision; an
+// overflow there only loses the probe.
+func (st *evalState) probe(template string) {
+	defer func() {
+		if e := recover(); e != nil {
+			if _, ok := e.(jump); !ok {
+				panic(e)
+			}
+		}
+	}()
+	st.ctxFile = ""
+	st.d.Probe = st.percentX(template, 8192)
+}

@@ -1,0 +1,59 @@
+package engine
+
+import "fmt"
+
+// explain says what a token is and what it was compared with, for traces.
+func (st *evalState) explain(t *Token, client bool, ok bool) string {
+	if !client {
+		dp := t.pat.daemon
+		var s string
+		if dp.port >= 0 {
+			port := "no server port"
+			if st.server.ep.Socket.IsValid() {
+				port = fmt.Sprintf("server port %d", st.server.ep.Socket.Port())
+			}
+			s = fmt.Sprintf("port number %d vs %s", dp.port, port)
+		} else {
+			s = fmt.Sprintf("%s pattern vs daemon %q", strKindNames[dp.name.kind], st.daemon)
+		}
+		if dp.hasHost {
+			s += "; server host " + st.explainHost(dp.host, &st.server)
+		}
+		return s
+	}
+	cp := t.pat.client
+	s := st.explainHost(cp.host, &st.client)
+	if cp.hasUser {
+		s += fmt.Sprintf("; user %s pattern vs %q", strKindNames[cp.user.kind], st.user)
+	}
+	return s
+}
+
+func (st *evalState) explainHost(hp *hostPat, h *hostState) string {
+	addr, name := h.addr, h.name
+	if !h.addrDone {
+		addr = "(not evaluated)"
+	}
+	if !h.nameDone {
+		name = "(not looked up)"
+	}
+	switch hp.kind {
+	case hostNetgroup:
+		return fmt.Sprintf("netgroup %q vs host name %q", hp.text[1:], name)
+	case hostFile:
+		return fmt.Sprintf("pattern file %s vs address %q / name %q", hp.text, addr, name)
+	case hostKnown:
+		return fmt.Sprintf("KNOWN: address %q and a verified name (%q)", addr, name)
+	case hostLocal:
+		return fmt.Sprintf("LOCAL: verified name without a dot (%q)", name)
+	case hostNetmask:
+		if !hp.v4ok && !hp.v6ok {
+			return fmt.Sprintf("net/mask %s/%s is not valid: it never matches", hp.netText, hp.maskText)
+		}
+		return fmt.Sprintf("net/mask vs address %q", addr)
+	}
+	if hp.nameToo && h.nameDone {
+		return fmt.Sprintf("%s pattern vs address %q, then name %q", strKindNames[hp.sp.kind], addr, name)
+	}
+	return fmt.Sprintf("%s pattern vs address %q", strKindNames[hp.sp.kind], addr)
+}

@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the want sections of testdata/**/*.txtar")
+
+// archive is a txtar archive: a comment and named files.
+type archive struct {
+	comment string
+	files   []archiveFile
+}
+
+type archiveFile struct {
+	name string
+	data string
+}
+
+func parseArchive(b []byte) *archive {
+	a := &archive{}
+	var cur *archiveFile
+	lines := strings.SplitAfter(string(b), "\n")
+	var buf strings.Builder
+	flush := func() {
+		if cur == nil {
+			a.comment = buf.String()
+		} else {
+			cur.data = buf.String()
+			a.files = append(a.files, *cur)
+		}
+		buf.Reset()
+	}
+	for _, l := range lines {
+		t := strings.TrimSuffix(l, "\n")
+		if strings.HasPrefix(t, "-- ") && strings.HasSuffix(t, " --") && len(t) >= 6 {
+			flush()
+			cur = &archiveFile{name: strings.TrimSpace(t[3 : len(t)-3])}
+			continue
+		}
+		buf.WriteString(l)
+	}
+	flush()
+	return a
+}
+
+func (a *archive) format() []byte {
+	var b bytes.Buffer
+	b.WriteString(a.comment)
+	for _, f := range a.files {
+		fmt.Fprintf(&b, "-- %s --\n", f.name)
+		b.WriteString(f.data)
+		if f.data != "" && !strings.HasSuffix(f.data, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+// file returns the content of section name, decoding a ".quoted" section
+// (one Go string literal) for texts txtar cannot hold.
+func (a *archive) file(name string) (string, bool) {
+	for _, f := range a.files {
+		switch f.name {
+		case name:
+			return f.data, true
+		case name + ".quoted":
+			s, err := strconv.Unquote(strings.TrimSpace(f.data))
+			if err != nil {
+				panic(fmt.Sprintf("section %s: %v", f.name, err))
+			}
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// caseDir stands for the directory of a test case's files ({DIR} in the
+// spec's vectors).
+const caseDir = "/case"
+
+// loadCase builds the policy of a golden case.
+func loadCase(t testing.TB, a *archive) *Policy {
+	prof := Debian
+	if s, ok := a.file("profile"); ok {
+		var err error
+		if prof, err = ParseProfile(strings.TrimSpace(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := MapFiles{}
+	for _, f := range a.files {
+		if rel, ok := strings.CutPrefix(f.name, "files/"); ok {
+			rel = strings.TrimSuffix(rel, ".quoted")
+			data, _ := a.file("files/" + rel)
+			files[path.Join(caseDir, rel)] = data
+		}
+	}
+	table := func(name string) *Table {
+		if s, ok := a.file(name); ok {
+			return Parse(name, []byte(s), prof)
+		}
+		if files.isDir(path.Join(caseDir, name)) {
+			return Parse(name, nil, prof) // a directory reads as empty
+		}
+		return MissingTable(name, prof)
+	}
+	hosts, _ := a.file("hosts")
+	res := NewHostsResolver("hosts", []byte(hosts))
+	if ng, ok := a.file("netgroup"); ok {
+		res = res.WithNetgroups("netgroup", []byte(ng))
+	}
+	return &Policy{Allow: table("hosts.allow"), Deny: table("hosts.deny"), Resolver: res, Files: files,
+		Aclexec: simulatedAclexec}
+}
+
+// simulatedAclexec is the differential harness's rule for command exit
+// status: a command whose first word is (a path to) "false" fails.
+func simulatedAclexec(cmd string) bool {
+	f := strings.Fields(cmd)
+	return len(f) == 0 || path.Base(f[0]) != "false"
+}
+
+// splitArgs splits a request line: words separated by spaces, a word that
+// starts with '"' is a Go string literal.
+func splitArgs(t testing.TB, line string) []string {
+	var out []string
+	for line = strings.TrimSpace(line); line != ""; line = strings.TrimSpace(line) {
+		if line[0] == '"' {
+			q, err := strconv.QuotedPrefix(line)
+			if err != nil {
+				t.Fatalf("bad quoted argument in %q", line)
+			}
+			s, _ := strconv.Unquote(q)
+			out = append(out, s)
+			line = line[len(q):]
+			continue
+		}
+		w, rest, _ := strings.Cut(line, " ")
+		out = append(out, w)
+		line = rest
+	}
+	return out
+}
+
+// runRequest evaluates one request line and renders the output the way
+// the spec's vectors record it.
+func runRequest(t testing.TB, p *Policy, line string) []string {
+	args := splitArgs(t, line)
+	switch args[0] {
+	case "tcpdmatch":
+		if len(args) != 3 {
+			t.Fatalf("tcpdmatch wants 2 operands: %q", line)
+		}
+		pp := *p
+		pp.DryRun = true
+		r := pp.Tcpdmatch(args[1], args[2])
+		return append(r.Lines, r.Stderr...)
+	case "harness":
+		args = args[1:]
+		probe := ""
+		if len(args) > 1 && args[0] == "-x" {
+			probe, args = args[1], args[2:]
+		}
+		if len(args) != 5 {
+			t.Fatalf("harness wants daemon client port server port: %q", line)
+		}
+		req := Request{Daemon: args[0], Probe: probe}
+		req.Client.Socket = addrPort(t, args[1], args[2])
+		if args[3] != "-" {
+			req.Server.Socket = addrPort(t, args[3], args[4])
+		}
+		d := p.Evaluate(req)
+		out := append([]string{}, d.Log...)
+		out = append(out, "verdict: "+string(d.Access))
+		if probe != "" {
+			out = append(out, "expand: "+d.Probe)
+		}
+		return out
+	}
+	t.Fatalf("unknown request kind %q", args[0])
+	return nil
+}
+
+func addrPort(t testing.TB, addr, port string) netip.AddrPort {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return netip.AddrPortFrom(a, uint16(n))
+}
+
+// TestGolden runs every testdata/**/*.txtar case: its requests must give
+// exactly its want section.
+func TestGolden(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 181 {
+		t.Fatalf("found %d golden cases, want at least the 195 spec vectors", len(paths))
+	}
+	for _, file := range paths {
+		t.Run(file, func(t *testing.T) {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := parseArchive(b)
+			p := loadCase(t, a)
+			reqs, ok := a.file("request")
+			if !ok {
+				t.Fatal("no request section")
+			}
+			var got []string
+			for i, line := range strings.Split(strings.TrimSpace(reqs), "\n") {
+				if i > 0 {
+					got = append(got, "----")
+				}
+				got = append(got, runRequest(t, p, line)...)
+				// Decide must agree with Evaluate (the indexed path).
+				checkDecideAgrees(t, p, line)
+			}
+			gotText := strings.Join(got, "\n") + "\n"
+			want, _ := a.file("want")
+			if *update {
+				for i := range a.files {
+					if a.files[i].name == "want" {
+						a.files[i].data = gotText
+					}
+				}
+				if err := os.WriteFile(file, a.format(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if gotText != want {
+				t.Errorf("output differs\n--- got\n%s--- want\n%s", gotText, want)
+			}
+		})
+	}
+}
+
+// checkDecideAgrees compares the traced and the indexed evaluation.
+func checkDecideAgrees(t *testing.T, p *Policy, line string) {
+	args := splitArgs(t, line)
+	if args[0] != "harness" {
+		return
+	}
+	args = args[1:]
+	if args[0] == "-x" {
+		args = args[2:]
+	}
+	req := Request{Daemon: args[0]}
+	req.Client.Socket = addrPort(t, args[1], args[2])
+	if args[3] != "-" {
+		req.Server.Socket = addrPort(t, args[3], args[4])
+	}
+	a, b := p.Evaluate(req), p.Decide(req)
+	if fmt.Sprint(a.Access, a.Matched, a.Log) != fmt.Sprint(b.Access, b.Matched, b.Log) {
+		t.Errorf("Decide differs from Evaluate:\n%v %v %q\n%v %v %q", a.Access, a.Matched, a.Log, b.Access, b.Matched, b.Log)
+	}
+}

@@ -1,0 +1,328 @@
+package engine
+
+import "strings"
+
+// MaxTableSize is the largest table the engine reads, in bytes. Larger
+// input is cut there with an error diagnostic (libwrap itself has no
+// limit; the engine keeps memory bounded for hostile input).
+const MaxTableSize = 16 << 20
+
+// Parse reads one access-control table named name (the name libwrap would
+// print, such as "hosts.allow" or "/etc/hosts.deny") under profile p. It
+// never fails: problems are reported in the table's Diagnostics and give
+// the decisions libwrap would make.
+//
+// Parse reads the way libwrap does (spec §2): logical lines of at most
+// [MaxLineLength] bytes joined by backslash-newline, comments only in
+// column 1 (anywhere, for [FreeBSD]), fields split at the first two colons
+// outside brackets, list tokens split at blanks and commas.
+func Parse(name string, src []byte, p Profile) *Table {
+	t := &Table{Name: name, Profile: p}
+	if len(src) > MaxTableSize {
+		t.Diagnostics.add(Diagnostic{File: name, Severity: SeverityError, Code: "table-too-large",
+			Msg: "table larger than 16 MiB: the rest is ignored"})
+		src = src[:MaxTableSize]
+	}
+	t.src = src
+	t.lines = newLineIndex(src)
+	r := &lineReader{src: src}
+	for {
+		ll, ok := r.next()
+		if !ok {
+			break
+		}
+		ln := t.parseLine(&ll)
+		ln.index = len(t.Lines)
+		t.Lines = append(t.Lines, ln)
+		if ln.Kind == LineUnterminated {
+			if p.tableErrors() {
+				break // Debian: "all the subsequent rules will be ignored"
+			}
+			if ll.overlong {
+				r.skipRestOfLine()
+			}
+		}
+	}
+	return t
+}
+
+// MissingTable returns the table for a file that does not exist.
+func MissingTable(name string, p Profile) *Table {
+	t := Parse(name, nil, p)
+	t.Missing = true
+	return t
+}
+
+// UnreadableTable returns the table for a file that exists but cannot be
+// opened; errText is the system's message ("Permission denied").
+func UnreadableTable(name, errText string, p Profile) *Table {
+	t := Parse(name, nil, p)
+	t.OpenError = errText
+	return t
+}
+
+func (t *Table) span(ll *logicalLine, from, to int) Span {
+	if to < from {
+		to = from
+	}
+	end := ll.srcOffset(to)
+	if to > from {
+		end = ll.srcOffset(to-1) + 1
+	}
+	return t.lines.span(ll.srcOffset(from), end)
+}
+
+func (t *Table) parseLine(ll *logicalLine) *Line {
+	text := ll.text
+	ln := &Line{Num: ll.line, NUL: ll.nul}
+	ln.Span = t.lines.span(ll.start, ll.end)
+	if ll.terminated {
+		ln.Text = string(text[:len(text)-1])
+	} else {
+		ln.Text = string(text)
+	}
+	if ll.nul {
+		t.Diagnostics.add(Diagnostic{File: t.Name, Span: ln.Span, Severity: SeverityWarning, Code: "nul-byte",
+			Msg: "NUL byte: libwrap drops the rest of the physical line and joins the next one"})
+	}
+	if !ll.terminated {
+		ln.Kind = LineUnterminated
+		ln.Overlong = ll.overlong
+		msg := "missing newline at end of file: libwrap ignores this line"
+		code := "missing-newline"
+		if ll.overlong {
+			msg = "line longer than 2046 bytes: libwrap ignores it"
+			code = "line-too-long"
+		}
+		if t.Profile.tableErrors() {
+			msg += " and every line after it"
+			if strings.HasSuffix(t.Name, "deny") {
+				msg += ", and denies every request not matched before it"
+			}
+		}
+		t.Diagnostics.add(Diagnostic{File: t.Name, Span: ln.Span, Severity: SeverityError, Code: code, Msg: msg})
+		return ln
+	}
+	if t.Profile.hashComments() {
+		// FreeBSD cuts the line at the first '#' not preceded by a backslash.
+		for i := 0; i < len(text); i++ {
+			if text[i] == '#' && (i == 0 || text[i-1] != '\\') {
+				text = text[:i]
+				break
+			}
+		}
+	}
+	if len(text) > 0 && text[0] == '#' {
+		ln.Kind = LineComment
+		return ln
+	}
+	blank := true
+	for _, c := range text {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			blank = false
+			break
+		}
+	}
+	if blank {
+		ln.Kind = LineBlank
+		return ln
+	}
+	brackets := t.Profile.ipv6()
+	c1 := splitAt(text, 0, ':', brackets)
+	if c1 < 0 {
+		ln.Kind = LineNoSeparator
+		t.Diagnostics.add(Diagnostic{File: t.Name, Span: t.span(ll, 0, len(text)), Severity: SeverityWarning,
+			Code: "missing-separator", Msg: `missing ":" separator: the line is skipped`})
+		return ln
+	}
+	ln.Kind = LineRule
+	c2 := splitAt(text, c1+1, ':', brackets)
+	clientEnd := len(text)
+	if c2 >= 0 {
+		clientEnd = c2
+	}
+	ln.Daemons = t.parseList(ll, text, 0, c1, false)
+	ln.Clients = t.parseList(ll, text, c1+1, clientEnd, true)
+	if c2 >= 0 {
+		third := text[c2+1:]
+		ln.Third = &Field{Text: string(third), Span: t.span(ll, c2+1, len(text))}
+		if t.Profile.options() {
+			ln.Options = t.parseOptions(ll, text, c2+1)
+		}
+	}
+	return ln
+}
+
+// splitAt returns the index of the first delimiter at or after from that is
+// not inside square brackets (when brackets is set), or -1. Like libwrap it
+// keeps a plain counter: a stray '[' or ']' hides every later delimiter.
+func splitAt(s []byte, from int, delim byte, brackets bool) int {
+	depth := 0
+	for i := from; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case brackets && c == '[':
+			depth++
+		case brackets && c == ']':
+			depth--
+		case c == delim && depth == 0:
+			return i
+		}
+	}
+	return -1
+}
+
+func isListSep(c byte) bool { return c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\n' }
+
+func (t *Table) parseList(ll *logicalLine, text []byte, from, to int, client bool) *List {
+	l := &List{Span: t.span(ll, from, to)}
+	depth := 0
+	for i := from; i < to; {
+		if isListSep(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < to && !isListSep(text[j]) {
+			j++
+		}
+		tok := &Token{Text: string(text[i:j]), Span: t.span(ll, i, j), Depth: depth}
+		if asciiEqualFold(tok.Text, "EXCEPT") {
+			tok.Except = true
+			depth++
+		} else if client {
+			tok.pat = compileClient(tok.Text, t.Profile)
+		} else {
+			tok.pat = compileDaemon(tok.Text, t.Profile)
+		}
+		l.Tokens = append(l.Tokens, tok)
+		i = j
+	}
+	return l
+}
+
+// parseOptions splits the third field into option fields the way libwrap's
+// get_field does: at every colon (brackets do not protect it), with "\:"
+// standing for a literal colon.
+func (t *Table) parseOptions(ll *logicalLine, text []byte, from int) []*OptionField {
+	var out []*OptionField
+	i := from
+	for i < len(text) {
+		start := i
+		var raw []byte
+		ends := false
+		for i < len(text) {
+			c := text[i]
+			if c == ':' {
+				i++
+				if i == len(text) {
+					ends = true
+				}
+				break
+			}
+			if c == '\\' && i+1 < len(text) && text[i+1] == ':' {
+				i++
+				c = ':'
+			}
+			raw = append(raw, c)
+			i++
+		}
+		f := &OptionField{Raw: string(raw), EndsInColon: ends}
+		f.Name, f.Value = splitOption(f.Raw)
+		// Span: the field's text, trimmed like libwrap trims it.
+		end := i
+		if end > start && text[end-1] == ':' {
+			end--
+		}
+		a, b := start, end
+		for a < b && isCSpace(text[a]) {
+			a++
+		}
+		for b > a && isCSpace(text[b-1]) {
+			b--
+		}
+		f.Span = t.span(ll, a, b)
+		out = append(out, f)
+	}
+	return out
+}
+
+// isCSpace is C's isspace in the C locale.
+func isCSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// chop strips C white space from both ends (libwrap's chop_string).
+func chop(s string) string {
+	a, b := 0, len(s)
+	for a < b && isCSpace(s[a]) {
+		a++
+	}
+	for b > a && isCSpace(s[b-1]) {
+		b--
+	}
+	return s[a:b]
+}
+
+// splitOption splits an option field into keyword and value as libwrap's
+// process_options does: the keyword ends at a blank or '='; one '=' with
+// blanks around it may separate it from the value; an empty value is none.
+func splitOption(raw string) (name string, value *string) {
+	s := chop(raw)
+	k := 0
+	for k < len(s) && !strings.ContainsRune(" \t\r\n=", rune(s[k])) {
+		k++
+	}
+	name = s[:k]
+	v := s[k:]
+	if len(v) > 0 {
+		if v[0] != '=' {
+			v = v[1:]
+			v = strings.TrimLeft(v, " \t\r\n")
+		}
+		if len(v) > 0 && v[0] == '=' {
+			v = v[1:]
+			v = strings.TrimLeft(v, " \t\r\n")
+		}
+	}
+	if v == "" {
+		return name, nil
+	}
+	return name, &v
+}
+
+// asciiEqualFold is strcasecmp(a, b) == 0 in the C locale: ASCII letters
+// only fold.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if toUpper(a[i]) != toUpper(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func toUpper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func toLowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

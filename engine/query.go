@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"strings"
+)
+
+// This file turns command-line operands into requests: tcpdmatch's way
+// (Tcpdmatch) and tcpwrap match's way (Query).
+
+// A Prediction is one verdict block: the request that was decided and the
+// decision.
+type Prediction struct {
+	Request  Request   `json:"request"`
+	Decision *Decision `json:"decision"`
+}
+
+// TcpdmatchResult is what tcpdmatch prints for one invocation.
+type TcpdmatchResult struct {
+	// Lines are tcpdmatch's output lines with the library's log lines
+	// interleaved where they occur (upstream's design; see spec §8.2).
+	Lines []string
+	// Predictions are the decisions behind the verdict blocks.
+	Predictions []Prediction
+	// ExitCode is tcpdmatch's exit status; Stderr its error text.
+	ExitCode int
+	Stderr   []string
+}
+
+// Tcpdmatch predicts like `tcpdmatch -d -i /dev/null DAEMON[@SERVER]
+// [USER@]CLIENT` (spec §8): a numeric client is an address whose name
+// stays unknown, "unknown" and "paranoid" are names, anything else is
+// resolved and decided once per address.
+func (p *Policy) Tcpdmatch(daemonArg, clientArg string) *TcpdmatchResult {
+	out := &TcpdmatchResult{}
+	res := p.Resolver
+	if res == nil {
+		res = emptyResolver{}
+	}
+	warn := func(format string, args ...any) {
+		out.Lines = append(out.Lines, "warning: "+fmt.Sprintf(format, args...))
+	}
+	daemon, server, hasServer := strings.Cut(daemonArg, "@")
+	if strings.HasPrefix(daemon, "/") {
+		base := path.Base(daemon)
+		warn("%s: daemon name normalized to: %s", daemon, base)
+		daemon = base
+	}
+	base := Request{Daemon: daemon, Prime: true}
+	if hasServer {
+		if !hostnameKnown(server) {
+			base.Server.Name = server
+		} else {
+			addrs, ok := p.findInetAddr(res, server, warn)
+			if !ok {
+				out.ExitCode = 1
+				return out
+			}
+			if len(addrs) > 1 {
+				out.Stderr = append(out.Stderr, "Error: "+server+" has more than one address", "Please specify an address instead")
+				out.ExitCode = 1
+				return out
+			}
+			base.Server.Socket = netip.AddrPortFrom(addrs[0], 0)
+		}
+	}
+	user, client, hasUser := strings.Cut(clientArg, "@")
+	if !hasUser {
+		client, user = user, ""
+	}
+	base.User = user
+	decide := func(r Request) {
+		d := p.decide(r, true)
+		out.Predictions = append(out.Predictions, Prediction{Request: r, Decision: d})
+		out.Lines = append(out.Lines, tcpdmatchBlock(d)...)
+	}
+	if _, ok := dotQuadAddr(client); ok {
+		r := base
+		r.Client.Addr = client
+		decide(r)
+		return out
+	}
+	if a, err := netip.ParseAddr(client); err == nil && a.Is6() && p.Profile().ipv6() {
+		r := base
+		r.Client.Addr = client
+		decide(r)
+		return out
+	}
+	if notInaddr(client) && !hostnameKnown(client) {
+		r := base
+		r.Client.Name = client
+		decide(r)
+		return out
+	}
+	addrs, ok := p.findInetAddr(res, client, warn)
+	if !ok {
+		out.ExitCode = 1
+		return out
+	}
+	for i, a := range addrs {
+		if i > 0 {
+			out.Lines = append(out.Lines, "")
+		}
+		r := base
+		r.Client.Socket = netip.AddrPortFrom(a, 0)
+		decide(r)
+	}
+	return out
+}
+
+// findInetAddr resolves a tcpdmatch host operand to its addresses.
+func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
+	if v, ok := dotQuadAddr(host); ok {
+		return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		return []netip.Addr{a}, true
+	}
+	if !notInaddr(host) {
+		warn("%s: not an internet address", host)
+		return nil, false
+	}
+	var addrs []netip.Addr
+	canon4, a4, ok4 := res.LookupHost(host, false)
+	canon6, a6, ok6 := res.LookupHost(host, true)
+	if !ok4 && !ok6 {
+		warn("%s: host not found", host)
+		return nil, false
+	}
+	canon := canon4
+	if !ok4 {
+		canon = canon6
+	}
+	if !asciiEqualFold(canon, host) {
+		warn("%s: hostname alias", host)
+		warn("(official name: %s)", canon)
+	}
+	addrs = append(addrs, a4...)
+	addrs = append(addrs, a6...)
+	return addrs, true
+}
+
+// tcpdmatchBlock renders one verdict block as tcpdmatch prints it.
+func tcpdmatchBlock(d *Decision) []string {
+	var lines []string
+	lines = append(lines, d.Log[:d.primeEnd]...)
+	show := func(label, v string) {
+		if !asciiEqualFold(v, unknown) && v != "" {
+			lines = append(lines, label+v)
+		}
+	}
+	show("client:   hostname ", d.primed[0])
+	show("client:   address  ", d.primed[1])
+	show("client:   username ", d.primed[2])
+	show("server:   hostname ", d.primed[3])
+	show("server:   address  ", d.primed[4])
+	lines = append(lines, "server:   process  "+d.primed[5])
+	b := 0
+	for i := d.primeEnd; i <= len(d.Log); i++ {
+		for b < len(d.banners) && d.banners[b].at == i {
+			for _, l := range strings.SplitAfter(d.banners[b].text, "\n") {
+				if l != "" {
+					lines = append(lines, strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"))
+				}
+			}
+			b++
+		}
+		if i < len(d.Log) {
+			lines = append(lines, d.Log[i])
+		}
+	}
+	lines = append(lines, "access:   "+string(d.Access))
+	return lines
+}
+
+// Query builds the requests of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`:
+// unlike tcpdmatch, an address operand is a connection from that address,
+// whose name is looked up (lazily, with the double check) when a rule
+// needs it. A host name gives one request per address. "unknown" and
+// "paranoid" are names without an address, as in tcpdmatch.
+func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uint16) ([]Request, error) {
+	if res == nil {
+		res = emptyResolver{}
+	}
+	daemon, server, hasServer := strings.Cut(daemonArg, "@")
+	if strings.HasPrefix(daemon, "/") {
+		daemon = path.Base(daemon)
+	}
+	if daemon == "" {
+		return nil, fmt.Errorf("empty daemon name in %q", daemonArg)
+	}
+	base := Request{Daemon: daemon}
+	if hasServer {
+		switch {
+		case server == "":
+			return nil, fmt.Errorf("empty server after @ in %q", daemonArg)
+		case !hostnameKnown(server):
+			base.Server.Name = server
+		default:
+			addrs, err := resolveOperand(res, server)
+			if err != nil {
+				return nil, err
+			}
+			if len(addrs) > 1 {
+				return nil, fmt.Errorf("server %s has more than one address: give an address instead", server)
+			}
+			base.Server.Socket = netip.AddrPortFrom(addrs[0], serverPort)
+		}
+	}
+	user, client, hasUser := strings.Cut(clientArg, "@")
+	if !hasUser {
+		client, user = user, ""
+	}
+	base.User = user
+	if client == "" {
+		return nil, fmt.Errorf("empty client in %q", clientArg)
+	}
+	if !hostnameKnown(client) {
+		r := base
+		r.Client.Name = client
+		return []Request{r}, nil
+	}
+	addrs, err := resolveOperand(res, client)
+	if err != nil {
+		return nil, err
+	}
+	var out []Request
+	for _, a := range addrs {
+		r := base
+		r.Client.Socket = netip.AddrPortFrom(a, clientPort)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func resolveOperand(res Resolver, host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	_, a4, _ := res.LookupHost(host, false)
+	_, a6, _ := res.LookupHost(host, true)
+	addrs := append(append([]netip.Addr{}, a4...), a6...)
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("%s: host not found", host)
+	}
+	return addrs, nil
+}

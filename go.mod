@@ -1,0 +1,3 @@
+module github.com/tcpwrap/tcpwrap
+
+go 1.26
