@@ -90,11 +90,13 @@ type Decision struct {
 
 	primeEnd int       // Log entries written before the tables were read
 	primed   [6]string // tcpdmatch's client/server lines, when primed
-	banners  []bannerChunk
+	stdout   []outChunk
+	paranoid bool // upstream PARANOID mode refused the client
 }
 
-// bannerChunk is banner text written before Log entry at.
-type bannerChunk struct {
+// outChunk is text libwrap writes to the client (banners) or tcpdmatch to
+// its standard output ("command:" lines), before Log entry at.
+type outChunk struct {
 	at   int
 	text string
 }

@@ -150,6 +150,7 @@ func (p *Policy) decide(r Request, trace bool) (d *Decision) {
 	}
 	if st.prof.paranoidMode() && st.hostname(&st.client) == paranoid {
 		d.Access = Denied
+		d.paranoid = true
 		d.Reason = "PARANOID mode: the client's host name could not be verified, the tables are not read"
 		return d
 	}
@@ -264,6 +265,7 @@ func (st *evalState) scan(t *Table, allow bool) int {
 			if i >= len(lines) {
 				break
 			}
+
 		}
 		ln := lines[i]
 		st.ctxLine = ln.Num
@@ -336,6 +338,10 @@ func (st *evalState) scan(t *Table, allow bool) int {
 		} else {
 			cmd := st.percentX(matched.Third.Text, 8192)
 			st.d.Commands = append(st.d.Commands, Command{Kind: "shell", Command: cmd})
+			if st.dryRun {
+				// tcpdmatch's stand-in for shell_cmd prints the command.
+				st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: "command: " + cmd})
+			}
 		}
 	}
 	return scanYes
@@ -631,6 +637,10 @@ func (st *evalState) lookupName(h *hostState) {
 		return
 	}
 	canon, addrs, ok := st.res.LookupHost(h.name, v6)
+	if v, num := inetAton(h.name, false); num && st.prof == Upstream {
+		// gethostbyname answers a numeric name itself.
+		canon, addrs, ok = h.name, []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+	}
 	if !ok {
 		st.noteLookup("reverse lookup of %s: %q; forward lookup of %q failed", a, name, h.name)
 		if st.prof == Upstream {

@@ -210,7 +210,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) < 181 {
+	if len(paths) < 195 {
 		t.Fatalf("found %d golden cases, want at least the 195 spec vectors", len(paths))
 	}
 	for _, file := range paths {

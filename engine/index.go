@@ -1,19 +1,321 @@
 package engine
 
-// tableIndex lets Decide skip lines that cannot match a request and whose
-// evaluation would have no effect. It is built on first use.
-type tableIndex struct{}
+import (
+	"net/netip"
+	"sort"
+)
 
-// lineCursor walks a table for one request.
-type lineCursor struct {
-	t *Table
+// This file lets Decide skip lines. A rule line may be skipped when it
+// provably cannot match the request and evaluating it would have had no
+// effect: no lookup, no warning. Lines are classified once per table:
+//
+//   - "address" lines: every daemon token is a plain name or port (no
+//     @host part) and every client token before the first EXCEPT is an
+//     address pattern (exact digits-and-dots text, a trailing-dot prefix,
+//     a leading-dot suffix, or a net/mask). They only compare the address.
+//   - "name" lines: as above, but client tokens may also be exact, prefix
+//     or suffix patterns with letters, which compare the host name once the
+//     address does not match. Once the client's name has been looked up,
+//     they cost no lookup either.
+//
+// Every other line (and every line that is not a rule but has an effect:
+// a missing separator warns, an unterminated line ends the table) must be
+// evaluated. For a request, the candidates are the lines that must be
+// evaluated plus the indexed lines one of whose keys the address (or, in
+// the name phase, the name) hits. They are evaluated in table order, so
+// first-match order is kept.
+
+type tableIndex struct {
+	genericAddr []int // lines to evaluate before the name is known
+	genericName []int // lines to evaluate once the name is known
+	noSep       []int // lines that warn about a missing separator
+	addr        keyIndex
+	name        keyIndex
 }
 
-func (t *Table) cursor(st *evalState) *lineCursor { return &lineCursor{t: t} }
+// keyIndex maps pattern keys to the sorted lines that carry them.
+type keyIndex struct {
+	exact  map[string][]int
+	prefix map[string][]int
+	suffix map[string][]int
+	v4     map[uint32]map[uint32][]int // mask -> net -> lines
+	v6     map[int32]map[netip.Prefix][]int
+}
 
-// next returns the first line at or after i that must be evaluated.
-func (c *lineCursor) next(i int) int { return i }
+func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
+	add := func(m *map[string][]int, key string) {
+		if *m == nil {
+			*m = map[string][]int{}
+		}
+		l := (*m)[key]
+		if len(l) == 0 || l[len(l)-1] != line {
+			(*m)[key] = append(l, line)
+		}
+	}
+	switch hp.kind {
+	case hostNetmask:
+		if hp.v4ok {
+			if k.v4 == nil {
+				k.v4 = map[uint32]map[uint32][]int{}
+			}
+			if k.v4[hp.mask4] == nil {
+				k.v4[hp.mask4] = map[uint32][]int{}
+			}
+			l := k.v4[hp.mask4][hp.net4]
+			if len(l) == 0 || l[len(l)-1] != line {
+				k.v4[hp.mask4][hp.net4] = append(l, line)
+			}
+		}
+		if hp.v6ok {
+			if pfx, err := hp.net6.Prefix(int(hp.len6)); err == nil {
+				if k.v6 == nil {
+					k.v6 = map[int32]map[netip.Prefix][]int{}
+				}
+				if k.v6[hp.len6] == nil {
+					k.v6[hp.len6] = map[netip.Prefix][]int{}
+				}
+				l := k.v6[hp.len6][pfx]
+				if len(l) == 0 || l[len(l)-1] != line {
+					k.v6[hp.len6][pfx] = append(l, line)
+				}
+			}
+		}
+	case hostString:
+		key := toLowerASCII(hp.text)
+		switch hp.sp.kind {
+		case strExact:
+			add(&k.exact, key)
+		case strPrefix:
+			add(&k.prefix, key)
+		case strSuffix:
+			add(&k.suffix, key)
+		}
+	}
+}
 
-// skippedWarnings returns the indexes of skipped lines in [from, to) that
-// libwrap would have warned about.
-func (c *lineCursor) skippedWarnings(from, to int) []int { return nil }
+// hits appends the lines whose keys match subject (an address text or a
+// name) to out.
+func (k *keyIndex) hits(subject string, p Profile, out []int) []int {
+	if p.ipv6() {
+		subject, _ = unmapV4(subject)
+	}
+	s := toLowerASCII(subject)
+	out = append(out, k.exact[s]...)
+	if k.prefix != nil {
+		for i := 0; i < len(s); i++ {
+			if s[i] == '.' {
+				out = append(out, k.prefix[s[:i+1]]...)
+			}
+		}
+	}
+	if k.suffix != nil {
+		for i := 1; i < len(s); i++ {
+			if s[i] == '.' {
+				out = append(out, k.suffix[s[i:]]...)
+			}
+		}
+	}
+	return out
+}
+
+// netHits appends the net/mask lines whose network holds addr.
+func (k *keyIndex) netHits(addr string, p Profile, out []int) []int {
+	if k.v4 == nil && k.v6 == nil {
+		return out
+	}
+	if p.ipv6() {
+		addr, _ = unmapV4(addr)
+	}
+	if a, ok := dotQuadAddr(addr); ok {
+		for mask, nets := range k.v4 {
+			out = append(out, nets[a&mask]...)
+		}
+		return out
+	}
+	if !p.ipv6() {
+		return out
+	}
+	a, _, ok := parseV6(addr)
+	if !ok || (a.Is4In6() && p == FreeBSD) {
+		return out
+	}
+	for l, nets := range k.v6 {
+		if pfx, err := a.Prefix(int(l)); err == nil {
+			out = append(out, nets[pfx]...)
+		}
+	}
+	return out
+}
+
+// addressOnly reports whether hp compares the address alone.
+func addressOnly(hp *hostPat, p Profile) bool {
+	switch hp.kind {
+	case hostNetmask:
+		// Upstream warns about an invalid expression at match time.
+		return p.ipv6() || hp.v4ok
+	case hostString:
+		return !hp.nameToo && (hp.sp.kind == strExact || hp.sp.kind == strPrefix || hp.sp.kind == strSuffix)
+	}
+	return false
+}
+
+// nameKeyed reports whether hp compares the address and then the name
+// with an exact, prefix or suffix rule.
+func nameKeyed(hp *hostPat, p Profile) bool {
+	if hp.kind == hostNetmask {
+		return addressOnly(hp, p)
+	}
+	return hp.kind == hostString && (hp.sp.kind == strExact || hp.sp.kind == strPrefix || hp.sp.kind == strSuffix)
+}
+
+func buildIndex(t *Table) *tableIndex {
+	ix := &tableIndex{}
+	for i, ln := range t.Lines {
+		switch ln.Kind {
+		case LineComment, LineBlank:
+			continue
+		case LineNoSeparator:
+			ix.noSep = append(ix.noSep, i)
+			continue
+		case LineUnterminated:
+			ix.genericAddr = append(ix.genericAddr, i)
+			ix.genericName = append(ix.genericName, i)
+			continue
+		}
+		pureDaemons := true
+		for _, tok := range ln.Daemons.Tokens {
+			if !tok.Except && tok.pat.daemon.hasHost {
+				pureDaemons = false
+			}
+		}
+		var positive []*hostPat
+		addrOK, nameOK := pureDaemons, pureDaemons
+		for _, tok := range ln.Clients.Tokens {
+			if tok.Except {
+				break
+			}
+			cp := tok.pat.client
+			if cp.hasUser {
+				addrOK, nameOK = false, false
+				break
+			}
+			positive = append(positive, cp.host)
+			if !addressOnly(cp.host, t.Profile) {
+				addrOK = false
+				if !nameKeyed(cp.host, t.Profile) {
+					nameOK = false
+				}
+			}
+		}
+		if addrOK {
+			for _, hp := range positive {
+				ix.addr.add(hp, i, t.Profile)
+			}
+		} else {
+			ix.genericAddr = append(ix.genericAddr, i)
+		}
+		if nameOK {
+			for _, hp := range positive {
+				ix.name.add(hp, i, t.Profile)
+			}
+		} else {
+			ix.genericName = append(ix.genericName, i)
+		}
+	}
+	return ix
+}
+
+// lineCursor walks a table for one request, yielding only the lines that
+// must be evaluated.
+type lineCursor struct {
+	ix       *tableIndex
+	st       *evalState
+	prof     Profile
+	named    bool  // in the name phase
+	generic  []int // current phase's generic lines
+	hits     []int // current phase's sorted candidate lines
+	g, h     int   // positions in generic and hits
+	noSepPos int
+}
+
+func (t *Table) cursor(st *evalState) *lineCursor {
+	if t.index == nil {
+		return nil
+	}
+	c := &lineCursor{ix: t.index, st: st, prof: t.Profile}
+	c.enter(st.client.nameDone)
+	return c
+}
+
+func (c *lineCursor) enter(named bool) {
+	c.named = named
+	c.g, c.h = 0, 0
+	addr := c.st.peekAddr(&c.st.client)
+	var hits []int
+	if named {
+		c.generic = c.ix.genericName
+		hits = c.ix.name.hits(addr, c.prof, nil)
+		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
+		hits = c.ix.name.netHits(addr, c.prof, hits)
+	} else {
+		c.generic = c.ix.genericAddr
+		hits = c.ix.addr.hits(addr, c.prof, nil)
+		hits = c.ix.addr.netHits(addr, c.prof, hits)
+	}
+	if len(hits) > 1 {
+		sort.Ints(hits)
+	}
+	c.hits = hits
+}
+
+// next returns the first line at or after i that must be evaluated, or
+// len(lines) when none is left.
+func (c *lineCursor) next(i int) int {
+	if !c.named && c.st.client.nameDone {
+		c.enter(true)
+	}
+	for c.g < len(c.generic) && c.generic[c.g] < i {
+		c.g++
+	}
+	for c.h < len(c.hits) && c.hits[c.h] < i {
+		c.h++
+	}
+	n := 1 << 62
+	if c.g < len(c.generic) {
+		n = c.generic[c.g]
+	}
+	if c.h < len(c.hits) && c.hits[c.h] < n {
+		n = c.hits[c.h]
+	}
+	return n
+}
+
+// skippedWarnings returns the lines in [from, to) that warn about a
+// missing separator, which libwrap would have logged while reading them.
+func (c *lineCursor) skippedWarnings(from, to int) []int {
+	ns := c.ix.noSep
+	for c.noSepPos < len(ns) && ns[c.noSepPos] < from {
+		c.noSepPos++
+	}
+	start := c.noSepPos
+	for c.noSepPos < len(ns) && ns[c.noSepPos] < to {
+		c.noSepPos++
+	}
+	return ns[start:c.noSepPos]
+}
+
+// peekAddr is the client's address text without evaluating it (looking at
+// the address has no effect in libwrap, but the engine reports which
+// attributes a decision evaluated).
+func (st *evalState) peekAddr(h *hostState) string {
+	if h.addrDone {
+		return h.addr
+	}
+	switch {
+	case h.ep.Addr != "":
+		return truncate(h.ep.Addr)
+	case h.ep.Socket.IsValid():
+		return truncate(numericHost(h.ep.Socket.Addr()))
+	}
+	return unknown
+}

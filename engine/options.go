@@ -283,7 +283,7 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 		out.WriteString(st.percentX(s, 16384))
 	}
 	st.d.Banner += out.String()
-	st.d.banners = append(st.d.banners, bannerChunk{at: len(st.d.Log), text: out.String()})
+	st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: out.String()})
 }
 
 var errNotExist = errors.New("no such file or directory")

@@ -43,6 +43,7 @@ func Parse(name string, src []byte, p Profile) *Table {
 			}
 		}
 	}
+	t.index = buildIndex(t)
 	return t
 }
 

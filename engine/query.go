@@ -157,10 +157,13 @@ func tcpdmatchBlock(d *Decision) []string {
 	show("server:   hostname ", d.primed[3])
 	show("server:   address  ", d.primed[4])
 	lines = append(lines, "server:   process  "+d.primed[5])
+	if d.paranoid {
+		return append(lines, "access:   denied (PARANOID mode)", "")
+	}
 	b := 0
 	for i := d.primeEnd; i <= len(d.Log); i++ {
-		for b < len(d.banners) && d.banners[b].at == i {
-			for _, l := range strings.SplitAfter(d.banners[b].text, "\n") {
+		for b < len(d.stdout) && d.stdout[b].at == i {
+			for _, l := range strings.SplitAfter(d.stdout[b].text, "\n") {
 				if l != "" {
 					lines = append(lines, strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"))
 				}

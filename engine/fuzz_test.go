@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// seedTables adds every table text of the golden corpus to f.
+func seedTables(f *testing.F, add func(allow, deny string)) {
+	paths, _ := filepath.Glob("testdata/*/*.txtar")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		a := parseArchive(b)
+		allow, _ := a.file("hosts.allow")
+		deny, _ := a.file("hosts.deny")
+		add(allow, deny)
+	}
+}
+
+// checkSpans fails unless every position in t lies inside src.
+func checkSpans(t *testing.T, tab *Table, src []byte) {
+	in := func(s Span) {
+		if s.Start.Offset < 0 || s.End.Offset > len(src) || s.Start.Offset > s.End.Offset {
+			t.Fatalf("span %v outside the %d-byte input", s, len(src))
+		}
+	}
+	for _, ln := range tab.Lines {
+		in(ln.Span)
+		for _, l := range []*List{ln.Daemons, ln.Clients} {
+			if l == nil {
+				continue
+			}
+			in(l.Span)
+			for _, tok := range l.Tokens {
+				in(tok.Span)
+			}
+		}
+		for _, o := range ln.Options {
+			in(o.Span)
+		}
+	}
+	for _, d := range tab.Diagnostics {
+		in(d.Span)
+	}
+}
+
+// FuzzParse: parsing never panics, every position is inside the input,
+// and parsing is deterministic.
+func FuzzParse(f *testing.F) {
+	seedTables(f, func(allow, deny string) { f.Add([]byte(allow)); f.Add([]byte(deny)) })
+	f.Fuzz(func(t *testing.T, src []byte) {
+		for _, p := range []Profile{Debian, Upstream, FreeBSD} {
+			a := Parse("hosts.allow", src, p)
+			checkSpans(t, a, src)
+			b := Parse("hosts.allow", src, p)
+			if !reflect.DeepEqual(a.Lines, b.Lines) || !reflect.DeepEqual(a.Diagnostics, b.Diagnostics) {
+				t.Fatal("Parse is not deterministic")
+			}
+		}
+	})
+}
+
+var fuzzHosts = []byte(`10.0.0.1 good.example.com good
+10.0.0.2 host2.example.org
+10.0.0.9 127.0.0.5
+10.0.0.7 canon.example.com alias.example.com
+2001:db8::1 v6host.example.com
+127.1.0.2 lo2
+`)
+
+// FuzzEvaluate: deciding never panics, Evaluate and Decide agree, and the
+// same request gives the same decision twice.
+func FuzzEvaluate(f *testing.F) {
+	seedTables(f, func(allow, deny string) { f.Add(allow, deny, "sshd", "10.0.0.1", uint16(22)) })
+	f.Add("ALL: /case/self\n", "", "sshd", "10.0.0.1", uint16(22))
+	f.Fuzz(func(t *testing.T, allow, deny, daemon, client string, port uint16) {
+		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
+		files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+			p := &Policy{Allow: Parse("hosts.allow", []byte(allow), prof), Deny: Parse("hosts.deny", []byte(deny), prof),
+				Resolver: res, Files: files}
+			req := Request{Daemon: daemon, User: "alice"}
+			if a, err := netip.ParseAddr(client); err == nil {
+				req.Client.Socket = netip.AddrPortFrom(a, 4000)
+			} else {
+				req.Client.Name = client
+			}
+			req.Server.Socket = netip.AddrPortFrom(netip.MustParseAddr("127.1.0.1"), port)
+			d1 := p.Evaluate(req)
+			d2 := p.Decide(req)
+			if d1.Access != d2.Access || !reflect.DeepEqual(d1.Matched, d2.Matched) || !reflect.DeepEqual(d1.Log, d2.Log) {
+				t.Fatalf("Evaluate and Decide disagree: %v %v / %v %v", d1.Access, d1.Log, d2.Access, d2.Log)
+			}
+			d3 := p.Evaluate(req)
+			if !reflect.DeepEqual(d1, d3) {
+				t.Fatal("Evaluate is not deterministic")
+			}
+			switch d1.Access {
+			case Granted, Denied, Delegated:
+			default:
+				t.Fatalf("undefined access %q", d1.Access)
+			}
+		}
+	})
+}
