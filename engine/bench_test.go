@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/tcpwrap/tcpwrap/engine/internal/tablegen"
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
 // BenchmarkCompile measures parsing and indexing a table.

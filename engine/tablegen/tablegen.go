@@ -269,6 +269,11 @@ func (g *gen) hostPattern(inRule bool) string {
 		"10.0.0.?", "*", "lo?", "unk*", "nodots", "lo2", "liar.example.com", "canon.example.com", "alias.example.com",
 		"upper.example.com", "@trusted", "@all", "@nested", "@nosuch", "{DIR}/list", "{DIR}/nested", "{DIR}/missing",
 		"::ffff:10.0.0.1", "127.1.0.2", "127.1.0.1", "192.168.7.7", "localhost", "v6host.example.com")
+	if !inRule && (p == "{DIR}/list" || p == "{DIR}/nested") {
+		// A pattern file that reaches itself makes libwrap recurse until it
+		// crashes: a documented deviation, not a case to compare.
+		p = "{DIR}/missing"
+	}
 	return p
 }
 
