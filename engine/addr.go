@@ -224,39 +224,38 @@ func scanOctal(s string) (uint32, bool) {
 }
 
 // parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
-// AI_NUMERICHOST). A scope suffix must be numeric or "lo"; it is returned
-// separately (Debian ignores it when comparing).
+// AI_NUMERICHOST). A scope suffix is a number, or an interface name for
+// link-local addresses (the engine knows only "lo", index 1); it is
+// returned separately, as the index.
 func parseV6(s string) (netip.Addr, string, bool) {
 	host, zone := s, ""
 	if i := strings.IndexByte(s, '%'); i >= 0 {
 		host, zone = s[:i], s[i+1:]
-		if !validZone(zone) {
-			return netip.Addr{}, "", false
-		}
 	}
 	a, err := netip.ParseAddr(host)
 	if err != nil || !a.Is6() {
 		return netip.Addr{}, "", false
 	}
-	if zone == "lo" {
+	if zone != "" && !numeric(zone) {
+		if zone != "lo" || !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+			return netip.Addr{}, "", false
+		}
 		zone = "1"
 	}
+	if i := strings.IndexByte(s, '%'); i >= 0 && zone == "" {
+		return netip.Addr{}, "", false
+	}
+	zone = strings.TrimLeft(zone, "0")
 	return a, zone, true
 }
 
-func validZone(z string) bool {
-	if z == "lo" {
-		return true
-	}
-	if z == "" {
-		return false
-	}
+func numeric(z string) bool {
 	for i := 0; i < len(z); i++ {
 		if z[i] < '0' || z[i] > '9' {
 			return false
 		}
 	}
-	return true
+	return z != ""
 }
 
 // isNumericName reports whether a reverse-lookup answer reads as a numeric

@@ -77,16 +77,16 @@ func (st *evalState) runOptions(ln *Line, allow bool) {
 		}
 		op := lookupOption(st.prof, f.Name)
 		if op == nil {
-			st.fail("bad option name: %q", f.Name)
+			st.fail("bad option name: \"%s\"", f.Name)
 		}
 		if f.Value == nil && op.flags&optNeedArg != 0 {
-			st.fail("option %q requires value", f.Name)
+			st.fail("option \"%s\" requires value", f.Name)
 		}
 		if f.Value != nil && op.flags&(optNeedArg|optOptArg) == 0 {
-			st.fail("option %q requires no value", f.Name)
+			st.fail("option \"%s\" requires no value", f.Name)
 		}
 		if i+1 < len(fields) && op.flags&optLast != 0 {
-			st.fail("option %q must be at end", f.Name)
+			st.fail("option \"%s\" must be at end", f.Name)
 		}
 		value := f.Value
 		if value != nil && op.flags&optExpand != 0 {
@@ -144,27 +144,27 @@ func (st *evalState) userOption(v *string, allow bool) {
 		st.groupOption(&group, allow)
 	}
 	if !st.res.LookupUser(name) {
-		st.fail("unknown user: %q", name)
+		st.fail("unknown user: \"%s\"", name)
 	}
 }
 
 func (st *evalState) groupOption(v *string, _ bool) {
 	if !st.res.LookupGroup(*v) {
-		st.fail("unknown group: %q", *v)
+		st.fail("unknown group: \"%s\"", *v)
 	}
 }
 
 func (st *evalState) umaskOption(v *string, _ bool) {
 	m, ok := scanOctal(*v)
 	if !ok || m&0777 != m {
-		st.fail("bad umask value: %q", *v)
+		st.fail("bad umask value: \"%s\"", *v)
 	}
 }
 
 func (st *evalState) lingerOption(v *string, _ bool) {
 	n, ok := scanInt(*v)
 	if !ok || n < 0 {
-		st.fail("bad linger value: %q", *v)
+		st.fail("bad linger value: \"%s\"", *v)
 	}
 }
 
@@ -173,13 +173,13 @@ func (st *evalState) niceOption(v *string, _ bool) {
 		return
 	}
 	if _, ok := scanInt(*v); !ok {
-		st.fail("bad nice value: %q", *v)
+		st.fail("bad nice value: \"%s\"", *v)
 	}
 }
 
 func (st *evalState) rfc931Option(v *string, _ bool) {
-	if v != nil && cAtoi(*v) <= 0 {
-		st.fail("bad rfc931 timeout: %q", *v)
+	if n, ok := scanIntPtr(v); v != nil && (!ok || n <= 0) {
+		st.fail("bad rfc931 timeout: \"%s\"", *v)
 	}
 	st.evalUser()
 }
@@ -222,7 +222,7 @@ func (st *evalState) severityOption(v *string, _ bool) {
 				return
 			}
 		}
-		st.fail("bad syslog facility or severity: %q", name)
+		st.fail("bad syslog facility or severity: \"%s\"", name)
 	}
 	s := *v
 	if i := strings.IndexByte(s, '.'); i >= 0 {
@@ -287,3 +287,10 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 }
 
 var errNotExist = errors.New("no such file or directory")
+
+func scanIntPtr(v *string) (int32, bool) {
+	if v == nil {
+		return 0, false
+	}
+	return scanInt(*v)
+}

@@ -82,7 +82,7 @@ func (sp *strPat) match(s string, p Profile) bool {
 		if !ok {
 			return false
 		}
-		if p.scopeMatch() && sp.zone != "" && sp.zone != zone {
+		if sp.zone != "" && sp.zone != zone {
 			return false
 		}
 		return a == sp.v6
@@ -212,9 +212,9 @@ func (hp *hostPat) maskedMatch(addr string, p Profile) (match, badExpr bool) {
 }
 
 // wildMatch reports whether s matches the Debian wildcard pattern pat. It
-// computes exactly what libwrap's recursive matcher computes (including
-// its case-sensitive search for the character after a '*'), memoised so
-// hostile patterns cannot make it exponential.
+// computes exactly what libwrap's recursive matcher computes (every
+// character compares without case, a trailing "**" needs one more
+// character), memoised so hostile patterns cannot make it exponential.
 func wildMatch(s, pat string) bool {
 	w := wildMatcher{s: s, pat: pat}
 	return w.match(0, 0)
@@ -262,7 +262,7 @@ func (w *wildMatcher) star(si, pi int) bool {
 	c := w.pat[pi]
 	if c != '?' && c != '*' {
 		for ; si < len(w.s); si++ {
-			if w.s[si] == c && w.match(si+1, pi+1) {
+			if toUpper(w.s[si]) == toUpper(c) && w.match(si+1, pi+1) {
 				return true
 			}
 		}
@@ -301,25 +301,34 @@ func compileDaemon(tok string, p Profile) *pattern {
 	return &pattern{daemon: dp}
 }
 
-// portNumber reports whether a daemon pattern reads as a port number:
-// an optional '+', decimal digits, a value of at most 65535.
+// portNumber reports whether a daemon pattern reads as a port number the
+// way Debian's check does (strtoul, base 10, then the whole token must be
+// used): optional leading white space, an optional sign, decimal digits,
+// a value of at most 65535 ("-0" is 0; "-22" wraps to a huge number).
 func portNumber(s string) (int32, bool) {
 	i := 0
-	if i < len(s) && s[i] == '+' {
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
 		i++
 	}
 	if i == len(s) {
 		return 0, false
 	}
-	var v int64
+	var v uint64
 	for ; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return 0, false
 		}
-		v = v*10 + int64(s[i]-'0')
-		if v > 65535 {
-			return 0, false
+		if v <= 65535 {
+			v = v*10 + uint64(s[i]-'0')
 		}
+	}
+	if neg && v != 0 || v > 65535 {
+		return 0, false
 	}
 	return int32(v), true
 }

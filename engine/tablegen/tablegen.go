@@ -194,7 +194,7 @@ func (g *gen) table(n int) string {
 }
 
 func (g *gen) line() string {
-	switch g.r.IntN(30) {
+	switch g.r.IntN(32) {
 	case 0:
 		return "# " + g.rule()
 	case 1:
@@ -205,6 +205,21 @@ func (g *gen) line() string {
 		return g.daemonList() + " " + g.clientList() // no separator
 	case 4:
 		return " # ALL: ALL" // an indented '#' is a pattern
+	case 6:
+		switch g.r.IntN(6) {
+		case 0:
+			return g.rule() + " \x00junk" // a NUL cuts the physical line
+		case 1:
+			return "sshd: " + strings.Repeat("10.9.9.9 ", 227) + "ALL" // 2,046+ bytes
+		case 2:
+			return g.rule() + " \\\r" // backslash CR is not a continuation
+		case 3:
+			return "ss[hd: ALL"
+		case 4:
+			return g.daemonList() + ": " + g.clientList() + ":"
+		default:
+			return "sshd: " + strings.Repeat("10.9.9.9 ", 226) + "ALL" // just under the limit
+		}
 	case 5:
 		r := g.rule()
 		if i := strings.Index(r, " "); i > 0 {
@@ -241,7 +256,8 @@ func (g *gen) list(item func() string) string {
 func (g *gen) daemonList() string {
 	return g.list(func() string {
 		d := g.pick("ALL", "sshd", "SSHD", "in.ftpd", "in.", "ss*", "s?hd", "sockd", "vsftpd", "22", "021", "+1080",
-			"KNOWN", "unknown", ".ftpd", "telnetd", "0")
+			"KNOWN", "unknown", ".ftpd", "telnetd", "0",
+			"-0", "0x16", "65535", "65536", "00022", "\v22", "22\f", "*D", "*d", "S*", "?SHD", "**", "s**")
 		if g.r.IntN(6) == 0 {
 			d += "@" + g.pick("127.1.0.1", "127.1.0.", "lo1.example.com", "ALL", "KNOWN", "[::1]", "127.1.0.0/24", "LOCAL", "")
 		}
@@ -269,6 +285,13 @@ func (g *gen) hostPattern(inRule bool) string {
 		"10.0.0.?", "*", "lo?", "unk*", "nodots", "lo2", "liar.example.com", "canon.example.com", "alias.example.com",
 		"upper.example.com", "@trusted", "@all", "@nested", "@nosuch", "{DIR}/list", "{DIR}/nested", "{DIR}/missing",
 		"::ffff:10.0.0.1", "127.1.0.2", "127.1.0.1", "192.168.7.7", "localhost", "v6host.example.com")
+	if g.r.IntN(4) == 0 {
+		p = g.pick("10.0.0.1\f", "10.0.0.0\f/24", "10.0.0.0/4294967320", "10.0.0.0/+24", "10.0.0.0/8.0.0",
+			"10.0.0.0/255.255.255.255", "0x0a.0.0.0/255.0.0.0", "10.0.0.0/0x18", "*.EXAMPLE.COM", "*M", "G*", "?OOD*",
+			"*E.COM", "10.0.0.1.", "[2001:DB8::1]", "[2001:db8::1%1]", "[::ffff:10.0.0.0]/104", "[10.0.0.1]",
+			"[2001:db8::]/-1", "[2001:db8::]/64junk", "::FFFF:10.0.0.1", ".0.0.1", ".", "*.*", "@", "@TRUSTED",
+			"[", "]", "a]b", "a[b", "good.example.com.", "GOOD.EXAMPLE.COM", "127.", "127.1.0.2/32", "0.0.0.0/0.0.0.0")
+	}
 	if !inRule && (p == "{DIR}/list" || p == "{DIR}/nested") {
 		// A pattern file that reaches itself makes libwrap recurse until it
 		// crashes: a documented deviation, not a case to compare.
@@ -299,6 +322,11 @@ func (g *gen) options() string {
 			"banners {DIR}/ban", "banners /nonexistent/dir",
 			"user nobody", "user nosuchuser", "group nogroup", "group nosuchgroup", "user nobody.nogroup",
 			"bogus", "",
+			"spawn echo %% %", "spawn echo \\: x", "twist echo %n%n", "setenv  x", "setenv X %u%c",
+			"umask -0", "umask +7", "nice +3", "linger 2147483648", "linger 4294967306", "rfc931 5x", "rfc931 -1",
+			"severity mail.info.x", "severity foo.bar", "severity LOCAL0.NOTICE", "severity emerg",
+			"spawn "+strings.Repeat("%n", 600), "spawn "+strings.Repeat("%a", 700),
+			"banners {DIR}", "banners {DIR}/list", "keepalive=", "nice =", "user nobody.nosuchgroup", "group root",
 		))
 	}
 	return strings.Join(opts, g.pick(" : ", ":", ": "))
