@@ -1,0 +1,502 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+// maxBatchLine is the longest line a --batch file may have, in bytes,
+// without its line end. A longer line is reported as an error and skipped.
+const maxBatchLine = 4096
+
+const matchUsage = `Usage:
+  tcpwrap match [flags] DAEMON[@SERVER] [USER@]CLIENT
+  tcpwrap match [flags] --batch FILE|- [--summary]
+
+Predicts what libwrap decides for a connection from CLIENT to DAEMON, and
+explains it: the verdict, the deciding rule, every line read and why each
+pattern did or did not match, the options with their expanded values, the
+commands that would run (tcpwrap never runs any) and libwrap's warnings.
+
+Unlike tcpdmatch, an address operand is a connection from that address:
+its host name is looked up (and double-checked) when a rule needs it. A
+host name operand gives one prediction per address. "unknown" and
+"paranoid" are host names without an address, as in tcpdmatch.
+
+Flags:
+  -d DIR               read DIR/hosts.allow and DIR/hosts.deny (default /etc)
+  --hosts FILE         answer host name lookups from FILE (/etc/hosts format)
+                       instead of the system resolver
+  --netgroup FILE      answer netgroup lookups from FILE (/etc/netgroup format);
+                       without it no host is in any netgroup
+  --profile NAME       debian (default), upstream or freebsd
+  --client-port N      the client's port (default 0)
+  --server-port N      the server's port (default 0; needs DAEMON@SERVER)
+  --json               print one JSON object per prediction instead of text
+  --batch FILE|-       read one "DAEMON[@SERVER] [USER@]CLIENT" request per
+                       line (# comments and blank lines are skipped; at most
+                       4096 bytes a line) and print one JSON line per prediction
+  --summary            with --batch: print only the counts, and the hits of
+                       every rule (0 = a rule no request reached)
+
+Exit status: 0 when verdicts were printed, 1 when an input could not be read
+or a host name could not be resolved (in a batch: after the other lines), 2
+for a usage error.
+`
+
+// matchConfig is what the flags of match say.
+type matchConfig struct {
+	dir          string
+	hostsFile    string
+	netgroupFile string
+	profile      engine.Profile
+	clientPort   uint16
+	serverPort   uint16
+	serverPortOK bool // --server-port was given
+	json         bool
+	batch        string // "" = no batch
+	summary      bool
+	color        bool
+}
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// parseMatch parses the arguments of match. Flags may come before, between
+// and after the operands; "--" ends the flags.
+func parseMatch(args []string) (*matchConfig, []string, error) {
+	cfg := &matchConfig{}
+	set := flag.NewFlagSet("match", flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	set.StringVar(&cfg.dir, "d", "/etc", "")
+	set.StringVar(&cfg.hostsFile, "hosts", "", "")
+	set.StringVar(&cfg.netgroupFile, "netgroup", "", "")
+	profile := set.String("profile", "debian", "")
+	set.Func("client-port", "", portFlag(&cfg.clientPort, nil))
+	set.Func("server-port", "", portFlag(&cfg.serverPort, &cfg.serverPortOK))
+	set.BoolVar(&cfg.json, "json", false, "")
+	set.StringVar(&cfg.batch, "batch", "", "")
+	set.BoolVar(&cfg.summary, "summary", false, "")
+
+	var operands []string
+	for rest := args; ; {
+		if err := set.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, err
+			}
+			return nil, nil, &usageError{err.Error()}
+		}
+		left := set.Args()
+		if len(left) == 0 {
+			break
+		}
+		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
+			operands = append(operands, left...)
+			break
+		}
+		operands = append(operands, left[0])
+		rest = left[1:]
+	}
+
+	batchSet := false
+	set.Visit(func(f *flag.Flag) { batchSet = batchSet || f.Name == "batch" })
+	var err error
+	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
+		return nil, nil, &usageError{err.Error()}
+	}
+	switch {
+	case cfg.dir == "":
+		return nil, nil, usagef("-d needs a directory")
+	case batchSet && cfg.batch == "":
+		return nil, nil, usagef("--batch needs a file name (or - for standard input)")
+	case cfg.summary && !batchSet:
+		return nil, nil, usagef("--summary needs --batch")
+	case batchSet && len(operands) > 0:
+		return nil, nil, usagef("--batch takes its requests from the file, not from operands (got %q)", operands[0])
+	case !batchSet && len(operands) != 2:
+		return nil, nil, usagef("want 2 operands, DAEMON[@SERVER] [USER@]CLIENT, got %d", len(operands))
+	}
+	return cfg, operands, nil
+}
+
+func portFlag(p *uint16, set *bool) func(string) error {
+	return func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 16)
+		if err != nil {
+			return errors.New("not a port number (0 to 65535)")
+		}
+		*p = uint16(n)
+		if set != nil {
+			*set = true
+		}
+		return nil
+	}
+}
+
+// checkOperands rejects operands that are malformed rather than
+// unresolvable, so that they can be reported as usage errors.
+func checkOperands(daemonArg, clientArg string) error {
+	daemon, server, hasServer := strings.Cut(daemonArg, "@")
+	switch {
+	case daemon == "":
+		return usagef("empty daemon name in %q", daemonArg)
+	case hasServer && server == "":
+		return usagef("empty server after @ in %q", daemonArg)
+	}
+	if _, client, ok := strings.Cut(clientArg, "@"); clientArg == "" || ok && client == "" {
+		return usagef("empty client in %q", clientArg)
+	}
+	return nil
+}
+
+// matcher is what match decides with: the policy and its two tables.
+type matcher struct {
+	policy *engine.Policy
+	tables [2]*tableInfo // allow, deny
+	// rules maps each rule line to its slot, for the summary's hit
+	// counts and for the text of the deciding rule.
+	rules map[ruleKey]int
+	slots []ruleSlot
+}
+
+type ruleKey struct {
+	table int // 0 allow, 1 deny
+	line  int
+}
+
+type ruleSlot struct {
+	file string // base name
+	line *engine.Line
+}
+
+// tableInfo is a table and what was found when opening it.
+type tableInfo struct {
+	t         *engine.Table
+	path      string
+	dir       bool // the path is a directory: it reads as empty
+	truncated bool // larger than engine.MaxTableSize
+}
+
+// load builds the matcher from the flags. Its errors are unreadable
+// inputs (exit status 1).
+func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
+	fi, err := os.Stat(cfg.dir)
+	if err != nil {
+		return nil, fmt.Errorf("-d %s: %s", cfg.dir, strerror(err))
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("-d %s: Not a directory", cfg.dir)
+	}
+	m := &matcher{rules: map[ruleKey]int{}}
+	for i, base := range []string{"hosts.allow", "hosts.deny"} {
+		ti := loadTable(filepath.Join(cfg.dir, base), cfg.profile)
+		if ti.truncated {
+			fmt.Fprintf(stderr, "tcpwrap: warning: %s is larger than %d bytes: only the start is read\n", ti.path, engine.MaxTableSize)
+		}
+		m.tables[i] = ti
+		for _, ln := range ti.t.Lines {
+			if ln.Kind == engine.LineRule {
+				m.rules[ruleKey{i, ln.Num}] = len(m.slots)
+				m.slots = append(m.slots, ruleSlot{file: base, line: ln})
+			}
+		}
+	}
+	res, err := loadResolver(cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	m.policy = &engine.Policy{Allow: m.tables[0].t, Deny: m.tables[1].t, Resolver: res, Files: osFiles{}}
+	return m, nil
+}
+
+// loadTable opens one table the way libwrap does: a missing file reads as
+// empty, a file that cannot be opened is an error of its own, a directory
+// reads as empty.
+func loadTable(path string, prof engine.Profile) *tableInfo {
+	ti := &tableInfo{path: path}
+	data, err := readUpTo(path, engine.MaxTableSize+1)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ti.t = engine.MissingTable(path, prof)
+	case err != nil:
+		ti.t = engine.UnreadableTable(path, strerror(err), prof)
+	default:
+		if data == nil {
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				ti.dir = true
+			}
+		}
+		ti.truncated = len(data) > engine.MaxTableSize
+		ti.t = engine.Parse(path, data, prof)
+	}
+	return ti
+}
+
+func loadResolver(cfg *matchConfig, stderr io.Writer) (engine.Resolver, error) {
+	var netgroups []byte
+	if cfg.netgroupFile != "" {
+		var err error
+		if netgroups, err = os.ReadFile(cfg.netgroupFile); err != nil {
+			return nil, fmt.Errorf("--netgroup %s: %s", cfg.netgroupFile, strerror(err))
+		}
+	}
+	if cfg.hostsFile == "" {
+		var ng engine.Resolver
+		if netgroups != nil {
+			ng = engine.NewHostsResolver(cfg.netgroupFile, nil).WithNetgroups(cfg.netgroupFile, netgroups)
+		}
+		return newSysResolver(ng), nil
+	}
+	hosts, err := os.ReadFile(cfg.hostsFile)
+	if err != nil {
+		return nil, fmt.Errorf("--hosts %s: %s", cfg.hostsFile, strerror(err))
+	}
+	res := engine.NewHostsResolver(cfg.hostsFile, hosts)
+	for _, d := range res.Diagnostics {
+		fmt.Fprintf(stderr, "tcpwrap: %s: %s\n", d.Severity, d.Error())
+	}
+	if netgroups != nil {
+		res = res.WithNetgroups(cfg.netgroupFile, netgroups)
+	}
+	return res, nil
+}
+
+// runMatch is the match command.
+func runMatch(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) int {
+	cfg, operands, err := parseMatch(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, matchUsage)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "tcpwrap match: %v (see tcpwrap match -h)\n", err)
+		return exitUsage
+	}
+	cfg.color = color
+	if cfg.batch == "" {
+		if err := checkOperands(operands[0], operands[1]); err != nil {
+			fmt.Fprintf(stderr, "tcpwrap match: %v (see tcpwrap match -h)\n", err)
+			return exitUsage
+		}
+	}
+	m, err := load(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap: %v\n", err)
+		return exitInput
+	}
+	if cfg.batch != "" {
+		return m.batch(cfg, stdin, stdout, stderr)
+	}
+	return m.single(cfg, operands[0], operands[1], stdout, stderr)
+}
+
+// single decides the requests of one pair of operands, with full traces.
+func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, stderr io.Writer) int {
+	reqs, err := engine.Query(m.policy.Resolver, daemonArg, clientArg, cfg.clientPort, cfg.serverPort)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap: %v\n", err)
+		return exitInput
+	}
+	if cfg.serverPortOK && !reqs[0].Server.Socket.IsValid() {
+		fmt.Fprintf(stderr, "tcpwrap: warning: --server-port has no effect without a server address (DAEMON@SERVER): libwrap knows no port without one\n")
+	}
+	w := bufio.NewWriter(stdout)
+	enc := newEncoder(w)
+	echo := requestEcho{Daemon: daemonArg, Client: clientArg, ClientPort: cfg.clientPort, ServerPort: cfg.serverPort}
+	for i, req := range reqs {
+		d := m.policy.Evaluate(req)
+		if cfg.json {
+			if err := enc.Encode(m.prediction(echo, req, d, true)); err != nil {
+				return writeFailed(stderr, err)
+			}
+			continue
+		}
+		if i > 0 {
+			w.WriteString("\n")
+		}
+		if len(reqs) > 1 {
+			p := newPainter(cfg.color)
+			fmt.Fprintf(w, "%s\n", p.bold(fmt.Sprintf("== %s %s: address %s (%d of %d) ==", daemonArg, clientArg, req.Client.Socket.Addr(), i+1, len(reqs))))
+		}
+		m.writeText(w, req, d, cfg.color)
+	}
+	if err := w.Flush(); err != nil {
+		return writeFailed(stderr, err)
+	}
+	return exitOK
+}
+
+func writeFailed(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "tcpwrap: writing the output: %v\n", err)
+	return exitInput
+}
+
+func newEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// summary is the --summary output.
+type summary struct {
+	Requests  int `json:"requests"`
+	Granted   int `json:"granted"`
+	Denied    int `json:"denied"`
+	Delegated int `json:"delegated"`
+	// Errors counts the batch lines that gave no prediction.
+	Errors int           `json:"errors"`
+	Rules  []summaryRule `json:"rules"`
+}
+
+type summaryRule struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Hits int    `json:"hits"`
+}
+
+// batch decides one request per line of the batch file, streaming: one
+// line is read, decided and written at a time, and only the summary's
+// counters are kept.
+func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Writer) int {
+	in, name := stdin, "<stdin>"
+	if cfg.batch != "-" {
+		name = cfg.batch
+		f, err := os.Open(cfg.batch)
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = f.Stat(); err == nil && fi.IsDir() {
+				err = syscall.EISDIR
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
+			return exitInput
+		}
+		defer f.Close()
+		in = f
+	}
+	// The reader holds the longest line plus "\r\n"; a line that does not
+	// fit is too long.
+	br := bufio.NewReaderSize(in, maxBatchLine+2)
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	enc := newEncoder(w)
+	var sum summary
+	hits := make([]int, len(m.slots))
+	status := exitOK
+	lineErr := func(n int, format string, args ...any) {
+		fmt.Fprintf(stderr, "%s:%d: %s\n", name, n, fmt.Sprintf(format, args...))
+		sum.Errors++
+		status = exitInput
+	}
+	for n := 1; ; n++ {
+		// Flush before a read that may block, so that a program feeding
+		// requests one at a time through a pipe gets each answer.
+		if br.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return writeFailed(stderr, err)
+			}
+		}
+		data, err := br.ReadSlice('\n')
+		tooLong := false
+		for err == bufio.ErrBufferFull {
+			tooLong = true
+			_, err = br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			w.Flush()
+			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
+			return exitInput
+		}
+		if len(data) == 0 && !tooLong && err == io.EOF {
+			break
+		}
+		text := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+		switch f := strings.Fields(text); {
+		case tooLong || len(text) > maxBatchLine:
+			lineErr(n, "line longer than %d bytes", maxBatchLine)
+		case len(f) == 0 || f[0][0] == '#':
+		case len(f) != 2:
+			lineErr(n, "want DAEMON[@SERVER] [USER@]CLIENT, got %d words", len(f))
+		default:
+			if e := checkOperands(f[0], f[1]); e != nil {
+				lineErr(n, "%v", e)
+				break
+			}
+			reqs, e := engine.Query(m.policy.Resolver, f[0], f[1], cfg.clientPort, cfg.serverPort)
+			if e != nil {
+				lineErr(n, "%v", e)
+				break
+			}
+			echo := requestEcho{Daemon: f[0], Client: f[1], ClientPort: cfg.clientPort, ServerPort: cfg.serverPort, Line: n}
+			for _, req := range reqs {
+				d := m.policy.Decide(req)
+				if !cfg.summary {
+					if e := enc.Encode(m.prediction(echo, req, d, false)); e != nil {
+						return writeFailed(stderr, e)
+					}
+					continue
+				}
+				sum.Requests++
+				switch d.Access {
+				case engine.Granted:
+					sum.Granted++
+				case engine.Denied:
+					sum.Denied++
+				case engine.Delegated:
+					sum.Delegated++
+				}
+				if slot, ok := m.slot(d.Matched); ok {
+					hits[slot]++
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if cfg.summary {
+		sum.Rules = make([]summaryRule, len(m.slots))
+		for i, s := range m.slots {
+			sum.Rules[i] = summaryRule{File: s.file, Line: s.line.Num, Hits: hits[i]}
+		}
+		if err := enc.Encode(sum); err != nil {
+			return writeFailed(stderr, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return writeFailed(stderr, err)
+	}
+	return status
+}
+
+// slot returns the rule slot of a decision's deciding rule.
+func (m *matcher) slot(ref *engine.RuleRef) (int, bool) {
+	if ref == nil {
+		return 0, false
+	}
+	for i, ti := range m.tables {
+		if ti.t.Name == ref.File {
+			slot, ok := m.rules[ruleKey{i, ref.Line}]
+			return slot, ok
+		}
+	}
+	return 0, false
+}

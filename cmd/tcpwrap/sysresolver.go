@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+// sysResolver is [engine.Resolver] over the system's resolver, used when no
+// --hosts file is given. It asks net.DefaultResolver, which is Go's own
+// DNS and /etc/hosts resolver or the C library's (cgo), as the Go runtime
+// chooses (GODEBUG=netdns=go or =cgo forces one).
+//
+// Approximations of what libwrap asks the C library:
+//
+//   - Reverse lookup (getnameinfo NI_NAMEREQD): LookupAddr's first name,
+//     without its trailing dot.
+//   - Forward lookup (getaddrinfo with AF_INET or AF_INET6 and
+//     AI_CANONNAME): LookupNetIP with "ip4" or "ip6" for the addresses,
+//     and LookupCNAME for the canonical name. Go has no per-family
+//     canonical name, and its /etc/hosts code returns the name asked for
+//     rather than the line's first name; when LookupCNAME fails the name
+//     itself is the canonical name (what getaddrinfo reports when there is
+//     no CNAME). So an /etc/hosts alias or a CNAME seen only by the C
+//     library may verify here where libwrap would say "paranoid".
+//   - Netgroups (innetgr): Go has no NIS client, so membership is always
+//     false unless a --netgroup file is given (then that file answers).
+//   - Users and groups (getpwnam, getgrnam): os/user, which reads
+//     /etc/passwd and /etc/group without cgo and asks NSS with it.
+//   - Each lookup gives up after lookupTimeout (libwrap waits as long as
+//     the resolver does).
+//
+// Answers are cached for the life of the process, so that one run (a
+// whole batch) sees one consistent resolver, as the engine requires; the
+// caches are bounded (cleared when they reach maxCacheEntries).
+type sysResolver struct {
+	r         *net.Resolver
+	timeout   time.Duration
+	netgroups engine.Resolver // answers InNetgroup; nil: never a member
+
+	mu    sync.Mutex
+	addrs map[netip.Addr]addrAnswer
+	hosts map[hostQuery]hostAnswer
+}
+
+const (
+	lookupTimeout   = 10 * time.Second
+	maxCacheEntries = 1 << 14
+)
+
+type addrAnswer struct {
+	name string
+	ok   bool
+}
+
+type hostQuery struct {
+	name string
+	v6   bool
+}
+
+type hostAnswer struct {
+	canon string
+	addrs []netip.Addr
+	ok    bool
+}
+
+var _ engine.Resolver = (*sysResolver)(nil)
+
+func newSysResolver(netgroups engine.Resolver) *sysResolver {
+	return &sysResolver{r: net.DefaultResolver, timeout: lookupTimeout, netgroups: netgroups,
+		addrs: map[netip.Addr]addrAnswer{}, hosts: map[hostQuery]hostAnswer{}}
+}
+
+// LookupAddr implements [engine.Resolver].
+func (s *sysResolver) LookupAddr(a netip.Addr) (string, bool) {
+	s.mu.Lock()
+	ans, hit := s.addrs[a]
+	s.mu.Unlock()
+	if hit {
+		return ans.name, ans.ok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	names, err := s.r.LookupAddr(ctx, a.String())
+	if err == nil && len(names) > 0 {
+		ans.name = strings.TrimSuffix(names[0], ".")
+		ans.ok = ans.name != ""
+	}
+	s.mu.Lock()
+	if len(s.addrs) >= maxCacheEntries {
+		clear(s.addrs)
+	}
+	s.addrs[a] = ans
+	s.mu.Unlock()
+	return ans.name, ans.ok
+}
+
+// LookupHost implements [engine.Resolver].
+func (s *sysResolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bool) {
+	q := hostQuery{name, v6}
+	s.mu.Lock()
+	ans, hit := s.hosts[q]
+	s.mu.Unlock()
+	if hit {
+		return ans.canon, ans.addrs, ans.ok
+	}
+	ans = s.lookupHost(name, v6)
+	s.mu.Lock()
+	if len(s.hosts) >= maxCacheEntries {
+		clear(s.hosts)
+	}
+	s.hosts[q] = ans
+	s.mu.Unlock()
+	return ans.canon, ans.addrs, ans.ok
+}
+
+func (s *sysResolver) lookupHost(name string, v6 bool) hostAnswer {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	network := "ip4"
+	if v6 {
+		network = "ip6"
+	}
+	found, err := s.r.LookupNetIP(ctx, network, name)
+	if err != nil {
+		return hostAnswer{}
+	}
+	var ans hostAnswer
+	for _, a := range found {
+		// Go returns IPv4 answers in their IPv4-mapped form.
+		if !v6 {
+			a = a.Unmap()
+		}
+		if a.Is6() == v6 && !a.Is4In6() {
+			ans.addrs = append(ans.addrs, a)
+		}
+	}
+	if len(ans.addrs) == 0 {
+		return hostAnswer{}
+	}
+	ans.ok = true
+	ans.canon = name
+	if c, err := s.r.LookupCNAME(ctx, name); err == nil && strings.TrimSuffix(c, ".") != "" {
+		ans.canon = strings.TrimSuffix(c, ".")
+	}
+	return ans
+}
+
+// InNetgroup implements [engine.Resolver].
+func (s *sysResolver) InNetgroup(group, host string) bool {
+	return s.netgroups != nil && s.netgroups.InNetgroup(group, host)
+}
+
+// LookupUser implements [engine.Resolver].
+func (s *sysResolver) LookupUser(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+// LookupGroup implements [engine.Resolver].
+func (s *sysResolver) LookupGroup(name string) bool {
+	_, err := user.LookupGroup(name)
+	return err == nil
+}
