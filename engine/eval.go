@@ -101,6 +101,9 @@ type evalState struct {
 	fileStack     []string
 	fileWords     int
 
+	cursor lineCursor
+	peek   string // the client's address text, once computed for the index
+
 	// tracing
 	lookups *[]string
 }
@@ -112,12 +115,38 @@ func truncate(s string) string {
 	return s
 }
 
-func (p *Policy) decide(r Request, trace bool) (d *Decision) {
-	st := &evalState{pol: p, prof: p.Profile(), res: p.Resolver, trace: trace, dryRun: p.DryRun}
+func (p *Policy) decide(r Request, trace bool) *Decision {
+	return p.decideWith(&evalState{}, &Decision{}, r, trace)
+}
+
+// A Decider makes decisions one after another for one goroutine, reusing
+// its memory: the Decision it returns is valid until its next call. Use
+// one Decider per goroutine; the Policy itself is shared.
+type Decider struct {
+	p  *Policy
+	st evalState
+	d  Decision
+}
+
+// NewDecider returns a Decider for p.
+func (p *Policy) NewDecider() *Decider { return &Decider{p: p} }
+
+// Decide is [Policy.Decide] into reused memory.
+func (z *Decider) Decide(r Request) *Decision {
+	d := &z.d
+	*d = Decision{Log: d.Log[:0], Warnings: d.Warnings[:0], Options: d.Options[:0],
+		Matches: d.Matches[:0], Commands: d.Commands[:0]}
+	hits := z.st.cursor.hits[:0]
+	z.st = evalState{}
+	z.st.cursor.hits = hits
+	return z.p.decideWith(&z.st, d, r, false)
+}
+
+func (p *Policy) decideWith(st *evalState, d *Decision, r Request, trace bool) (result *Decision) {
+	st.pol, st.prof, st.res, st.trace, st.dryRun = p, p.Profile(), p.Resolver, trace, p.DryRun
 	if st.res == nil {
 		st.res = emptyResolver{}
 	}
-	d = &Decision{Options: []OptionRun{}, Log: []string{}, Warnings: []string{}}
 	st.d = d
 	st.daemon = truncate(r.Daemon)
 	if st.daemon == "" {
@@ -138,6 +167,7 @@ func (p *Policy) decide(r Request, trace bool) (d *Decision) {
 			d.Access = j.access
 			d.Reason = j.reason
 			d.Error = j.err
+			result = d
 		}
 		if r.Probe != "" {
 			st.probe(r.Probe)
@@ -251,8 +281,9 @@ func (st *evalState) scan(t *Table, allow bool) int {
 	result := scanNo
 	lines := t.Lines
 	var ix *lineCursor
-	if !st.trace {
-		ix = t.cursor(st)
+	if !st.trace && t.index != nil {
+		ix = &st.cursor
+		ix.reset(t, st)
 	}
 	for i := 0; i < len(lines); i++ {
 		if ix != nil {
@@ -317,14 +348,14 @@ func (st *evalState) scan(t *Table, allow bool) int {
 	if result != scanYes {
 		return result
 	}
-	ref := RuleRef{File: t.Name, Line: matched.Num, Span: matched.Span}
-	st.d.Matches = append(st.d.Matches, ref)
-	st.d.Matched = &ref
-	st.log(fmt.Sprintf("matched:  %s line %d", t.Name, matched.Num))
+	st.d.Matches = append(st.d.Matches, RuleRef{File: t.Name, Line: matched.Num, Span: matched.Span})
+	st.d.Matched = &st.d.Matches[len(st.d.Matches)-1]
+	where := t.Name + " line " + strconv.Itoa(matched.Num)
+	st.log("matched:  " + where)
 	if allow {
-		st.d.Reason = fmt.Sprintf("%s line %d matched: access is granted", t.Name, matched.Num)
+		st.d.Reason = where + " matched: access is granted"
 	} else {
-		st.d.Reason = fmt.Sprintf("%s line %d matched: access is denied", t.Name, matched.Num)
+		st.d.Reason = where + " matched: access is denied"
 	}
 	if matched.Third != nil {
 		if st.prof.options() {
@@ -378,21 +409,28 @@ func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenSte
 			st.skipRest(toks, i+1, out)
 			return false
 		}
-		var lookups []string
-		if out != nil {
-			st.lookups = &lookups
-		}
 		var ok bool
-		if client {
-			ok = st.clientMatch(t.pat.client)
+		if out == nil {
+			if client {
+				ok = st.clientMatch(t.pat.client)
+			} else {
+				ok = st.daemonMatch(t.pat.daemon)
+			}
 		} else {
-			ok = st.daemonMatch(t.pat.daemon)
-		}
-		st.lookups = nil
-		if out != nil {
+			lookups := []string{}
+			st.lookups = &lookups
+			if client {
+				ok = st.clientMatch(t.pat.client)
+			} else {
+				ok = st.daemonMatch(t.pat.daemon)
+			}
+			st.lookups = nil
 			state := "no-match"
 			if ok {
 				state = "match"
+			}
+			if len(lookups) == 0 {
+				lookups = nil
 			}
 			st.record(out, t, state, st.explain(t, client, ok), lookups)
 		}

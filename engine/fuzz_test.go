@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -108,4 +109,27 @@ func FuzzEvaluate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDeciderReuse: a Decider gives the same answers as Decide, request
+// after request, though it reuses its memory.
+func TestDeciderReuse(t *testing.T) {
+	res := NewHostsResolver("hosts", fuzzHosts)
+	p := &Policy{
+		Allow:    Parse("hosts.allow", []byte("sshd: 10.0.0.1 : spawn echo %h\nsshd: .example.com EXCEPT good.example.com\n"), Debian),
+		Deny:     Parse("hosts.deny", []byte("ALL: 10.0.0.2 : severity nosuch\nALL: ALL : twist echo %a\n"), Debian),
+		Resolver: res,
+	}
+	z := p.NewDecider()
+	for round := 0; round < 3; round++ {
+		for _, c := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "2001:db8::1", "10.9.9.9"} {
+			req := Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(c), 1)}}
+			want := p.Decide(req)
+			got := z.Decide(req)
+			if !reflect.DeepEqual(want.Access, got.Access) || !reflect.DeepEqual(want.Matched, got.Matched) ||
+				fmt.Sprint(want.Log, want.Options, want.Commands) != fmt.Sprint(got.Log, got.Options, got.Commands) {
+				t.Fatalf("%s: Decider gave %v %v %q, Decide %v %v %q", c, got.Access, got.Matched, got.Log, want.Access, want.Matched, want.Log)
+			}
+		}
+	}
 }

@@ -238,28 +238,25 @@ type lineCursor struct {
 	noSepPos int
 }
 
-func (t *Table) cursor(st *evalState) *lineCursor {
-	if t.index == nil {
-		return nil
-	}
-	c := &lineCursor{ix: t.index, st: st, prof: t.Profile}
+// reset points c at table t for the request of st, reusing its buffers.
+func (c *lineCursor) reset(t *Table, st *evalState) {
+	*c = lineCursor{ix: t.index, st: st, prof: t.Profile, hits: c.hits[:0]}
 	c.enter(st.client.nameDone)
-	return c
 }
 
 func (c *lineCursor) enter(named bool) {
 	c.named = named
 	c.g, c.h = 0, 0
 	addr := c.st.peekAddr(&c.st.client)
-	var hits []int
+	hits := c.hits[:0]
 	if named {
 		c.generic = c.ix.genericName
-		hits = c.ix.name.hits(addr, c.prof, nil)
+		hits = c.ix.name.hits(addr, c.prof, hits)
 		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
 		hits = c.ix.name.netHits(addr, c.prof, hits)
 	} else {
 		c.generic = c.ix.genericAddr
-		hits = c.ix.addr.hits(addr, c.prof, nil)
+		hits = c.ix.addr.hits(addr, c.prof, hits)
 		hits = c.ix.addr.netHits(addr, c.prof, hits)
 	}
 	if len(hits) > 1 {
@@ -311,11 +308,15 @@ func (st *evalState) peekAddr(h *hostState) string {
 	if h.addrDone {
 		return h.addr
 	}
-	switch {
-	case h.ep.Addr != "":
-		return truncate(h.ep.Addr)
-	case h.ep.Socket.IsValid():
-		return truncate(numericHost(h.ep.Socket.Addr()))
+	if st.peek == "" {
+		switch {
+		case h.ep.Addr != "":
+			st.peek = truncate(h.ep.Addr)
+		case h.ep.Socket.IsValid():
+			st.peek = truncate(numericHost(h.ep.Socket.Addr()))
+		default:
+			st.peek = unknown
+		}
 	}
-	return unknown
+	return st.peek
 }

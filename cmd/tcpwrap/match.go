@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/tcpwrap/tcpwrap/engine"
@@ -175,6 +177,8 @@ type matcher struct {
 	// counts and for the text of the deciding rule.
 	rules map[ruleKey]int
 	slots []ruleSlot
+	// deciders are the batch workers' reusable Deciders.
+	deciders []*engine.Decider
 }
 
 type ruleKey struct {
@@ -401,56 +405,42 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 	var sum summary
 	hits := make([]int, len(m.slots))
 	status := exitOK
-	lineErr := func(n int, format string, args ...any) {
-		fmt.Fprintf(stderr, "%s:%d: %s\n", name, n, fmt.Sprintf(format, args...))
-		sum.Errors++
-		status = exitInput
+	// Lines are read and parsed in order into chunks; the decisions of a
+	// chunk are made in parallel; results are written in input order.
+	var chunk []batchItem
+	deciders := make([]*engine.Decider, runtime.GOMAXPROCS(0))
+	for i := range deciders {
+		deciders[i] = m.policy.NewDecider()
 	}
-	for n := 1; ; n++ {
-		// Flush before a read that may block, so that a program feeding
-		// requests one at a time through a pipe gets each answer.
-		if br.Buffered() == 0 {
-			if err := w.Flush(); err != nil {
-				return writeFailed(stderr, err)
+	m.deciders = deciders
+	flush := func() error {
+		if cfg.summary {
+			// Count in the workers: no decision needs to outlive them.
+			for _, it := range chunk {
+				if it.err != "" {
+					fmt.Fprintf(stderr, "%s:%d: %s\n", name, it.n, it.err)
+					sum.Errors++
+					status = exitInput
+				}
 			}
+			m.countAll(chunk, &sum, hits)
+			chunk = chunk[:0]
+			return w.Flush()
 		}
-		data, err := br.ReadSlice('\n')
-		tooLong := false
-		for err == bufio.ErrBufferFull {
-			tooLong = true
-			_, err = br.ReadSlice('\n')
-		}
-		if err != nil && err != io.EOF {
-			w.Flush()
-			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
-			return exitInput
-		}
-		if len(data) == 0 && !tooLong && err == io.EOF {
-			break
-		}
-		text := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
-		switch f := strings.Fields(text); {
-		case tooLong || len(text) > maxBatchLine:
-			lineErr(n, "line longer than %d bytes", maxBatchLine)
-		case len(f) == 0 || f[0][0] == '#':
-		case len(f) != 2:
-			lineErr(n, "want DAEMON[@SERVER] [USER@]CLIENT, got %d words", len(f))
-		default:
-			if e := checkOperands(f[0], f[1]); e != nil {
-				lineErr(n, "%v", e)
-				break
+		m.decideAll(chunk)
+		for i := range chunk {
+			it := &chunk[i]
+			if it.err != "" {
+				fmt.Fprintf(stderr, "%s:%d: %s\n", name, it.n, it.err)
+				sum.Errors++
+				status = exitInput
+				continue
 			}
-			reqs, e := engine.Query(m.policy.Resolver, f[0], f[1], cfg.clientPort, cfg.serverPort)
-			if e != nil {
-				lineErr(n, "%v", e)
-				break
-			}
-			echo := requestEcho{Daemon: f[0], Client: f[1], ClientPort: cfg.clientPort, ServerPort: cfg.serverPort, Line: n}
-			for _, req := range reqs {
-				d := m.policy.Decide(req)
+			for j, req := range it.reqs {
+				d := it.decisions[j]
 				if !cfg.summary {
-					if e := enc.Encode(m.prediction(echo, req, d, false)); e != nil {
-						return writeFailed(stderr, e)
+					if e := enc.Encode(m.prediction(it.echo, req, d, false)); e != nil {
+						return e
 					}
 					continue
 				}
@@ -468,9 +458,41 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 				}
 			}
 		}
+		chunk = chunk[:0]
+		return w.Flush()
+	}
+	for n := 1; ; n++ {
+		// Answer what was read before a read that may block, so that a
+		// program feeding requests one at a time through a pipe gets each
+		// answer.
+		if br.Buffered() == 0 || len(chunk) == batchChunk {
+			if err := flush(); err != nil {
+				return writeFailed(stderr, err)
+			}
+		}
+		data, err := br.ReadSlice('\n')
+		tooLong := false
+		for err == bufio.ErrBufferFull {
+			tooLong = true
+			_, err = br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			flush()
+			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
+			return exitInput
+		}
+		if len(data) == 0 && !tooLong && err == io.EOF {
+			break
+		}
+		if it, ok := m.parseBatchLine(cfg, n, data, tooLong); ok {
+			chunk = append(chunk, it)
+		}
 		if err == io.EOF {
 			break
 		}
+	}
+	if err := flush(); err != nil {
+		return writeFailed(stderr, err)
 	}
 	if cfg.summary {
 		sum.Rules = make([]summaryRule, len(m.slots))
@@ -485,6 +507,121 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 		return writeFailed(stderr, err)
 	}
 	return status
+}
+
+// batchChunk is how many request lines are decided together.
+const batchChunk = 1024
+
+// batchItem is one request line of a batch: its requests, or its error.
+type batchItem struct {
+	n         int
+	echo      requestEcho
+	reqs      []engine.Request
+	decisions []*engine.Decision
+	err       string
+}
+
+// parseBatchLine reads one line of a batch; ok is false for blank and
+// comment lines.
+func (m *matcher) parseBatchLine(cfg *matchConfig, n int, data []byte, tooLong bool) (batchItem, bool) {
+	it := batchItem{n: n}
+	text := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	switch f := strings.Fields(text); {
+	case tooLong || len(text) > maxBatchLine:
+		it.err = fmt.Sprintf("line longer than %d bytes", maxBatchLine)
+	case len(f) == 0 || f[0][0] == '#':
+		return it, false
+	case len(f) != 2:
+		it.err = fmt.Sprintf("want DAEMON[@SERVER] [USER@]CLIENT, got %d words", len(f))
+	default:
+		if e := checkOperands(f[0], f[1]); e != nil {
+			it.err = e.Error()
+			break
+		}
+		reqs, e := engine.Query(m.policy.Resolver, f[0], f[1], cfg.clientPort, cfg.serverPort)
+		if e != nil {
+			it.err = e.Error()
+			break
+		}
+		it.reqs = reqs
+		it.echo = requestEcho{Daemon: f[0], Client: f[1], ClientPort: cfg.clientPort, ServerPort: cfg.serverPort, Line: n}
+	}
+	return it, true
+}
+
+// countAll decides every request of items for the summary, in parallel,
+// each worker with its own Decider and counters.
+func (m *matcher) countAll(items []batchItem, sum *summary, hits []int) {
+	workers := len(m.deciders)
+	if len(items) < 64 {
+		workers = 1
+	}
+	type counts struct {
+		requests, granted, denied, delegated int
+		hits                                 []int
+	}
+	part := make([]counts, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			c := &part[w]
+			c.hits = make([]int, len(hits))
+			z := m.deciders[w]
+			for i := w; i < len(items); i += workers {
+				for _, req := range items[i].reqs {
+					d := z.Decide(req)
+					c.requests++
+					switch d.Access {
+					case engine.Granted:
+						c.granted++
+					case engine.Denied:
+						c.denied++
+					case engine.Delegated:
+						c.delegated++
+					}
+					if slot, ok := m.slot(d.Matched); ok {
+						c.hits[slot]++
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, c := range part {
+		sum.Requests += c.requests
+		sum.Granted += c.granted
+		sum.Denied += c.denied
+		sum.Delegated += c.delegated
+		for i, h := range c.hits {
+			hits[i] += h
+		}
+	}
+}
+
+// decideAll decides every request of items, spreading the work over the
+// available processors. A Policy is safe for concurrent use.
+func (m *matcher) decideAll(items []batchItem) {
+	workers := runtime.GOMAXPROCS(0)
+	if len(items) < 64 || workers < 2 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				it := &items[i]
+				it.decisions = make([]*engine.Decision, len(it.reqs))
+				for j, req := range it.reqs {
+					it.decisions[j] = m.policy.Decide(req)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
 }
 
 // slot returns the rule slot of a decision's deciding rule.
