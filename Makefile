@@ -6,8 +6,12 @@
 #                      Node (GOOS=js) and wazero (GOOS=wasip1)
 #   make check         gofmt, go vet, engine uses only the standard library,
 #                      engine cross-builds for js/wasm and wasip1/wasm
-#   make ci            install-deps + check + test + the libwrap harness
-#   make bench, make fuzz (FUZZTIME=20s per target), make install-deps
+#   make e2e           the libwrap harness and the differential test against
+#                      the real Debian libwrap (root; prints the random seed)
+#   make ci            install-deps + check + test + e2e
+#   make bench         go test -bench, and libwrap's own loop beside the
+#                      engine on the same tables (e2e/bench)
+#   make fuzz (FUZZTIME=20s per target), make install-deps
 
 GO       ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 GOROOT   := $(shell $(GO) env GOROOT)
@@ -19,7 +23,7 @@ FUZZTIME ?= 20s
 # Tests and tools may run go themselves.
 export PATH := $(GOROOT)/bin:$(PATH)
 
-.PHONY: all build test vet test-go test-js test-wasip1 check bench fuzz install-deps ci
+.PHONY: all build test vet test-go test-js test-wasip1 check bench fuzz install-deps e2e ci
 
 all: build
 
@@ -31,8 +35,9 @@ test: vet test-go test-js test-wasip1
 vet:
 	$(GO) vet ./...
 
+# Everything but e2e/, which needs root and the Debian packages (make e2e).
 test-go:
-	$(GO) test ./...
+	$(GO) test $$($(GO) list ./... | grep -v /e2e/)
 
 # The engine's tests under Node: go_js_wasm_exec (from the toolchain's
 # lib/wasm) runs each test binary.
@@ -58,7 +63,8 @@ check:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./engine
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) test -run='^$$' -bench=. -benchmem $$($(GO) list ./... | grep -v /e2e/)
+	$(GO) run ./e2e/bench
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./engine
@@ -67,9 +73,17 @@ fuzz:
 install-deps:
 	bash .ci/install-deps
 
+# The sealed libwrap harness, then the engine against it: the whole golden
+# corpus and TCPWRAP_DIFF_CASES (default 2,000) fresh random cases, whose
+# seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run). -count=1: a random
+# run must never come from the test cache.
+e2e:
+	$(GO) test -count=1 ./e2e/libwrap/...
+	$(GO) test -count=1 -v ./e2e/difftest/...
+
 # Sequential on purpose: the packages must be there before the tests.
 ci:
 	$(MAKE) install-deps
 	$(MAKE) check
 	$(MAKE) test
-	$(GO) test ./e2e/libwrap/...
+	$(MAKE) e2e
