@@ -126,15 +126,7 @@ func dotQuadAddr(s string) (uint32, bool) {
 // int): leading white space, an optional sign, decimal digits, and
 // anything after them ignored.
 func cAtoi(s string) int32 {
-	i := 0
-	for i < len(s) && isCSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	i, neg := skipSpaceSign(s)
 	var v uint64
 	clamped := false
 	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
@@ -168,30 +160,9 @@ func cAtoi(s string) int32 {
 	return int32(l)
 }
 
-// scanInt emulates sscanf(s, "%d%c", &n, &junk) == 1: an optional sign and
-// decimal digits after optional white space, nothing after them. The value
-// is converted like glibc's scanf does (strtol, then truncation to int).
-func scanInt(s string) (int32, bool) {
-	i := 0
-	for i < len(s) && isCSpace(s[i]) {
-		i++
-	}
-	j := i
-	if j < len(s) && (s[j] == '+' || s[j] == '-') {
-		j++
-	}
-	k := j
-	for k < len(s) && '0' <= s[k] && s[k] <= '9' {
-		k++
-	}
-	if k == j || k != len(s) {
-		return 0, false
-	}
-	return cAtoi(s[i:k]), true
-}
-
-// scanOctal emulates sscanf(s, "%o%c", &u, &junk) == 1 for an unsigned int.
-func scanOctal(s string) (uint32, bool) {
+// skipSpaceSign returns the offset of the first digit strtol would read
+// in s (after C white space and one sign) and whether the sign was '-'.
+func skipSpaceSign(s string) (int, bool) {
 	i := 0
 	for i < len(s) && isCSpace(s[i]) {
 		i++
@@ -201,6 +172,27 @@ func scanOctal(s string) (uint32, bool) {
 		neg = s[i] == '-'
 		i++
 	}
+	return i, neg
+}
+
+// scanInt emulates sscanf(s, "%d%c", &n, &junk) == 1: an optional sign and
+// decimal digits after optional white space, nothing after them. The value
+// is converted like glibc's scanf does (strtol, then truncation to int).
+func scanInt(s string) (int32, bool) {
+	j, _ := skipSpaceSign(s)
+	k := j
+	for k < len(s) && '0' <= s[k] && s[k] <= '9' {
+		k++
+	}
+	if k == j || k != len(s) {
+		return 0, false
+	}
+	return cAtoi(s), true
+}
+
+// scanOctal emulates sscanf(s, "%o%c", &u, &junk) == 1 for an unsigned int.
+func scanOctal(s string) (uint32, bool) {
+	i, neg := skipSpaceSign(s)
 	k := i
 	var v uint64
 	over := false

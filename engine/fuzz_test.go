@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine/golden"
 )
 
 // seedTables adds every table text of the golden corpus to f.
@@ -17,9 +19,9 @@ func seedTables(f *testing.F, add func(allow, deny string)) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		a := parseArchive(b)
-		allow, _ := a.file("hosts.allow")
-		deny, _ := a.file("hosts.deny")
+		a := golden.Parse(b)
+		allow, _ := file(f, a, "hosts.allow")
+		deny, _ := file(f, a, "hosts.deny")
 		add(allow, deny)
 	}
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -11,102 +10,44 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine/golden"
 )
 
+// file returns a section of a golden case.
+func file(t testing.TB, a *golden.Archive, name string) (string, bool) {
+	s, ok, err := a.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ok
+}
+
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/**/*.txtar")
-
-// archive is a txtar archive: a comment and named files.
-type archive struct {
-	comment string
-	files   []archiveFile
-}
-
-type archiveFile struct {
-	name string
-	data string
-}
-
-func parseArchive(b []byte) *archive {
-	a := &archive{}
-	var cur *archiveFile
-	lines := strings.SplitAfter(string(b), "\n")
-	var buf strings.Builder
-	flush := func() {
-		if cur == nil {
-			a.comment = buf.String()
-		} else {
-			cur.data = buf.String()
-			a.files = append(a.files, *cur)
-		}
-		buf.Reset()
-	}
-	for _, l := range lines {
-		t := strings.TrimSuffix(l, "\n")
-		if strings.HasPrefix(t, "-- ") && strings.HasSuffix(t, " --") && len(t) >= 6 {
-			flush()
-			cur = &archiveFile{name: strings.TrimSpace(t[3 : len(t)-3])}
-			continue
-		}
-		buf.WriteString(l)
-	}
-	flush()
-	return a
-}
-
-func (a *archive) format() []byte {
-	var b bytes.Buffer
-	b.WriteString(a.comment)
-	for _, f := range a.files {
-		fmt.Fprintf(&b, "-- %s --\n", f.name)
-		b.WriteString(f.data)
-		if f.data != "" && !strings.HasSuffix(f.data, "\n") {
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
-}
-
-// file returns the content of section name, decoding a ".quoted" section
-// (one Go string literal) for texts txtar cannot hold.
-func (a *archive) file(name string) (string, bool) {
-	for _, f := range a.files {
-		switch f.name {
-		case name:
-			return f.data, true
-		case name + ".quoted":
-			s, err := strconv.Unquote(strings.TrimSpace(f.data))
-			if err != nil {
-				panic(fmt.Sprintf("section %s: %v", f.name, err))
-			}
-			return s, true
-		}
-	}
-	return "", false
-}
 
 // caseDir stands for the directory of a test case's files ({DIR} in the
 // spec's vectors).
 const caseDir = "/case"
 
 // loadCase builds the policy of a golden case.
-func loadCase(t testing.TB, a *archive) *Policy {
+func loadCase(t testing.TB, a *golden.Archive) *Policy {
 	prof := Debian
-	if s, ok := a.file("profile"); ok {
+	if s, ok := file(t, a, "profile"); ok {
 		var err error
 		if prof, err = ParseProfile(strings.TrimSpace(s)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	files := MapFiles{}
-	for _, f := range a.files {
-		if rel, ok := strings.CutPrefix(f.name, "files/"); ok {
+	for _, f := range a.Files {
+		if rel, ok := strings.CutPrefix(f.Name, "files/"); ok {
 			rel = strings.TrimSuffix(rel, ".quoted")
-			data, _ := a.file("files/" + rel)
+			data, _ := file(t, a, "files/"+rel)
 			files[path.Join(caseDir, rel)] = data
 		}
 	}
 	table := func(name string) *Table {
-		if s, ok := a.file(name); ok {
+		if s, ok := file(t, a, name); ok {
 			return Parse(name, []byte(s), prof)
 		}
 		if files.isDir(path.Join(caseDir, name)) {
@@ -114,9 +55,9 @@ func loadCase(t testing.TB, a *archive) *Policy {
 		}
 		return MissingTable(name, prof)
 	}
-	hosts, _ := a.file("hosts")
+	hosts, _ := file(t, a, "hosts")
 	res := NewHostsResolver("hosts", []byte(hosts))
-	if ng, ok := a.file("netgroup"); ok {
+	if ng, ok := file(t, a, "netgroup"); ok {
 		res = res.WithNetgroups("netgroup", []byte(ng))
 	}
 	return &Policy{Allow: table("hosts.allow"), Deny: table("hosts.deny"), Resolver: res, Files: files,
@@ -130,26 +71,12 @@ func simulatedAclexec(cmd string) bool {
 	return len(f) == 0 || path.Base(f[0]) != "false"
 }
 
-// splitArgs splits a request line: words separated by spaces, a word that
-// starts with '"' is a Go string literal.
 func splitArgs(t testing.TB, line string) []string {
-	var out []string
-	for line = strings.TrimSpace(line); line != ""; line = strings.TrimSpace(line) {
-		if line[0] == '"' {
-			q, err := strconv.QuotedPrefix(line)
-			if err != nil {
-				t.Fatalf("bad quoted argument in %q", line)
-			}
-			s, _ := strconv.Unquote(q)
-			out = append(out, s)
-			line = line[len(q):]
-			continue
-		}
-		w, rest, _ := strings.Cut(line, " ")
-		out = append(out, w)
-		line = rest
+	args, err := golden.SplitArgs(line)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return args
 }
 
 // runRequest evaluates one request line and renders the output the way
@@ -213,15 +140,15 @@ func TestGolden(t *testing.T) {
 	if len(paths) < 195 {
 		t.Fatalf("found %d golden cases, want at least the 195 spec vectors", len(paths))
 	}
-	for _, file := range paths {
-		t.Run(file, func(t *testing.T) {
-			b, err := os.ReadFile(file)
+	for _, path := range paths {
+		t.Run(path, func(t *testing.T) {
+			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := parseArchive(b)
+			a := golden.Parse(b)
 			p := loadCase(t, a)
-			reqs, ok := a.file("request")
+			reqs, ok := file(t, a, "request")
 			if !ok {
 				t.Fatal("no request section")
 			}
@@ -235,14 +162,14 @@ func TestGolden(t *testing.T) {
 				checkDecideAgrees(t, p, line)
 			}
 			gotText := strings.Join(got, "\n") + "\n"
-			want, _ := a.file("want")
+			want, _ := file(t, a, "want")
 			if *update {
-				for i := range a.files {
-					if a.files[i].name == "want" {
-						a.files[i].data = gotText
+				for i := range a.Files {
+					if a.Files[i].Name == "want" {
+						a.Files[i].Data = gotText
 					}
 				}
-				if err := os.WriteFile(file, a.format(), 0o644); err != nil {
+				if err := os.WriteFile(path, a.Format(), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return

@@ -306,15 +306,7 @@ func compileDaemon(tok string, p Profile) *pattern {
 // used): optional leading white space, an optional sign, decimal digits,
 // a value of at most 65535 ("-0" is 0; "-22" wraps to a huge number).
 func portNumber(s string) (int32, bool) {
-	i := 0
-	for i < len(s) && isCSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	i, neg := skipSpaceSign(s)
 	if i == len(s) {
 		return 0, false
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/engine/golden"
 	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
@@ -227,7 +228,10 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := parseArchive(string(b))
+		a, err := golden.Parse(b).Sections()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if p, ok := a["profile"]; ok && strings.TrimSpace(p) != "debian" {
 			continue // other profiles have no binary here
 		}
@@ -245,7 +249,10 @@ func TestCorpus(t *testing.T) {
 		}
 		p := policyFor(c, engine.Debian)
 		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
-			args := splitArgs(t, line)
+			args, err := golden.SplitArgs(line)
+			if err != nil {
+				t.Fatal(err)
+			}
 			ran++
 			switch args[0] {
 			case "tcpdmatch":
