@@ -263,6 +263,16 @@ func (st *evalState) fail(format string, args ...any) {
 	panic(jump{access: Denied, reason: "option error: " + text})
 }
 
+// abort ends a decision where libwrap would not have decided at all (it
+// crashes or exits): logged like an error, a denial with Decision.Error.
+func (st *evalState) abort(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	line := "error: " + st.context() + msg
+	st.log(line)
+	st.d.Warnings = append(st.d.Warnings, line)
+	panic(jump{access: Denied, reason: msg, err: msg})
+}
+
 // scan reads one table like libwrap's table_match.
 func (st *evalState) scan(t *Table, allow bool) int {
 	if t == nil || t.Missing {
@@ -536,17 +546,11 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 	}
 	for _, p := range st.fileStack {
 		if p == path {
-			msg := fmt.Sprintf("pattern file %s includes itself: libwrap would recurse until it crashes", path)
-			st.log("error: " + st.context() + msg)
-			st.d.Warnings = append(st.d.Warnings, "error: "+st.context()+msg)
-			panic(jump{access: Denied, reason: msg, err: msg})
+			st.abort("pattern file %s includes itself: libwrap would recurse until it crashes", path)
 		}
 	}
 	if len(st.fileStack) >= MaxPatternFileDepth {
-		msg := fmt.Sprintf("pattern file %s: nesting deeper than %d files", path, MaxPatternFileDepth)
-		st.log("error: " + st.context() + msg)
-		st.d.Warnings = append(st.d.Warnings, "error: "+st.context()+msg)
-		panic(jump{access: Denied, reason: msg, err: msg})
+		st.abort("pattern file %s: nesting deeper than %d files", path, MaxPatternFileDepth)
 	}
 	data, err := st.pol.Files.ReadFile(path)
 	if err != nil {
@@ -602,15 +606,21 @@ func indexByte(b []byte, c byte) int {
 func (st *evalState) hostaddr(h *hostState) string {
 	if !h.addrDone {
 		h.addrDone = true
-		h.addr = unknown
-		switch {
-		case h.ep.Addr != "":
-			h.addr = truncate(h.ep.Addr)
-		case h.ep.Socket.IsValid():
-			h.addr = truncate(numericHost(h.ep.Socket.Addr()))
-		}
+		h.addr = h.addrText()
 	}
 	return h.addr
+}
+
+// addrText is the address string libwrap evaluates for the endpoint: the
+// preset text, the socket address in numeric form, or "unknown".
+func (h *hostState) addrText() string {
+	switch {
+	case h.ep.Addr != "":
+		return truncate(h.ep.Addr)
+	case h.ep.Socket.IsValid():
+		return truncate(numericHost(h.ep.Socket.Addr()))
+	}
+	return unknown
 }
 
 // numericHost formats an address the way getnameinfo(NI_NUMERICHOST)

@@ -309,14 +309,7 @@ func (st *evalState) peekAddr(h *hostState) string {
 		return h.addr
 	}
 	if st.peek == "" {
-		switch {
-		case h.ep.Addr != "":
-			st.peek = truncate(h.ep.Addr)
-		case h.ep.Socket.IsValid():
-			st.peek = truncate(numericHost(h.ep.Socket.Addr()))
-		default:
-			st.peek = unknown
-		}
+		st.peek = h.addrText()
 	}
 	return st.peek
 }
