@@ -22,8 +22,7 @@ type Table struct {
 	// silently.
 	Missing bool `json:"missing,omitempty"`
 
-	src   []byte
-	lines *lineIndex
+	lines *lineIndex // during Parse only
 	index *tableIndex
 }
 

@@ -23,7 +23,6 @@ func Parse(name string, src []byte, p Profile) *Table {
 			Msg: "table larger than 16 MiB: the rest is ignored"})
 		src = src[:MaxTableSize]
 	}
-	t.src = src
 	t.lines = newLineIndex(src)
 	r := &lineReader{src: src}
 	for {
@@ -44,6 +43,7 @@ func Parse(name string, src []byte, p Profile) *Table {
 		}
 	}
 	t.index = buildIndex(t)
+	t.lines = nil // its lookup hint is not safe to share once parsing is done
 	return t
 }
 

@@ -23,6 +23,7 @@ type Span struct {
 type lineIndex struct {
 	starts []int // byte offset at which each physical line starts
 	size   int
+	last   int // the line found last: parsing asks in order
 }
 
 func newLineIndex(src []byte) *lineIndex {
@@ -43,6 +44,9 @@ func (li *lineIndex) pos(off int) Pos {
 	if off > li.size {
 		off = li.size
 	}
+	if l := li.last; li.starts[l] <= off && (l+1 == len(li.starts) || off < li.starts[l+1]) {
+		return Pos{Offset: off, Line: l + 1, Col: off - li.starts[l] + 1}
+	}
 	lo, hi := 0, len(li.starts)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
@@ -52,6 +56,7 @@ func (li *lineIndex) pos(off int) Pos {
 			hi = mid - 1
 		}
 	}
+	li.last = lo
 	return Pos{Offset: off, Line: lo + 1, Col: off - li.starts[lo] + 1}
 }
 
