@@ -145,7 +145,16 @@ func (g *gen) hosts() string {
 		"127.1.0.1 lo1.example.com",
 		"127.1.0.2 lo2",
 		"192.168.7.7 localhost",
+		"127.0.0.1 localhost.localdomain localhost",
+		"10.0.0.13 localhost",
+		"::1 ip6-localhost ip6-loopback",
+		"10.0.0.16 Mixed.Case.Example ALIAS16",
+		"2001:db8::16 mixed.case.example",
+		"10.0.0.18 sshd.example.com",
 	}
+	// Every line reads the same through glibc's files backend and through
+	// nss_wrapper (which the harness uses); an all-digit name such as
+	// "1234" does not, so there is none.
 	g.r.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
 	keep := lines[:8+g.r.IntN(len(lines)-8)]
 	return strings.Join(keep, "\n") + "\n"
@@ -161,6 +170,7 @@ func (g *gen) fileList() string {
 
 var clientAddrs = []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.8",
 	"10.0.0.9", "10.0.0.10", "10.0.0.11", "10.0.0.99", "10.1.2.3", "192.168.7.7", "127.1.0.2", "127.1.0.1",
+	"10.0.0.13", "10.0.0.16", "10.0.0.18", "2001:db8::16", "::ffff:10.0.0.16",
 	"2001:db8::1", "2001:db8::2", "2001:db9::1", "::ffff:10.0.0.1", "::ffff:127.1.0.2", "::1", "127.0.0.1"}
 
 func (g *gen) request() Request {
@@ -174,7 +184,7 @@ func (g *gen) request() Request {
 		}
 		r.Server = netip.AddrPortFrom(netip.MustParseAddr(sa), uint16([]int{22, 21, 1080, 23, 8080}[g.r.IntN(5)]))
 	}
-	r.User = g.pick("", "", "", "alice", "bob", "ALICE")
+	r.User = g.pick("", "", "", "alice", "bob", "ALICE", "a;b", "unknown", "x$(id)")
 	return r
 }
 
@@ -284,7 +294,8 @@ func (g *gen) hostPattern(inRule bool) string {
 		".example.com", ".EXAMPLE.COM", "example.com", "good.example.com", "good", "www.", "host2.", "*.example.com",
 		"10.0.0.?", "*", "lo?", "unk*", "nodots", "lo2", "liar.example.com", "canon.example.com", "alias.example.com",
 		"upper.example.com", "@trusted", "@all", "@nested", "@nosuch", "{DIR}/list", "{DIR}/nested", "{DIR}/missing",
-		"::ffff:10.0.0.1", "127.1.0.2", "127.1.0.1", "192.168.7.7", "localhost", "v6host.example.com")
+		"::ffff:10.0.0.1", "127.1.0.2", "127.1.0.1", "192.168.7.7", "localhost", "v6host.example.com",
+		"mixed.case.example", "alias16", "1234", "LOCALHOST", "localhost.localdomain", ".localdomain", "ip6-localhost")
 	if g.r.IntN(4) == 0 {
 		p = g.pick("10.0.0.1\f", "10.0.0.0\f/24", "10.0.0.0/4294967320", "10.0.0.0/+24", "10.0.0.0/8.0.0",
 			"10.0.0.0/255.255.255.255", "0x0a.0.0.0/255.0.0.0", "10.0.0.0/0x18", "*.EXAMPLE.COM", "*M", "G*", "?OOD*",
