@@ -453,8 +453,20 @@ func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenSte
 			if j == len(toks) {
 				return true
 			}
-			st.record(out, toks[j], "except", "EXCEPT: the rest of the list is evaluated and turns the result around", nil)
-			return !st.listFrom(toks, j+1, client, out)
+			st.record(out, toks[j], "except", "", nil)
+			at := -1
+			if out != nil {
+				at = len(*out) - 1
+			}
+			excepted := st.listFrom(toks, j+1, client, out)
+			if at >= 0 {
+				if excepted {
+					(*out)[at].Why = "EXCEPT: the exception list after it matched, so this part of the list does not match"
+				} else {
+					(*out)[at].Why = "EXCEPT: the exception list after it did not match, so the match before it stands"
+				}
+			}
+			return !excepted
 		}
 	}
 	return false
