@@ -97,7 +97,6 @@ type evalState struct {
 
 	dryRun        bool
 	aclexecFailed bool
-	delegated     bool
 	fileStack     []string
 	fileWords     int
 

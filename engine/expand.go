@@ -26,10 +26,6 @@ func sanitize(s string) string {
 	return s
 }
 
-// errOverflow is raised when an expansion does not fit libwrap's buffer;
-// libwrap then logs, sleeps and exits the process.
-type errOverflow struct{}
-
 // percentX expands s like libwrap's percent_x into a buffer of size bytes.
 // Expanded values are sanitised, and so are the request attributes they
 // came from, for the rest of the decision.

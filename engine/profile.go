@@ -72,5 +72,4 @@ func (p Profile) hashComments() bool   { return p == FreeBSD }
 func (p Profile) alwaysHostname() bool { return p != Debian }
 func (p Profile) paranoidMode() bool   { return p == Upstream }
 func (p Profile) colonNoName() bool    { return p == FreeBSD }
-func (p Profile) scopeMatch() bool     { return p == FreeBSD }
 func (p Profile) fullSyslog() bool     { return p == FreeBSD }

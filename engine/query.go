@@ -33,7 +33,34 @@ type TcpdmatchResult struct {
 // [USER@]CLIENT` (spec §8): a numeric client is an address whose name
 // stays unknown, "unknown" and "paranoid" are names, anything else is
 // resolved and decided once per address.
+//
+// It skips tcpdmatch's examination of files (the inetd configuration and
+// the check_path warnings); [Policy.TcpdmatchWith] does them too.
 func (p *Policy) Tcpdmatch(daemonArg, clientArg string) *TcpdmatchResult {
+	return p.TcpdmatchWith(nil, daemonArg, clientArg)
+}
+
+// TcpdmatchOptions are tcpdmatch's checks of files beyond the tables'
+// contents (spec §8.3). The files come from the Policy's Files, which
+// should be a [ModeFiles].
+type TcpdmatchOptions struct {
+	// InetdConf is the -i file; "" reads DefaultInetdConf and carries on
+	// without an inetd configuration when that cannot be opened (Debian).
+	InetdConf string
+	// AllowPath and DenyPath are the tables' names as tcpdmatch opens them
+	// ("hosts.allow" with -d, else "/etc/hosts.allow"), for the
+	// world-writable checks.
+	AllowPath, DenyPath string
+}
+
+// TcpdmatchWith predicts like `tcpdmatch [-d] [-i FILE] DAEMON[@SERVER]
+// [USER@]CLIENT`: o nil is [Policy.Tcpdmatch]; otherwise, in tcpdmatch's
+// order, REAL_DAEMON_DIR is checked, the inetd configuration is examined
+// (its warnings, then "no such process name" or "service possibly not
+// wrapped" for the daemon; an -i file that cannot be opened ends the run
+// with status 1 and "open FILE: error" in Stderr), the tables are checked
+// for world-writable paths, and the request is decided.
+func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string) *TcpdmatchResult {
 	out := &TcpdmatchResult{}
 	res := p.Resolver
 	if res == nil {
@@ -42,11 +69,40 @@ func (p *Policy) Tcpdmatch(daemonArg, clientArg string) *TcpdmatchResult {
 	warn := func(format string, args ...any) {
 		out.Lines = append(out.Lines, "warning: "+fmt.Sprintf(format, args...))
 	}
+	check := pathChecker{files: p.Files, warn: warn}
+	if o != nil {
+		if mode, err := check.check(RealDaemonDir); err != nil {
+			warn("REAL_DAEMON_DIR %s: %s", RealDaemonDir, strerror(err))
+		} else if !mode.IsDir() {
+			warn("REAL_DAEMON_DIR %s is not a directory", RealDaemonDir)
+		}
+	}
 	daemon, server, hasServer := strings.Cut(daemonArg, "@")
 	if strings.HasPrefix(daemon, "/") {
-		base := path.Base(daemon)
+		base := daemon[strings.LastIndexByte(daemon, '/')+1:]
 		warn("%s: daemon name normalized to: %s", daemon, base)
 		daemon = base
+	}
+	if o != nil {
+		services, name, errLine := readInetd(p.Files, o.InetdConf, warn)
+		if errLine != "" {
+			out.Stderr = append(out.Stderr, errLine)
+			out.ExitCode = 1
+			return out
+		}
+		services["portmap"] = WrapNot
+		services["rpcbind"] = WrapNot
+		switch services.get(daemon) {
+		case WrapUnknown:
+			warn("%s: no such process name in %s", daemon, name)
+		case WrapNot:
+			warn("%s: service possibly not wrapped", daemon)
+		}
+		for _, t := range []string{o.AllowPath, o.DenyPath} {
+			if t != "" {
+				_, _ = check.check(t)
+			}
+		}
 	}
 	base := Request{Daemon: daemon, Prime: true}
 	if hasServer {
@@ -59,6 +115,11 @@ func (p *Policy) Tcpdmatch(daemonArg, clientArg string) *TcpdmatchResult {
 				return out
 			}
 			if len(addrs) > 1 {
+				// tcpdmatch looks up the name of every address before it
+				// counts them.
+				for _, a := range addrs {
+					out.Lines = append(out.Lines, p.hostNameLog(res, a)...)
+				}
 				out.Stderr = append(out.Stderr, "Error: "+server+" has more than one address", "Please specify an address instead")
 				out.ExitCode = 1
 				return out
@@ -106,8 +167,25 @@ func (p *Policy) Tcpdmatch(daemonArg, clientArg string) *TcpdmatchResult {
 		r := base
 		r.Client.Socket = netip.AddrPortFrom(a, 0)
 		decide(r)
+		if i == 0 && base.Server.Socket.IsValid() && base.Server.Name == "" {
+			// tcpdmatch resets only the client between addresses: the
+			// server's name, looked up (with its warnings) for the first
+			// block, is reused as it is.
+			base.Server.Name = out.Predictions[0].Decision.Server.Name
+		}
 	}
 	return out
+}
+
+// hostNameLog looks up and verifies the name of a server address the way
+// tcpdmatch's server loop does, and returns the warnings logged.
+func (p *Policy) hostNameLog(res Resolver, a netip.Addr) []string {
+	st := &evalState{pol: p, prof: p.Profile(), res: res, d: &Decision{}}
+	h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}, server: true}
+	if st.hostname(&h) == unknown {
+		st.warn("host address %s->name lookup failed", st.hostaddr(&h))
+	}
+	return st.d.Log
 }
 
 // findInetAddr resolves a tcpdmatch host operand to its addresses.

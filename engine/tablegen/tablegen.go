@@ -92,9 +92,7 @@ func (r Request) String() string {
 }
 
 type gen struct {
-	r     *rand.Rand
-	names []string
-	addrs []string
+	r *rand.Rand
 }
 
 func (g *gen) pick(list ...string) string { return list[g.r.IntN(len(list))] }
@@ -123,10 +121,6 @@ func Random(seed uint64) Case {
 	}
 	return c
 }
-
-var hostNames = []string{"good.example.com", "host2.example.org", "nodots", "liar.example.com",
-	"canon.example.com", "www.example.net", "UPPER.Example.COM", "multi.example.com", "lo2", "v6host.example.com",
-	"alias.example.com", "127.0.0.5", "sshd.example.com", "localhost"}
 
 func (g *gen) hosts() string {
 	lines := []string{
