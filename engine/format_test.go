@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine/golden"
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
+)
+
+func TestFormatExamples(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"sshd,in.ftpd : 10.0.0.1 10.0.0.2\n", "sshd, in.ftpd: 10.0.0.1, 10.0.0.2\n"},
+		{"ALL except sshd:ALL:spawn echo a\\:b  :deny\n", "ALL EXCEPT sshd: ALL: spawn echo a\\:b: deny\n"},
+		{"  \t\n# comment \\\nnext\n", "\n# comment \\\nnext\n"},
+		{"sshd: ALL:\n", "sshd: ALL:\n"},
+		{" # ALL: ALL\n", " # ALL: ALL\n"},       // a rule whose first token is "#"
+		{"sshd 10.0.0.1\n", "sshd 10.0.0.1\n"},   // no separator: kept
+		{"sshd: 10.0.0.1", "sshd: 10.0.0.1"},     // unterminated: kept
+		{"sshd: [::1] :deny\n", "sshd: [::1]: deny\n"},
+		{"sshd: ALL: spawn x\\ : deny\n", "sshd: ALL: spawn x\\ : deny\n"},
+	} {
+		if got := string(Format([]byte(tc.in), Debian)); got != tc.want {
+			t.Errorf("Format(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFormatKeepsDecisions formats every table of the golden corpus and of
+// random cases and requires the same decision, log and line numbers for
+// every request before and after, and nothing more to change on a second
+// run.
+func TestFormatKeepsDecisions(t *testing.T) {
+	var tables []string
+	paths, _ := filepath.Glob("testdata/*/*.txtar")
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := golden.Parse(b)
+		for _, name := range []string{"hosts.allow", "hosts.deny"} {
+			if s, ok := file(t, a, name); ok {
+				tables = append(tables, s)
+			}
+		}
+	}
+	var reqs []Request
+	for seed := uint64(1); seed <= 200; seed++ {
+		c := tablegen.Random(seed)
+		for _, s := range []*string{c.Allow, c.Deny} {
+			if s != nil {
+				tables = append(tables, strings.ReplaceAll(*s, "{DIR}", "/case"))
+			}
+		}
+		for _, r := range c.Requests {
+			reqs = append(reqs, Request{Daemon: r.Daemon, User: r.User, Client: Endpoint{Socket: r.Client}, Server: Endpoint{Socket: r.Server}})
+		}
+	}
+	reqs = reqs[:120]
+	reqs = append(reqs, Request{Daemon: "sshd", Client: Endpoint{Addr: "10.0.0.1"}},
+		Request{Daemon: "sshd", Client: Endpoint{Socket: netip.MustParseAddrPort("10.0.0.9:1")}})
+	res := NewHostsResolver("hosts", []byte(strings.Join([]string{
+		"10.0.0.1 good.example.com good", "10.0.0.9 127.0.0.5", "10.0.0.7 canon.example.com alias.example.com",
+		"2001:db8::1 v6host.example.com", "127.1.0.2 lo2"}, "\n"))).WithNetgroups("netgroup", []byte("trusted (good.example.com,,)\n"))
+	files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/ban/sshd": "hi %a\n"}
+	changed := 0
+	for _, prof := range []Profile{Debian, FreeBSD, Upstream} {
+		for i, text := range tables {
+			once := Format([]byte(text), prof)
+			if twice := Format(once, prof); string(twice) != string(once) {
+				t.Fatalf("%v table %d: a second Format changed\n%q\nto\n%q", prof, i, once, twice)
+			}
+			if string(once) != text {
+				changed++
+			}
+			before := &Policy{Deny: Parse("hosts.deny", []byte(text), prof), Allow: Parse("hosts.allow", []byte(text), prof), Resolver: res, Files: files}
+			after := &Policy{Deny: Parse("hosts.deny", once, prof), Allow: Parse("hosts.allow", once, prof), Resolver: res, Files: files}
+			for _, r := range reqs {
+				a, b := before.Decide(r), after.Decide(r)
+				if da, db := decisionText(a), decisionText(b); da != db {
+					t.Fatalf("%v: Format changed a decision for %+v\ntable %q\nformatted %q\nbefore %s\nafter  %s", prof, r, text, once, da, db)
+				}
+			}
+		}
+	}
+	if changed < len(tables) {
+		t.Logf("Format rewrote %d of %d table texts (over three profiles)", changed, 3*len(tables))
+	}
+	if changed == 0 {
+		t.Fatal("Format changed nothing: the test proves nothing")
+	}
+}
+
+func decisionText(d *Decision) string {
+	s := fmt.Sprint(d.Access, d.Matches, d.Log, d.Commands, d.Error, d.Banner)
+	for _, o := range d.Options {
+		s += " " + o.Name
+		if o.Value != nil {
+			s += "=" + *o.Value
+		}
+	}
+	return s
+}
