@@ -242,6 +242,10 @@ func (t *Table) parseOptions(ll *logicalLine, text []byte, from int) []*OptionFi
 		for b > a && isCSpace(text[b-1]) {
 			b--
 		}
+		if a == b {
+			// An empty field: point at the colon that opened it.
+			a, b = start-1, start
+		}
 		f.Span = t.span(ll, a, b)
 		out = append(out, f)
 	}

@@ -247,6 +247,13 @@ func (r *HostsResolver) inNetgroup(group, host string, seen map[string]bool) boo
 	return false
 }
 
+// NetgroupExists implements [NetgroupLister]: the group has a line in the
+// table.
+func (r *HostsResolver) NetgroupExists(name string) bool {
+	_, ok := r.netgroups[name]
+	return ok
+}
+
 // LookupUser implements [Resolver].
 func (r *HostsResolver) LookupUser(name string) bool {
 	if r.users != nil {

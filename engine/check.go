@@ -1,0 +1,482 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CheckOptions configure [Check].
+type CheckOptions struct {
+	// Resolver, when set, lets Check look host names up ("host not
+	// found") and list netgroups (if it implements [NetgroupLister]).
+	Resolver Resolver
+	// Files gives /path pattern files and banner directories.
+	Files Files
+	// ImplicitAllow reports hosts.allow rules that grant without an
+	// explicit allow option (tcpdchk -a).
+	ImplicitAllow bool
+	// Paranoid reports host-name patterns when no rule denies PARANOID
+	// clients (opt-in: many setups rely on DNS on purpose).
+	Paranoid bool
+	// Resident lists daemons that decide more than once per process (a
+	// twist there fails); nil means DefaultResident.
+	Resident []string
+}
+
+// DefaultResident lists daemons known to call libwrap from a long-lived
+// process, where twist is refused from the second connection on.
+var DefaultResident = []string{"sshd", "sockd", "vsftpd", "proftpd", "rpcbind", "portmap", "xinetd", "stunnel", "exim4", "sendmail"}
+
+// NetgroupLister is implemented by resolvers that can tell whether a
+// netgroup has any member.
+type NetgroupLister interface {
+	NetgroupExists(name string) bool
+}
+
+// CheckDocs documents every code Check reports, one line each.
+var CheckDocs = map[string]string{
+	"missing-newline":       "The last line has no newline: libwrap ignores it (Debian: and treats the table as broken; in hosts.deny every request not matched before is denied).",
+	"line-too-long":         "A logical line longer than 2,046 bytes: libwrap ignores it (Debian: and every line after it).",
+	"missing-separator":     "No ':' outside brackets: libwrap warns and skips the line.",
+	"nul-byte":              "A NUL byte: libwrap drops the rest of the physical line and glues the next one on; later line numbers are off by one.",
+	"table-too-large":       "The table is larger than tcpwrap reads (16 MiB).",
+	"empty-daemon-list":     "The daemon list is empty or ends in EXCEPT: the rule never matches.",
+	"empty-client-list":     "The client list is empty or ends in EXCEPT: the rule never matches.",
+	"implicit-allow":        "A hosts.allow rule grants without an explicit allow option (tcpdchk -a).",
+	"pattern-begins-at":     "A daemon or user pattern starting with '@' is a literal name, not a netgroup.",
+	"pattern-begins-slash":  "A daemon or user pattern starting with '/' is a literal name, not a pattern file.",
+	"pattern-begins-dot":    "A daemon or user pattern starting with '.' is a suffix match on names.",
+	"pattern-ends-dot":      "A pattern ending in '.' is a prefix match.",
+	"fail-keyword":          "FAIL is no longer recognized: use EXCEPT or a deny option.",
+	"reserved-word":         "KNOWN, paranoid and LOCAL have special or literal meanings as daemon or user names.",
+	"unknown-netgroup":      "The netgroup is unknown or empty: the pattern never matches.",
+	"pattern-file-open":     "A /path pattern file exists but cannot be read: libwrap warns and the pattern never matches.",
+	"pattern-file-missing":  "A /path pattern file does not exist: the pattern silently never matches.",
+	"bad-netmask":           "Not a valid net/mask pattern: it never matches.",
+	"netmask-host-bits":     "An IPv4 net/mask whose network has bits outside the mask never matches (libwrap does not mask the network).",
+	"v6-prefix-in-brackets": "[v6/nn] is not a prefix pattern; write [v6]/nn.",
+	"domain-ends-dot":       "A name pattern ending in '.' is a prefix match, not a fully qualified name.",
+	"network-begins-dot":    "A numeric pattern starting with '.' is an address suffix.",
+	"host-not-found":        "The host name in the pattern does not resolve.",
+	"indented-comment":      "'#' is a comment only in column 1: this line is a rule whose first pattern is '#'.",
+	"trailing-comment":      "'#' in a list is a pattern, not a comment: the words after it are live patterns.",
+	"unbalanced-brackets":   "An unbalanced '[' or ']' hides every later ':' of the line.",
+	"trailing-colon":        "A ':' at the end of a rule is an empty option: libwrap reports an error and denies when the rule matches.",
+	"option-error":          "An option libwrap rejects: when the rule matches, libwrap logs an error and denies.",
+	"option-redundant":      "allow in hosts.allow and deny in hosts.deny only restate what the table does.",
+	"twist-resident":        "twist in a daemon that stays resident is refused from its second connection on.",
+	"sockd-option":          "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
+	"attacker-controlled":   "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
+	"dns-fails-open":        "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
+	"dns-fails-closed":      "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
+	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
+	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
+}
+
+type checker struct {
+	opts  CheckOptions
+	diags Diagnostics
+}
+
+// Check reports problems of a pair of tables: everything tcpdchk reports
+// about the rules (with tcpdchk's wording) and the traps tcpdchk does not
+// see. allow or deny may be nil.
+func Check(allow, deny *Table, opts CheckOptions) Diagnostics {
+	c := &checker{opts: opts}
+	if c.opts.Resident == nil {
+		c.opts.Resident = DefaultResident
+	}
+	for _, t := range []*Table{allow, deny} {
+		if t == nil {
+			continue
+		}
+		c.table(t, t == allow)
+	}
+	if opts.Paranoid {
+		c.paranoid(allow, deny)
+	}
+	c.diags.Sort()
+	return c.diags
+}
+
+func (c *checker) add(t *Table, span Span, sev Severity, code, format string, args ...any) {
+	c.diags.add(Diagnostic{File: t.Name, Span: span, Severity: sev, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) table(t *Table, allow bool) {
+	if t.OpenError != "" {
+		c.add(t, Span{}, SeverityError, "unreadable-table", "cannot open %s: %s", t.Name, t.OpenError)
+	}
+	c.diags = append(c.diags, t.Diagnostics...)
+	for _, ln := range t.Lines {
+		if ln.Kind == LineNoSeparator && (strings.Contains(ln.Text, "[") || strings.Contains(ln.Text, "]")) && strings.Contains(ln.Text, ":") {
+			c.add(t, ln.Span, SeverityError, "unbalanced-brackets", "unbalanced brackets hide the ':' separator: the line is skipped")
+		}
+		if ln.Kind != LineRule {
+			continue
+		}
+		c.rule(t, ln, allow)
+	}
+}
+
+func lastIsExcept(l *List) bool {
+	return len(l.Tokens) == 0 || l.Tokens[len(l.Tokens)-1].Except
+}
+
+func (c *checker) rule(t *Table, ln *Line, allow bool) {
+	if strings.HasPrefix(strings.TrimLeft(ln.Text, " \t"), "#") {
+		c.add(t, ln.Span, SeverityError, "indented-comment", "an indented '#' does not start a comment: this line is a rule")
+	}
+	if lastIsExcept(ln.Daemons) {
+		c.add(t, ln.Daemons.Span, SeverityWarning, "empty-daemon-list", "daemon list is empty or ends in EXCEPT")
+	}
+	if lastIsExcept(ln.Clients) {
+		c.add(t, ln.Clients.Span, SeverityWarning, "empty-client-list", "client list is empty or ends in EXCEPT")
+	}
+	for i, tok := range ln.Daemons.Tokens {
+		if tok.Except {
+			continue
+		}
+		c.daemonToken(t, tok)
+		c.commentToken(t, tok, i, ln)
+	}
+	for i, tok := range ln.Clients.Tokens {
+		if tok.Except {
+			continue
+		}
+		c.clientToken(t, tok)
+		c.commentToken(t, tok, i+len(ln.Daemons.Tokens), ln)
+	}
+	c.options(t, ln, allow)
+	c.dns(t, ln, allow)
+}
+
+// commentToken flags a '#' token that is not the first of the line: a
+// "trailing comment" that libwrap reads as patterns.
+func (c *checker) commentToken(t *Table, tok *Token, index int, ln *Line) {
+	if strings.HasPrefix(tok.Text, "#") && index > 0 {
+		c.add(t, tok.Span, SeverityError, "trailing-comment", "%q is a pattern, not a comment: the words after it are live patterns", tok.Text)
+	}
+}
+
+func (c *checker) namePattern(t *Table, tok *Token, text, kind string) {
+	switch {
+	case strings.HasPrefix(text, "@"):
+		c.add(t, tok.Span, SeverityWarning, "pattern-begins-at", "%s: %s name begins with \"@\"", text, kind)
+	case strings.HasPrefix(text, "/"):
+		c.add(t, tok.Span, SeverityWarning, "pattern-begins-slash", "%s: %s name begins with \"/\"", text, kind)
+	case strings.HasPrefix(text, "."):
+		c.add(t, tok.Span, SeverityWarning, "pattern-begins-dot", "%s: %s name begins with dot", text, kind)
+	case strings.HasSuffix(text, "."):
+		c.add(t, tok.Span, SeverityWarning, "pattern-ends-dot", "%s: %s name ends in dot", text, kind)
+	case asciiEqualFold(text, "FAIL"):
+		c.add(t, tok.Span, SeverityWarning, "fail-keyword", "FAIL is no longer recognized (use EXCEPT or DENY instead)")
+	case kind == "daemon" && (asciiEqualFold(text, "KNOWN") || asciiEqualFold(text, "paranoid") || asciiEqualFold(text, "LOCAL")),
+		kind == "user" && (asciiEqualFold(text, "paranoid") || asciiEqualFold(text, "LOCAL")):
+		c.add(t, tok.Span, SeverityWarning, "reserved-word", "%s: %s name may be reserved word", text, kind)
+	}
+}
+
+func (c *checker) daemonToken(t *Table, tok *Token) {
+	name := tok.Text
+	host := ""
+	if i := atSplit(tok.Text, t.Profile); i >= 0 {
+		name, host = tok.Text[:i], tok.Text[i+1:]
+	}
+	c.namePattern(t, tok, name, "daemon")
+	if tok.pat.daemon.hasHost {
+		c.hostPattern(t, tok, host)
+	}
+}
+
+func (c *checker) clientToken(t *Table, tok *Token) {
+	host := tok.Text
+	if i := atSplit(tok.Text, t.Profile); i >= 0 {
+		c.namePattern(t, tok, tok.Text[:i], "user")
+		host = tok.Text[i+1:]
+	}
+	c.hostPattern(t, tok, host)
+}
+
+func (c *checker) hostPattern(t *Table, tok *Token, text string) {
+	if strings.HasPrefix(text, "#") {
+		return // reported as a comment that is not one
+	}
+	hp := compileHost(text, t.Profile)
+	switch hp.kind {
+	case hostNetgroup:
+		if l, ok := c.opts.Resolver.(NetgroupLister); ok && !l.NetgroupExists(text[1:]) {
+			c.add(t, tok.Span, SeverityWarning, "unknown-netgroup", "%s: unknown or empty netgroup", text[1:])
+		}
+		return
+	case hostFile:
+		if c.opts.Files == nil {
+			return
+		}
+		if _, err := c.opts.Files.ReadFile(text); err != nil {
+			if isNotExist(err) {
+				c.add(t, tok.Span, SeverityInfo, "pattern-file-missing", "%s does not exist: the pattern never matches", text)
+			} else {
+				c.add(t, tok.Span, SeverityWarning, "pattern-file-open", "open %s: %s", text, strerror(err))
+			}
+		}
+		return
+	case hostKnown, hostLocal:
+		return
+	case hostNetmask:
+		if !hp.v4ok && !hp.v6ok {
+			c.add(t, tok.Span, SeverityError, "bad-netmask", "%s/%s: bad net/mask pattern", hp.netText, hp.maskText)
+		} else if hp.v4ok && hp.net4&^hp.mask4 != 0 {
+			c.add(t, tok.Span, SeverityError, "netmask-host-bits", "%s/%s: the network has bits outside the mask, so the pattern never matches", hp.netText, hp.maskText)
+		}
+		return
+	}
+	if asciiEqualFold(text, "FAIL") {
+		c.add(t, tok.Span, SeverityWarning, "fail-keyword", "FAIL is no longer recognized (use EXCEPT or DENY instead)")
+		return
+	}
+	if strings.HasPrefix(text, "[") && strings.Contains(text, "/") && strings.HasSuffix(text, "]") {
+		c.add(t, tok.Span, SeverityError, "v6-prefix-in-brackets", "%s is not a prefix pattern: write [address]/length", text)
+		return
+	}
+	if strings.Count(text, "[") != strings.Count(text, "]") {
+		c.add(t, tok.Span, SeverityWarning, "unbalanced-brackets", "%s: unbalanced brackets change where libwrap splits the line", text)
+	}
+	if hp.sp.kind == strBracket {
+		if !hp.sp.v6ok {
+			c.add(t, tok.Span, SeverityError, "bad-netmask", "%s: not an IPv6 address: the pattern never matches", text)
+		}
+		return
+	}
+	switch hp.sp.kind {
+	case strAll, strKnown:
+		return
+	}
+	if asciiEqualFold(text, unknown) || asciiEqualFold(text, paranoid) {
+		return
+	}
+	if notInaddr(text) {
+		if strings.HasSuffix(text, ".") {
+			c.add(t, tok.Span, SeverityWarning, "domain-ends-dot", "%s: domain or host name ends in dot", text)
+			return
+		}
+		if !strings.HasPrefix(text, ".") && hp.sp.kind == strExact && c.opts.Resolver != nil {
+			_, a4, ok4 := c.opts.Resolver.LookupHost(text, false)
+			_, a6, ok6 := c.opts.Resolver.LookupHost(text, true)
+			if !ok4 && !ok6 && len(a4)+len(a6) == 0 {
+				c.add(t, tok.Span, SeverityWarning, "host-not-found", "%s: host not found", text)
+			}
+		}
+		return
+	}
+	if strings.HasPrefix(text, ".") {
+		c.add(t, tok.Span, SeverityInfo, "network-begins-dot", "%s: network number begins with dot", text)
+	}
+}
+
+// options dry-runs the options of a rule the way tcpdchk does, without a
+// request, and checks where they stand.
+func (c *checker) options(t *Table, ln *Line, allow bool) {
+	if ln.Third == nil {
+		if allow && c.opts.ImplicitAllow {
+			c.add(t, ln.Span, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
+		}
+		return
+	}
+	if !t.Profile.options() {
+		return
+	}
+	jumped := false
+	for i, f := range ln.Options {
+		last := i+1 == len(ln.Options)
+		if f.Name == "" {
+			code, msg := "option-error", "missing option name"
+			if last && chop(f.Raw) == "" {
+				code, msg = "trailing-colon", "a ':' at the end of the rule is an empty option: libwrap denies when the rule matches"
+			}
+			c.add(t, f.Span, SeverityError, code, "%s", msg)
+			return
+		}
+		op := lookupOption(t.Profile, f.Name)
+		if op == nil {
+			c.add(t, f.Span, SeverityError, "option-error", "bad option name: \"%s\"", f.Name)
+			return
+		}
+		switch {
+		case f.Value == nil && op.flags&optNeedArg != 0:
+			c.add(t, f.Span, SeverityError, "option-error", "option \"%s\" requires value", f.Name)
+			return
+		case f.Value != nil && op.flags&(optNeedArg|optOptArg) == 0:
+			c.add(t, f.Span, SeverityError, "option-error", "option \"%s\" requires no value", f.Name)
+			return
+		case !last && op.flags&optLast != 0:
+			c.add(t, f.Span, SeverityError, "option-error", "option \"%s\" must be at end", f.Name)
+			return
+		}
+		if msg := c.optionValue(op.name, f.Value, t.Profile); msg != "" {
+			c.add(t, f.Span, SeverityError, "option-error", "%s", msg)
+			return
+		}
+		name := strings.ToLower(op.name)
+		switch name {
+		case "allow", "deny", "twist":
+			jumped = true
+		}
+		if (name == "allow" && allow) || (name == "deny" && !allow) {
+			c.add(t, f.Span, SeverityInfo, "option-redundant", "%s in %s restates what the table does", name, t.Name)
+		}
+		if name == "spawn" || name == "twist" || name == "aclexec" {
+			for _, seq := range []string{"%h", "%n", "%u"} {
+				if f.Value != nil && strings.Contains(*f.Value, seq) {
+					c.add(t, f.Span, SeverityWarning, "attacker-controlled", "%s in a %s command: the client chooses its value (DNS or ident); libwrap replaces unsafe characters, but not every meaning", seq, name)
+				}
+			}
+		}
+		if name == "twist" {
+			for _, d := range ln.Daemons.Tokens {
+				if !d.Except && d.Depth == 0 && c.resident(d.Text) {
+					c.add(t, f.Span, SeverityWarning, "twist-resident", "twist for %s: a resident daemon refuses twist from its second connection on", d.Text)
+				}
+			}
+		}
+		if name != "spawn" && name != "severity" && name != "setenv" && name != "nice" && name != "umask" {
+			for _, d := range ln.Daemons.Tokens {
+				if !d.Except && asciiEqualFold(d.Text, "sockd") {
+					c.add(t, f.Span, SeverityWarning, "sockd-option", "%s for sockd: Dante only makes sense of spawn", name)
+				}
+			}
+		}
+	}
+	if allow && c.opts.ImplicitAllow && !jumped {
+		c.add(t, ln.Span, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
+	}
+}
+
+func (c *checker) resident(daemon string) bool {
+	for _, r := range c.opts.Resident {
+		if asciiEqualFold(r, daemon) {
+			return true
+		}
+	}
+	return false
+}
+
+// optionValue checks an option's value as the option itself would,
+// returning libwrap's error text.
+func (c *checker) optionValue(name string, v *string, p Profile) string {
+	st := &evalState{prof: p, res: c.opts.Resolver, d: &Decision{}}
+	if st.res == nil {
+		st.res = emptyResolver{}
+	}
+	msg := ""
+	func() {
+		defer func() {
+			if e := recover(); e != nil {
+				if _, ok := e.(jump); !ok {
+					panic(e)
+				}
+				if n := len(st.d.Warnings); n > 0 {
+					msg = strings.TrimPrefix(st.d.Warnings[n-1], "error: ")
+				}
+			}
+		}()
+		switch strings.ToLower(name) {
+		case "user":
+			st.userOption(v, false)
+		case "group":
+			st.groupOption(v, false)
+		case "umask":
+			st.umaskOption(v, false)
+		case "linger":
+			st.lingerOption(v, false)
+		case "nice":
+			st.niceOption(v, false)
+		case "rfc931":
+			st.rfc931Option(v, false)
+		case "severity":
+			st.severityOption(v, false)
+		}
+	}()
+	return msg
+}
+
+// namePattern reports whether a client token compares host names (and so
+// depends on DNS): an exact, suffix, prefix or wildcard host pattern with
+// a character other than digits and dots, not a sentinel word.
+func namePattern(tok *Token) bool {
+	hp := tok.pat.client.host
+	if hp.kind != hostString || !hp.nameToo || strings.HasPrefix(tok.Text, "#") {
+		return false
+	}
+	switch hp.sp.kind {
+	case strExact, strSuffix, strPrefix, strWild:
+		return !asciiEqualFold(hp.text, unknown) && !asciiEqualFold(hp.text, paranoid)
+	}
+	return false
+}
+
+// dns reports host-name patterns whose result depends on DNS working.
+func (c *checker) dns(t *Table, ln *Line, allow bool) {
+	for _, tok := range ln.Clients.Tokens {
+		if tok.Except || tok.Depth > 0 {
+			continue
+		}
+		if namePattern(tok) {
+			if allow {
+				c.add(t, tok.Span, SeverityInfo, "dns-fails-closed", "%s matches a host name: when DNS fails, this rule does not grant", tok.Text)
+			} else {
+				c.add(t, tok.Span, SeverityWarning, "dns-fails-open", "%s matches a host name: when DNS fails, this rule does not deny", tok.Text)
+			}
+		}
+	}
+}
+
+// paranoid reports host-name patterns when no rule denies PARANOID
+// clients: a client whose name does not verify is nameless to every name
+// pattern, so it escapes name-based denials and EXCEPT clauses.
+func (c *checker) paranoid(allow, deny *Table) {
+	guard := false
+	for _, t := range []*Table{allow, deny} {
+		if t == nil {
+			continue
+		}
+		for _, ln := range t.Lines {
+			if ln.Kind != LineRule {
+				continue
+			}
+			denies := t == deny
+			for _, f := range ln.Options {
+				if asciiEqualFold(f.Name, "deny") {
+					denies = true
+				}
+			}
+			for _, tok := range ln.Clients.Tokens {
+				if denies && tok.Depth == 0 && asciiEqualFold(tok.Text, paranoid) {
+					guard = true
+				}
+			}
+		}
+	}
+	if guard {
+		return
+	}
+	for _, t := range []*Table{allow, deny} {
+		if t == nil {
+			continue
+		}
+		for _, ln := range t.Lines {
+			if ln.Kind != LineRule {
+				continue
+			}
+			for _, tok := range ln.Clients.Tokens {
+				if tok.Except {
+					continue
+				}
+				if namePattern(tok) {
+					c.add(t, tok.Span, SeverityInfo, "name-without-paranoid",
+						"%s matches host names, and no rule denies PARANOID clients: a client whose name does not verify escapes name patterns", tok.Text)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestCheck pins the code, severity and position of each diagnostic on a
+// table built to trip them.
+func TestCheck(t *testing.T) {
+	allow := "" +
+		"sshd: ALL EXCEPT\n" + // 1 empty-client-list
+		" # ALL: ALL\n" + // 2 indented-comment
+		"sshd: 10.0.0.2 # ALL\n" + // 3 trailing-comment
+		"sshd: 10.0.0.1/24 [2001:db8::/32] 10.0.0.0/24junk\n" + // 4 netmask-host-bits, v6-prefix-in-brackets
+		"sshd: ALL:\n" + // 5 trailing-colon
+		"sshd: ALL: allow : spawn x\n" + // 6 option-error (must be at end)
+		"sshd: ALL: twist echo %h\n" + // 7 attacker-controlled, twist-resident
+		"sockd: ALL: severity warn\n" + // 8 option-error
+		"sockd: ALL: banners /x : allow\n" + // 9 sockd-option ×2, option-redundant
+		"ss[hd: ALL\n" + // 10 unbalanced-brackets (missing separator)
+		"@grp: .example.com @nosuch KNOWN\n" + // 11 pattern-begins-at, dns-fails-closed, unknown-netgroup
+		"sshd: nosuch.example.org\n" + // 12 host-not-found, dns-fails-closed
+		"sshd: 10.0.0.1" // 13 missing-newline
+	deny := "ALL: .example.com\n"
+	res := NewHostsResolver("hosts", []byte("10.0.0.1 good.example.com\n")).WithNetgroups("netgroup", []byte("grp (a,,)\n"))
+	got := Check(Parse("hosts.allow", []byte(allow), Debian), Parse("hosts.deny", []byte(deny), Debian),
+		CheckOptions{Resolver: res, ImplicitAllow: true, Paranoid: true})
+	var lines []string
+	for _, d := range got {
+		lines = append(lines, fmt.Sprintf("%s:%d:%d %s %s", d.File, d.Span.Start.Line, d.Span.Start.Col, d.Severity, d.Code))
+		if CheckDocs[d.Code] == "" {
+			t.Errorf("code %q has no documentation", d.Code)
+		}
+	}
+	want := []string{
+		"hosts.allow:1:1 info implicit-allow",
+		"hosts.allow:1:6 warning empty-client-list",
+		"hosts.allow:2:1 error indented-comment",
+		"hosts.allow:2:1 info implicit-allow",
+		"hosts.allow:3:1 info implicit-allow",
+		"hosts.allow:3:16 error trailing-comment",
+		"hosts.allow:4:1 info implicit-allow",
+		"hosts.allow:4:7 error netmask-host-bits",
+		"hosts.allow:4:19 error v6-prefix-in-brackets",
+		"hosts.allow:5:10 error trailing-colon",
+		"hosts.allow:6:12 error option-error",
+		"hosts.allow:7:12 warning attacker-controlled",
+		"hosts.allow:7:12 warning twist-resident",
+		"hosts.allow:8:13 error option-error",
+		"hosts.allow:9:13 warning sockd-option",
+		"hosts.allow:9:26 warning sockd-option",
+		"hosts.allow:9:26 info option-redundant",
+		"hosts.allow:10:1 error unbalanced-brackets",
+		"hosts.allow:10:1 warning missing-separator",
+		"hosts.allow:11:1 warning pattern-begins-at",
+		"hosts.allow:11:1 info implicit-allow",
+		"hosts.allow:11:7 info dns-fails-closed",
+		"hosts.allow:11:7 info name-without-paranoid",
+		"hosts.allow:11:20 warning unknown-netgroup",
+		"hosts.allow:12:1 info implicit-allow",
+		"hosts.allow:12:7 warning host-not-found",
+		"hosts.allow:12:7 info dns-fails-closed",
+		"hosts.allow:12:7 info name-without-paranoid",
+		"hosts.allow:13:1 error missing-newline",
+		"hosts.deny:1:6 warning dns-fails-open",
+		"hosts.deny:1:6 info name-without-paranoid",
+	}
+	if g, w := strings.Join(lines, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("diagnostics differ\n--- got\n%s\n--- want\n%s", g, w)
+	}
+}
