@@ -18,9 +18,9 @@ func TestFormatExamples(t *testing.T) {
 		{"ALL except sshd:ALL:spawn echo a\\:b  :deny\n", "ALL EXCEPT sshd: ALL: spawn echo a\\:b: deny\n"},
 		{"  \t\n# comment \\\nnext\n", "\n# comment \\\nnext\n"},
 		{"sshd: ALL:\n", "sshd: ALL:\n"},
-		{" # ALL: ALL\n", " # ALL: ALL\n"},       // a rule whose first token is "#"
-		{"sshd 10.0.0.1\n", "sshd 10.0.0.1\n"},   // no separator: kept
-		{"sshd: 10.0.0.1", "sshd: 10.0.0.1"},     // unterminated: kept
+		{" # ALL: ALL\n", " # ALL: ALL\n"},     // a rule whose first token is "#"
+		{"sshd 10.0.0.1\n", "sshd 10.0.0.1\n"}, // no separator: kept
+		{"sshd: 10.0.0.1", "sshd: 10.0.0.1"},   // unterminated: kept
 		{"sshd: [::1] :deny\n", "sshd: [::1]: deny\n"},
 		{"sshd: ALL: spawn x\\ : deny\n", "sshd: ALL: spawn x\\ : deny\n"},
 	} {
