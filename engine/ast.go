@@ -50,8 +50,11 @@ type Line struct {
 	// Num is libwrap's line number: the number of the last physical line
 	// of a continued line (for an unterminated line, the number of
 	// newlines read before it).
-	Num  int  `json:"line"`
-	Span Span `json:"span"`
+	Num int `json:"line"`
+	// Span covers every byte the line consumed, its newline included;
+	// TextSpan covers its text only (the newline excluded).
+	Span     Span `json:"span"`
+	TextSpan Span `json:"textSpan"`
 	// Text is the logical text after continuations were joined, without
 	// its newline.
 	Text string `json:"text"`

@@ -110,7 +110,7 @@ func (c *checker) table(t *Table, allow bool) {
 	c.diags = append(c.diags, t.Diagnostics...)
 	for _, ln := range t.Lines {
 		if ln.Kind == LineNoSeparator && (strings.Contains(ln.Text, "[") || strings.Contains(ln.Text, "]")) && strings.Contains(ln.Text, ":") {
-			c.add(t, ln.Span, SeverityError, "unbalanced-brackets", "unbalanced brackets hide the ':' separator: the line is skipped")
+			c.add(t, ln.TextSpan, SeverityError, "unbalanced-brackets", "unbalanced brackets hide the ':' separator: the line is skipped")
 		}
 		if ln.Kind != LineRule {
 			continue
@@ -125,7 +125,7 @@ func lastIsExcept(l *List) bool {
 
 func (c *checker) rule(t *Table, ln *Line, allow bool) {
 	if strings.HasPrefix(strings.TrimLeft(ln.Text, " \t"), "#") {
-		c.add(t, ln.Span, SeverityError, "indented-comment", "an indented '#' does not start a comment: this line is a rule")
+		c.add(t, ln.TextSpan, SeverityError, "indented-comment", "an indented '#' does not start a comment: this line is a rule")
 	}
 	if lastIsExcept(ln.Daemons) {
 		c.add(t, ln.Daemons.Span, SeverityWarning, "empty-daemon-list", "daemon list is empty or ends in EXCEPT")
@@ -279,7 +279,7 @@ func (c *checker) hostPattern(t *Table, tok *Token, text string) {
 func (c *checker) options(t *Table, ln *Line, allow bool) {
 	if ln.Third == nil {
 		if allow && c.opts.ImplicitAllow {
-			c.add(t, ln.Span, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
+			c.add(t, ln.TextSpan, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
 		}
 		return
 	}
@@ -348,7 +348,7 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 		}
 	}
 	if allow && c.opts.ImplicitAllow && !jumped {
-		c.add(t, ln.Span, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
+		c.add(t, ln.TextSpan, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
 	}
 }
 

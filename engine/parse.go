@@ -77,6 +77,10 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	text := ll.text
 	ln := &Line{Num: ll.line, NUL: ll.nul}
 	ln.Span = t.lines.span(ll.start, ll.end)
+	ln.TextSpan = ln.Span
+	if ll.terminated {
+		ln.TextSpan = t.lines.span(ll.start, ll.end-1)
+	}
 	if ll.terminated {
 		ln.Text = string(text[:len(text)-1])
 	} else {
@@ -141,6 +145,8 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	clientEnd := len(text)
 	if c2 >= 0 {
 		clientEnd = c2
+	} else if text[clientEnd-1] == '\n' {
+		clientEnd-- // the newline ends the list; it is no part of its span
 	}
 	ln.Daemons = t.parseList(ll, text, 0, c1, false)
 	ln.Clients = t.parseList(ll, text, c1+1, clientEnd, true)
