@@ -18,6 +18,9 @@ type CheckOptions struct {
 	// Paranoid reports host-name patterns when no rule denies PARANOID
 	// clients (opt-in: many setups rely on DNS on purpose).
 	Paranoid bool
+	// NoReach skips the analysis of rules no request can reach (see
+	// [Reach]).
+	NoReach bool
 	// Resident lists daemons that decide more than once per process (a
 	// twist there fails); nil means DefaultResident.
 	Resident []string
@@ -70,6 +73,9 @@ var CheckDocs = map[string]string{
 	"dns-fails-open":        "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
 	"dns-fails-closed":      "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
 	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
+	"shadowed-rule":         "Every request the rule matches is decided by earlier rules: it never decides anything.",
+	"rule-never-matches":    "No request matches the rule at all.",
+	"reach-skipped":         "The tables are too large for the reachability analysis.",
 	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
 }
 
@@ -94,6 +100,9 @@ func Check(allow, deny *Table, opts CheckOptions) Diagnostics {
 	}
 	if opts.Paranoid {
 		c.paranoid(allow, deny)
+	}
+	if !opts.NoReach {
+		c.reach(allow, deny)
 	}
 	c.diags.Sort()
 	return c.diags
@@ -477,6 +486,38 @@ func (c *checker) paranoid(allow, deny *Table) {
 						"%s matches host names, and no rule denies PARANOID clients: a client whose name does not verify escapes name patterns", tok.Text)
 				}
 			}
+		}
+	}
+}
+
+// reach reports rules that no request can reach.
+func (c *checker) reach(allow, deny *Table) {
+	p := &Policy{Allow: allow, Deny: deny, Resolver: c.opts.Resolver, Files: c.opts.Files}
+	rules, ok := Reach(p)
+	if !ok {
+		t := allow
+		if t == nil {
+			t = deny
+		}
+		if t != nil {
+			c.add(t, Span{}, SeverityInfo, "reach-skipped", "tables too large to look for rules no request reaches")
+		}
+		return
+	}
+	for _, r := range rules {
+		t := deny
+		if allow != nil && r.Rule.File == allow.Name {
+			t = allow
+		}
+		switch {
+		case r.Never:
+			c.add(t, r.Rule.Span, SeverityWarning, "rule-never-matches", "no request matches this rule")
+		case r.Witness == nil:
+			var by []string
+			for _, b := range r.ShadowedBy {
+				by = append(by, fmt.Sprintf("%s:%d", b.File, b.Line))
+			}
+			c.add(t, r.Rule.Span, SeverityWarning, "shadowed-rule", "this rule never decides: every request it matches is decided before by %s", strings.Join(by, ", "))
 		}
 	}
 }

@@ -254,6 +254,29 @@ func (r *HostsResolver) NetgroupExists(name string) bool {
 	return ok
 }
 
+// netgroupHosts lists the host names named in group and the groups it
+// includes (for Reach).
+func (r *HostsResolver) netgroupHosts(group string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(g string)
+	walk = func(g string) {
+		if seen[g] {
+			return
+		}
+		seen[g] = true
+		for _, m := range r.netgroups[g] {
+			if m.group != "" {
+				walk(m.group)
+			} else if !m.hostAny && !m.hostNil {
+				out = append(out, m.host)
+			}
+		}
+	}
+	walk(group)
+	return out
+}
+
 // LookupUser implements [Resolver].
 func (r *HostsResolver) LookupUser(name string) bool {
 	if r.users != nil {

@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
+)
+
+func TestReachExamples(t *testing.T) {
+	allow := "sshd: 10.0.0.0/255.255.255.0\nsshd: 10.0.0.7\nsshd: ALL EXCEPT ALL\nin.ftpd: .example.com\nin.ftpd: www.example.com\n"
+	deny := "ALL: ALL\nsshd: 10.9.9.9\n"
+	p := &Policy{Allow: Parse("hosts.allow", []byte(allow), Debian), Deny: Parse("hosts.deny", []byte(deny), Debian)}
+	got, ok := Reach(p)
+	if !ok {
+		t.Fatal("gave up")
+	}
+	var lines []string
+	for _, r := range got {
+		s := fmt.Sprintf("%s:%d", r.Rule.File, r.Rule.Line)
+		switch {
+		case r.Witness != nil:
+			s += " reachable"
+		case r.Never:
+			s += " never"
+		default:
+			for _, b := range r.ShadowedBy {
+				s += fmt.Sprintf(" shadowed-by %s:%d", b.File, b.Line)
+			}
+		}
+		lines = append(lines, s)
+	}
+	want := strings.Join([]string{
+		"hosts.allow:1 reachable",
+		"hosts.allow:2 shadowed-by hosts.allow:1",
+		"hosts.allow:3 never",
+		"hosts.allow:4 reachable",
+		"hosts.allow:5 shadowed-by hosts.allow:4",
+		"hosts.deny:1 reachable",
+		"hosts.deny:2 shadowed-by hosts.deny:1",
+	}, "\n")
+	if g := strings.Join(lines, "\n"); g != want {
+		t.Errorf("got\n%s\nwant\n%s", g, want)
+	}
+}
+
+// TestReachBruteForce compares Reach with brute force over a request
+// space of its own on random tables: every rule some request decides must
+// have a witness, every witness must decide its rule, a rule said never to
+// match must match nothing, and a shadowed rule must only ever be decided
+// by the rules said to shadow it.
+func TestReachBruteForce(t *testing.T) {
+	seeds := uint64(40)
+	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		seeds = 4 // the same code; natively the search goes wider
+	}
+	res := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,) (LO2,,)\nall (,,)\nnested trusted (-,alice,)\n"))
+	r := rand.New(rand.NewPCG(444, 4))
+	daemons := []string{"sshd", "SSHD", "in.ftpd", "sockd", "vsftpd", "telnetd", "unknown", "x.ftpd", "s", "ss", "sshd2", "in.x"}
+	addrs := []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "10.0.0.9", "10.0.0.99", "10.0.0.128", "10.1.2.3", "192.168.7.7",
+		"127.1.0.1", "127.1.0.2", "2001:db8::1", "2001:db8::2", "2001:db9::1", "::ffff:10.0.0.1", "::1", "0.0.0.1", "1.1.1.1"}
+	names := []string{"", unknown, paranoid, "good.example.com", "example.com", "a.example.com", "www.example.net", "lo2", "nodots",
+		"localhost", "x.example.com.evil", "upper.example.com", "www.", "mixed.case.example", "canon.example.com"}
+	users := []string{"", "alice", "bob", "ALICE", "a"}
+	servers := []Endpoint{{}, {Socket: netip.MustParseAddrPort("127.1.0.1:22")}, {Socket: netip.MustParseAddrPort("127.1.0.1:21")},
+		{Socket: netip.MustParseAddrPort("[::1]:1080")}, {Socket: netip.MustParseAddrPort("127.1.0.1:22"), Name: "lo1.example.com"}}
+	checked := 0
+	for seed := uint64(1); seed <= seeds; seed++ {
+		c := tablegen.Random(seed)
+		text := func(s *string) []byte {
+			if s == nil {
+				return nil
+			}
+			return []byte(strings.ReplaceAll(*s, "{DIR}", "/case"))
+		}
+		files := MapFiles{}
+		for k, v := range c.Files {
+			files["/case/"+k] = strings.ReplaceAll(v, "{DIR}", "/case")
+		}
+		p := &Policy{Allow: Parse("hosts.allow", text(c.Allow), Debian), Deny: Parse("hosts.deny", text(c.Deny), Debian), Resolver: res, Files: files}
+		reach, ok := Reach(p)
+		if !ok {
+			continue
+		}
+		// Names and addresses close to the tables' own words.
+		caseNames, caseAddrs, caseDaemons := append([]string{}, names...), append([]string{}, addrs...), append([]string{}, daemons...)
+		for _, tab := range []*Table{p.Allow, p.Deny} {
+			for _, ln := range tab.Lines {
+				if ln.Kind != LineRule {
+					continue
+				}
+				for _, tok := range ln.Clients.Tokens {
+					w := tok.Text
+					if i := strings.LastIndexByte(w, '@'); i >= 0 {
+						w = w[i+1:]
+					}
+					caseNames = append(caseNames, w, "a"+w, w+"a", strings.ToUpper(w), strings.TrimPrefix(w, "."), "a.b"+w)
+					if a, err := netip.ParseAddr(strings.Trim(w, "[]")); err == nil {
+						caseAddrs = append(caseAddrs, a.String(), a.Next().String())
+					}
+					caseAddrs = append(caseAddrs, completeV4(strings.Split(w, "/")[0])...)
+				}
+				for _, tok := range ln.Daemons.Tokens {
+					w, _, _ := strings.Cut(tok.Text, "@")
+					caseDaemons = append(caseDaemons, w, w+"x", "x"+w, strings.ReplaceAll(w, "*", "zz"))
+				}
+			}
+		}
+		byRule := map[string]*RuleReach{}
+		for i := range reach {
+			byRule[fmt.Sprintf("%s:%d", reach[i].Rule.File, reach[i].Rule.Line)] = &reach[i]
+			if w := reach[i].Witness; w != nil {
+				d := p.Decide(*w)
+				if d.Matched == nil || d.Matched.File != reach[i].Rule.File || d.Matched.Line != reach[i].Rule.Line {
+					t.Fatalf("seed %d: the witness %+v of %v does not reach it: decided by %v\nallow %q\ndeny %q", seed, *w, reach[i].Rule, d.Matched, text(c.Allow), text(c.Deny))
+				}
+			}
+		}
+		for n := 0; n < 2000; n++ {
+			req := Request{Daemon: caseDaemons[r.IntN(len(caseDaemons))], User: users[r.IntN(len(users))], Server: servers[r.IntN(len(servers))]}
+			if a := caseAddrs[r.IntN(len(caseAddrs))]; r.IntN(10) > 0 {
+				req.Client.Socket = netip.AddrPortFrom(netip.MustParseAddr(a), 4000)
+			}
+			req.Client.Name = caseNames[r.IntN(len(caseNames))]
+			if req.Client.Name == "" && !req.Client.Socket.IsValid() {
+				req.Client.Name = unknown
+			}
+			if req.Client.Name == "" {
+				req.Client.Name = unknown
+			}
+			d := p.Decide(req)
+			checked++
+			if d.Matched == nil {
+				continue
+			}
+			rr := byRule[fmt.Sprintf("%s:%d", d.Matched.File, d.Matched.Line)]
+			if rr.Witness == nil {
+				t.Fatalf("seed %d: %+v is decided by %s:%d, which Reach says no request reaches (never=%v, shadowed by %v)\nallow %q\ndeny %q",
+					seed, req, d.Matched.File, d.Matched.Line, rr.Never, rr.ShadowedBy, text(c.Allow), text(c.Deny))
+			}
+		}
+	}
+	t.Logf("%d brute-force requests", checked)
+}
