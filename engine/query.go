@@ -27,6 +27,29 @@ type TcpdmatchResult struct {
 	// ExitCode is tcpdmatch's exit status; Stderr its error text.
 	ExitCode int
 	Stderr   []string
+	// Stdout is exactly what tcpdmatch writes to its standard output:
+	// Lines, each ended by a newline, except that banners appear as
+	// libwrap writes them (CRLF line ends; a last line without a newline
+	// runs into the next line). Lines has them split and without the CR.
+	Stdout []byte
+
+	// raw maps an index of Lines to its exact output when that is not
+	// the line and a newline (banner text).
+	raw map[int]string
+}
+
+// finish sets Stdout.
+func (out *TcpdmatchResult) finish() {
+	var b strings.Builder
+	for i, l := range out.Lines {
+		if r, ok := out.raw[i]; ok {
+			b.WriteString(r)
+			continue
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	out.Stdout = []byte(b.String())
 }
 
 // Tcpdmatch predicts like `tcpdmatch -d -i /dev/null DAEMON[@SERVER]
@@ -62,6 +85,7 @@ type TcpdmatchOptions struct {
 // for world-writable paths, and the request is decided.
 func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string) *TcpdmatchResult {
 	out := &TcpdmatchResult{}
+	defer out.finish()
 	res := p.Resolver
 	if res == nil {
 		res = emptyResolver{}
@@ -135,7 +159,14 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 	decide := func(r Request) {
 		d := p.decide(r, true)
 		out.Predictions = append(out.Predictions, Prediction{Request: r, Decision: d})
-		out.Lines = append(out.Lines, tcpdmatchBlock(d)...)
+		lines, raw := tcpdmatchBlock(d)
+		for i, text := range raw {
+			if out.raw == nil {
+				out.raw = map[int]string{}
+			}
+			out.raw[len(out.Lines)+i] = text
+		}
+		out.Lines = append(out.Lines, lines...)
 	}
 	if _, ok := dotQuadAddr(client); ok {
 		r := base
@@ -220,9 +251,10 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 	return addrs, true
 }
 
-// tcpdmatchBlock renders one verdict block as tcpdmatch prints it.
-func tcpdmatchBlock(d *Decision) []string {
-	var lines []string
+// tcpdmatchBlock renders one verdict block as tcpdmatch prints it: its
+// lines, and the exact output of the lines that are not the line and a
+// newline (banners), by index.
+func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 	lines = append(lines, d.Log[:d.primeEnd]...)
 	show := func(label, v string) {
 		if !asciiEqualFold(v, unknown) && v != "" {
@@ -236,13 +268,17 @@ func tcpdmatchBlock(d *Decision) []string {
 	show("server:   address  ", d.primed[4])
 	lines = append(lines, "server:   process  "+d.primed[5])
 	if d.paranoid {
-		return append(lines, "access:   denied (PARANOID mode)", "")
+		return append(lines, "access:   denied (PARANOID mode)", ""), nil
 	}
 	b := 0
 	for i := d.primeEnd; i <= len(d.Log); i++ {
 		for b < len(d.stdout) && d.stdout[b].at == i {
 			for _, l := range strings.SplitAfter(d.stdout[b].text, "\n") {
 				if l != "" {
+					if raw == nil {
+						raw = map[int]string{}
+					}
+					raw[len(lines)] = l
 					lines = append(lines, strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"))
 				}
 			}
@@ -253,7 +289,7 @@ func tcpdmatchBlock(d *Decision) []string {
 		}
 	}
 	lines = append(lines, "access:   "+string(d.Access))
-	return lines
+	return lines, raw
 }
 
 // Query builds the requests of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`:
