@@ -1,4 +1,7 @@
-package main
+// Package sysdeps is what the commands share of the operating system: the
+// engine's Files over the real file system and its Resolver over the
+// system's resolver. The engine itself does no I/O.
+package sysdeps
 
 import (
 	"errors"
@@ -10,41 +13,51 @@ import (
 	"github.com/tcpwrap/tcpwrap/engine"
 )
 
-// maxRuleFile bounds the files rules refer to (/path pattern lists and
+// MaxRuleFile bounds the files rules refer to (/path pattern lists and
 // banner files): a larger file is refused as if it could not be opened
 // ("File too large"), so that one rule cannot make tcpwrap read gigabytes
 // on every request. libwrap itself has no limit.
-const maxRuleFile = engine.MaxTableSize
+const MaxRuleFile = engine.MaxTableSize
 
-// osFiles is [engine.Files] over the real file system. It keeps no state:
+// Files is [engine.Files] over the real file system. It keeps no state:
 // every use reads the file again, as libwrap does.
-type osFiles struct{}
+type Files struct{}
 
-var _ engine.Files = osFiles{}
+var _ engine.ModeFiles = Files{}
 
 // ReadFile implements [engine.Files]: a directory reads as empty, and the
 // errors are the os package's, so errors.Is(err, fs.ErrNotExist) holds for
 // a missing file and the engine can print the errno text.
-func (osFiles) ReadFile(name string) ([]byte, error) {
-	data, err := readUpTo(name, maxRuleFile+1)
-	if err == nil && len(data) > maxRuleFile {
+func (Files) ReadFile(name string) ([]byte, error) {
+	data, err := ReadUpTo(name, MaxRuleFile+1)
+	if err == nil && len(data) > MaxRuleFile {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errTooLarge}
 	}
 	return data, err
 }
 
 // Stat implements [engine.Files].
-func (osFiles) Stat(name string) error {
+func (Files) Stat(name string) error {
 	_, err := os.Stat(name)
 	return err
+}
+
+// StatMode implements [engine.ModeFiles]: stat(2), following symbolic
+// links, as libwrap's tools examine files.
+func (Files) StatMode(name string) (fs.FileMode, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Mode(), nil
 }
 
 // errTooLarge is returned for a file over its size limit.
 var errTooLarge = syscall.EFBIG
 
-// readUpTo reads at most limit bytes of the file at name. A directory
+// ReadUpTo reads at most limit bytes of the file at name. A directory
 // reads as empty.
-func readUpTo(name string, limit int64) ([]byte, error) {
+func ReadUpTo(name string, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -60,9 +73,9 @@ func readUpTo(name string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit))
 }
 
-// strerror gives the C library's text for an error ("Permission denied",
+// Strerror gives the C library's text for an error ("Permission denied",
 // "No such file or directory"), as libwrap prints it with %m.
-func strerror(err error) string {
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return capitalize(errno.Error())

@@ -1,4 +1,4 @@
-package main
+package sysdeps
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/tcpwrap/tcpwrap/engine"
 )
 
-// sysResolver is [engine.Resolver] over the system's resolver, used when no
+// Resolver is [engine.Resolver] over the system's resolver, used when no
 // --hosts file is given. It asks net.DefaultResolver, which is Go's own
 // DNS and /etc/hosts resolver or the C library's (cgo), as the Go runtime
 // chooses (GODEBUG=netdns=go or =cgo forces one).
@@ -39,7 +39,7 @@ import (
 // Answers are cached for the life of the process, so that one run (a
 // whole batch) sees one consistent resolver, as the engine requires; the
 // caches are bounded (cleared when they reach maxCacheEntries).
-type sysResolver struct {
+type Resolver struct {
 	r         *net.Resolver
 	timeout   time.Duration
 	netgroups engine.Resolver // answers InNetgroup; nil: never a member
@@ -70,15 +70,17 @@ type hostAnswer struct {
 	ok    bool
 }
 
-var _ engine.Resolver = (*sysResolver)(nil)
+var _ engine.Resolver = (*Resolver)(nil)
 
-func newSysResolver(netgroups engine.Resolver) *sysResolver {
-	return &sysResolver{r: net.DefaultResolver, timeout: lookupTimeout, netgroups: netgroups,
+// NewResolver returns a Resolver; netgroups, when not nil, answers
+// InNetgroup (Go has no NIS client).
+func NewResolver(netgroups engine.Resolver) *Resolver {
+	return &Resolver{r: net.DefaultResolver, timeout: lookupTimeout, netgroups: netgroups,
 		addrs: map[netip.Addr]addrAnswer{}, hosts: map[hostQuery]hostAnswer{}}
 }
 
 // LookupAddr implements [engine.Resolver].
-func (s *sysResolver) LookupAddr(a netip.Addr) (string, bool) {
+func (s *Resolver) LookupAddr(a netip.Addr) (string, bool) {
 	s.mu.Lock()
 	ans, hit := s.addrs[a]
 	s.mu.Unlock()
@@ -102,7 +104,7 @@ func (s *sysResolver) LookupAddr(a netip.Addr) (string, bool) {
 }
 
 // LookupHost implements [engine.Resolver].
-func (s *sysResolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bool) {
+func (s *Resolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bool) {
 	q := hostQuery{name, v6}
 	s.mu.Lock()
 	ans, hit := s.hosts[q]
@@ -120,7 +122,7 @@ func (s *sysResolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bo
 	return ans.canon, ans.addrs, ans.ok
 }
 
-func (s *sysResolver) lookupHost(name string, v6 bool) hostAnswer {
+func (s *Resolver) lookupHost(name string, v6 bool) hostAnswer {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	network := "ip4"
@@ -153,18 +155,18 @@ func (s *sysResolver) lookupHost(name string, v6 bool) hostAnswer {
 }
 
 // InNetgroup implements [engine.Resolver].
-func (s *sysResolver) InNetgroup(group, host string) bool {
+func (s *Resolver) InNetgroup(group, host string) bool {
 	return s.netgroups != nil && s.netgroups.InNetgroup(group, host)
 }
 
 // LookupUser implements [engine.Resolver].
-func (s *sysResolver) LookupUser(name string) bool {
+func (s *Resolver) LookupUser(name string) bool {
 	_, err := user.Lookup(name)
 	return err == nil
 }
 
 // LookupGroup implements [engine.Resolver].
-func (s *sysResolver) LookupGroup(name string) bool {
+func (s *Resolver) LookupGroup(name string) bool {
 	_, err := user.LookupGroup(name)
 	return err == nil
 }
