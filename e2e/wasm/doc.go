@@ -1,0 +1,10 @@
+// Package wasmtest checks tcpwrap's two WebAssembly modules end to end:
+// it builds wasm/js (GOOS=js) and the wasm/wasip1 reactor with go build,
+// runs the js module under Node and the reactor under wazero (wasm/host)
+// and under Node's node:wasi, and compares every answer with package
+// wire run natively: the whole golden corpus of engine/testdata, bad
+// input of every kind, and the memory of a long run of decisions.
+//
+// Run it with go test ./e2e/wasm (make test-wasm); it needs node on PATH
+// for the Node parts. The benchmark is go run ./e2e/wasm/bench.
+package wasmtest

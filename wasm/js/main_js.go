@@ -1,0 +1,104 @@
+// Command js is tcpwrap for JavaScript (GOOS=js GOARCH=wasm): run under
+// Go's wasm_exec.js, it registers
+//
+//	globalThis.tcpwrap = {version, goVersion, evaluate, evaluateJSON}
+//
+// and stays alive to answer calls. evaluate takes a plain object in the
+// shape of wire.Input and returns a plain object in the shape of
+// wire.Output; evaluateJSON does the same on JSON text. Neither ever
+// throws: bad input and every Go panic come back as {error: "..."}, and
+// the instance keeps answering afterwards. It never touches the DOM.
+//
+// Build (see wasm/EMBEDDING.md and the Makefile's wasm target):
+//
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o tcpwrap.wasm ./wasm/js
+//	cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" .
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"syscall/js"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+func main() {
+	api := js.Global().Get("Object").New()
+	api.Set("version", wire.Version)
+	api.Set("goVersion", runtime.Version())
+	api.Set("evaluate", js.FuncOf(evaluate))
+	api.Set("evaluateJSON", js.FuncOf(evaluateJSON))
+	js.Global().Set("tcpwrap", api)
+	select {} // keep answering
+}
+
+// evaluate is tcpwrap.evaluate(input: object | string): object.
+func evaluate(_ js.Value, args []js.Value) (result any) {
+	jsonObj := js.Global().Get("JSON")
+	defer func() {
+		if v := recover(); v != nil {
+			result = errorObject(fmt.Sprintf("internal error: %v", v))
+		}
+	}()
+	text, errMsg := inputText(args, true)
+	if errMsg != "" {
+		return errorObject(errMsg)
+	}
+	return jsonObj.Call("parse", string(wire.EvaluateJSON([]byte(text))))
+}
+
+// evaluateJSON is tcpwrap.evaluateJSON(input: string): string.
+func evaluateJSON(_ js.Value, args []js.Value) (result any) {
+	defer func() {
+		if v := recover(); v != nil {
+			result = string(wire.ErrorJSON(fmt.Sprintf("internal error: %v", v)))
+		}
+	}()
+	text, errMsg := inputText(args, false)
+	if errMsg != "" {
+		return string(wire.ErrorJSON(errMsg))
+	}
+	return string(wire.EvaluateJSON([]byte(text)))
+}
+
+// inputText returns the JSON text of the call's one argument: a string as
+// is, an object (when objects are allowed) through JSON.stringify, whose
+// exceptions (cycles, BigInt) panic into the caller's recover. Sizes are
+// checked by package wire.
+func inputText(args []js.Value, objects bool) (string, string) {
+	if len(args) != 1 {
+		return "", fmt.Sprintf("want 1 argument, got %d", len(args))
+	}
+	a := args[0]
+	switch {
+	case a.Type() == js.TypeString:
+		return a.String(), ""
+	case objects && a.Type() == js.TypeObject && !a.IsNull():
+		return stringify(a)
+	case objects:
+		return "", fmt.Sprintf("want an input object, got %s", a.Type())
+	}
+	return "", fmt.Sprintf("want a JSON string, got %s", a.Type())
+}
+
+func errorObject(msg string) js.Value {
+	o := js.Global().Get("Object").New()
+	o.Set("error", msg)
+	return o
+}
+
+// stringify is JSON.stringify(v), with its exceptions (a cycle, a BigInt)
+// as an error message.
+func stringify(v js.Value) (text, errMsg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			text, errMsg = "", fmt.Sprintf("input cannot be converted to JSON: %v", p)
+		}
+	}()
+	s := js.Global().Get("JSON").Call("stringify", v)
+	if s.Type() != js.TypeString {
+		return "", "input cannot be converted to JSON"
+	}
+	return s.String(), ""
+}

@@ -1,0 +1,154 @@
+// TypeScript declarations for tcpwrap's GOOS=js module (wasm/js), which
+// registers globalThis.tcpwrap when run. The shapes are package wire's
+// (wasm/wire): Input, Output and Result there are the reference.
+
+/** What `tcpwrap.evaluate` takes. */
+export interface Input {
+  /** Contract version; omitted or 1. Any other value is an error. */
+  version?: number;
+  /** hosts.allow text; absent or null = no such file, "" = an empty file. */
+  allow?: string | null;
+  /** hosts.deny text, the same way. */
+  deny?: string | null;
+  /** /etc/hosts text answering every host name and address lookup. */
+  hosts?: string;
+  /** /etc/netgroup text; absent = no netgroups. */
+  netgroup?: string | null;
+  /** /path pattern files and banner directories: absolute path → contents. */
+  files?: Record<string, string>;
+  /** "debian" (default), "upstream" or "freebsd". */
+  profile?: "debian" | "upstream" | "freebsd" | "";
+  /** The tables' names as libwrap prints them; default "/etc/hosts.allow", "/etc/hosts.deny". */
+  allowName?: string;
+  denyName?: string;
+  /** At most 10,000. */
+  requests: Request[];
+  /** Leave every trace null and decide through the tables' indexes: same answers, faster. */
+  noTrace?: boolean;
+}
+
+/** The operands of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`. */
+export interface Request {
+  daemon: string;
+  /** An address or a host name with one address; "" or absent for none. */
+  server?: string;
+  /** An address, a host name (one prediction per address), "unknown" or "paranoid". */
+  client: string;
+  /** The client's user name; absent = unknown. */
+  user?: string;
+  clientPort?: number;
+  serverPort?: number;
+}
+
+/** What `tcpwrap.evaluate` returns: `error` when the call failed as a whole. */
+export interface Output {
+  error?: string;
+  /** One entry per request, in order. */
+  results?: RequestResult[];
+}
+
+export interface RequestResult {
+  /** One per client address. */
+  predictions?: Result[];
+  /** Why this request gave no prediction. */
+  error?: string;
+}
+
+/** One prediction: the object `tcpwrap match --json` prints. */
+export interface Result {
+  access: "granted" | "denied" | "delegated";
+  reason: string;
+  matched: Rule | null;
+  options: { name: string; value: string | null }[];
+  commands: { kind: "spawn" | "twist" | "aclexec" | "shell"; command: string }[];
+  warnings: string[];
+  error?: string;
+  daemon: string;
+  user: string | null;
+  client: Host;
+  server: Host;
+  banner?: string;
+  env?: { name: string; value: string }[];
+  severity?: string;
+  log: string[];
+  trace: Step[] | null;
+  request: {
+    daemon: string;
+    client: string;
+    clientPort: number;
+    serverPort: number;
+    address: string;
+    line?: number;
+  };
+}
+
+export interface Rule {
+  /** "hosts.allow" or "hosts.deny". */
+  file: string;
+  line: number;
+  /** "/etc/hosts.allow" or "/etc/hosts.deny". */
+  path: string;
+  text: string;
+}
+
+export interface Host {
+  addr: string | null;
+  name: string | null;
+  port: number;
+}
+
+export interface Pos {
+  line: number;
+  /** 1-based byte column. */
+  col: number;
+  /** 0-based byte offset. */
+  offset: number;
+}
+
+export interface Span {
+  start: Pos;
+  end: Pos;
+}
+
+export interface Step {
+  file: string;
+  line: number;
+  span: Span;
+  kind: "rule" | "comment" | "blank" | "no-separator" | "unterminated";
+  text: string;
+  daemons: Token[] | null;
+  clients: Token[] | null;
+  daemonMatch: boolean;
+  clientMatch: boolean;
+  match: boolean;
+  note?: string;
+}
+
+export interface Token {
+  text: string;
+  span: Span;
+  state: "match" | "no-match" | "except" | "skipped";
+  depth: number;
+  why?: string;
+  lookups?: string[];
+}
+
+/** globalThis.tcpwrap. */
+export interface Tcpwrap {
+  /** The contract version (wire.Version). */
+  version: number;
+  /** The Go version the module was built with. */
+  goVersion: string;
+  /** Decides the requests; never throws: problems come back as `error`. */
+  evaluate(input: Input | string): Output;
+  /** The same on JSON text: an Input in, an Output out. */
+  evaluateJSON(input: string): string;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var tcpwrap: Tcpwrap | undefined;
+}
+
+/** load.mjs: loads tcpwrap.wasm in Node and returns globalThis.tcpwrap. */
+export declare function load(opts?: { wasm?: string | URL; wasmExec?: string | URL }): Promise<Tcpwrap>;

@@ -1,0 +1,412 @@
+// Package wire is the JSON contract of tcpwrap's WebAssembly modules, of
+// the command line's --json output and (later) of the HTTP API: plain data
+// types, the conversion from [engine.Decision], and the one evaluation
+// every embedding shares, [Evaluate].
+//
+// It uses only the standard library and builds natively, for GOOS=js and
+// for GOOS=wasip1; it never touches syscall/js. Nothing in it panics on
+// bad input: every problem comes back as data, in an Error field.
+//
+// # Input
+//
+//	{
+//	  "version":  1,                      // optional; anything but 0 or 1 is an error
+//	  "allow":    "sshd: 10.0.0.0/24\n",  // hosts.allow text; absent or null = no such file, "" = empty file
+//	  "deny":     "ALL: ALL\n",           // hosts.deny text, the same way
+//	  "hosts":    "10.0.0.1 good.example.com\n", // /etc/hosts text answering every name lookup
+//	  "netgroup": "trusted (good.example.com,,)\n", // /etc/netgroup text; absent = no netgroups
+//	  "files":    {"/etc/trusted": "10.0.0.1\n"},  // /path pattern files and banner directories
+//	  "profile":  "debian",               // "debian" (default), "upstream" or "freebsd"
+//	  "requests": [{"daemon": "sshd", "server": "", "client": "10.0.0.1", "user": "", "clientPort": 0, "serverPort": 0}]
+//	}
+//
+// A request has the operands of `tcpwrap match DAEMON[@SERVER]
+// [USER@]CLIENT` ([engine.Query]), split into fields. Tables are read as
+// /etc/hosts.allow and /etc/hosts.deny unless "allowName" and "denyName"
+// say otherwise. Texts are JSON strings: bytes
+// that are not UTF-8 cannot travel in JSON, and invalid UTF-8 in the
+// input is read as U+FFFD, as encoding/json does.
+//
+// # Output
+//
+//	{"results": [{"predictions": [Result, ...]}, {"error": "nohost: host not found"}]}
+//	{"error": "input larger than 1048576 bytes"}
+//
+// One entry of results per request, in order: the predictions (one per
+// client address, each the object `tcpwrap match --json` prints, trace
+// included unless "noTrace": true), or the error that request gave. A top-level error means no
+// request was decided.
+//
+// # Limits
+//
+// [MaxInputSize] bytes of JSON, [MaxRequests] requests a call.
+//
+// # Not here yet
+//
+// The table check (tcpdchk) and formatter are not in the engine yet
+// (issue #3); wire has no entry points for them.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+// Version is the version of the JSON contract (and of the wasip1 ABI).
+// An input may name it in "version"; 0 means the current one.
+const Version = 1
+
+const (
+	// MaxInputSize is the largest JSON input accepted, in bytes: 1 MiB.
+	// It bounds every table, the hosts and netgroup texts and the files
+	// together.
+	MaxInputSize = 1 << 20
+	// MaxRequests is the most requests one call may carry.
+	MaxRequests = 10000
+)
+
+// AllowPath and DenyPath are the names the tables are read under.
+const (
+	AllowPath = "/etc/hosts.allow"
+	DenyPath  = "/etc/hosts.deny"
+)
+
+// Policy is the policy part of an [Input]: what [Compile] needs.
+type Policy struct {
+	// Version is the contract version the caller speaks: 0 (current) or
+	// [Version].
+	Version int `json:"version,omitempty"`
+	// Allow and Deny are the tables' texts; nil is a missing file.
+	Allow *string `json:"allow"`
+	Deny  *string `json:"deny"`
+	// Hosts is an /etc/hosts text answering every name lookup.
+	Hosts string `json:"hosts,omitempty"`
+	// Netgroup is an /etc/netgroup text; nil means no netgroups.
+	Netgroup *string `json:"netgroup,omitempty"`
+	// Files maps absolute paths to contents ([engine.MapFiles]).
+	Files map[string]string `json:"files,omitempty"`
+	// Profile is "debian" (""), "upstream" or "freebsd".
+	Profile string `json:"profile,omitempty"`
+	// AllowName and DenyName are the names the tables are read under, as
+	// libwrap prints them in its log; "" means [AllowPath] and [DenyPath].
+	AllowName string `json:"allowName,omitempty"`
+	DenyName  string `json:"denyName,omitempty"`
+}
+
+// Input is a policy and the requests to decide under it.
+type Input struct {
+	Policy
+	Requests []Request `json:"requests"`
+	// NoTrace leaves every prediction's trace null (as in `tcpwrap match
+	// --batch`) and decides through the tables' indexes: the same answers,
+	// much faster and smaller.
+	NoTrace bool `json:"noTrace,omitempty"`
+}
+
+// A Request is one pair of operands of `tcpwrap match`: DAEMON[@SERVER]
+// [USER@]CLIENT, and the ports.
+type Request struct {
+	// Daemon is the server's process name (a leading path is cut).
+	Daemon string `json:"daemon"`
+	// Server is an address or a host name with one address; "" for none.
+	Server string `json:"server,omitempty"`
+	// Client is an address, a host name (one prediction per address), or
+	// "unknown" / "paranoid".
+	Client string `json:"client"`
+	// User presets the client's user name; "" means unknown.
+	User       string `json:"user,omitempty"`
+	ClientPort uint16 `json:"clientPort,omitempty"`
+	ServerPort uint16 `json:"serverPort,omitempty"`
+}
+
+// Requests is the input of [Compiled.EvaluateJSON].
+type Requests struct {
+	Requests []Request `json:"requests"`
+	// NoTrace is [Input.NoTrace].
+	NoTrace bool `json:"noTrace,omitempty"`
+}
+
+// Output is the answer to one call.
+type Output struct {
+	// Error is set when the call as a whole failed; Results is then
+	// absent.
+	Error string `json:"error,omitempty"`
+	// Results has one entry per request, in order.
+	Results []RequestResult `json:"results,omitzero"`
+}
+
+// A RequestResult is the answer to one request.
+type RequestResult struct {
+	// Predictions has one entry per client address.
+	Predictions []*Result `json:"predictions,omitzero"`
+	// Error says why the request gave no prediction.
+	Error string `json:"error,omitempty"`
+}
+
+// A Compiled is a policy ready to decide requests. It is safe for
+// concurrent use except for [Compiled.Decide], which reuses memory.
+type Compiled struct {
+	policy  *engine.Policy
+	decider *engine.Decider
+}
+
+// Compile builds the policy p. Its error is data for the caller
+// (unknown version or profile, a relative file path).
+func Compile(p Policy) (c *Compiled, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c, err = nil, panicError(v)
+		}
+	}()
+	if p.Version != 0 && p.Version != Version {
+		return nil, fmt.Errorf("unsupported version %d (this module speaks version %d)", p.Version, Version)
+	}
+	prof, err := engine.ParseProfile(p.Profile)
+	if err != nil {
+		return nil, err
+	}
+	for name := range p.Files {
+		if !strings.HasPrefix(name, "/") {
+			return nil, fmt.Errorf("files: %q is not an absolute path", name)
+		}
+	}
+	table := func(name string, text *string) *engine.Table {
+		if text == nil {
+			return engine.MissingTable(name, prof)
+		}
+		return engine.Parse(name, []byte(*text), prof)
+	}
+	res := engine.NewHostsResolver("/etc/hosts", []byte(p.Hosts))
+	if p.Netgroup != nil {
+		res = res.WithNetgroups("/etc/netgroup", []byte(*p.Netgroup))
+	}
+	allowName, denyName := p.AllowName, p.DenyName
+	if allowName == "" {
+		allowName = AllowPath
+	}
+	if denyName == "" {
+		denyName = DenyPath
+	}
+	if allowName == denyName {
+		return nil, fmt.Errorf("allowName and denyName are both %q", allowName)
+	}
+	ep := &engine.Policy{Allow: table(allowName, p.Allow), Deny: table(denyName, p.Deny), Resolver: res,
+		Files: engine.MapFiles(p.Files)}
+	return &Compiled{policy: ep, decider: ep.NewDecider()}, nil
+}
+
+// Engine returns the compiled engine policy.
+func (c *Compiled) Engine() *engine.Policy { return c.policy }
+
+// Evaluate decides every request of in: see the package documentation.
+// It never panics.
+func Evaluate(in Input) Output {
+	c, err := Compile(in.Policy)
+	if err != nil {
+		return Output{Error: err.Error()}
+	}
+	return c.Evaluate(in.Requests, in.NoTrace)
+}
+
+// Evaluate decides reqs, with full traces unless noTrace. It never
+// panics.
+func (c *Compiled) Evaluate(reqs []Request, noTrace bool) (out Output) {
+	if len(reqs) > MaxRequests {
+		return Output{Error: fmt.Sprintf("%d requests: at most %d a call", len(reqs), MaxRequests)}
+	}
+	out.Results = make([]RequestResult, len(reqs))
+	for i, r := range reqs {
+		out.Results[i] = c.one(r, noTrace)
+	}
+	return out
+}
+
+// one decides one request, turning a panic into its error.
+func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			rr = RequestResult{Error: panicError(v).Error()}
+		}
+	}()
+	switch {
+	case strings.Contains(r.Daemon, "@"):
+		return RequestResult{Error: fmt.Sprintf("daemon %q contains @: give the server in \"server\"", r.Daemon)}
+	case strings.Contains(r.User, "@"):
+		return RequestResult{Error: fmt.Sprintf("user %q contains @", r.User)}
+	}
+	daemonArg, clientArg := r.Daemon, r.Client
+	if r.Server != "" {
+		daemonArg += "@" + r.Server
+	}
+	if r.User != "" {
+		clientArg = r.User + "@" + clientArg
+	}
+	reqs, err := engine.Query(c.policy.Resolver, daemonArg, clientArg, r.ClientPort, r.ServerPort)
+	if err != nil {
+		return RequestResult{Error: err.Error()}
+	}
+	echo := Echo{Daemon: daemonArg, Client: clientArg, ClientPort: r.ClientPort, ServerPort: r.ServerPort}
+	rr.Predictions = make([]*Result, len(reqs))
+	for i, req := range reqs {
+		if noTrace {
+			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Decide(req), false)
+		} else {
+			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Evaluate(req), true)
+		}
+	}
+	return rr
+}
+
+// EvaluateJSON is [Evaluate] on JSON: an [Input] in, an [Output] out. It
+// never panics and always returns a JSON object.
+func EvaluateJSON(data []byte) []byte {
+	var in Input
+	if err := decode(data, &in); err != nil {
+		return encode(Output{Error: err.Error()})
+	}
+	return encode(Evaluate(in))
+}
+
+// CompileJSON is [Compile] on a JSON [Policy] (an [Input] whose requests,
+// if any, are ignored).
+func CompileJSON(data []byte) (*Compiled, error) {
+	var in Input
+	if err := decode(data, &in); err != nil {
+		return nil, err
+	}
+	return Compile(in.Policy)
+}
+
+// EvaluateJSON is [Compiled.Evaluate] on JSON: a [Requests] object in, an
+// [Output] out. It never panics.
+func (c *Compiled) EvaluateJSON(data []byte) []byte {
+	var in Requests
+	if err := decode(data, &in); err != nil {
+		return encode(Output{Error: err.Error()})
+	}
+	return encode(c.Evaluate(in.Requests, in.NoTrace))
+}
+
+// ErrorJSON is the output object for a call that failed before it could
+// be decoded: {"error": msg}.
+func ErrorJSON(msg string) []byte { return encode(Output{Error: msg}) }
+
+// decode reads one JSON object into v, strictly: unknown fields and
+// trailing data are errors, and so is more than MaxInputSize bytes or
+// MaxRequests requests.
+func decode(data []byte, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError(p)
+		}
+	}()
+	if len(data) > MaxInputSize {
+		return fmt.Errorf("input of %d bytes: at most %d", len(data), MaxInputSize)
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return fmt.Errorf("bad JSON input: want an object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad JSON input: %v", err)
+	}
+	if dec.More() {
+		return fmt.Errorf("bad JSON input: data after the object")
+	}
+	var n int
+	switch in := v.(type) {
+	case *Input:
+		n = len(in.Requests)
+	case *Requests:
+		n = len(in.Requests)
+	}
+	if n > MaxRequests {
+		return fmt.Errorf("%d requests: at most %d a call", n, MaxRequests)
+	}
+	return nil
+}
+
+// encode marshals an output without HTML escaping, as the command line
+// does, without a trailing newline.
+func encode(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		msg, _ := json.Marshal("internal error: " + err.Error())
+		b.WriteString(`{"error":`)
+		b.Write(msg)
+		b.WriteString("}")
+		return b.Bytes()
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// panicError turns a recovered panic into an error value.
+func panicError(v any) error {
+	return fmt.Errorf("internal error: %v", v)
+}
+
+// Compact decision codes returned by [Compiled.Decide] (and the wasip1
+// module's decide export):
+//
+//	bits 0-1  access: 0 granted, 1 denied, 2 delegated
+//	bit  2    the deciding table: 0 hosts.allow, 1 hosts.deny (with a line)
+//	bit  3    libwrap would not have decided at all (a table error: denied)
+//	bits 8-31 the deciding rule's line number, 0 when no rule decided
+//
+// [DecideError] (all bits set) is an invalid call: an unknown handle, a
+// bad daemon buffer, or an internal error.
+const (
+	AccessGranted   = 0
+	AccessDenied    = 1
+	AccessDelegated = 2
+	AccessMask      = 3
+	FlagDeny        = 1 << 2
+	FlagError       = 1 << 3
+	LineShift       = 8
+	DecideError     = 0xFFFFFFFF
+)
+
+// Decide decides a connection from client to daemon without a trace, as
+// fast as the engine can, and returns a compact code. It reuses memory
+// and must not be called concurrently on one Compiled. It never panics.
+func (c *Compiled) Decide(daemon string, client netip.AddrPort) (code uint32) {
+	defer func() {
+		if recover() != nil {
+			code = DecideError
+		}
+	}()
+	req := engine.Request{Daemon: daemon}
+	req.Client.Socket = client
+	d := c.decider.Decide(req)
+	return Code(c.policy, d)
+}
+
+// Code is the compact code of the decision d under p.
+func Code(p *engine.Policy, d *engine.Decision) uint32 {
+	var code uint32
+	switch d.Access {
+	case engine.Denied:
+		code = AccessDenied
+	case engine.Delegated:
+		code = AccessDelegated
+	}
+	if d.Error != "" {
+		code |= FlagError
+	}
+	if d.Matched != nil {
+		if p.Deny != nil && d.Matched.File == p.Deny.Name {
+			code |= FlagDeny
+		}
+		code |= uint32(d.Matched.Line) << LineShift
+	}
+	return code
+}
