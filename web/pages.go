@@ -1,0 +1,275 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+//go:generate go tool templ generate
+
+// profiles are the choices of the form's profile select.
+var profiles = []string{"debian", "upstream", "freebsd"}
+
+// formData is the form of the index page.
+type formData struct {
+	Allow, Deny, Hosts, Requests, Profile string
+}
+
+// requestView is one request of a result list: its operands as typed,
+// and its answer.
+type requestView struct {
+	Label  string
+	Result wire.RequestResult
+}
+
+// exampleForm is what an empty form shows.
+var exampleForm = formData{
+	Allow:    "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9\n",
+	Deny:     "ALL: ALL\n",
+	Hosts:    "10.0.0.1 good.example.com\n",
+	Requests: "sshd 10.0.0.1\nsshd 10.0.0.9\n",
+	Profile:  "debian",
+}
+
+func (s *server) index(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, indexPage(exampleForm, "", nil))
+}
+
+// indexPost is POST /: the form evaluated, the page rendered with its
+// results. No script needed.
+func (s *server) indexPost(w http.ResponseWriter, r *http.Request) {
+	f, d, code, msg := s.readForm(w, r)
+	if code != 0 {
+		if d == nil && code != http.StatusBadRequest {
+			httpError(w, r, code, msg)
+			return
+		}
+		s.render(w, r, code, indexPage(f, msg, nil))
+		return
+	}
+	views, err := s.evaluate(r.Context(), d)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, indexPage(f, "", views))
+}
+
+// sharePost is POST /share: the form stored as a share, then a redirect
+// (303) to its page. The owner token is not shown: a share made from the
+// form cannot be deleted (use the JSON API for that).
+func (s *server) sharePost(w http.ResponseWriter, r *http.Request) {
+	f, d, code, msg := s.readForm(w, r)
+	if code != 0 {
+		if d == nil && code != http.StatusBadRequest {
+			httpError(w, r, code, msg)
+			return
+		}
+		s.render(w, r, code, indexPage(f, msg, nil))
+		return
+	}
+	id, _, _, err := s.cfg.Store.Create(r.Context(), d)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+id, http.StatusSeeOther)
+}
+
+// readForm reads the index form into a normalized document. On failure
+// code is the status and msg says why; d is nil when the form itself
+// could not be read.
+func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d *Document, code int, msg string) {
+	if mediaType(r) != "application/x-www-form-urlencoded" {
+		return f, nil, http.StatusUnsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxShareSize)
+	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return f, nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("form larger than %d bytes", MaxShareSize)
+		}
+		return f, nil, http.StatusBadRequest, "malformed form"
+	}
+	field := func(name string) string {
+		return strings.ReplaceAll(r.PostForm.Get(name), "\r\n", "\n")
+	}
+	f = formData{Allow: field("allow"), Deny: field("deny"), Hosts: field("hosts"),
+		Requests: field("requests"), Profile: field("profile")}
+	// A textarea rarely ends with a newline; libwrap would read its last
+	// line as unterminated (an error). The form adds the newline.
+	text := func(s string) *string {
+		if s != "" && !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		return &s
+	}
+	d = &Document{Allow: text(f.Allow), Deny: text(f.Deny), Hosts: text(f.Hosts), Profile: f.Profile}
+	reqs, err := parseRequests(f.Requests)
+	if err != nil {
+		return f, d, http.StatusBadRequest, err.Error()
+	}
+	d.Requests = reqs
+	if err := d.normalize(); err != nil {
+		return f, d, normalizeStatus(err), err.Error()
+	}
+	return f, d, 0, ""
+}
+
+// parseRequests reads the form's requests: one "DAEMON[@SERVER]
+// [USER@]CLIENT" a line; blank lines and lines starting with # are
+// skipped.
+func parseRequests(text string) ([]wire.Request, error) {
+	var reqs []wire.Request
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) != 2 {
+			return nil, fmt.Errorf("requests line %d: want DAEMON[@SERVER] [USER@]CLIENT, got %q", i+1, line)
+		}
+		var req wire.Request
+		req.Daemon, req.Server, _ = strings.Cut(fields[0], "@")
+		if user, client, ok := strings.Cut(fields[1], "@"); ok {
+			req.User, req.Client = user, client
+		} else {
+			req.Client = fields[1]
+		}
+		reqs = append(reqs, req)
+	}
+	return reqs, nil
+}
+
+// sharePage is GET /s/{id}: the share and its decisions, rendered on the
+// server.
+func (s *server) sharePage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		httpError(w, r, http.StatusBadRequest, "malformed share id")
+		return
+	}
+	doc, err := s.cfg.Store.Get(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		httpError(w, r, http.StatusNotFound, "share not found")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var d Document
+	if err := json.Unmarshal(doc, &d); err != nil {
+		s.serverError(w, r, fmt.Errorf("share %s: %w", id, err))
+		return
+	}
+	views, err := s.evaluate(r.Context(), &d)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, sharePage(id, &d, views))
+}
+
+// evaluate decides d's requests for a page, in one of the server's
+// evaluation slots.
+func (s *server) evaluate(ctx context.Context, d *Document) ([]requestView, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return evaluate(d), nil
+}
+
+// evaluate decides d's requests for a page.
+func evaluate(d *Document) []requestView {
+	out := wire.Evaluate(d.input())
+	views := make([]requestView, len(d.Requests))
+	for i, req := range d.Requests {
+		views[i].Label = requestLabel(req)
+		switch {
+		case out.Error != "":
+			views[i].Result.Error = out.Error
+		case i < len(out.Results):
+			views[i].Result = out.Results[i]
+		}
+	}
+	return views
+}
+
+// requestLabel writes req as the operands of tcpwrap match.
+func requestLabel(req wire.Request) string {
+	var b strings.Builder
+	b.WriteString(req.Daemon)
+	if req.Server != "" {
+		b.WriteString("@" + req.Server)
+	}
+	b.WriteString(" ")
+	if req.User != "" {
+		b.WriteString(req.User + "@")
+	}
+	b.WriteString(req.Client)
+	if req.ClientPort != 0 {
+		b.WriteString(" --client-port " + strconv.Itoa(int(req.ClientPort)))
+	}
+	if req.ServerPort != 0 {
+		b.WriteString(" --server-port " + strconv.Itoa(int(req.ServerPort)))
+	}
+	return b.String()
+}
+
+// render renders c in full, then answers it with code.
+func (s *server) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+type namedFile struct{ Path, Content string }
+
+func sortedFiles(files map[string]string) []namedFile {
+	out := make([]namedFile, 0, len(files))
+	for p, c := range files {
+		out = append(out, namedFile{p, c})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func optionValue(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return " " + *v
+}
+
+func indent(depth int) string { return strings.Repeat("  ", depth) }
+
+func ruleOutcome(st wire.Step) string {
+	switch {
+	case st.Match:
+		return "=> the rule matches"
+	case !st.DaemonMatch:
+		return "=> the daemon list does not match"
+	default:
+		return "=> the client list does not match"
+	}
+}

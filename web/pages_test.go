@@ -1,0 +1,232 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden HTML files in testdata")
+
+const formCT = "application/x-www-form-urlencoded"
+
+func form(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
+func TestIndex(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	res := do(t, h, "GET", "/", "", "")
+	if res.code != 200 || res.header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET / = %d %q", res.code, res.header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`<label for="allow">`, `<textarea id="allow" name="allow"`,
+		`<label for="deny">`, `<label for="hosts">`, `<label for="requests">`, `<label for="profile">`,
+		`<select id="profile" name="profile">`, `<option value="debian" selected>`,
+		`<form method="post" action="/">`, `formaction="/share"`,
+	} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("GET / lacks %q", want)
+		}
+	}
+	if strings.Contains(res.body, "<script") || strings.Contains(res.body, " style=") || strings.Contains(res.body, " on") && strings.Contains(res.body, "onclick") {
+		t.Errorf("GET / has a script, inline style or handler")
+	}
+}
+
+func TestIndexPost(t *testing.T) {
+	h, st := newTestServer(t, Config{})
+	body := form("allow", "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9\r\nin.ftpd: ALL : spawn rm -rf /tmp/x%d",
+		"deny", "ALL: ALL", "hosts", "10.0.0.1 good.example.com",
+		"requests", "sshd 10.0.0.1\r\n# comment\r\n\r\nsshd@10.1.0.1 alice@10.0.0.9\r\nin.ftpd 192.0.2.1", "profile", "debian")
+	res := do(t, h, "POST", "/", formCT, body)
+	if res.code != 200 {
+		t.Fatalf("POST / = %d %s", res.code, res.body)
+	}
+	for _, want := range []string{
+		`<strong class="granted">granted</strong>`, `<strong class="denied">denied</strong>`,
+		`<code>sshd@10.1.0.1 alice@10.0.0.9</code>`, `hosts.deny:1`,
+		`commands that would run (tcpwrap never runs one)`, `rm -rf /tmp/xin.ftpd`,
+	} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("POST / lacks %q", want)
+		}
+	}
+	if _, err := os.Stat("/tmp/xin.ftpd"); err == nil {
+		t.Errorf("a command ran")
+	}
+	if n := countShares(t, st); n != 0 {
+		t.Errorf("POST / stored %d shares", n)
+	}
+}
+
+// TestEscaping puts markup in every field: it comes back escaped.
+func TestEscaping(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	x := `<script>alert(1)</script>"'&`
+	body := form("allow", "sshd: "+x, "deny", x, "hosts", x, "requests", "sshd "+x, "profile", "debian")
+	for _, target := range []string{"/", "/share"} {
+		res := do(t, h, "POST", target, formCT, body)
+		page := res.body
+		if target == "/share" {
+			if res.code != 303 {
+				t.Fatalf("POST /share = %d %s", res.code, res.body)
+			}
+			page = do(t, h, "GET", res.header.Get("Location"), "", "").body
+		}
+		if strings.Contains(page, "<script") {
+			t.Errorf("%s: unescaped markup in %s", target, page)
+		}
+		if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s: the escaped text is missing", target)
+		}
+	}
+	// The API keeps it as data.
+	code, c := create(t, h, mustJSON(t, Document{Allow: ptr(x), Requests: []wire.Request{{Daemon: x, Client: x}}}))
+	if code != 201 {
+		t.Fatal(code)
+	}
+	page := do(t, h, "GET", "/s/"+c.ID, "", "").body
+	if strings.Contains(page, "<script") {
+		t.Errorf("/s/ID: unescaped markup")
+	}
+}
+
+func TestIndexPostBadInput(t *testing.T) {
+	h, st := newTestServer(t, Config{})
+	big := form("allow", strings.Repeat("#", MaxShareSize), "profile", "debian")
+	for _, target := range []string{"/", "/share"} {
+		cases := []struct {
+			name, ct, body string
+			code           int
+			msg            string
+		}{
+			{"json", jsonCT, `{}`, 415, "application/x-www-form-urlencoded"},
+			{"no content type", "", "allow=x", 415, "application/x-www-form-urlencoded"},
+			{"too large", formCT, big, 413, "larger than 65536"},
+			{"bad request line", formCT, form("requests", "sshd", "profile", "debian"), 400, "requests line 1: want DAEMON[@SERVER] [USER@]CLIENT"},
+			{"three fields", formCT, form("requests", "\nsshd a b", "profile", "debian"), 400, "requests line 2"},
+			{"bad profile", formCT, form("profile", "<b>aix</b>"), 400, "&lt;b&gt;aix"},
+			{"malformed form", formCT, "a=%zz", 400, "malformed form"},
+		}
+		for _, c := range cases {
+			res := do(t, h, "POST", target, c.ct, c.body)
+			if res.code != c.code || !strings.Contains(res.body, c.msg) {
+				t.Errorf("POST %s %s = %d, want %d with %q:\n%.300s", target, c.name, res.code, c.code, c.msg, res.body)
+			}
+		}
+	}
+	if n := countShares(t, st); n != 0 {
+		t.Errorf("%d shares stored by bad forms", n)
+	}
+}
+
+func TestSharePost(t *testing.T) {
+	h, st := newTestServer(t, Config{})
+	body := form("allow", "sshd: 10.0.0.1", "deny", "ALL: ALL", "hosts", "", "requests", "sshd 10.0.0.1\nsshd 10.0.0.2", "profile", "upstream")
+	res := do(t, h, "POST", "/share", formCT, body)
+	loc := res.header.Get("Location")
+	if res.code != 303 || !strings.HasPrefix(loc, "/s/") || !validID(strings.TrimPrefix(loc, "/s/")) {
+		t.Fatalf("POST /share = %d, Location %q", res.code, loc)
+	}
+	// The same form again: the same share.
+	if res2 := do(t, h, "POST", "/share", formCT, body); res2.header.Get("Location") != loc {
+		t.Errorf("second POST /share → %q, want %q", res2.header.Get("Location"), loc)
+	}
+	page := do(t, h, "GET", loc, "", "")
+	if page.code != 200 {
+		t.Fatalf("GET %s = %d", loc, page.code)
+	}
+	for _, want := range []string{"<pre>sshd: 10.0.0.1\n</pre>", "<code>upstream</code>", `class="granted"`, `class="denied"`, "(empty)", "(absent)"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("share page lacks %q", want)
+		}
+	}
+	doc := do(t, h, "GET", "/api"+strings.Replace(loc, "/s/", "/shares/", 1), "", "")
+	want := `{"allow":"sshd: 10.0.0.1\n","deny":"ALL: ALL\n","hosts":"","netgroup":null,"files":{},"profile":"upstream","requests":[{"daemon":"sshd","client":"10.0.0.1"},{"daemon":"sshd","client":"10.0.0.2"}]}`
+	if strings.TrimSpace(doc.body) != want {
+		t.Errorf("document = %s\nwant %s", doc.body, want)
+	}
+	if n := countShares(t, st); n != 1 {
+		t.Errorf("%d shares, want 1", n)
+	}
+}
+
+func TestParseRequests(t *testing.T) {
+	got, err := parseRequests("sshd 10.0.0.1\n  # x\n\nin.ftpd@10.1.0.1 bob@host.example\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "in.ftpd", Server: "10.1.0.1", User: "bob", Client: "host.example"}}
+	if mustJSON(t, got) != mustJSON(t, want) {
+		t.Errorf("parseRequests = %s, want %s", mustJSON(t, got), mustJSON(t, want))
+	}
+}
+
+// TestGolden renders the pages and compares them with
+// testdata/*.html; go test ./web -update rewrites them.
+func TestGolden(t *testing.T) {
+	d := &Document{
+		Allow:    ptr("sshd: 10.0.0.0/24 EXCEPT 10.0.0.9\nin.ftpd: .example.com : spawn logger \"%d from %c\" : severity auth.info\n"),
+		Deny:     ptr("ALL: ALL\n"),
+		Hosts:    ptr("10.0.0.1 good.example.com\n192.0.2.7 ftp.example.com\n"),
+		Files:    map[string]string{"/etc/empty": ""},
+		Profile:  "debian",
+		Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "in.ftpd", Client: "192.0.2.7", ClientPort: 40000}, {Daemon: "sshd", Client: "nohost.example"}},
+	}
+	if err := d.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func() (string, error){
+		"index.html": func() (string, error) { return renderString(indexPage(exampleForm, "", nil)) },
+		"index-results.html": func() (string, error) {
+			return renderString(indexPage(exampleForm, "", evaluate(d)))
+		},
+		"share.html": func() (string, error) { return renderString(sharePage(d.ID(), d, evaluate(d))) },
+	}
+	for name, render := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				actual := filepath.Join(t.TempDir(), name)
+				os.WriteFile(actual, []byte(got), 0o644)
+				t.Errorf("%s differs from the rendered page (written to %s); go test ./web -update rewrites it", path, actual)
+			}
+		})
+	}
+}
+
+// renderString renders c.
+func renderString(c templ.Component) (string, error) {
+	var buf bytes.Buffer
+	err := c.Render(context.Background(), &buf)
+	return buf.String(), err
+}

@@ -1,0 +1,273 @@
+// Package web is tcpwrap's HTTP server: the JSON API (evaluate, shares),
+// the server-rendered pages (a form, and a page per share) and the
+// embedded static files. Pages are templ components; decisions come from
+// the engine through wasm/wire, so the API answers exactly what the
+// WebAssembly module answers. No command from a rule ever runs: the
+// engine reports commands and never executes one.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tcpwrap/tcpwrap/static"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+// Limits of the server.
+const (
+	// MaxShareSize is the largest share body (the JSON document of
+	// POST /api/shares, or the form of POST / and POST /share): 64 KiB.
+	MaxShareSize = 64 << 10
+	// MaxEvaluateSize is the largest POST /api/evaluate body: the wasm
+	// module's own input limit, 1 MiB.
+	MaxEvaluateSize = wire.MaxInputSize
+	// MaxDeleteSize is the largest body a DELETE may carry (none is
+	// needed).
+	MaxDeleteSize = 1 << 10
+
+	// DefaultRate and DefaultBurst are the default per-IP token bucket:
+	// 20 requests a second, 40 at once.
+	DefaultRate  = 20
+	DefaultBurst = 40
+
+	// DefaultHandlerTimeout bounds one handler's work; past it the
+	// client gets 503.
+	DefaultHandlerTimeout = 10 * time.Second
+
+	// The http.Server timeouts of NewHTTPServer.
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 60 * time.Second
+)
+
+// ContentSecurityPolicy is sent with every response. No page has inline
+// script, style or event handlers.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+// Config is what the server needs. The zero value of a limit field
+// means its default; a negative Rate turns the rate limit off.
+type Config struct {
+	// Store keeps the shares; required.
+	Store *Store
+	// BaseURL is the server's public address ("https://example.org"),
+	// used in the "url" of a created share; "" means the request's own
+	// scheme and Host.
+	BaseURL string
+	// Rate and Burst are the per-IP token bucket.
+	Rate  float64
+	Burst int
+	// HandlerTimeout bounds one request's handler.
+	HandlerTimeout time.Duration
+	// Log receives server errors; nil discards them.
+	Log *slog.Logger
+	// Now is the clock of the rate limiter; nil is time.Now.
+	Now func() time.Time
+}
+
+type server struct {
+	cfg     Config
+	log     *slog.Logger
+	limiter *limiter
+	slots   chan struct{} // evaluations running
+}
+
+// NewServer returns the server's handler: every route is registered
+// here.
+func NewServer(cfg Config) http.Handler {
+	if cfg.Store == nil {
+		panic("web.NewServer: no Store")
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = DefaultBurst
+	}
+	if cfg.HandlerTimeout == 0 {
+		cfg.HandlerTimeout = DefaultHandlerTimeout
+	}
+	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU())}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rate > 0 {
+		s.limiter = newLimiter(cfg.Rate, cfg.Burst, cfg.Now)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("POST /{$}", s.indexPost)
+	mux.HandleFunc("POST /share", s.sharePost)
+	mux.HandleFunc("GET /s/{id}", s.sharePage)
+	mux.HandleFunc("POST /api/evaluate", s.apiEvaluate)
+	mux.HandleFunc("POST /api/shares", s.apiCreate)
+	mux.HandleFunc("GET /api/shares/{id}", s.apiGet)
+	mux.HandleFunc("DELETE /api/shares/{id}", s.apiDelete)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static", staticFiles()))
+
+	var h http.Handler = mux
+	h = http.TimeoutHandler(h, cfg.HandlerTimeout, "request timed out\n")
+	h = s.rateLimit(h)
+	h = cleanPath(h)
+	h = securityHeaders(h)
+	return h
+}
+
+// NewHTTPServer is an http.Server for h with the server's timeouts.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath refuses, with 400, a path the mux would otherwise clean and
+// redirect or decode into something else: dot segments, empty segments,
+// and escaped slashes or backslashes.
+func cleanPath(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		raw := strings.ToLower(r.URL.RawPath)
+		bad := !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.Contains(p, "\\") ||
+			strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c")
+		for seg := range strings.SplitSeq(p, "/") {
+			if seg == "." || seg == ".." {
+				bad = true
+			}
+		}
+		if bad {
+			httpError(w, r, http.StatusBadRequest, "bad path")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// rateLimit answers 429 to a client past its token bucket.
+func (s *server) rateLimit(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		if !s.limiter.allow(host) {
+			w.Header().Set("Retry-After", "1")
+			httpError(w, r, http.StatusTooManyRequests, "too many requests")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok\n")
+}
+
+// staticFiles serves the embedded static files, without directory
+// listings.
+func staticFiles() http.Handler {
+	fs := http.FileServerFS(static.FS)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fs.ServeHTTP(w, r)
+	})
+}
+
+// isAPI reports whether r is a JSON API request (errors are JSON).
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// httpError answers an error: {"error": msg} on the API, text elsewhere.
+func httpError(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	if isAPI(r) {
+		writeJSON(w, code, errorBody{Error: msg})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	io.WriteString(w, msg+"\n")
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+// readBody reads r's body up to limit bytes. Its error is the status to
+// answer and a message.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, http.StatusRequestEntityTooLarge, "request body larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes"
+		}
+		return nil, http.StatusBadRequest, "cannot read request body"
+	}
+	return body, 0, ""
+}
+
+// mediaType is r's Content-Type without parameters, lower case.
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// serverError logs err and answers 500 (or nothing, when the client is
+// gone).
+func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		s.log.Info("request abandoned", "path", r.URL.Path, "err", err)
+		httpError(w, r, http.StatusServiceUnavailable, "request abandoned")
+		return
+	}
+	s.log.Error("server error", "method", r.Method, "path", r.URL.Path, "err", err)
+	httpError(w, r, http.StatusInternalServerError, "internal error")
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+// TestID_Distinct checks documents that a careless encoding would
+// confuse: every one must have its own ID.
+func TestID_Distinct(t *testing.T) {
+	docs := map[string]Document{
+		"empty":                   {},
+		"allow empty":             {Allow: ptr("")},
+		"deny empty":              {Deny: ptr("")},
+		"hosts empty":             {Hosts: ptr("")},
+		"netgroup empty":          {Netgroup: ptr("")},
+		"allow a":                 {Allow: ptr("a")},
+		"deny a":                  {Deny: ptr("a")},
+		"allow a deny empty":      {Allow: ptr("a"), Deny: ptr("")},
+		"allow empty deny a":      {Allow: ptr(""), Deny: ptr("a")},
+		"allow ab":                {Allow: ptr("ab")},
+		"allow a deny b":          {Allow: ptr("a"), Deny: ptr("b")},
+		"upstream":                {Profile: "upstream"},
+		"freebsd":                 {Profile: "freebsd"},
+		"file empty":              {Files: map[string]string{"/a": ""}},
+		"file a=b":                {Files: map[string]string{"/a": "b"}},
+		"file ab empty":           {Files: map[string]string{"/ab": ""}},
+		"files a, b":              {Files: map[string]string{"/a": "", "/b": ""}},
+		"file a=/b":               {Files: map[string]string{"/a": "/b"}},
+		"one request":             {Requests: []wire.Request{{Daemon: "a", Client: "b"}}},
+		"daemon ab":               {Requests: []wire.Request{{Daemon: "ab"}}},
+		"server ab":               {Requests: []wire.Request{{Server: "ab"}}},
+		"daemon a server b":       {Requests: []wire.Request{{Daemon: "a", Server: "b"}}},
+		"client b":                {Requests: []wire.Request{{Daemon: "a", User: "b"}}},
+		"user b":                  {Requests: []wire.Request{{Daemon: "a", Client: "", User: "b"}, {}}},
+		"client port":             {Requests: []wire.Request{{ClientPort: 1}}},
+		"server port":             {Requests: []wire.Request{{ServerPort: 1}}},
+		"two empty requests":      {Requests: []wire.Request{{}, {}}},
+		"one empty request":       {Requests: []wire.Request{{}}},
+		"allow with a NUL":        {Allow: ptr("a\x00")},
+		"allow with a length":     {Allow: ptr("\x01a")},
+		"hosts a":                 {Hosts: ptr("a")},
+		"netgroup a":              {Netgroup: ptr("a")},
+		"hosts a and netgroup ''": {Hosts: ptr("a"), Netgroup: ptr("")},
+	}
+	seen := map[string]string{}
+	for name, d := range docs {
+		if err := d.normalize(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		id := d.ID()
+		if !validID(id) || len(id) < 20 {
+			t.Errorf("%s: ID %q is not valid", name, id)
+		}
+		if other, ok := seen[id]; ok {
+			t.Errorf("%s and %s have the same ID %s", name, other, id)
+		}
+		seen[id] = name
+	}
+}
+
+// TestID_Stable pins the encoding: a change of the canonical encoding
+// changes every ID and must come with a new shareEncodingVersion.
+func TestID_Stable(t *testing.T) {
+	d := sample(7)
+	if err := d.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	got := d.ID()
+	const want = "oitp42nlnja3zv654rbwju4m77vkdqra"
+	if got != want {
+		t.Errorf("ID = %s, want %s", got, want)
+	}
+	// Equal content, equal ID: map order and a "" profile do not matter.
+	d2 := sample(7)
+	d2.Profile = ""
+	d2.Files = map[string]string{"/etc/trusted": "10.0.0.1\n"}
+	if err := d2.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if d2.ID() != got {
+		t.Errorf("equal content, IDs %s and %s", d2.ID(), got)
+	}
+	if IDLen < 20 {
+		t.Errorf("IDLen %d < 20", IDLen)
+	}
+}
+
+func TestStore_Migrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	st, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := st.read.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	var timeout int
+	if err := st.read.QueryRow(`PRAGMA busy_timeout`).Scan(&timeout); err != nil || timeout <= 0 {
+		t.Errorf("busy_timeout = %d, %v", timeout, err)
+	}
+	var n int
+	if err := st.read.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+		t.Errorf("%d applied migrations, %v; want %d", n, err, len(migrations))
+	}
+	// A database from a newer program is refused.
+	if _, err := st.write.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'x')`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := OpenStore(ctx, path); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("open of a newer schema: %v", err)
+	}
+}
+
+func TestStore_TokenHashed(t *testing.T) {
+	ctx := context.Background()
+	st, err := OpenStore(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := sample(8)
+	d.normalize()
+	id, token, created, err := st.Create(ctx, d)
+	if err != nil || !created || len(token) < 32 {
+		t.Fatalf("Create = %s %q %v %v", id, token, created, err)
+	}
+	var stored []byte
+	if err := st.read.QueryRow(`SELECT token_hash FROM shares WHERE id = ?`, id).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), token) || len(stored) != 32 {
+		t.Errorf("token stored as %x", stored)
+	}
+}
+
+func TestLimiter_Sweep(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	l := newLimiter(1, 2, func() time.Time { return now })
+	for i := range 10 {
+		l.allow(fmt.Sprint(i))
+	}
+	now = now.Add(time.Hour)
+	l.allow("new")
+	if len(l.buckets) != 1 {
+		t.Errorf("%d buckets after a sweep, want 1", len(l.buckets))
+	}
+}
