@@ -2,23 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
-
-	"github.com/tcpwrap/tcpwrap/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -256,7 +247,7 @@ func TestMatchVectors(t *testing.T) {
 			ops:   "sshd 10.0.0.1",
 			want:  []string{"granted hosts.allow:1"},
 			check: func(t *testing.T, p []prediction) {
-				if len(p[0].Env) != 1 || p[0].Env[0] != (envOut{"PORT", "5555"}) || p[0].Client.Port != 5555 {
+				if len(p[0].Env) != 1 || p[0].Env[0] != (envOut{Name: "PORT", Value: "5555"}) || p[0].Client.Port != 5555 {
 					t.Errorf("env = %v, client = %+v", p[0].Env, p[0].Client)
 				}
 			},
@@ -559,7 +550,10 @@ func TestExitCodes(t *testing.T) {
 		{nil, 2, "Commands:", ""},
 		{[]string{"-h"}, 0, "", "match"},
 		{[]string{"--help"}, 0, "", "Commands:"},
-		{[]string{"serve"}, 2, `unknown command "serve"`, ""},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{[]string{"serve", "--nope"}, 2, "flag provided but not defined: -nope", ""},
+		{[]string{"serve", "extra"}, 2, `unexpected operand "extra"`, ""},
+		{[]string{"serve", "-h"}, 0, "", "--addr HOST:PORT"},
 		{[]string{"match", "-h"}, 0, "", "--batch FILE|-"},
 		{[]string{"match"}, 2, "want 2 operands", ""},
 		{append(base, "sshd"), 2, "want 2 operands", ""},
@@ -726,102 +720,6 @@ func TestBatchLineLimit(t *testing.T) {
 	}
 	if !slices.Equal(lines, []int{1, 4}) {
 		t.Errorf("predictions for lines %v, want [1 4]", lines)
-	}
-}
-
-func TestOSFiles(t *testing.T) {
-	dir := setup(t, map[string]string{"f": "data", "d/": ""})
-	var f osFiles
-	if b, err := f.ReadFile(filepath.Join(dir, "f")); err != nil || string(b) != "data" {
-		t.Errorf("ReadFile(f) = %q, %v", b, err)
-	}
-	if b, err := f.ReadFile(filepath.Join(dir, "d")); err != nil || len(b) != 0 {
-		t.Errorf("ReadFile(dir) = %q, %v; want empty", b, err)
-	}
-	if _, err := f.ReadFile(filepath.Join(dir, "nonexistent")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("ReadFile(missing) error %v, want fs.ErrNotExist", err)
-	}
-	if _, err := f.ReadFile(filepath.Join(dir, "f", "x")); err == nil || errors.Is(err, fs.ErrNotExist) || strerror(err) != "Not a directory" {
-		t.Errorf("ReadFile(f/x) error %v (%q), want ENOTDIR", err, strerror(err))
-	}
-	if err := f.Stat(filepath.Join(dir, "d")); err != nil {
-		t.Errorf("Stat(dir) = %v", err)
-	}
-	if err := f.Stat(filepath.Join(dir, "nonexistent")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Stat(missing) = %v", err)
-	}
-	big := filepath.Join(dir, "big")
-	if err := os.WriteFile(big, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(big, maxRuleFile+1); err != nil { // sparse
-		t.Fatal(err)
-	}
-	if _, err := f.ReadFile(big); strerror(err) != "File too large" {
-		t.Errorf("ReadFile(big) error %v, want File too large", err)
-	}
-}
-
-func TestStrerror(t *testing.T) {
-	for err, want := range map[error]string{
-		&fs.PathError{Op: "open", Path: "x", Err: syscall.EACCES}: "Permission denied",
-		&fs.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}: "No such file or directory",
-		syscall.ELOOP:         "Too many levels of symbolic links",
-		errors.New("plain"):   "Plain",
-		fs.ErrPermission:      "Permission denied",
-		errors.New("Already"): "Already",
-	} {
-		if got := strerror(err); got != want {
-			t.Errorf("strerror(%v) = %q, want %q", err, got, want)
-		}
-	}
-}
-
-// TestSysResolver checks the system resolver without any network: its
-// DNS dialer always fails, so only /etc/hosts (through Go's resolver) and
-// the user database can answer.
-func TestSysResolver(t *testing.T) {
-	var dials atomic.Int32
-	s := newSysResolver(nil)
-	s.r = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
-		dials.Add(1)
-		return nil, errors.New("no network in tests")
-	}}
-	var _ engine.Resolver = s
-	// 192.0.2.0/24 is reserved for documentation: no hosts file names it.
-	a := netip.MustParseAddr("192.0.2.7")
-	if name, ok := s.LookupAddr(a); ok {
-		t.Errorf("LookupAddr(%s) = %q", a, name)
-	}
-	n := dials.Load()
-	if _, ok := s.LookupAddr(a); ok || dials.Load() != n {
-		t.Errorf("second LookupAddr was not answered from the cache")
-	}
-	if canon, addrs, ok := s.LookupHost("localhost", false); ok {
-		for _, x := range addrs {
-			if !x.Is4() {
-				t.Errorf("LookupHost(localhost, v4) gave %s", x)
-			}
-		}
-		if canon == "" || strings.HasSuffix(canon, ".") {
-			t.Errorf("canonical name %q", canon)
-		}
-	}
-	if _, addrs, ok := s.LookupHost("nosuch.invalid", false); ok {
-		t.Errorf("LookupHost(nosuch.invalid) = %v", addrs)
-	}
-	if !s.LookupUser("root") || s.LookupUser("no-such-user-tcpwrap") {
-		t.Errorf("LookupUser")
-	}
-	if !s.LookupGroup("root") || s.LookupGroup("no-such-group-tcpwrap") {
-		t.Errorf("LookupGroup")
-	}
-	if s.InNetgroup("trusted", "good.example.com") {
-		t.Errorf("InNetgroup without a netgroup file")
-	}
-	ng := engine.NewHostsResolver("", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,)\n"))
-	if !newSysResolver(ng).InNetgroup("trusted", "good.example.com") {
-		t.Errorf("InNetgroup with a netgroup file")
 	}
 }
 

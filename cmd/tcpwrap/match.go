@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
 )
 
@@ -204,7 +205,7 @@ type tableInfo struct {
 func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 	fi, err := os.Stat(cfg.dir)
 	if err != nil {
-		return nil, fmt.Errorf("-d %s: %s", cfg.dir, strerror(err))
+		return nil, fmt.Errorf("-d %s: %s", cfg.dir, sysdeps.Strerror(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("-d %s: Not a directory", cfg.dir)
@@ -227,7 +228,7 @@ func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.policy = &engine.Policy{Allow: m.tables[0].t, Deny: m.tables[1].t, Resolver: res, Files: osFiles{}}
+	m.policy = &engine.Policy{Allow: m.tables[0].t, Deny: m.tables[1].t, Resolver: res, Files: sysdeps.Files{}}
 	return m, nil
 }
 
@@ -236,12 +237,12 @@ func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 // reads as empty.
 func loadTable(path string, prof engine.Profile) *tableInfo {
 	ti := &tableInfo{path: path}
-	data, err := readUpTo(path, engine.MaxTableSize+1)
+	data, err := sysdeps.ReadUpTo(path, engine.MaxTableSize+1)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		ti.t = engine.MissingTable(path, prof)
 	case err != nil:
-		ti.t = engine.UnreadableTable(path, strerror(err), prof)
+		ti.t = engine.UnreadableTable(path, sysdeps.Strerror(err), prof)
 	default:
 		if data == nil {
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -259,7 +260,7 @@ func loadResolver(cfg *matchConfig, stderr io.Writer) (engine.Resolver, error) {
 	if cfg.netgroupFile != "" {
 		var err error
 		if netgroups, err = os.ReadFile(cfg.netgroupFile); err != nil {
-			return nil, fmt.Errorf("--netgroup %s: %s", cfg.netgroupFile, strerror(err))
+			return nil, fmt.Errorf("--netgroup %s: %s", cfg.netgroupFile, sysdeps.Strerror(err))
 		}
 	}
 	if cfg.hostsFile == "" {
@@ -267,11 +268,11 @@ func loadResolver(cfg *matchConfig, stderr io.Writer) (engine.Resolver, error) {
 		if netgroups != nil {
 			ng = engine.NewHostsResolver(cfg.netgroupFile, nil).WithNetgroups(cfg.netgroupFile, netgroups)
 		}
-		return newSysResolver(ng), nil
+		return sysdeps.NewResolver(ng), nil
 	}
 	hosts, err := os.ReadFile(cfg.hostsFile)
 	if err != nil {
-		return nil, fmt.Errorf("--hosts %s: %s", cfg.hostsFile, strerror(err))
+		return nil, fmt.Errorf("--hosts %s: %s", cfg.hostsFile, sysdeps.Strerror(err))
 	}
 	res := engine.NewHostsResolver(cfg.hostsFile, hosts)
 	for _, d := range res.Diagnostics {
@@ -391,7 +392,7 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
+			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, sysdeps.Strerror(err))
 			return exitInput
 		}
 		defer f.Close()
@@ -478,7 +479,7 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 		}
 		if err != nil && err != io.EOF {
 			flush()
-			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, strerror(err))
+			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, sysdeps.Strerror(err))
 			return exitInput
 		}
 		if len(data) == 0 && !tooLong && err == io.EOF {

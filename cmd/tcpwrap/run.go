@@ -21,9 +21,12 @@ Usage:
 Commands:
   match    decide one connection (or a batch of them) against the tables
            and explain the verdict
+  serve    serve the playground: a form, shared documents and the JSON API
+  check    report problems in the tables (tcpdchk's and more), as text,
+           JSON or SARIF
+  fmt      rewrite tables in a canonical layout that keeps every decision
 
-Run "tcpwrap match -h" for the flags of match. Not built yet: serve (the
-playground server), check (a tcpdchk-style linter) and fmt.
+Run "tcpwrap COMMAND -h" for a command's flags.
 `
 
 // run is the whole program: args are the arguments after the program
@@ -40,6 +43,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 		return exitOK
 	case "match":
 		return runMatch(args[1:], stdin, stdout, stderr, color)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "fmt":
+		return runFmt(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "tcpwrap: unknown command %q (run \"tcpwrap -h\" for the list)\n", args[0])
 	return exitUsage

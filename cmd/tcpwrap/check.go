@@ -1,0 +1,291 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+const checkUsage = `Usage:
+  tcpwrap check [flags] [-d DIR | FILE...]
+
+Reports problems in hosts.allow and hosts.deny: everything tcpdchk says
+about the rules, with a file:line:col, a severity and a stable code each,
+and the traps tcpdchk does not see (see the README for the list of codes).
+With -d DIR (default /etc) it reads DIR/hosts.allow and DIR/hosts.deny; a
+FILE whose name contains "deny" is checked as a deny table, any other as an
+allow table.
+
+Flags:
+  -d DIR            check DIR/hosts.allow and DIR/hosts.deny
+  --hosts FILE      look host names up in FILE (/etc/hosts format) instead
+                    of the system resolver; --no-dns skips host lookups
+  --netgroup FILE   netgroups from FILE (/etc/netgroup format)
+  --profile NAME    debian (default), upstream or freebsd
+  --format F        text (default), json or sarif (SARIF 2.1.0)
+  --fail-on S       exit 1 when a finding is at least this severe:
+                    error, warning (default) or info
+  -a                report rules that grant without an explicit allow
+  --paranoid        report host-name patterns when no rule denies PARANOID
+  --no-dns          no host name lookups (no "host not found")
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage.
+`
+
+type checkConfig struct {
+	matchConfig
+	format   string
+	failOn   engine.Severity
+	implicit bool
+	paranoid bool
+	noDNS    bool
+	files    []string
+}
+
+func parseCheck(args []string) (*checkConfig, error) {
+	cfg := &checkConfig{}
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dir := fs.String("d", "", "")
+	fs.StringVar(&cfg.hostsFile, "hosts", "", "")
+	fs.StringVar(&cfg.netgroupFile, "netgroup", "", "")
+	profile := fs.String("profile", "debian", "")
+	fs.StringVar(&cfg.format, "format", "text", "")
+	failOn := fs.String("fail-on", "warning", "")
+	fs.BoolVar(&cfg.implicit, "a", false, "")
+	fs.BoolVar(&cfg.paranoid, "paranoid", false, "")
+	fs.BoolVar(&cfg.noDNS, "no-dns", false, "")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, err
+		}
+		return nil, usagef("%v", err)
+	}
+	var err error
+	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
+		return nil, usagef("%v", err)
+	}
+	switch cfg.format {
+	case "text", "json", "sarif":
+	default:
+		return nil, usagef("--format %q: want text, json or sarif", cfg.format)
+	}
+	switch *failOn {
+	case "error":
+		cfg.failOn = engine.SeverityError
+	case "warning":
+		cfg.failOn = engine.SeverityWarning
+	case "info":
+		cfg.failOn = engine.SeverityInfo
+	default:
+		return nil, usagef("--fail-on %q: want error, warning or info", *failOn)
+	}
+	cfg.files = fs.Args()
+	if *dir != "" && len(cfg.files) > 0 {
+		return nil, usagef("give -d DIR or files, not both")
+	}
+	if len(cfg.files) == 0 {
+		d := *dir
+		if d == "" {
+			d = "/etc"
+		}
+		cfg.files = []string{filepath.Join(d, "hosts.allow"), filepath.Join(d, "hosts.deny")}
+	}
+	return cfg, nil
+}
+
+// runCheck is the check command.
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseCheck(args)
+	if err == flag.ErrHelp {
+		fmt.Fprint(stdout, checkUsage)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap check: %v (see tcpwrap check -h)\n", err)
+		return exitUsage
+	}
+	res, err := loadResolver(&cfg.matchConfig, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap check: %v\n", err)
+		return exitInput
+	}
+	opts := engine.CheckOptions{Resolver: res, Files: sysdeps.Files{}, ImplicitAllow: cfg.implicit, Paranoid: cfg.paranoid}
+	if cfg.noDNS {
+		opts.Resolver = noDNS{res}
+	}
+	var diags engine.Diagnostics
+	var allow, deny *engine.Table
+	for _, f := range cfg.files {
+		t := loadTable(f, cfg.profile).t
+		if t.Missing {
+			continue
+		}
+		if strings.Contains(filepath.Base(f), "deny") {
+			if deny != nil {
+				diags = append(diags, engine.Check(nil, deny, opts)...)
+			}
+			deny = t
+		} else {
+			if allow != nil {
+				diags = append(diags, engine.Check(allow, nil, opts)...)
+			}
+			allow = t
+		}
+	}
+	diags = append(diags, engine.Check(allow, deny, opts)...)
+	diags.Sort()
+	var werr error
+	switch cfg.format {
+	case "text":
+		for _, d := range diags {
+			_, werr = fmt.Fprintf(stdout, "%s: %s: %s [%s]\n", location(d), d.Severity, d.Msg, d.Code)
+		}
+	case "json":
+		werr = writeCheckJSON(stdout, diags)
+	case "sarif":
+		werr = writeSARIF(stdout, diags)
+	}
+	if werr != nil {
+		return writeFailed(stderr, werr)
+	}
+	for _, d := range diags {
+		if d.Severity <= cfg.failOn {
+			return 1
+		}
+	}
+	return exitOK
+}
+
+// noDNS keeps netgroups and users but looks no host name up: every name
+// counts as found.
+type noDNS struct{ engine.Resolver }
+
+func (n noDNS) LookupHost(string, bool) (string, []netip.Addr, bool) { return "", nil, true }
+
+func (n noDNS) NetgroupExists(name string) bool {
+	if l, ok := n.Resolver.(engine.NetgroupLister); ok {
+		return l.NetgroupExists(name)
+	}
+	return true
+}
+
+func location(d engine.Diagnostic) string {
+	if !d.Span.Start.IsValid() {
+		return d.File
+	}
+	return fmt.Sprintf("%s:%d:%d", d.File, d.Span.Start.Line, d.Span.Start.Col)
+}
+
+type checkOut struct {
+	File      string `json:"file"`
+	Line      int    `json:"line,omitempty"`
+	Col       int    `json:"col,omitempty"`
+	EndLine   int    `json:"endLine,omitempty"`
+	EndCol    int    `json:"endCol,omitempty"`
+	Offset    int    `json:"offset"`
+	EndOffset int    `json:"endOffset"`
+	Severity  string `json:"severity"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Doc       string `json:"doc"`
+}
+
+func writeCheckJSON(w io.Writer, diags engine.Diagnostics) error {
+	out := struct {
+		Diagnostics []checkOut `json:"diagnostics"`
+	}{Diagnostics: []checkOut{}}
+	for _, d := range diags {
+		out.Diagnostics = append(out.Diagnostics, checkOut{File: d.File, Line: d.Span.Start.Line, Col: d.Span.Start.Col,
+			EndLine: d.Span.End.Line, EndCol: d.Span.End.Col, Offset: d.Span.Start.Offset, EndOffset: d.Span.End.Offset,
+			Severity: d.Severity.String(), Code: d.Code, Message: d.Msg, Doc: engine.CheckDocs[d.Code]})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeSARIF writes a SARIF 2.1.0 log with one run.
+func writeSARIF(w io.Writer, diags engine.Diagnostics) error {
+	type text struct {
+		Text string `json:"text"`
+	}
+	type rule struct {
+		ID               string `json:"id"`
+		ShortDescription text   `json:"shortDescription"`
+		FullDescription  text   `json:"fullDescription"`
+		HelpURI          string `json:"helpUri,omitempty"`
+	}
+	type region struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn"`
+		EndLine     int `json:"endLine"`
+		EndColumn   int `json:"endColumn"`
+	}
+	type artifact struct {
+		URI string `json:"uri"`
+	}
+	type physical struct {
+		ArtifactLocation artifact `json:"artifactLocation"`
+		Region           *region  `json:"region,omitempty"`
+	}
+	type location struct {
+		PhysicalLocation physical `json:"physicalLocation"`
+	}
+	type result struct {
+		RuleID    string     `json:"ruleId"`
+		RuleIndex int        `json:"ruleIndex"`
+		Level     string     `json:"level"`
+		Message   text       `json:"message"`
+		Locations []location `json:"locations"`
+	}
+	codes := map[string]int{}
+	var rules []rule
+	var keys []string
+	for code := range engine.CheckDocs {
+		keys = append(keys, code)
+	}
+	sort.Strings(keys)
+	for _, code := range keys {
+		codes[code] = len(rules)
+		rules = append(rules, rule{ID: code, ShortDescription: text{code}, FullDescription: text{engine.CheckDocs[code]}})
+	}
+	results := []result{}
+	for _, d := range diags {
+		level := map[engine.Severity]string{engine.SeverityError: "error", engine.SeverityWarning: "warning", engine.SeverityInfo: "note"}[d.Severity]
+		loc := location{PhysicalLocation: physical{ArtifactLocation: artifact{URI: filepath.ToSlash(d.File)}}}
+		if d.Span.Start.IsValid() {
+			r := &region{StartLine: d.Span.Start.Line, StartColumn: d.Span.Start.Col, EndLine: d.Span.End.Line, EndColumn: d.Span.End.Col}
+			if r.EndLine < r.StartLine || (r.EndLine == r.StartLine && r.EndColumn < r.StartColumn) {
+				r.EndLine, r.EndColumn = r.StartLine, r.StartColumn
+			}
+			loc.PhysicalLocation.Region = r
+		}
+		idx, ok := codes[d.Code]
+		if !ok {
+			idx = -1
+		}
+		results = append(results, result{RuleID: d.Code, RuleIndex: idx, Level: level, Message: text{d.Msg}, Locations: []location{loc}})
+	}
+	log := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []any{map[string]any{
+			"tool": map[string]any{"driver": map[string]any{
+				"name": "tcpwrap", "informationUri": "https://github.com/tcpwrap/tcpwrap", "rules": rules,
+			}},
+			"results": results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const brokenAllow = "sshd: ALL EXCEPT\n # ALL: ALL\nsshd, in.ftpd : 10.0.0.1/24 [::1/64] : spawn echo %h\nsshd: nosuch.example.org\n"
+
+func TestCheckText(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": brokenAllow, "hosts.deny": "ALL: ALL\n", "hosts": "10.0.0.1 good.example.com\n"})
+	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--hosts", "DIR/hosts")
+	want := strings.Join([]string{
+		"DIR/hosts.allow:1:6: warning: client list is empty or ends in EXCEPT [empty-client-list]",
+		"DIR/hosts.allow:2:1: error: an indented '#' does not start a comment: this line is a rule [indented-comment]",
+		"DIR/hosts.allow:3:1: warning: no request matches this rule [rule-never-matches]",
+		"DIR/hosts.allow:3:17: error: 10.0.0.1/24: the network has bits outside the mask, so the pattern never matches [netmask-host-bits]",
+		"DIR/hosts.allow:3:29: error: [::1/64] is not a prefix pattern: write [address]/length [v6-prefix-in-brackets]",
+		"DIR/hosts.allow:3:40: warning: %h in a spawn command: the client chooses its value (DNS or ident); libwrap replaces unsafe characters, but not every meaning [attacker-controlled]",
+		"DIR/hosts.allow:4:1: warning: this rule never decides: every request it matches is decided before by DIR/hosts.allow:1 [shadowed-rule]",
+		"DIR/hosts.allow:4:7: warning: nosuch.example.org: host not found [host-not-found]",
+		"DIR/hosts.allow:4:7: info: nosuch.example.org matches a host name: when DNS fails, this rule does not grant [dns-fails-closed]",
+		"DIR/hosts.deny:1:1: warning: this rule never decides: every request it matches is decided before by DIR/hosts.allow:1, DIR/hosts.allow:2 [shadowed-rule]",
+	}, "\n") + "\n"
+	if got := strings.ReplaceAll(r.stdout, dir, "DIR"); got != want || r.code != 1 {
+		t.Errorf("exit %d, output\n%s\nwant exit 1 and\n%s", r.code, got, want)
+	}
+	if r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--hosts", "DIR/hosts", "--fail-on", "error"); r.code != 1 {
+		t.Errorf("--fail-on error with errors: exit %d", r.code)
+	}
+	clean := setup(t, map[string]string{"hosts.allow": "sshd: 10.0.0.1\n", "hosts.deny": "ALL: ALL\n"})
+	if r := tcpwrap(t, clean, "", false, "check", "-d", "DIR", "--no-dns"); r.code != 0 || r.stdout != "" {
+		t.Errorf("clean tables: exit %d, output %q", r.code, r.stdout)
+	}
+	if r := tcpwrap(t, clean, "", false, "check", "-d", "DIR", "--no-dns", "-a", "--fail-on", "warning"); r.code != 0 || !strings.Contains(r.stdout, "implicit-allow") {
+		t.Errorf("-a: exit %d, output %q (info findings stay below --fail-on warning)", r.code, r.stdout)
+	}
+	if r := tcpwrap(t, clean, "", false, "check", "-d", "DIR", "--no-dns", "-a", "--fail-on", "info"); r.code != 1 {
+		t.Errorf("-a --fail-on info: exit %d", r.code)
+	}
+	for _, args := range [][]string{{"check", "--format", "xml"}, {"check", "--fail-on", "x"}, {"check", "-d", "x", "file"}, {"check", "--bogus"}} {
+		if r := tcpwrap(t, dir, "", false, args...); r.code != exitUsage {
+			t.Errorf("%q: exit %d, want 2", args, r.code)
+		}
+	}
+}
+
+func TestCheckJSONAndSARIF(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": brokenAllow, "hosts.deny": "ALL: ALL\n"})
+	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "json")
+	var out struct {
+		Diagnostics []checkOut `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Diagnostics) != 9 || out.Diagnostics[0].Code != "empty-client-list" || out.Diagnostics[0].Doc == "" || out.Diagnostics[0].Line != 1 {
+		t.Errorf("json diagnostics: %+v", out.Diagnostics)
+	}
+	r = tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "sarif")
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != 9 {
+		t.Fatalf("sarif: %+v", log)
+	}
+	for _, res := range log.Runs[0].Results {
+		if log.Runs[0].Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID {
+			t.Errorf("result %s points at rule %d", res.RuleID, res.RuleIndex)
+		}
+	}
+	if f := os.Getenv("TCPWRAP_SARIF_OUT"); f != "" {
+		// e2e/sarif validates this file against the SARIF 2.1.0 schema.
+		if err := os.WriteFile(f, []byte(r.stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFmt(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": "sshd,in.ftpd : 10.0.0.1 except 10.0.0.2:spawn echo a\\:b  :deny\n# keep\n", "ok": "sshd: ALL\n"})
+	want := "sshd, in.ftpd: 10.0.0.1 EXCEPT 10.0.0.2: spawn echo a\\:b: deny\n# keep\n"
+	if r := tcpwrap(t, dir, "", false, "fmt", "DIR/hosts.allow"); r.stdout != want || r.code != 0 {
+		t.Errorf("fmt: exit %d, %q", r.code, r.stdout)
+	}
+	if r := tcpwrap(t, dir, "", false, "fmt", "--check", "DIR/hosts.allow", "DIR/ok"); r.code != 1 || strings.TrimSpace(strings.ReplaceAll(r.stdout, dir, "DIR")) != "DIR/hosts.allow" {
+		t.Errorf("--check: exit %d, %q", r.code, r.stdout)
+	}
+	if r := tcpwrap(t, dir, "", false, "fmt", "-w", "DIR/hosts.allow"); r.code != 0 {
+		t.Fatalf("-w: exit %d %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "hosts.allow")); string(b) != want {
+		t.Errorf("-w wrote %q", b)
+	}
+	if r := tcpwrap(t, dir, "", false, "fmt", "--check", "DIR/hosts.allow"); r.code != 0 {
+		t.Errorf("--check after -w: exit %d", r.code)
+	}
+	if r := tcpwrap(t, dir, "", false, "fmt", "DIR/missing"); r.code != exitInput {
+		t.Errorf("missing file: exit %d", r.code)
+	}
+	if r := tcpwrap(t, dir, "", false, "fmt"); r.code != exitUsage {
+		t.Errorf("no files: exit %d", r.code)
+	}
+}
