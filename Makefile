@@ -1,16 +1,29 @@
 # tcpwrap's build and test targets. Go must already be installed: the
 # targets use the go on PATH, or /usr/local/go/bin/go.
 #
-#   make build         bin/tcpwrap
-#   make test          go vet, go test ./..., and the engine's tests under
-#                      Node (GOOS=js) and wazero (GOOS=wasip1)
+#   make build         bin/tcpwrap and bin/tcpdmatch
+#   make serve         the playground server on http://127.0.0.1:8080
+#                      (SQLite in ./tcpwrap.db)
+#   make generate      go tool templ generate (web/*_templ.go)
+#   make wasm          the WebAssembly modules in bin/wasm/: tcpwrap.wasm
+#                      (GOOS=js) with wasm_exec.js, load.mjs, tcpwrap.d.ts,
+#                      and tcpwrap-wasip1.wasm (the WASI reactor)
+#   make test          go vet, go test ./..., the engine's tests under
+#                      Node (GOOS=js) and wazero (GOOS=wasip1), and both
+#                      modules end to end (test-wasm: e2e/wasm)
 #   make check         gofmt, go vet, engine uses only the standard library,
-#                      engine cross-builds for js/wasm and wasip1/wasm
-#   make e2e           the libwrap harness and the differential test against
+#                      engine cross-builds for js/wasm and wasip1/wasm,
+#                      templ generate leaves the committed *_templ.go as is
+#   make e2e           the libwrap harness, the differential test against
 #                      the real Debian libwrap (root; prints the random seed)
+#                      and cmd/tcpdmatch against the real Debian tcpdmatch;
+#                      the server binary killed under load (e2e/server),
+#                      and tcpwrap check's SARIF against the 2.1.0 schema
 #   make ci            install-deps + check + test + e2e
 #   make bench         go test -bench, and libwrap's own loop beside the
 #                      engine on the same tables (e2e/bench)
+#   make bench-wasm    module sizes, instantiation time, decisions/s under
+#                      wazero (e2e/wasm/bench)
 #   make fuzz (FUZZTIME=20s per target), make install-deps
 
 GO       ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
@@ -19,18 +32,48 @@ MODULE   := $(shell $(GO) list -m)
 WASMEXEC := $(GOROOT)/lib/wasm
 BIN      := $(CURDIR)/bin
 FUZZTIME ?= 20s
+# staticcheck, pinned; run with go run so it stays out of go.mod.
+STATICCHECK := v0.6.1
 
 # Tests and tools may run go themselves.
 export PATH := $(GOROOT)/bin:$(PATH)
 
-.PHONY: all build test vet test-go test-js test-wasip1 check bench fuzz install-deps e2e ci
+.PHONY: all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/tcpwrap ./cmd/tcpwrap
+	$(GO) build -o $(BIN)/tcpdmatch ./cmd/tcpdmatch
 
-test: vet test-go test-js test-wasip1
+serve:
+	$(GO) run ./cmd/tcpwrap serve
+
+# templ's generator, pinned by go.mod's tool directive (the first run
+# compiles it: about 30 s).
+generate:
+	$(GO) tool templ generate
+
+# Regenerates the *_templ.go files and fails if that changed any: the
+# committed files must be what templ generates (git diff for tracked files,
+# a checksum for files not committed yet).
+check-generated:
+	@before=$$(find . -name '*_templ.go' -not -path './.git/*' | sort | xargs -r sha256sum); \
+	$(GO) tool templ generate >/dev/null || exit 1; \
+	after=$$(find . -name '*_templ.go' -not -path './.git/*' | sort | xargs -r sha256sum); \
+	if [ "$$before" != "$$after" ]; then echo "templ generate changed *_templ.go: run make generate and commit"; exit 1; fi
+	git diff --exit-code -- '*_templ.go'
+
+# The WebAssembly modules, with wasm_exec.js from this same toolchain
+# (never committed), the Node loader and the TypeScript declarations.
+WASMOUT := $(BIN)/wasm
+wasm:
+	@mkdir -p $(WASMOUT)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASMOUT)/tcpwrap.wasm ./wasm/js
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASMOUT)/tcpwrap-wasip1.wasm ./wasm/wasip1
+	cp $(WASMEXEC)/wasm_exec.js wasm/js/load.mjs wasm/js/tcpwrap.d.ts $(WASMOUT)/
+
+test: vet test-go test-js test-wasip1 test-wasm
 
 vet:
 	$(GO) vet ./...
@@ -49,6 +92,12 @@ test-js:
 test-wasip1: $(BIN)/wazero
 	GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero PATH="$(BIN):$(WASMEXEC):$$PATH" $(GO) test ./engine/...
 
+# Both modules end to end: built, run under Node (GOOS=js, node:wasi) and
+# wazero, compared with package wire run natively. -count=1: the test
+# builds the modules itself, outside go test's cache key.
+test-wasm:
+	$(GO) test -count=1 ./e2e/wasm/...
+
 $(BIN)/wazero: go.mod go.sum
 	$(GO) build -o $@ github.com/tetratelabs/wazero/cmd/wazero
 
@@ -59,12 +108,25 @@ check:
 	@deps=$$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' ./engine); \
 	if [ "$$deps" != "$(MODULE)/engine" ]; then \
 		echo "engine must import only the standard library; it depends on:"; echo "$$deps"; exit 1; fi
-	GOOS=js GOARCH=wasm $(GO) build ./engine
-	GOOS=wasip1 GOARCH=wasm $(GO) build ./engine
+	GOOS=js GOARCH=wasm $(GO) build ./engine ./wasm/wire
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./engine ./wasm/wire
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/js
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasm/wasip1
+	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./wasm/js
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o /dev/null ./wasm/wasip1
+	@deps=$$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' ./wasm/wire | grep -v '^$(MODULE)/'); \
+	if [ -n "$$deps" ]; then echo "wasm/wire must import only the standard library and this module; it depends on:"; echo "$$deps"; exit 1; fi
+	@for p in ./wasm/js:js ./wasm/wasip1:wasip1; do \
+		if GOOS=$${p#*:} GOARCH=wasm $(GO) list -deps $${p%:*} | grep -qx 'net/http'; then echo "$${p%:*} must not import net/http"; exit 1; fi; done
+	$(MAKE) check-generated
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $$($(GO) list ./... | grep -v /e2e/)
 	$(GO) run ./e2e/bench
+
+bench-wasm:
+	$(GO) run ./e2e/wasm/bench
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./engine
@@ -76,10 +138,16 @@ install-deps:
 # The sealed libwrap harness, then the engine against it: the whole golden
 # corpus and TCPWRAP_DIFF_CASES (default 2,000) fresh random cases, whose
 # seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run). -count=1: a random
-# run must never come from the test cache.
+# run must never come from the test cache. Then cmd/tcpdmatch against the
+# real tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases.
+# e2e/server builds the server, kills it with SIGKILL under load and checks
+# every acknowledged share after a restart (no root needed).
 e2e:
 	$(GO) test -count=1 ./e2e/libwrap/...
 	$(GO) test -count=1 -v ./e2e/difftest/...
+	$(GO) test -count=1 -v ./e2e/server/...
+	$(GO) test -count=1 ./e2e/tcpdmatchdiff/...
+	$(GO) test -count=1 -v ./e2e/sarif/...
 
 # Sequential on purpose: the packages must be there before the tests.
 ci:
