@@ -96,6 +96,7 @@ type evalState struct {
 	ctxLine int
 
 	dryRun        bool
+	quiet         bool // no Log, Warnings or Reason (Decider.Quiet)
 	aclexecFailed bool
 	fileStack     []string
 	fileWords     int
@@ -122,6 +123,11 @@ func (p *Policy) decide(r Request, trace bool) *Decision {
 // its memory: the Decision it returns is valid until its next call. Use
 // one Decider per goroutine; the Policy itself is shared.
 type Decider struct {
+	// Quiet leaves the Decision's Log, Warnings and Reason empty, for
+	// callers that want only the verdict and the deciding rule (the
+	// decision itself is the same).
+	Quiet bool
+
 	p  *Policy
 	st evalState
 	d  Decision
@@ -136,7 +142,7 @@ func (z *Decider) Decide(r Request) *Decision {
 	*d = Decision{Log: d.Log[:0], Warnings: d.Warnings[:0], Options: d.Options[:0],
 		Matches: d.Matches[:0], Commands: d.Commands[:0]}
 	hits := z.st.cursor.hits[:0]
-	z.st = evalState{}
+	z.st = evalState{quiet: z.Quiet}
 	z.st.cursor.hits = hits
 	return z.p.decideWith(&z.st, d, r, false)
 }
@@ -237,10 +243,17 @@ func (st *evalState) finish() {
 	d.Server = HostInfo{Addr: st.server.addr, Name: st.server.name, Port: int(st.server.ep.Socket.Port())}
 }
 
-func (st *evalState) log(msg string) { st.d.Log = append(st.d.Log, msg) }
+func (st *evalState) log(msg string) {
+	if !st.quiet {
+		st.d.Log = append(st.d.Log, msg)
+	}
+}
 
 // warn logs like tcpd_warn: "warning: FILE, line N: TEXT".
 func (st *evalState) warn(format string, args ...any) {
+	if st.quiet {
+		return
+	}
 	msg := "warning: " + st.context() + fmt.Sprintf(format, args...)
 	st.log(msg)
 	st.d.Warnings = append(st.d.Warnings, msg)
@@ -359,12 +372,14 @@ func (st *evalState) scan(t *Table, allow bool) int {
 	}
 	st.d.Matches = append(st.d.Matches, RuleRef{File: t.Name, Line: matched.Num, Span: matched.Span})
 	st.d.Matched = &st.d.Matches[len(st.d.Matches)-1]
-	where := t.Name + " line " + strconv.Itoa(matched.Num)
-	st.log("matched:  " + where)
-	if allow {
-		st.d.Reason = where + " matched: access is granted"
-	} else {
-		st.d.Reason = where + " matched: access is denied"
+	if !st.quiet {
+		where := t.Name + " line " + strconv.Itoa(matched.Num)
+		st.log("matched:  " + where)
+		if allow {
+			st.d.Reason = where + " matched: access is granted"
+		} else {
+			st.d.Reason = where + " matched: access is denied"
+		}
 	}
 	if matched.Third != nil {
 		if st.prof.options() {
@@ -617,7 +632,11 @@ func indexByte(b []byte, c byte) int {
 func (st *evalState) hostaddr(h *hostState) string {
 	if !h.addrDone {
 		h.addrDone = true
-		h.addr = h.addrText()
+		if h == &st.client && st.peek != "" {
+			h.addr = st.peek // already computed for the index
+		} else {
+			h.addr = h.addrText()
+		}
 	}
 	return h.addr
 }

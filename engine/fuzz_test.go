@@ -147,3 +147,23 @@ func render(d *Decision) string {
 	}
 	return s
 }
+
+// TestDeciderQuiet: a quiet Decider gives the same verdict, rule and
+// options with no log.
+func TestDeciderQuiet(t *testing.T) {
+	p := &Policy{
+		Allow:    Parse("hosts.allow", []byte("sshd: 10.0.0.1 : spawn echo %h\nsshd: .example.com EXCEPT good.example.com\n"), Debian),
+		Deny:     Parse("hosts.deny", []byte("ALL: 10.0.0.2 : severity nosuch\nALL: ALL : twist echo %a\n"), Debian),
+		Resolver: NewHostsResolver("hosts", fuzzHosts),
+	}
+	z := p.NewDecider()
+	z.Quiet = true
+	for _, c := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "2001:db8::1", "10.9.9.9"} {
+		req := Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(c), 1)}}
+		want := p.Decide(req)
+		got := z.Decide(req)
+		if got.Access != want.Access || !reflect.DeepEqual(got.Matched, want.Matched) || len(got.Options) != len(want.Options) || len(got.Log) != 0 {
+			t.Fatalf("%s: quiet gave %v %v %d options %q; Decide %v %v %d options", c, got.Access, got.Matched, len(got.Options), got.Log, want.Access, want.Matched, len(want.Options))
+		}
+	}
+}

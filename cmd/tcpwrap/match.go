@@ -412,6 +412,7 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 	deciders := make([]*engine.Decider, runtime.GOMAXPROCS(0))
 	for i := range deciders {
 		deciders[i] = m.policy.NewDecider()
+		deciders[i].Quiet = true // the summary counts verdicts and rules only
 	}
 	m.deciders = deciders
 	flush := func() error {

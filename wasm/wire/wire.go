@@ -197,7 +197,9 @@ func Compile(p Policy) (c *Compiled, err error) {
 	}
 	ep := &engine.Policy{Allow: table(allowName, p.Allow), Deny: table(denyName, p.Deny), Resolver: res,
 		Files: engine.MapFiles(p.Files)}
-	return &Compiled{policy: ep, decider: ep.NewDecider()}, nil
+	decider := ep.NewDecider()
+	decider.Quiet = true // the compact path returns the verdict and the rule only
+	return &Compiled{policy: ep, decider: decider}, nil
 }
 
 // Engine returns the compiled engine policy.
