@@ -23,21 +23,7 @@ import (
 
 const caseDir = "/case" // the engine's stand-in for the case directory
 
-func harness(t *testing.T) *libwrap.Harness {
-	t.Helper()
-	if err := libwrap.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the libwrap harness cannot run in CI: %v", err)
-		}
-		t.Skipf("libwrap harness unavailable: %v", err)
-	}
-	h, err := libwrap.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
-}
+func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
 
 // policyFor builds the engine's view of a harness case.
 func policyFor(c libwrap.Case, prof engine.Profile) *engine.Policy {

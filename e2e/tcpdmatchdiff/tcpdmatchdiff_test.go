@@ -26,21 +26,7 @@ import (
 // caseDir is the golden corpus' stand-in for the case directory.
 const caseDir = "/case"
 
-func harness(t *testing.T) *libwrap.Harness {
-	t.Helper()
-	if err := libwrap.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the libwrap harness cannot run in CI: %v", err)
-		}
-		t.Skipf("libwrap harness unavailable: %v", err)
-	}
-	h, err := libwrap.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
-}
+func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
 
 var (
 	buildOnce sync.Once

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcpwrap/tcpwrap/engine/golden"
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
@@ -22,65 +23,18 @@ type goldenCase struct {
 	harness [][]string
 }
 
-// section returns a txtar section, decoding ".quoted" ones (one Go
-// string literal).
-func section(t *testing.T, secs map[string]string, name string) (string, bool) {
-	if s, ok := secs[name]; ok {
-		return s, true
-	}
-	if s, ok := secs[name+".quoted"]; ok {
-		u, err := strconv.Unquote(strings.TrimSpace(s))
-		if err != nil {
-			t.Fatalf("section %s.quoted: %v", name, err)
-		}
-		return u, true
-	}
-	return "", false
+// section returns a decoded section of a golden case.
+func section(secs map[string]string, name string) (string, bool) {
+	s, ok := secs[name]
+	return s, ok
 }
 
-func parseTxtar(b []byte) map[string]string {
-	secs := map[string]string{}
-	cur := ""
-	var buf strings.Builder
-	flush := func() {
-		if cur != "" {
-			secs[cur] = buf.String()
-		}
-		buf.Reset()
-	}
-	for _, l := range strings.SplitAfter(string(b), "\n") {
-		tl := strings.TrimSuffix(l, "\n")
-		if strings.HasPrefix(tl, "-- ") && strings.HasSuffix(tl, " --") && len(tl) >= 6 {
-			flush()
-			cur = strings.TrimSpace(tl[3 : len(tl)-3])
-			continue
-		}
-		buf.WriteString(l)
-	}
-	flush()
-	return secs
-}
-
-// splitArgs splits a request line: words separated by spaces, a word
-// that starts with '"' is a Go string literal.
 func splitArgs(t *testing.T, line string) []string {
-	var out []string
-	for line = strings.TrimSpace(line); line != ""; line = strings.TrimSpace(line) {
-		if line[0] == '"' {
-			q, err := strconv.QuotedPrefix(line)
-			if err != nil {
-				t.Fatalf("bad quoted argument in %q", line)
-			}
-			s, _ := strconv.Unquote(q)
-			out = append(out, s)
-			line = line[len(q):]
-			continue
-		}
-		w, rest, _ := strings.Cut(line, " ")
-		out = append(out, w)
-		line = rest
+	args, err := golden.SplitArgs(line)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return args
 }
 
 // loadCorpus turns every engine/testdata/*/*.txtar case into wire input:
@@ -101,30 +55,32 @@ func loadCorpus(t *testing.T) []goldenCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secs := parseTxtar(b)
+		secs, err := golden.Parse(b).Sections()
+		if err != nil {
+			t.Fatal(err)
+		}
 		c := goldenCase{name: strings.TrimPrefix(p, "../../engine/testdata/")}
 		in := &c.in
 		in.AllowName, in.DenyName = "hosts.allow", "hosts.deny"
-		if s, ok := section(t, secs, "hosts.allow"); ok {
+		if s, ok := section(secs, "hosts.allow"); ok {
 			in.Allow = &s
 		}
-		if s, ok := section(t, secs, "hosts.deny"); ok {
+		if s, ok := section(secs, "hosts.deny"); ok {
 			in.Deny = &s
 		}
-		in.Hosts, _ = section(t, secs, "hosts")
-		if s, ok := section(t, secs, "netgroup"); ok {
+		in.Hosts, _ = section(secs, "hosts")
+		if s, ok := section(secs, "netgroup"); ok {
 			in.Netgroup = &s
 		}
-		if s, ok := section(t, secs, "profile"); ok {
+		if s, ok := section(secs, "profile"); ok {
 			in.Profile = strings.TrimSpace(s)
 		}
 		for name := range secs {
 			if rel, ok := strings.CutPrefix(name, "files/"); ok {
-				rel = strings.TrimSuffix(rel, ".quoted")
 				if in.Files == nil {
 					in.Files = map[string]string{}
 				}
-				in.Files[path.Join("/case", rel)], _ = section(t, secs, "files/"+rel)
+				in.Files[path.Join("/case", rel)], _ = section(secs, "files/"+rel)
 			}
 		}
 		reqText, ok := secs["request"]
