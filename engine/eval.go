@@ -318,7 +318,6 @@ func (st *evalState) scan(t *Table, allow bool) int {
 			if i >= len(lines) {
 				break
 			}
-
 		}
 		ln := lines[i]
 		st.ctxLine = ln.Num
