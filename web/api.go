@@ -58,6 +58,55 @@ func (s *server) apiEvaluate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// apiCheck is POST /api/check: the tables' diagnostics (wire.Check) for a
+// wire.Input whose requests are ignored.
+func (s *server) apiCheck(w http.ResponseWriter, r *http.Request) {
+	s.apiPolicy(w, r, func(in wire.Input) (any, string) {
+		out := wire.Check(in.Policy)
+		return out, out.Error
+	})
+}
+
+// apiFormat is POST /api/format: the tables in the canonical layout.
+func (s *server) apiFormat(w http.ResponseWriter, r *http.Request) {
+	s.apiPolicy(w, r, func(in wire.Input) (any, string) {
+		out := wire.Format(in.Policy)
+		return out, out.Error
+	})
+}
+
+// apiPolicy answers a JSON call on a policy with the same limits as
+// /api/evaluate: 200 with the answer, 400 with {"error"}.
+func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, call func(wire.Input) (any, string)) {
+	if !requireJSON(w, r) {
+		return
+	}
+	body, code, msg := readBody(w, r, MaxEvaluateSize)
+	if code != 0 {
+		httpError(w, r, code, msg)
+		return
+	}
+	var in wire.Input
+	if err := decodeStrict(body, &in); err != nil {
+		httpError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	release, err := s.acquire(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	out, errMsg := func() (any, string) {
+		defer release()
+		return call(in)
+	}()
+	if errMsg != "" {
+		writeJSON(w, http.StatusBadRequest, out)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // created is the answer to POST /api/shares.
 type created struct {
 	ID  string `json:"id"`

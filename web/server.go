@@ -112,6 +112,8 @@ func NewServer(cfg Config) http.Handler {
 	mux.HandleFunc("POST /share", s.sharePost)
 	mux.HandleFunc("GET /s/{id}", s.sharePage)
 	mux.HandleFunc("POST /api/evaluate", s.apiEvaluate)
+	mux.HandleFunc("POST /api/check", s.apiCheck)
+	mux.HandleFunc("POST /api/format", s.apiFormat)
 	mux.HandleFunc("POST /api/shares", s.apiCreate)
 	mux.HandleFunc("GET /api/shares/{id}", s.apiGet)
 	mux.HandleFunc("DELETE /api/shares/{id}", s.apiDelete)

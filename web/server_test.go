@@ -657,3 +657,32 @@ func TestAcquire(t *testing.T) {
 		release()
 	}
 }
+
+func TestCheckAndFormatAPI(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	in := `{"allow":"sshd,in.ftpd : 10.0.0.1/24\n","deny":"ALL: ALL\n","hosts":""}`
+	res := do(t, h, "POST", "/api/check", jsonCT, in)
+	var c wire.CheckOutput
+	if err := json.Unmarshal([]byte(res.body), &c); res.code != 200 || err != nil {
+		t.Fatalf("POST /api/check = %d %s", res.code, res.body)
+	}
+	if len(c.Diagnostics) == 0 || c.Diagnostics[len(c.Diagnostics)-1].Code != "netmask-host-bits" {
+		t.Errorf("check: %s", res.body)
+	}
+	res = do(t, h, "POST", "/api/format", jsonCT, in)
+	var f wire.FormatOutput
+	if err := json.Unmarshal([]byte(res.body), &f); res.code != 200 || err != nil || f.Allow == nil || *f.Allow != "sshd, in.ftpd: 10.0.0.1/24\n" {
+		t.Fatalf("POST /api/format = %d %s", res.code, res.body)
+	}
+	for _, path := range []string{"/api/check", "/api/format"} {
+		if res := do(t, h, "POST", path, "text/plain", in); res.code != 415 {
+			t.Errorf("%s with text/plain: %d", path, res.code)
+		}
+		if res := do(t, h, "POST", path, jsonCT, `{"profile":"bsd"}`); res.code != 400 {
+			t.Errorf("%s with a bad profile: %d", path, res.code)
+		}
+		if res := do(t, h, "POST", path, jsonCT, `{`); res.code != 400 {
+			t.Errorf("%s with bad JSON: %d", path, res.code)
+		}
+	}
+}

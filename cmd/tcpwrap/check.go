@@ -12,6 +12,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 const checkUsage = `Usage:
@@ -185,28 +186,10 @@ func location(d engine.Diagnostic) string {
 	return fmt.Sprintf("%s:%d:%d", d.File, d.Span.Start.Line, d.Span.Start.Col)
 }
 
-type checkOut struct {
-	File      string `json:"file"`
-	Line      int    `json:"line,omitempty"`
-	Col       int    `json:"col,omitempty"`
-	EndLine   int    `json:"endLine,omitempty"`
-	EndCol    int    `json:"endCol,omitempty"`
-	Offset    int    `json:"offset"`
-	EndOffset int    `json:"endOffset"`
-	Severity  string `json:"severity"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Doc       string `json:"doc"`
-}
-
 func writeCheckJSON(w io.Writer, diags engine.Diagnostics) error {
-	out := struct {
-		Diagnostics []checkOut `json:"diagnostics"`
-	}{Diagnostics: []checkOut{}}
+	out := wire.CheckOutput{Diagnostics: []wire.Diagnostic{}}
 	for _, d := range diags {
-		out.Diagnostics = append(out.Diagnostics, checkOut{File: d.File, Line: d.Span.Start.Line, Col: d.Span.Start.Col,
-			EndLine: d.Span.End.Line, EndCol: d.Span.End.Col, Offset: d.Span.Start.Offset, EndOffset: d.Span.End.Offset,
-			Severity: d.Severity.String(), Code: d.Code, Message: d.Msg, Doc: engine.CheckDocs[d.Code]})
+		out.Diagnostics = append(out.Diagnostics, wire.FromDiagnostic(d))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

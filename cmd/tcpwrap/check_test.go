@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 const brokenAllow = "sshd: ALL EXCEPT\n # ALL: ALL\nsshd, in.ftpd : 10.0.0.1/24 [::1/64] : spawn echo %h\nsshd: nosuch.example.org\n"
@@ -52,7 +54,7 @@ func TestCheckJSONAndSARIF(t *testing.T) {
 	dir := setup(t, map[string]string{"hosts.allow": brokenAllow, "hosts.deny": "ALL: ALL\n"})
 	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "json")
 	var out struct {
-		Diagnostics []checkOut `json:"diagnostics"`
+		Diagnostics []wire.Diagnostic `json:"diagnostics"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)

@@ -265,3 +265,27 @@ func sameJSON(t *testing.T, a, b string) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// TestCheckFormatModules runs check and format on every golden case
+// through both modules and compares them with wire natively.
+func TestCheckFormatModules(t *testing.T) {
+	var steps []step
+	var want []string
+	for _, c := range loadCorpus(t) {
+		in := mustJSON(t, c.in)
+		steps = append(steps, step{Op: "check", Data: in}, step{Op: "format", Data: in})
+		want = append(want, string(wire.CheckJSON(in)), string(wire.FormatJSON(in)))
+	}
+	m := loadReactor(t, t.TempDir())
+	gotWazero := runWazero(t, m, steps)
+	gotJS := runNode(t, "jsdriver.mjs", modules.dir, steps)
+	for i := range steps {
+		if gotWazero[i] != want[i] {
+			t.Errorf("wazero %s step %d differs:\ngot  %.300s\nwant %.300s", steps[i].Op, i, gotWazero[i], want[i])
+		}
+		if !sameJSON(t, gotJS[i], want[i]) {
+			t.Errorf("js %s step %d differs:\ngot  %.300s\nwant %.300s", steps[i].Op, i, gotJS[i], want[i])
+		}
+	}
+	t.Logf("check and format: %d golden cases through both modules", len(steps)/2)
+}

@@ -6,7 +6,8 @@
 // {"op":"evaluate","data":B64} passes the parsed object (or, when the text
 // is not JSON, the string) to evaluate and prints JSON.stringify of the
 // answer, or "THREW: ..." if it threw; {"op":"evaluateValue","value":V}
-// passes V itself. Each step prints one line, a JSON string.
+// passes V itself; {"op":"check"|"format","data":B64} passes the parsed
+// object to check or format. Each step prints one line, a JSON string.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -34,6 +35,12 @@ for (const line of readFileSync(stepsPath, "utf8").split("\n")) {
           arg = JSON.parse(text);
         } catch {}
         r = JSON.stringify(tcpwrap.evaluate(arg));
+        break;
+      }
+      case "check":
+      case "format": {
+        const text = Buffer.from(s.data ?? "", "base64").toString("utf8");
+        r = JSON.stringify(tcpwrap[s.op](JSON.parse(text)));
         break;
       }
       case "evaluateValue": {

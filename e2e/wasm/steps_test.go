@@ -220,6 +220,14 @@ func runWazero(t *testing.T, m *host.Module, steps []step) []string {
 			r = strconv.FormatUint(uint64(code), 10)
 		case "pages":
 			r = strconv.FormatUint(uint64(m.MemoryPages()), 10)
+		case "check", "format":
+			call := m.Check
+			if s.Op == "format" {
+				call = m.Format
+			}
+			out, err := call(ctx, s.Data)
+			must(t, err)
+			r = string(out)
 		default:
 			t.Fatalf("step %d: unknown op %q", i, s.Op)
 		}

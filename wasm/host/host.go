@@ -43,6 +43,7 @@ type Module struct {
 	mem     api.Memory
 
 	alloc, free, compile, evaluate, release, decide api.Function
+	check, format                                   api.Function // nil in modules older than these exports
 
 	// daemon is a buffer inside the module holding the last daemon name
 	// given to Decide, and its capacity.
@@ -95,6 +96,7 @@ func Load(ctx context.Context, wasm []byte, cacheDir string) (*Module, error) {
 			return fail(fmt.Errorf("the module exports no %s: not a tcpwrap reactor", name))
 		}
 	}
+	m.check, m.format = mod.ExportedFunction("check"), mod.ExportedFunction("format")
 	v := mod.ExportedFunction("abi_version")
 	if v == nil {
 		return fail(errors.New("the module exports no abi_version: not a tcpwrap reactor"))
@@ -153,6 +155,26 @@ func (m *Module) Compile(ctx context.Context, policyJSON []byte) (Handle, error)
 		return 0, &ReplyError{r.Error}
 	}
 	return Handle(r.Handle), nil
+}
+
+// Check returns the module's JSON diagnostics (a wire.CheckOutput) for a
+// JSON policy, as is: input errors are in it, not in err.
+func (m *Module) Check(ctx context.Context, policyJSON []byte) ([]byte, error) {
+	return m.callExport(ctx, m.check, "check", policyJSON)
+}
+
+// Format returns the module's JSON wire.FormatOutput for a JSON policy.
+func (m *Module) Format(ctx context.Context, policyJSON []byte) ([]byte, error) {
+	return m.callExport(ctx, m.format, "format", policyJSON)
+}
+
+func (m *Module) callExport(ctx context.Context, f api.Function, name string, data []byte) ([]byte, error) {
+	if f == nil {
+		return nil, fmt.Errorf("the module exports no %s", name)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.callWithBuffer(ctx, f, data)
 }
 
 // A ReplyError is an error the module answered with.

@@ -1,11 +1,14 @@
 // Command js is tcpwrap for JavaScript (GOOS=js GOARCH=wasm): run under
 // Go's wasm_exec.js, it registers
 //
-//	globalThis.tcpwrap = {version, goVersion, evaluate, evaluateJSON}
+//	globalThis.tcpwrap = {version, goVersion, evaluate, evaluateJSON, check, format}
 //
 // and stays alive to answer calls. evaluate takes a plain object in the
 // shape of wire.Input and returns a plain object in the shape of
-// wire.Output; evaluateJSON does the same on JSON text. Neither ever
+// wire.Output; evaluateJSON does the same on JSON text. check and format
+// take the same input (their requests are ignored) and return
+// wire.CheckOutput (the tables' diagnostics) and wire.FormatOutput (the
+// tables in the canonical layout). Neither ever
 // throws: bad input and every Go panic come back as {error: "..."}, and
 // the instance keeps answering afterwards. It never touches the DOM.
 //
@@ -29,23 +32,31 @@ func main() {
 	api.Set("goVersion", runtime.Version())
 	api.Set("evaluate", js.FuncOf(evaluate))
 	api.Set("evaluateJSON", js.FuncOf(evaluateJSON))
+	api.Set("check", js.FuncOf(objectCall(wire.CheckJSON)))
+	api.Set("format", js.FuncOf(objectCall(wire.FormatJSON)))
 	js.Global().Set("tcpwrap", api)
 	select {} // keep answering
 }
 
 // evaluate is tcpwrap.evaluate(input: object | string): object.
-func evaluate(_ js.Value, args []js.Value) (result any) {
-	jsonObj := js.Global().Get("JSON")
-	defer func() {
-		if v := recover(); v != nil {
-			result = errorObject(fmt.Sprintf("internal error: %v", v))
+var evaluate = objectCall(wire.EvaluateJSON)
+
+// objectCall makes a JS function of one of wire's JSON functions: an
+// object (or JSON text) in, a plain object out; never a throw.
+func objectCall(call func([]byte) []byte) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (result any) {
+		jsonObj := js.Global().Get("JSON")
+		defer func() {
+			if v := recover(); v != nil {
+				result = errorObject(fmt.Sprintf("internal error: %v", v))
+			}
+		}()
+		text, errMsg := inputText(args, true)
+		if errMsg != "" {
+			return errorObject(errMsg)
 		}
-	}()
-	text, errMsg := inputText(args, true)
-	if errMsg != "" {
-		return errorObject(errMsg)
+		return jsonObj.Call("parse", string(call([]byte(text))))
 	}
-	return jsonObj.Call("parse", string(wire.EvaluateJSON([]byte(text))))
 }
 
 // evaluateJSON is tcpwrap.evaluateJSON(input: string): string.

@@ -143,6 +143,37 @@ export interface Tcpwrap {
   evaluate(input: Input | string): Output;
   /** The same on JSON text: an Input in, an Output out. */
   evaluateJSON(input: string): string;
+  /** The tables' diagnostics (tcpwrap check); requests are ignored. */
+  check(input: Input | string): CheckOutput;
+  /** The tables in the canonical layout (tcpwrap fmt); requests are ignored. */
+  format(input: Input | string): FormatOutput;
+}
+
+/** One finding of check: 1-based line and column (bytes), byte offsets. */
+export interface Diagnostic {
+  file: string;
+  line?: number;
+  col?: number;
+  endLine?: number;
+  endCol?: number;
+  offset: number;
+  endOffset: number;
+  severity: "error" | "warning" | "info";
+  code: string;
+  message: string;
+  doc: string;
+}
+
+export interface CheckOutput {
+  error?: string;
+  diagnostics: Diagnostic[] | null;
+}
+
+export interface FormatOutput {
+  error?: string;
+  /** null where the input had no table. */
+  allow: string | null;
+  deny: string | null;
 }
 
 declare global {

@@ -187,6 +187,37 @@ func evaluate(handle, ptr, n uint32) (out uint64) {
 	return out
 }
 
+// check(ptr, len u32) u64: a JSON policy in (as compile takes it), a JSON
+// wire.CheckOutput out: the tables' diagnostics. Added in ABI version 1
+// after the first exports; it needs no handle.
+//
+//go:wasmexport check
+func check(ptr, n uint32) (out uint64) {
+	defer guard(&out)
+	data, err := input(ptr, n)
+	if err != nil {
+		return errorReply(err.Error())
+	}
+	out = reply(wire.CheckJSON(data))
+	yield()
+	return out
+}
+
+// format(ptr, len u32) u64: a JSON policy in, a JSON wire.FormatOutput
+// out: the tables in the canonical layout.
+//
+//go:wasmexport format
+func format(ptr, n uint32) (out uint64) {
+	defer guard(&out)
+	data, err := input(ptr, n)
+	if err != nil {
+		return errorReply(err.Error())
+	}
+	out = reply(wire.FormatJSON(data))
+	yield()
+	return out
+}
+
 //go:wasmexport release
 func release(handle uint32) {
 	delete(policies, handle)
