@@ -31,6 +31,9 @@ var sealerSource []byte
 // TcpdmatchPath is the Debian tcpdmatch binary run by Harness.Tcpdmatch.
 const TcpdmatchPath = "/usr/sbin/tcpdmatch"
 
+// TcpdchkPath is the Debian tcpdchk binary run by Harness.Tcpdchk.
+const TcpdchkPath = "/usr/sbin/tcpdchk"
+
 // DirPlaceholder stands for the absolute path of the case directory. It is
 // replaced by that path in Case.Allow, Case.Deny and every Case.Files value,
 // and every occurrence of that path in results (log lines, option values,
@@ -451,6 +454,24 @@ func (h *Harness) Tcpdmatch(c Case, args ...string) (lines []string, exitCode in
 	}
 	defer h.release(s)
 	return s.tcpdmatch(c, args)
+}
+
+// Tcpdchk runs the real `tcpdchk ARGS...` (no flags added: pass -d to
+// read the case's tables, and -i FILE) in the case directory, inside the
+// seal, exactly as Tcpdmatch runs tcpdmatch: the shim preloaded after
+// libnss_wrapper (so the library's warnings appear on standard output and
+// set*id calls succeed without changing ids), the case's hosts, netgroup,
+// passwd and group tables. lines and exitCode are as for Tcpdmatch.
+func (h *Harness) Tcpdchk(c Case, args ...string) (lines []string, exitCode int, err error) {
+	if _, err := os.Stat(TcpdchkPath); err != nil {
+		return nil, 0, errors.New("libwrap harness: " + TcpdchkPath + " missing (install tcpd)")
+	}
+	s, err := h.acquire()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer h.release(s)
+	return s.tool("tcpdchk", c, args)
 }
 
 // probe asks a sealed session about its view of the world (tests only).

@@ -735,3 +735,43 @@ func TestModesAgree(t *testing.T) {
 		t.Errorf("expected a refused second twist without the restore")
 	}
 }
+
+// TestTcpdchk runs the real tcpdchk through the seal: its own lines, the
+// library's warnings through the shim (interleaved), the case's hosts
+// table for its DNS checks, the case directory as {DIR}, and a usage
+// error's exit status.
+func TestTcpdchk(t *testing.T) {
+	h := harness(t)
+	c := Case{
+		Allow: ptr("sshd: good.example.com nothere.example.com {DIR}/x/y : user nobody\n"),
+		Deny:  ptr("ALL: ALL"),
+		Files: map[string]string{"x": "a file\n"},
+		Hosts: "10.0.0.1 good.example.com\n",
+	}
+	lines, code, err := h.Tcpdchk(c, "-d", "-v", "-i", "/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Using network configuration file: /dev/null",
+		"",
+		">>> Rule hosts.allow line 1:",
+		"daemons:  sshd",
+		"clients:  good.example.com nothere.example.com {DIR}/x/y",
+		"warning: hosts.allow, line 1: nothere.example.com: host not found",
+		"warning: hosts.allow, line 1: open {DIR}/x/y: Not a directory",
+		"option:   user nobody",
+		"access:   granted",
+		"warning: hosts.deny, line 0: missing newline or line too long",
+	}
+	if code != 0 || !reflect.DeepEqual(lines, want) {
+		t.Errorf("tcpdchk -d -v: exit %d\n got %q\nwant %q", code, lines, want)
+	}
+	lines, code, err = h.Tcpdchk(c, "-d", "operand")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || len(lines) != 5 || lines[0] != "usage: "+TcpdchkPath+" [-a] [-d] [-i inet_conf] [-v]" {
+		t.Errorf("tcpdchk with an operand: exit %d, %q", code, lines)
+	}
+}

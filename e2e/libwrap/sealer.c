@@ -8,7 +8,7 @@
  * started as
  *
  *     unshare --mount --net --propagation private -- \
- *         sealer SCRATCH DRIVER SHIM NSS_WRAPPER TCPDMATCH
+ *         sealer SCRATCH DRIVER SHIM NSS_WRAPPER TCPDMATCH [TCPDCHK]
  *
  * i.e. already inside a new mount namespace and a new network namespace
  * (no interface but a down loopback: no network at all).  It then
@@ -39,6 +39,10 @@
  *      tcpdmatch CTL CASE ARG...
  *          same tables; runs TCPDMATCH -d -i /dev/null ARG... in CASE with
  *          stdin /dev/null and stdout+stderr on CTL/out.
+ *      tcpdchk CTL CASE ARG...
+ *          the same for TCPDCHK (default /usr/sbin/tcpdchk), run as
+ *          TCPDCHK ARG... (no flags added: the case's ARGs are all of
+ *          them) with the same environment as tcpdmatch.
  *      probe
  *          reports "probe hosts=<size of /etc/hosts> net=<errno name of a
  *          TCP connect to 127.0.0.1:9 and to 192.0.2.1:9>".
@@ -50,7 +54,7 @@
  *     PATH=/usr/sbin:/usr/bin:/sbin:/bin  LC_ALL=C
  *     NSS_WRAPPER_MAX_HOSTENTS=100000 (nss_wrapper's default name hash
  *     table holds only 100 names)
- *     LD_PRELOAD=NSS_WRAPPER (driver) or "NSS_WRAPPER SHIM" (tcpdmatch)
+ *     LD_PRELOAD=NSS_WRAPPER (driver) or "NSS_WRAPPER SHIM" (tcpdmatch, tcpdchk)
  *     NSS_WRAPPER_HOSTS=CTL/hosts  NSS_WRAPPER_PASSWD=CTL/passwd
  *     NSS_WRAPPER_GROUP=CTL/group
  */
@@ -86,7 +90,10 @@ static const char nsswitch[] =
 	"rpc:            files\n"
 	"netgroup:       files\n";
 
-static const char *driver, *shim, *nss_wrapper, *tcpdmatch;
+static const char *driver, *shim, *nss_wrapper, *tcpdmatch, *tcpdchk = "/usr/sbin/tcpdchk";
+
+/* What run_child runs. */
+enum { RUN_DRIVER, RUN_TCPDMATCH, RUN_TCPDCHK };
 static FILE *zygote_in, *zygote_out;	/* pipes to and from the driver zygote */
 
 static void die(const char *what)
@@ -235,7 +242,9 @@ static void run_child(int is_tcpdmatch, const char *ctl, const char *casedir, ch
 {
 	char *argv[nargs + 6];
 	int n = 0;
-	if (is_tcpdmatch) {
+	if (is_tcpdmatch == RUN_TCPDCHK) {
+		argv[n++] = (char *)tcpdchk;
+	} else if (is_tcpdmatch) {
 		argv[n++] = (char *)tcpdmatch;
 		argv[n++] = "-d";
 		argv[n++] = "-i";
@@ -424,8 +433,8 @@ static void do_probe(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 6) {
-		fprintf(stderr, "usage: sealer SCRATCH DRIVER SHIM NSS_WRAPPER TCPDMATCH\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: sealer SCRATCH DRIVER SHIM NSS_WRAPPER TCPDMATCH [TCPDCHK]\n");
 		return 2;
 	}
 	const char *scratch = argv[1];
@@ -433,6 +442,8 @@ int main(int argc, char **argv)
 	shim = argv[3];
 	nss_wrapper = argv[4];
 	tcpdmatch = argv[5];
+	if (argc == 7)
+		tcpdchk = argv[6];
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Nothing mounted here may propagate back to the host. */
@@ -486,9 +497,11 @@ int main(int argc, char **argv)
 		if (strcmp(f[0], "run") == 0)
 			do_zygote_run(raw, f, nf);
 		else if (strcmp(f[0], "run-exec") == 0)
-			do_run(0, f, nf);
+			do_run(RUN_DRIVER, f, nf);
 		else if (strcmp(f[0], "tcpdmatch") == 0)
-			do_run(1, f, nf);
+			do_run(RUN_TCPDMATCH, f, nf);
+		else if (strcmp(f[0], "tcpdchk") == 0)
+			do_run(RUN_TCPDCHK, f, nf);
 		else if (strcmp(f[0], "probe") == 0)
 			do_probe();
 		else

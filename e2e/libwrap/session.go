@@ -74,7 +74,7 @@ func startSession(h *Harness, id int) (*session, error) {
 		}
 	}
 	s.cmd = exec.Command("unshare", "--mount", "--net", "--propagation", "private", "--",
-		h.sealer, s.scratch, h.driver, h.shim, h.nssWrapper, TcpdmatchPath)
+		h.sealer, s.scratch, h.driver, h.shim, h.nssWrapper, TcpdmatchPath, TcpdchkPath)
 	s.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	s.cmd.Dir = "/"
 	s.cmd.Stderr = s.stderr
@@ -331,6 +331,11 @@ func (s *session) run(c Case, reqs []Request) ([]Result, error) {
 }
 
 func (s *session) tcpdmatch(c Case, args []string) ([]string, int, error) {
+	return s.tool("tcpdmatch", c, args)
+}
+
+// tool runs the sealer command cmd ("tcpdmatch" or "tcpdchk") on a case.
+func (s *session) tool(cmd string, c Case, args []string) ([]string, int, error) {
 	caseDir, err := s.prepare(c)
 	if caseDir != "" {
 		defer os.RemoveAll(caseDir)
@@ -338,7 +343,7 @@ func (s *session) tcpdmatch(c Case, args []string) ([]string, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	code, err := s.runCommand(append([]string{"tcpdmatch", s.ctl, caseDir}, args...)...)
+	code, err := s.runCommand(append([]string{cmd, s.ctl, caseDir}, args...)...)
 	if err != nil {
 		return nil, 0, err
 	}
