@@ -1,7 +1,7 @@
 # tcpwrap's build and test targets. Go must already be installed: the
 # targets use the go on PATH, or /usr/local/go/bin/go.
 #
-#   make build         bin/tcpwrap and bin/tcpdmatch
+#   make build         bin/tcpwrap, bin/tcpdmatch and bin/tcpdchk
 #   make serve         the playground server on http://127.0.0.1:8080
 #                      (SQLite in ./tcpwrap.db)
 #   make generate      go tool templ generate (web/*_templ.go)
@@ -16,7 +16,8 @@
 #                      templ generate leaves the committed *_templ.go as is
 #   make e2e           the libwrap harness, the differential test against
 #                      the real Debian libwrap (root; prints the random seed)
-#                      and cmd/tcpdmatch against the real Debian tcpdmatch;
+#                      and cmd/tcpdmatch and cmd/tcpdchk against the real
+#                      Debian tcpdmatch and tcpdchk;
 #                      the server binary killed under load (e2e/server),
 #                      and tcpwrap check's SARIF against the 2.1.0 schema
 #   make ci            install-deps + check + test + e2e
@@ -45,6 +46,7 @@ all: build
 build:
 	$(GO) build -o $(BIN)/tcpwrap ./cmd/tcpwrap
 	$(GO) build -o $(BIN)/tcpdmatch ./cmd/tcpdmatch
+	$(GO) build -o $(BIN)/tcpdchk ./cmd/tcpdchk
 
 serve:
 	$(GO) run ./cmd/tcpwrap serve
@@ -139,7 +141,8 @@ install-deps:
 # corpus and TCPWRAP_DIFF_CASES (default 2,000) fresh random cases, whose
 # seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run). -count=1: a random
 # run must never come from the test cache. Then cmd/tcpdmatch against the
-# real tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases.
+# real tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases, and
+# cmd/tcpdchk against the real tcpdchk on its corpus (cmd/tcpdchk/testdata).
 # e2e/server builds the server, kills it with SIGKILL under load and checks
 # every acknowledged share after a restart (no root needed).
 e2e:
@@ -147,6 +150,7 @@ e2e:
 	$(GO) test -count=1 -v ./e2e/difftest/...
 	$(GO) test -count=1 -v ./e2e/server/...
 	$(GO) test -count=1 ./e2e/tcpdmatchdiff/...
+	$(GO) test -count=1 ./e2e/tcpdchkdiff/...
 	$(GO) test -count=1 -v ./e2e/sarif/...
 
 # Sequential on purpose: the packages must be there before the tests.

@@ -19,8 +19,9 @@
 // [Policy.Evaluate] records a trace of every line read; [Policy.Decide]
 // gives the same answer without it, skipping lines through an index.
 // [Policy.Tcpdmatch] predicts the way tcpdmatch does ([Policy.TcpdmatchWith]
-// with its inetd.conf analysis and file checks, given a [ModeFiles]), and
-// [Query] builds requests from tcpwrap match's operands.
+// with its inetd.conf analysis and file checks, given a [ModeFiles]),
+// [Policy.Tcpdchk] examines every rule the way tcpdchk does, and [Query]
+// builds requests from tcpwrap match's operands.
 //
 // # Grammar
 //

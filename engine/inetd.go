@@ -274,13 +274,17 @@ func inetCheck(check pathChecker, services inetdServices, protocol, path, arg0, 
 // line early, every newline read counts, a full buffer returns what it has
 // (Debian's fix) and the rest of the physical line is the next line.
 type xgetsReader struct {
-	src []byte
-	pos int
-	lfs int
+	src  []byte
+	pos  int
+	lfs  int
+	size int // the buffer's size; 0 means inetdBufSize
 }
 
 func (r *xgetsReader) next() (text []byte, line int, ok bool) {
 	budget := inetdBufSize
+	if r.size > 0 {
+		budget = r.size
+	}
 	for budget > 1 && r.pos < len(r.src) {
 		end := r.pos
 		for end < len(r.src) && end-r.pos < budget-1 {

@@ -159,6 +159,13 @@ func (s *Resolver) InNetgroup(group, host string) bool {
 	return s.netgroups != nil && s.netgroups.InNetgroup(group, host)
 }
 
+// NetgroupHasMembers implements [engine.NetgroupMembers] through the
+// netgroups resolver given to NewResolver (none: no netgroup has members).
+func (s *Resolver) NetgroupHasMembers(name string) bool {
+	m, ok := s.netgroups.(engine.NetgroupMembers)
+	return ok && m.NetgroupHasMembers(name)
+}
+
 // LookupUser implements [engine.Resolver].
 func (s *Resolver) LookupUser(name string) bool {
 	_, err := user.Lookup(name)

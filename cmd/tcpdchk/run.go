@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+// name is the program name in messages: argv[0], as Debian prints it.
+var name = "tcpdchk"
+
+// usageText is Debian's usage message (standard error, exit status 1).
+const usageText = `usage: %s [-a] [-d] [-i inet_conf] [-v]
+	-a: report rules with implicit "ALLOW" at end
+	-d: use allow/deny files in current directory
+	-i: location of inetd.conf file
+	-v: list all rules
+`
+
+// config is the parsed command line.
+type config struct {
+	implicit, local, verbose bool
+	inetd                    string // -i FILE ("" = the default)
+	hostsFile                string // --hosts FILE ("" = the system resolver)
+	netgroupFile             string // --netgroup FILE
+	operands                 []string
+}
+
+// usageError is a bad command line; its message (if any) precedes the
+// usage text.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// parseArgs reads the command line the way glibc's getopt("adi:v") does
+// (options and operands may be mixed; "--" ends the options; "-i" takes
+// the rest of its word or the next word), plus the long options --hosts
+// FILE and --netgroup FILE (or --opt=FILE).
+func parseArgs(args []string) (*config, error) {
+	cfg := &config{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			cfg.operands = append(cfg.operands, args[i+1:]...)
+			return cfg, nil
+		case strings.HasPrefix(a, "--"):
+			opt, val, hasVal := strings.Cut(a[2:], "=")
+			if opt != "hosts" && opt != "netgroup" {
+				return nil, usageError(fmt.Sprintf("%s: unrecognized option '%s'", name, a))
+			}
+			if !hasVal {
+				if i+1 >= len(args) {
+					return nil, usageError(fmt.Sprintf("%s: option '--%s' requires an argument", name, opt))
+				}
+				i++
+				val = args[i]
+			}
+			if opt == "hosts" {
+				cfg.hostsFile = val
+			} else {
+				cfg.netgroupFile = val
+			}
+		case len(a) > 1 && a[0] == '-':
+			for j := 1; j < len(a); j++ {
+				switch a[j] {
+				case 'a':
+					cfg.implicit = true
+				case 'd':
+					cfg.local = true
+				case 'v':
+					cfg.verbose = true
+				case 'i':
+					if j+1 < len(a) {
+						cfg.inetd = a[j+1:]
+					} else if i+1 < len(args) {
+						i++
+						cfg.inetd = args[i]
+					} else {
+						return nil, usageError(fmt.Sprintf("%s: option requires an argument -- 'i'", name))
+					}
+					j = len(a)
+				default:
+					return nil, usageError(fmt.Sprintf("%s: invalid option -- '%c'", name, a[j]))
+				}
+			}
+		default:
+			cfg.operands = append(cfg.operands, a)
+		}
+	}
+	return cfg, nil
+}
+
+// run is the whole program: args are the arguments after the program
+// name. It returns the exit status: 0 after the examination (warnings do
+// not change it), 1 for a usage error or an -i, --hosts or --netgroup
+// file that cannot be read.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseArgs(args)
+	if err == nil && len(cfg.operands) != 0 {
+		err = usageError("")
+	}
+	if err != nil {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		fmt.Fprintf(stderr, usageText, name)
+		return 1
+	}
+	allowPath, denyPath := "/etc/hosts.allow", "/etc/hosts.deny"
+	if cfg.local {
+		allowPath, denyPath = "hosts.allow", "hosts.deny"
+	}
+	var netgroups []byte
+	if cfg.netgroupFile != "" {
+		if netgroups, err = os.ReadFile(cfg.netgroupFile); err != nil {
+			fmt.Fprintf(stderr, "%s: --netgroup %s: %s\n", name, cfg.netgroupFile, sysdeps.Strerror(err))
+			return 1
+		}
+	}
+	var res engine.Resolver
+	if cfg.hostsFile != "" {
+		data, err := os.ReadFile(cfg.hostsFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: --hosts %s: %s\n", name, cfg.hostsFile, sysdeps.Strerror(err))
+			return 1
+		}
+		hr := engine.NewHostsResolver(cfg.hostsFile, data)
+		for _, d := range hr.Diagnostics {
+			fmt.Fprintf(stderr, "%s: %s: %s\n", name, d.Severity, d.Error())
+		}
+		if cfg.netgroupFile != "" {
+			hr = hr.WithNetgroups(cfg.netgroupFile, netgroups)
+		}
+		res = hr
+	} else {
+		var ng engine.Resolver
+		if cfg.netgroupFile != "" {
+			ng = engine.NewHostsResolver("", nil).WithNetgroups(cfg.netgroupFile, netgroups)
+		}
+		res = sysdeps.NewResolver(ng)
+	}
+	p := &engine.Policy{Resolver: res, Files: sysdeps.Files{}, DryRun: true}
+	r := p.Tcpdchk(&engine.TcpdchkOptions{Implicit: cfg.implicit, Verbose: cfg.verbose,
+		InetdConf: cfg.inetd, AllowPath: allowPath, DenyPath: denyPath})
+	if _, err := stdout.Write(r.Stdout); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	for _, l := range r.Stderr {
+		fmt.Fprintln(stderr, l)
+	}
+	return r.ExitCode
+}

@@ -1,0 +1,185 @@
+//go:build linux
+
+// Package tcpdchkdiff compares cmd/tcpdchk with the real Debian tcpdchk,
+// run sealed by e2e/libwrap (Harness.Tcpdchk), on every case of the
+// corpus in cmd/tcpdchk/testdata: the output lines (standard output and
+// standard error in the order written) and the exit statuses must be
+// identical. It also checks that each case's recorded want is still what
+// the real binary prints.
+package tcpdchkdiff
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
+	"github.com/tcpwrap/tcpwrap/engine/golden"
+)
+
+func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
+
+// build builds cmd/tcpdchk into a temporary directory. Its usage text
+// carries argv[0], which runOurs replaces by the real binary's path.
+func build(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = "/usr/local/go/bin/go"
+	}
+	bin := filepath.Join(dir, "tcpdchk")
+	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/tcpwrap/tcpwrap/cmd/tcpdchk").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build cmd/tcpdchk: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type corpusCase struct {
+	name string
+	c    libwrap.Case
+	args []string
+	want []string
+}
+
+func loadCorpus(t *testing.T) []corpusCase {
+	t.Helper()
+	paths, _ := filepath.Glob("../../cmd/tcpdchk/testdata/*.txtar")
+	if len(paths) < 40 {
+		t.Fatalf("found %d corpus cases", len(paths))
+	}
+	var out []corpusCase
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := golden.Parse(b).Sections()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		c := libwrap.Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
+		if v, ok := s["hosts.allow"]; ok {
+			c.Allow = &v
+		}
+		if v, ok := s["hosts.deny"]; ok {
+			c.Deny = &v
+		}
+		for k, v := range s {
+			if rest, ok := strings.CutPrefix(k, "files/"); ok {
+				c.Files[rest] = v
+			}
+		}
+		args, err := golden.SplitArgs(s["args"])
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, corpusCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), c: c, args: args,
+			want: splitLines(s["want"])})
+	}
+	return out
+}
+
+// splitLines splits output as the harness does: at LF, one trailing CR
+// removed per line.
+func splitLines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	return lines
+}
+
+// runOurs runs our tcpdchk the way the harness runs Debian's: in a fresh
+// case directory holding the case's files, with --hosts and --netgroup
+// giving the case's tables. The case directory is replaced by {DIR}, and
+// our binary's path in the usage text by the real one's.
+func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	caseD := filepath.Join(dir, "case")
+	if err := os.Mkdir(caseD, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	subst := func(s string) string { return strings.ReplaceAll(s, libwrap.DirPlaceholder, caseD) }
+	write := func(rel, data string) {
+		p := filepath.Join(caseD, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(subst(data)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for rel, data := range c.Files {
+		write(rel, data)
+	}
+	if c.Allow != nil {
+		write("hosts.allow", *c.Allow)
+	}
+	if c.Deny != nil {
+		write("hosts.deny", *c.Deny)
+	}
+	hosts := filepath.Join(dir, "hosts")
+	netgroup := filepath.Join(dir, "netgroup")
+	if err := os.WriteFile(hosts, []byte(libwrap.NormalizeHosts(c.Hosts)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(netgroup, []byte(c.Netgroup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"--hosts", hosts, "--netgroup", netgroup}, args...)...)
+	cmd.Dir = caseD
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		code = ee.ExitCode()
+	}
+	var lines []string
+	for _, l := range splitLines(out.String()) {
+		l = strings.ReplaceAll(l, caseD, libwrap.DirPlaceholder)
+		lines = append(lines, strings.ReplaceAll(l, bin, libwrap.TcpdchkPath))
+	}
+	return lines, code
+}
+
+// TestCorpus runs every corpus case through the real tcpdchk and ours.
+func TestCorpus(t *testing.T) {
+	h := harness(t)
+	bin := build(t)
+	cases := loadCorpus(t)
+	for _, cc := range cases {
+		t.Run(cc.name, func(t *testing.T) {
+			want, wantCode, err := h.Tcpdchk(cc.c, cc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotCode := runOurs(t, bin, cc.c, cc.args)
+			wantText := strings.Join(append(append([]string{}, want...), fmt.Sprintf("exit %d", wantCode)), "\n")
+			gotText := strings.Join(append(got, fmt.Sprintf("exit %d", gotCode)), "\n")
+			if gotText != wantText {
+				t.Errorf("tcpdchk %q differs\n--- Debian tcpdchk\n%s\n--- cmd/tcpdchk\n%s", cc.args, wantText, gotText)
+			}
+			if recorded := strings.Join(cc.want, "\n"); recorded != wantText {
+				t.Errorf("tcpdchk %q: the recorded want is stale (go test ./cmd/tcpdchk -update)\n--- now\n%s\n--- recorded\n%s",
+					cc.args, wantText, recorded)
+			}
+		})
+	}
+	t.Logf("%d corpus cases compared with the real tcpdchk", len(cases))
+}

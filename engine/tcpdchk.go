@@ -1,0 +1,586 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// This file is Debian's tcpdchk (spec §9; upstream tcpdchk.c and
+// scaffold.c's check_dns as Debian 7.6.q builds them): every rule of both
+// tables is examined, not just the first match, and the options are dry
+// run against a fake request.
+
+// TcpdchkOptions are tcpdchk's flags.
+type TcpdchkOptions struct {
+	// Implicit is -a: report hosts.allow rules that grant without an
+	// explicit allow.
+	Implicit bool
+	// Verbose is -v: print every rule.
+	Verbose bool
+	// InetdConf is the -i file; "" reads DefaultInetdConf, carrying on
+	// without one when it cannot be opened (Debian).
+	InetdConf string
+	// AllowPath and DenyPath are the tables as tcpdchk opens them
+	// ("hosts.allow" with -d, else "/etc/hosts.allow"), through the
+	// Policy's Files.
+	AllowPath, DenyPath string
+}
+
+// TcpdchkResult is what tcpdchk prints.
+type TcpdchkResult struct {
+	// Lines are its output lines: its own and the library's warnings,
+	// in the order written.
+	Lines []string
+	// Stderr and ExitCode: an -i file that cannot be opened ends the
+	// run with status 1.
+	Stderr   []string
+	ExitCode int
+	// Stdout is exactly what tcpdchk writes to its standard output:
+	// Lines, each ended by a newline, except that banners (written by
+	// the dry run of a banners option to standard output) appear as
+	// libwrap writes them (CRLF line ends). Lines has them split and
+	// without the CR.
+	Stdout []byte
+
+	raw map[int]string // exact output of a line of Lines, by index
+}
+
+// tcpdchkBufLen is the size of tcpdchk's line buffer (BUFLEN).
+const tcpdchkBufLen = 2048
+
+// tcpdchkWrapped are the services Debian's tcpdchk registers as wrapped
+// before it reads the tables (Debian libwrap users).
+var tcpdchkWrapped = []string{"portmap", "mountd", "statd", "ugidd", "redir", "rlinetd", "sshd",
+	"atftpd", "diald", "esound", "gdm", "gnome-session", "icecast", "icecast_admin", "icecast_client",
+	"icecast_source", "mysqld", "ntop", "pptpd", "rquotad", "sendmail", "smail"}
+
+// tcpdchk is the state of one run.
+type tcpdchk struct {
+	p        *Policy
+	o        *TcpdchkOptions
+	res      Resolver
+	out      *TcpdchkResult
+	services inetdServices
+	inetd    string
+	ctxFile  string
+	ctxLine  int
+	files    []string // the pattern files being read
+}
+
+func (c *tcpdchk) print(line string) { c.out.Lines = append(c.out.Lines, line) }
+
+func (c *tcpdchk) context() string {
+	if c.ctxFile == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s, line %d: ", c.ctxFile, c.ctxLine)
+}
+
+func (c *tcpdchk) warn(format string, args ...any) {
+	c.print("warning: " + c.context() + fmt.Sprintf(format, args...))
+}
+
+// Tcpdchk examines the tables like `tcpdchk [-a] [-d] [-i FILE] [-v]`:
+// the tables, pattern files and inetd configuration come from the
+// Policy's Files (a [ModeFiles] for the world-writable and executable
+// checks), host names, netgroups (through [NetgroupLister]) and users
+// from its Resolver. The Policy's Allow and Deny are not used: tcpdchk
+// reads the tables its own way (spec §9.1).
+func (p *Policy) Tcpdchk(o *TcpdchkOptions) *TcpdchkResult {
+	c := &tcpdchk{p: p, o: o, res: p.Resolver, out: &TcpdchkResult{}}
+	defer c.out.finish()
+	if c.res == nil {
+		c.res = emptyResolver{}
+	}
+	check := pathChecker{files: p.Files, warn: c.warn}
+	if mode, err := check.check(RealDaemonDir); err != nil {
+		c.warn("REAL_DAEMON_DIR %s: %s", RealDaemonDir, strerror(err))
+	} else if !mode.IsDir() {
+		c.warn("REAL_DAEMON_DIR %s is not a directory", RealDaemonDir)
+	}
+	services, name, errLine := readInetd(p.Files, o.InetdConf, c.warn)
+	if errLine != "" {
+		c.out.Stderr = append(c.out.Stderr, errLine)
+		c.out.ExitCode = 1
+		return c.out
+	}
+	c.services, c.inetd = services, name
+	if o.Verbose {
+		c.print("Using network configuration file: " + name)
+	}
+	for _, s := range tcpdchkWrapped {
+		c.services[s] = WrapYes
+	}
+	for _, t := range []string{o.AllowPath, o.DenyPath} {
+		_, _ = check.check(t)
+	}
+	c.table(o.AllowPath, true)
+	c.table(o.DenyPath, false)
+	return c.out
+}
+
+// table is parse_table: every line of one table.
+func (c *tcpdchk) table(path string, permit bool) {
+	if path == "" || c.p.Files == nil {
+		return
+	}
+	data, err := c.p.Files.ReadFile(path)
+	if err != nil {
+		if !isNotExist(err) {
+			c.warn("cannot open %s: %s", path, strerror(err))
+		}
+		return
+	}
+	saved, savedLine := c.ctxFile, c.ctxLine
+	defer func() { c.ctxFile, c.ctxLine = saved, savedLine }()
+	c.ctxFile, c.ctxLine = path, 0
+	r := xgetsReader{src: data, size: tcpdchkBufLen}
+	for {
+		b, n, ok := r.next()
+		if !ok {
+			break
+		}
+		c.ctxLine = n
+		text := string(b)
+		if text[len(text)-1] != '\n' {
+			c.warn("missing newline or line too long")
+			continue
+		}
+		if text[0] == '#' || strings.Trim(text, " \t\r\n") == "" {
+			continue
+		}
+		i := splitAt(b, 0, ':', true)
+		if i < 0 {
+			c.warn(`missing ":" separator`)
+			continue
+		}
+		svList, clList := text[:i], text[i+1:]
+		var shCmd *string
+		if j := splitAt([]byte(clList), 0, ':', true); j >= 0 {
+			s := clList[j+1:]
+			clList, shCmd = clList[:j], &s
+		}
+		if c.o.Verbose {
+			c.print("")
+			c.print(fmt.Sprintf(">>> Rule %s line %d:", c.ctxFile, c.ctxLine))
+			c.print("daemons:  " + strings.Join(chkTokens(svList, ", \t\n"), " "))
+		}
+		c.daemonList(svList)
+		if c.o.Verbose {
+			c.print("clients:  " + strings.Join(chkTokens(clList, ", \t\n"), " "))
+		}
+		c.clientList(clList)
+		verdict := permit
+		if shCmd != nil {
+			verdict = c.options(*shCmd, permit)
+		} else if permit && c.o.Implicit {
+			c.warn(`implicit "allow" at end of rule`)
+		}
+		if c.o.Verbose {
+			if verdict {
+				c.print("access:   granted")
+			} else {
+				c.print("access:   denied")
+			}
+		}
+	}
+}
+
+// chkTokens is strtok over seps.
+func chkTokens(s, seps string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) })
+}
+
+// splitHost is split_at(cp+1, '@'): the pattern and its host part.
+func splitHost(tok string) (string, string, bool) {
+	if len(tok) < 2 {
+		return tok, "", false
+	}
+	i := splitAt([]byte(tok), 1, '@', true)
+	if i < 0 {
+		return tok, "", false
+	}
+	return tok[:i], tok[i+1:], true
+}
+
+func (c *tcpdchk) daemonList(list string) {
+	daemons := 0
+	for _, tok := range chkTokens(list, ", \t\n") {
+		if asciiEqualFold(tok, "EXCEPT") {
+			daemons = 0
+			continue
+		}
+		daemons++
+		pat, host, ok := splitHost(tok)
+		if ok && c.host(host) > 1 {
+			c.warn("host %s has more than one address", host)
+			c.warn("(consider using an address instead)")
+		}
+		c.daemon(pat)
+	}
+	if daemons == 0 {
+		c.warn("daemon list is empty or ends in EXCEPT")
+	}
+}
+
+func (c *tcpdchk) clientList(list string) {
+	clients := 0
+	for _, tok := range chkTokens(list, ", \t\n") {
+		if asciiEqualFold(tok, "EXCEPT") {
+			clients = 0
+			continue
+		}
+		clients++
+		if pat, host, ok := splitHost(tok); ok {
+			c.user(pat)
+			c.host(host)
+		} else {
+			c.host(tok)
+		}
+	}
+	if clients == 0 {
+		c.warn("client list is empty or ends in EXCEPT")
+	}
+}
+
+func reservedName(s string) bool {
+	for _, w := range []string{unknown, "KNOWN", paranoid, "ALL", "LOCAL"} {
+		if asciiEqualFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// namePrefix reports the complaints check_daemon and check_user share.
+func (c *tcpdchk) badName(pat, kind string) bool {
+	switch {
+	case pat == "":
+		return false
+	case pat[0] == '@':
+		c.warn(`%s: %s name begins with "@"`, pat, kind)
+	case pat[0] == '/':
+		c.warn(`%s: %s name begins with "/"`, pat, kind)
+	case pat[0] == '.':
+		c.warn("%s: %s name begins with dot", pat, kind)
+	case pat[len(pat)-1] == '.':
+		c.warn("%s: %s name ends in dot", pat, kind)
+	default:
+		return false
+	}
+	return true
+}
+
+func (c *tcpdchk) fail() {
+	c.warn("FAIL is no longer recognized")
+	c.warn("(use EXCEPT or DENY instead)")
+}
+
+func (c *tcpdchk) daemon(pat string) {
+	switch {
+	case c.badName(pat, "daemon"):
+	case asciiEqualFold(pat, "ALL") || asciiEqualFold(pat, unknown):
+	case asciiEqualFold(pat, "FAIL"):
+		c.fail()
+	case reservedName(pat):
+		c.warn("%s: daemon name may be reserved word", pat)
+	default:
+		switch c.service(pat) {
+		case WrapUnknown:
+			c.warn("%s: no such process name in %s", pat, c.inetd)
+			c.services[pat] = WrapYes
+		case WrapNot:
+			c.warn("%s: service possibly not wrapped", pat)
+			c.services[pat] = WrapYes
+		}
+	}
+}
+
+// service is inet_get: names compare without case.
+func (c *tcpdchk) service(name string) WrapStatus {
+	if w, ok := c.services[name]; ok {
+		return w
+	}
+	for k, w := range c.services {
+		if asciiEqualFold(k, name) {
+			return w
+		}
+	}
+	return c.services.get(name)
+}
+
+func (c *tcpdchk) user(pat string) {
+	switch {
+	case c.badName(pat, "user"):
+	case asciiEqualFold(pat, "ALL") || asciiEqualFold(pat, unknown) || asciiEqualFold(pat, "KNOWN"):
+	case asciiEqualFold(pat, "FAIL"):
+		c.fail()
+	case reservedName(pat):
+		c.warn("%s: user name may be reserved word", pat)
+	}
+}
+
+// isInet6Pattern is is_inet6_addr: "[address]".
+func isInet6Pattern(s string) bool {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	_, _, ok := parseV6(s[1 : len(s)-1])
+	return ok
+}
+
+// host is check_host; it returns the number of addresses of a name.
+func (c *tcpdchk) host(pat string) int {
+	count := 1
+	switch {
+	case pat == "":
+		// check_host is never given an empty pattern by strtok except
+		// after '@': it then falls to the numeric branch and does nothing.
+	case pat[0] == '@':
+		if !c.netgroupHasMembers(pat[1:]) {
+			c.warn("%s: unknown or empty netgroup", pat[1:])
+		}
+	case pat[0] == '/':
+		c.patternFile(pat)
+	case strings.Contains(pat, "/") && splitAt([]byte(pat), 0, '/', true) >= 0:
+		i := splitAt([]byte(pat), 0, '/', true)
+		net, mask := pat[:i], pat[i+1:]
+		if !validNetMask(net, mask) {
+			c.warn("%s/%s: bad net/mask pattern", net, mask)
+		}
+	case asciiEqualFold(pat, "FAIL"):
+		c.fail()
+	case reservedName(pat):
+	case isInet6Pattern(pat):
+	case notInaddr(pat):
+		if pat[len(pat)-1] == '.' {
+			c.warn("%s: domain or host name ends in dot", pat)
+		} else if pat[0] != '.' {
+			count = c.dns(pat)
+		}
+	default:
+		switch {
+		case pat == "0.0.0.0" || pat == "255.255.255.255":
+		case pat[0] == '.':
+			c.warn("%s: network number begins with dot", pat)
+		case pat[len(pat)-1] != '.':
+			c.dns(pat)
+		}
+	}
+	return count
+}
+
+// NetgroupMembers is implemented by resolvers that can tell whether a
+// netgroup has a member (getnetgrent's first answer), as tcpdchk asks.
+// Without it, tcpdchk falls back to [NetgroupLister], and without that
+// every netgroup is unknown or empty.
+type NetgroupMembers interface {
+	NetgroupHasMembers(name string) bool
+}
+
+// NetgroupHasMembers implements [NetgroupMembers]: the group has a line
+// in the table with at least one member.
+func (r *HostsResolver) NetgroupHasMembers(name string) bool {
+	return len(r.netgroups[name]) > 0
+}
+
+// netgroupHasMembers is getnetgrent's first answer: the group exists and
+// has a member.
+func (c *tcpdchk) netgroupHasMembers(group string) bool {
+	if m, ok := c.res.(NetgroupMembers); ok {
+		return m.NetgroupHasMembers(group)
+	}
+	l, ok := c.res.(NetgroupLister)
+	return ok && l.NetgroupExists(group)
+}
+
+func validNetMask(net, mask string) bool {
+	if _, ok := dotQuadAddr(net); ok {
+		if _, ok := dotQuadAddr(mask); ok {
+			return true
+		}
+		if mask != "" && strings.Trim(mask, "0123456789") == "" && len(mask) <= 2 {
+			n := 0
+			for i := 0; i < len(mask); i++ {
+				n = n*10 + int(mask[i]-'0')
+			}
+			if n >= 1 && n <= 32 {
+				return true
+			}
+		}
+	}
+	if !isInet6Pattern(net) {
+		return false
+	}
+	n := cAtoi(mask)
+	return n >= 0 && n <= 128
+}
+
+// patternFile checks every word of a /path pattern file.
+func (c *tcpdchk) patternFile(path string) {
+	if c.p.Files == nil {
+		return
+	}
+	for _, f := range c.files {
+		if f == path || len(c.files) >= MaxPatternFileDepth {
+			// tcpdchk recurses until it crashes: report and skip.
+			c.print("error: " + c.context() + path + ": pattern file includes itself or nests too deep: not read")
+			return
+		}
+	}
+	data, err := c.p.Files.ReadFile(path)
+	if err != nil {
+		if !isNotExist(err) {
+			c.warn("open %s: %s", path, strerror(err))
+		}
+		return
+	}
+	c.files = append(c.files, path)
+	defer func() { c.files = c.files[:len(c.files)-1] }()
+	saved, savedLine := c.ctxFile, c.ctxLine
+	defer func() { c.ctxFile, c.ctxLine = saved, savedLine }()
+	c.ctxFile, c.ctxLine = path, 0
+	// fgets(buf, BUFSIZ): every call is a line, a long line several.
+	for len(data) > 0 {
+		n := len(data)
+		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
+			n = i + 1
+		}
+		if n > inetdBufSize-1 {
+			n = inetdBufSize - 1
+		}
+		chunk := string(data[:n])
+		data = data[n:]
+		if i := strings.IndexByte(chunk, 0); i >= 0 {
+			chunk = chunk[:i]
+		}
+		c.ctxLine++
+		for _, w := range chkTokens(chunk, " \t\r\n") {
+			c.host(w)
+		}
+	}
+}
+
+// dns is check_dns: the addresses of a name or numeric address, each
+// with its name looked up and verified as libwrap does.
+func (c *tcpdchk) dns(host string) int {
+	var addrs []netip.Addr
+	if strings.ContainsAny(host, "\r\x00") {
+		// getaddrinfo refuses a name or address with a CR (tcpdchk keeps
+		// the CR of a CRLF line in the last token).
+		c.warn("%s: host not found", host)
+		return 0
+	}
+	if v, ok := inetAton(host, false); ok {
+		addrs = []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}
+	} else if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		addrs = []netip.Addr{a}
+	} else {
+		canon4, a4, ok4 := c.res.LookupHost(host, false)
+		canon6, a6, ok6 := c.res.LookupHost(host, true)
+		if !ok4 && !ok6 {
+			c.warn("%s: host not found", host)
+			return 0
+		}
+		canon := canon4
+		if !ok4 {
+			canon = canon6
+		}
+		if canon != "" && !asciiEqualFold(canon, host) {
+			c.warn("%s: hostname alias", host)
+			c.warn("(official name: %s)", canon)
+		}
+		addrs = append(append(addrs, a4...), a6...)
+	}
+	for _, a := range addrs {
+		st := &evalState{pol: c.p, prof: Debian, res: c.res, d: &Decision{}, ctxFile: c.ctxFile, ctxLine: c.ctxLine}
+		h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}}
+		if st.hostname(&h) == unknown {
+			st.warn("host address %s->name lookup failed", st.hostaddr(&h))
+		}
+		c.out.Lines = append(c.out.Lines, st.d.Log...)
+	}
+	return len(addrs)
+}
+
+// options dry-runs the options of a rule against tcpdchk's fake request
+// and returns the verdict.
+func (c *tcpdchk) options(shCmd string, permit bool) (verdict bool) {
+	t := Parse(c.ctxFile, []byte("x:x:"+shCmd), Debian)
+	var ln *Line
+	for _, l := range t.Lines {
+		if l.Kind == LineRule {
+			ln = l
+		}
+	}
+	if ln == nil {
+		return permit
+	}
+	st := &evalState{pol: c.p, prof: Debian, res: c.res, d: &Decision{}, dryRun: true,
+		ctxFile: c.ctxFile, ctxLine: c.ctxLine,
+		daemon: "daemon_name", user: "user_name", userDone: true}
+	// request_init sets the names and addresses as strings: known, never
+	// looked up.
+	st.client = hostState{name: "client_hostname", nameDone: true, addr: "client_addr", addrDone: true}
+	st.server = hostState{name: "server_hostname", nameDone: true, addr: "server_addr", addrDone: true, server: true}
+	verdict = permit
+	dry := true
+	func() {
+		defer func() {
+			if e := recover(); e != nil {
+				j, ok := e.(jump)
+				if !ok {
+					panic(e)
+				}
+				switch j.access {
+				case Granted:
+					verdict = true
+				case Denied:
+					verdict = false
+				}
+				// A jump (allow, deny, an error) or twist (which ends the dry
+				// run) leaves no implicit allow.
+				dry = false
+			}
+		}()
+		st.runOptions(ln, permit)
+	}()
+	b := 0
+	for i := 0; i <= len(st.d.Log); i++ {
+		for b < len(st.d.stdout) && st.d.stdout[b].at == i {
+			for _, l := range strings.SplitAfter(st.d.stdout[b].text, "\n") {
+				if l != "" {
+					if c.out.raw == nil {
+						c.out.raw = map[int]string{}
+					}
+					c.out.raw[len(c.out.Lines)] = l
+					c.print(strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"))
+				}
+			}
+			b++
+		}
+		// "option:" lines are logged in verbose mode only.
+		if i < len(st.d.Log) && (c.o.Verbose || !strings.HasPrefix(st.d.Log[i], "option:   ")) {
+			c.print(st.d.Log[i])
+		}
+	}
+	if dry && permit && c.o.Implicit {
+		c.warn(`implicit "allow" at end of rule`)
+	}
+	return verdict
+}
+
+// finish sets Stdout.
+func (out *TcpdchkResult) finish() {
+	var b strings.Builder
+	for i, l := range out.Lines {
+		if r, ok := out.raw[i]; ok {
+			b.WriteString(r)
+			continue
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	out.Stdout = []byte(b.String())
+}
