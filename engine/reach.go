@@ -239,7 +239,7 @@ func newReachSpace(p *Policy) *reachSpace {
 				}
 				if dp.hasHost {
 					hostWords = append(hostWords, dp.host.text)
-					serverHost(dp.host, &serverAddrs, &serverNames, prof)
+					serverHost(dp.host, &serverAddrs, &serverNames)
 				}
 			}
 			for _, tok := range ln.Clients.Tokens {
@@ -268,7 +268,7 @@ func newReachSpace(p *Policy) *reachSpace {
 			}
 			continue
 		}
-		clientHost(hp, &addrs, &names, prof, p.Resolver)
+		clientHost(hp, &addrs, &names, p.Resolver)
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
 		}
@@ -383,16 +383,16 @@ func instances(sp strPat) []string {
 }
 
 // serverHost adds server addresses and names a host pattern needs.
-func serverHost(hp *hostPat, addrs, names *set[string], prof Profile) {
+func serverHost(hp *hostPat, addrs, names *set[string]) {
 	var tmp set[string]
-	clientHost(hp, addrs, &tmp, prof, nil)
+	clientHost(hp, addrs, &tmp, nil)
 	for _, n := range tmp.list {
 		names.add(n)
 	}
 }
 
 // clientHost adds client addresses and host names a host pattern needs.
-func clientHost(hp *hostPat, addrs, names *set[string], prof Profile, res Resolver) {
+func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 	switch hp.kind {
 	case hostNetgroup:
 		if l, ok := res.(interface{ netgroupHosts(string) []string }); ok {
