@@ -58,6 +58,17 @@ type Case struct {
 	// Passwd and Group are the passwd(5) and group(5) tables; "" means
 	// DefaultPasswd / DefaultGroup.
 	Passwd, Group string
+	// Modes sets permission bits (including set-uid, set-gid and sticky,
+	// given as os.ModeSetuid, os.ModeSetgid, os.ModeSticky or as the raw
+	// octal bits 04000, 02000, 01000) with chmod(2) after every file was
+	// written, by path relative to the case directory ("." is the case
+	// directory itself), deepest paths first. Without it files are 0644
+	// and directories 0755.
+	Modes map[string]os.FileMode
+	// AsNobody runs the real tcpdchk (Harness.Tcpdchk only) as uid 65534,
+	// gid 65534 and no supplementary groups, so that file permissions
+	// apply to it (as root they would not).
+	AsNobody bool
 }
 
 // Request is one connection presented to hosts_access() in real mode.
@@ -226,6 +237,7 @@ type Harness struct {
 	work       string // case, control and scratch directories (tmpfs if possible)
 	driver     string
 	shim       string
+	shimRun    string // the copy of shim in work that sessions preload
 	sealer     string
 	nssWrapper string
 
@@ -268,6 +280,13 @@ func New(tmpdir string) (*Harness, error) {
 	if err := os.MkdirAll(filepath.Join(h.work, "cases"), 0o755); err != nil {
 		return nil, err
 	}
+	// A Case.AsNobody tcpdchk must reach the case directory, the control
+	// tables and the shim: the work directory is searchable by everyone
+	// and holds a world-readable copy of the shim (tmpdir may not be).
+	if err := os.Chmod(h.work, 0o711); err != nil {
+		return nil, err
+	}
+	h.shimRun = filepath.Join(h.work, "shim.so")
 	type build struct {
 		name string
 		src  []byte
@@ -299,6 +318,13 @@ func New(tmpdir string) (*Harness, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	shim, err := os.ReadFile(h.shim)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(h.shimRun, shim, 0o755); err != nil {
 		return nil, err
 	}
 	n := runtime.NumCPU()
@@ -471,6 +497,9 @@ func (h *Harness) Tcpdchk(c Case, args ...string) (lines []string, exitCode int,
 		return nil, 0, err
 	}
 	defer h.release(s)
+	if c.AsNobody {
+		return s.tool("tcpdchk-nobody", c, args)
+	}
 	return s.tool("tcpdchk", c, args)
 }
 

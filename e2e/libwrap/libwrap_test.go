@@ -775,3 +775,66 @@ func TestTcpdchk(t *testing.T) {
 		t.Errorf("tcpdchk with an operand: exit %d, %q", code, lines)
 	}
 }
+
+// TestTcpdchkModes: Case.Modes reach the real tcpdchk (world-writable
+// table, set-uid tcpd given as raw octal or as os.ModeSetgid, a directory
+// made unsearchable after its files were written), and Case.AsNobody runs
+// it without root's privileges (an unreadable table and pattern file),
+// while the same case as root reads everything.
+func TestTcpdchkModes(t *testing.T) {
+	h := harness(t)
+	c := Case{
+		Allow: ptr("sshd: {DIR}/pat\n"),
+		Files: map[string]string{
+			"pat":        "10.0.0.1\n",
+			"inetd.conf": "a stream tcp nowait root u/tcpd tcpdchk\nb stream tcp nowait root g/tcpd tcpdchk\nc stream tcp nowait root s/x/tcpd tcpdchk\n",
+			"u/tcpd":     "", "g/tcpd": "", "s/x/tcpd": "",
+		},
+		Hosts: "10.0.0.1 a.example\n",
+		Modes: map[string]os.FileMode{"hosts.allow": 0o666, "u/tcpd": 0o4755, "g/tcpd": 0o755 | os.ModeSetgid,
+			"pat": 0, "s": 0o700},
+	}
+	lines, code, err := h.Tcpdchk(c, "-d", "-i", "inetd.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"warning: inetd.conf, line 1: u/tcpd: file is set-uid or set-gid",
+		"warning: inetd.conf, line 2: g/tcpd: file is set-uid or set-gid",
+		"warning: inetd.conf, line 3: s/x/tcpd: not executable", // files are written 0644
+		"warning: hosts.allow: world writable",
+	}
+	if code != 0 || !reflect.DeepEqual(lines, want) {
+		t.Errorf("tcpdchk as root: exit %d\n got %q\nwant %q", code, lines, want)
+	}
+	c.AsNobody = true
+	lines, code, err = h.Tcpdchk(c, "-d", "-i", "inetd.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{
+		"warning: inetd.conf, line 1: u/tcpd: file is set-uid or set-gid",
+		"warning: inetd.conf, line 2: g/tcpd: file is set-uid or set-gid",
+		"warning: inetd.conf, line 3: s/x/tcpd: not found: Permission denied",
+		"warning: hosts.allow: world writable",
+		"warning: hosts.allow, line 1: open {DIR}/pat: Permission denied",
+	}
+	if code != 0 || !reflect.DeepEqual(lines, want) {
+		t.Errorf("tcpdchk as nobody: exit %d\n got %q\nwant %q", code, lines, want)
+	}
+}
+
+func TestParseModes(t *testing.T) {
+	m, err := ParseModes("# comment\nbin/tcpd 4755\n\n. 777\n")
+	if err != nil || len(m) != 2 || m["bin/tcpd"] != 0o4755 || m["."] != 0o777 {
+		t.Errorf("ParseModes: %v, %v", m, err)
+	}
+	for _, bad := range []string{"x", "x 9", "x 17777", "x 1 2"} {
+		if _, err := ParseModes(bad); err == nil {
+			t.Errorf("ParseModes(%q): no error", bad)
+		}
+	}
+	if m, err := ParseModes(""); err != nil || m != nil {
+		t.Errorf("ParseModes(\"\"): %v, %v", m, err)
+	}
+}

@@ -43,6 +43,10 @@
  *          the same for TCPDCHK (default /usr/sbin/tcpdchk), run as
  *          TCPDCHK ARG... (no flags added: the case's ARGs are all of
  *          them) with the same environment as tcpdmatch.
+ *      tcpdchk-nobody CTL CASE ARG...
+ *          the same, but tcpdchk runs as uid 65534 / gid 65534 with no
+ *          supplementary groups (ids dropped after entering CASE and
+ *          opening the output), so file modes apply to it.
  *      probe
  *          reports "probe hosts=<size of /etc/hosts> net=<errno name of a
  *          TCP connect to 127.0.0.1:9 and to 192.0.2.1:9>".
@@ -74,6 +78,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 static const char nsswitch[] =
@@ -93,7 +98,11 @@ static const char nsswitch[] =
 static const char *driver, *shim, *nss_wrapper, *tcpdmatch, *tcpdchk = "/usr/sbin/tcpdchk";
 
 /* What run_child runs. */
-enum { RUN_DRIVER, RUN_TCPDMATCH, RUN_TCPDCHK };
+enum { RUN_DRIVER, RUN_TCPDMATCH, RUN_TCPDCHK, RUN_TCPDCHK_NOBODY };
+
+/* The ids tcpdchk-nobody runs with (Debian's nobody and nogroup). */
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
 static FILE *zygote_in, *zygote_out;	/* pipes to and from the driver zygote */
 
 static void die(const char *what)
@@ -242,6 +251,9 @@ static void run_child(int is_tcpdmatch, const char *ctl, const char *casedir, ch
 {
 	char *argv[nargs + 6];
 	int n = 0;
+	int nobody = is_tcpdmatch == RUN_TCPDCHK_NOBODY;
+	if (nobody)
+		is_tcpdmatch = RUN_TCPDCHK;
 	if (is_tcpdmatch == RUN_TCPDCHK) {
 		argv[n++] = (char *)tcpdchk;
 	} else if (is_tcpdmatch) {
@@ -292,6 +304,12 @@ static void run_child(int is_tcpdmatch, const char *ctl, const char *casedir, ch
 		_exit(123);
 	close_fds_from(3);
 	signal(SIGPIPE, SIG_DFL);
+	/* After the case directory was entered and the output opened: drop
+	 * every id (as setpriv --reuid=nobody --regid=nogroup --clear-groups
+	 * would), so that file permissions apply to tcpdchk. */
+	if (nobody && (setgroups(0, NULL) != 0 || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) != 0 ||
+		       setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) != 0))
+		_exit(125);
 	execve(argv[0], argv, envp);
 	_exit(124);
 }
@@ -502,6 +520,8 @@ int main(int argc, char **argv)
 			do_run(RUN_TCPDMATCH, f, nf);
 		else if (strcmp(f[0], "tcpdchk") == 0)
 			do_run(RUN_TCPDCHK, f, nf);
+		else if (strcmp(f[0], "tcpdchk-nobody") == 0)
+			do_run(RUN_TCPDCHK_NOBODY, f, nf);
 		else if (strcmp(f[0], "probe") == 0)
 			do_probe();
 		else

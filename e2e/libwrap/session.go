@@ -73,8 +73,13 @@ func startSession(h *Harness, id int) (*session, error) {
 			return nil, err
 		}
 	}
+	// The control tables are read by the programs run, which may run as
+	// nobody (Case.AsNobody).
+	if err := os.Chmod(s.ctl, 0o755); err != nil {
+		return nil, err
+	}
 	s.cmd = exec.Command("unshare", "--mount", "--net", "--propagation", "private", "--",
-		h.sealer, s.scratch, h.driver, h.shim, h.nssWrapper, TcpdmatchPath, TcpdchkPath)
+		h.sealer, s.scratch, h.driver, h.shimRun, h.nssWrapper, TcpdmatchPath, TcpdchkPath)
 	s.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	s.cmd.Dir = "/"
 	s.cmd.Stderr = s.stderr
@@ -220,6 +225,9 @@ func (s *session) prepare(c Case) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := os.Chmod(caseDir, 0o755); err != nil {
+		return caseDir, err
+	}
 	subst := func(v string) string { return strings.ReplaceAll(v, DirPlaceholder, caseDir) }
 	names := make([]string, 0, len(c.Files))
 	for name := range c.Files {
@@ -250,6 +258,9 @@ func (s *session) prepare(c Case) (string, error) {
 			return caseDir, fmt.Errorf("libwrap harness: write %s: %v", t.name, err)
 		}
 	}
+	if err := ApplyModes(caseDir, c.Modes); err != nil {
+		return caseDir, err
+	}
 	passwd, group := c.Passwd, c.Group
 	if passwd == "" {
 		passwd = DefaultPasswd
@@ -276,6 +287,58 @@ func (s *session) prepare(c Case) (string, error) {
 		s.tables[name] = content
 	}
 	return caseDir, nil
+}
+
+// ApplyModes sets the permission bits of a Case.Modes map on the files
+// below caseDir with chmod(2), deepest paths first (so that a directory
+// made unsearchable does not hide its files). "." is caseDir itself. The harness
+// calls it after writing a case; tests that rebuild a case directory for
+// another tool call it too.
+func ApplyModes(caseDir string, modes map[string]os.FileMode) error {
+	names := make([]string, 0, len(modes))
+	for name := range modes {
+		clean := path.Clean(name)
+		if name == "" || path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
+			return fmt.Errorf("libwrap harness: bad mode path %q", name)
+		}
+		names = append(names, name)
+	}
+	depth := func(n string) int {
+		if c := path.Clean(n); c != "." {
+			return strings.Count(c, "/") + 1
+		}
+		return 0
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if di, dj := depth(names[i]), depth(names[j]); di != dj {
+			return di > dj
+		}
+		return names[i] < names[j]
+	})
+	for _, name := range names {
+		p := filepath.Join(caseDir, filepath.FromSlash(path.Clean(name)))
+		if err := syscall.Chmod(p, unixMode(modes[name])); err != nil {
+			return fmt.Errorf("libwrap harness: mode of %s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+// unixMode converts a Case.Modes value to chmod(2) bits: the permission
+// bits, os.ModeSetuid/ModeSetgid/ModeSticky, and also the raw octal bits
+// 04000, 02000 and 01000 (so that os.FileMode(0o4755) means what it says).
+func unixMode(m os.FileMode) uint32 {
+	bits := uint32(m.Perm()) | uint32(m)&0o7000
+	if m&os.ModeSetuid != 0 {
+		bits |= syscall.S_ISUID
+	}
+	if m&os.ModeSetgid != 0 {
+		bits |= syscall.S_ISGID
+	}
+	if m&os.ModeSticky != 0 {
+		bits |= syscall.S_ISVTX
+	}
+	return bits
 }
 
 func (s *session) run(c Case, reqs []Request) ([]Result, error) {
@@ -361,4 +424,30 @@ func (s *session) tool(cmd string, c Case, args []string) ([]string, int, error)
 		lines[i] = strings.TrimSuffix(l, "\r")
 	}
 	return lines, code, nil
+}
+
+// ParseModes reads a Case.Modes map from lines "PATH OCTAL" (e.g.
+// "bin/tcpd 4755", ". 777"); blank lines and lines starting with # are
+// skipped. The octal value may carry the set-uid, set-gid and sticky bits.
+func ParseModes(text string) (map[string]os.FileMode, error) {
+	var modes map[string]os.FileMode
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return nil, fmt.Errorf("modes line %d: want PATH OCTAL, got %q", i+1, line)
+		}
+		v, err := strconv.ParseUint(f[1], 8, 32)
+		if err != nil || v > 0o7777 {
+			return nil, fmt.Errorf("modes line %d: bad octal mode %q", i+1, f[1])
+		}
+		if modes == nil {
+			modes = map[string]os.FileMode{}
+		}
+		modes[f[0]] = os.FileMode(v)
+	}
+	return modes, nil
 }
