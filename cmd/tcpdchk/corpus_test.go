@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
@@ -57,6 +60,10 @@ func loadCorpus(t *testing.T) []corpusCase {
 				c.Files[rest] = v
 			}
 		}
+		if c.Modes, err = libwrap.ParseModes(s["modes"]); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		_, c.AsNobody = s["nobody"]
 		args, err := golden.SplitArgs(s["args"])
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -75,12 +82,24 @@ func splitOut(s string) []string {
 }
 
 // runCase runs our tcpdchk on a case in a fresh directory (its path
-// replacing {DIR}), with --hosts and --netgroup giving the case's tables,
-// and returns standard output, then standard error, and "exit N", with
-// the directory replaced back by {DIR}.
+// replacing {DIR}) whose files get the case's modes, with --hosts and
+// --netgroup giving the case's tables, and returns standard output, then
+// standard error, and "exit N", with the directory replaced back by
+// {DIR}. A nobody case runs in a subprocess (this test binary, copied
+// where nobody can run it) as uid and gid 65534 with no groups; that
+// needs root (the caller skips it otherwise).
 func runCase(t *testing.T, cc corpusCase) []string {
 	t.Helper()
-	dir := t.TempDir()
+	// Not t.TempDir: its directories are 0700, and a nobody case must
+	// reach the case directory and the tables.
+	dir, err := os.MkdirTemp("", "tcpdchk-corpus-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	caseD := filepath.Join(dir, "case")
 	subst := func(s string) string { return strings.ReplaceAll(s, libwrap.DirPlaceholder, caseD) }
 	write := func(rel, data string) {
@@ -117,16 +136,68 @@ func runCase(t *testing.T, cc corpusCase) []string {
 	if err := os.WriteFile(netgroup, []byte(cc.c.Netgroup), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(caseD)
+	if err := libwrap.ApplyModes(caseD, cc.c.Modes); err != nil {
+		t.Fatal(err)
+	}
 	args := append([]string{"--hosts", hosts, "--netgroup", netgroup}, cc.args...)
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	var code int
+	if cc.c.AsNobody {
+		code = runAsNobody(t, dir, caseD, args, &stdout, &stderr)
+	} else {
+		t.Chdir(caseD)
+		code = run(args, &stdout, &stderr)
+	}
 	var lines []string
 	for _, l := range splitOut(stdout.String() + stderr.String()) {
 		l = strings.TrimSuffix(l, "\r") // as the harness splits
 		lines = append(lines, strings.ReplaceAll(l, caseD, libwrap.DirPlaceholder))
 	}
 	return append(lines, "exit "+itoa(code))
+}
+
+// helperEnv makes the test binary run our tcpdchk (run) instead of the
+// tests: runAsNobody's subprocess.
+const helperEnv = "TCPDCHK_CORPUS_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "1" {
+		name = "/usr/sbin/tcpdchk"
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// runAsNobody runs this test binary as our tcpdchk (see TestMain) in
+// caseD with uid and gid 65534 and no supplementary groups. The binary
+// is copied into dir first (the go tool's build directory is 0700).
+func runAsNobody(t *testing.T, dir, caseD string, args []string, stdout, stderr *bytes.Buffer) int {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "tcpdchk.test")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = caseD
+	cmd.Env = []string{helperEnv + "=1", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return ee.ExitCode()
+	}
+	return 0
 }
 
 func itoa(n int) string {
@@ -155,6 +226,9 @@ func TestCorpus(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(cc.path), ".txtar"), func(t *testing.T) {
 			if cc.want == nil {
 				t.Fatalf("%s: no want section (run go test -update as root)", cc.path)
+			}
+			if cc.c.AsNobody && os.Geteuid() != 0 {
+				t.Skip("a nobody case runs our tcpdchk as uid 65534 in a subprocess: needs root (e2e/tcpdchkdiff compares it too)")
 			}
 			got := runCase(t, cc)
 			if strings.Join(got, "\n") != strings.Join(cc.want, "\n") {

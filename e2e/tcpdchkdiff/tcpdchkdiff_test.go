@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
@@ -76,6 +77,10 @@ func loadCorpus(t *testing.T) []corpusCase {
 				c.Files[rest] = v
 			}
 		}
+		if c.Modes, err = libwrap.ParseModes(s["modes"]); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		_, c.AsNobody = s["nobody"]
 		args, err := golden.SplitArgs(s["args"])
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -101,12 +106,23 @@ func splitLines(s string) []string {
 }
 
 // runOurs runs our tcpdchk the way the harness runs Debian's: in a fresh
-// case directory holding the case's files, with --hosts and --netgroup
-// giving the case's tables. The case directory is replaced by {DIR}, and
-// our binary's path in the usage text by the real one's.
+// case directory holding the case's files with the case's modes, with
+// --hosts and --netgroup giving the case's tables, as uid and gid 65534
+// with no groups for a nobody case (Case.AsNobody). The case directory is
+// replaced by {DIR}, and our binary's path in the usage text by the real
+// one's.
 func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string, int) {
 	t.Helper()
-	dir := t.TempDir()
+	// Not t.TempDir (0700 directories): nobody must reach the case
+	// directory, the tables and the binary.
+	dir, err := os.MkdirTemp("", "tcpdchkdiff-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	caseD := filepath.Join(dir, "case")
 	if err := os.Mkdir(caseD, 0o755); err != nil {
 		t.Fatal(err)
@@ -138,8 +154,25 @@ func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string,
 	if err := os.WriteFile(netgroup, []byte(c.Netgroup), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"--hosts", hosts, "--netgroup", netgroup}, args...)...)
+	if err := libwrap.ApplyModes(caseD, c.Modes); err != nil {
+		t.Fatal(err)
+	}
+	run := bin
+	if c.AsNobody {
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run = filepath.Join(dir, "tcpdchk")
+		if err := os.WriteFile(run, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(run, append([]string{"--hosts", hosts, "--netgroup", netgroup}, args...)...)
 	cmd.Dir = caseD
+	if c.AsNobody {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	code := 0
@@ -153,7 +186,7 @@ func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string,
 	var lines []string
 	for _, l := range splitLines(out.String()) {
 		l = strings.ReplaceAll(l, caseD, libwrap.DirPlaceholder)
-		lines = append(lines, strings.ReplaceAll(l, bin, libwrap.TcpdchkPath))
+		lines = append(lines, strings.ReplaceAll(l, run, libwrap.TcpdchkPath))
 	}
 	return lines, code
 }
