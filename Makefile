@@ -23,6 +23,7 @@
 #   make ci            install-deps + check + test + e2e
 #   make bench         go test -bench, and libwrap's own loop beside the
 #                      engine on the same tables (e2e/bench)
+#   make bench-server  the server under load on loopback (e2e/server/bench)
 #   make bench-wasm    module sizes, instantiation time, decisions/s under
 #                      wazero (e2e/wasm/bench)
 #   make fuzz (FUZZTIME=20s per target), make install-deps
@@ -39,7 +40,7 @@ STATICCHECK := v0.6.1
 # Tests and tools may run go themselves.
 export PATH := $(GOROOT)/bin:$(PATH)
 
-.PHONY: all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
+.PHONY: bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
 
 all: build
 
@@ -129,6 +130,11 @@ bench:
 
 bench-wasm:
 	$(GO) run ./e2e/wasm/bench
+
+# The native server under load on loopback: creates/s, reads/s, evaluate
+# decisions/s, p50 and p99.
+bench-server:
+	$(GO) run ./e2e/server/bench
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./engine
