@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/tcpwrap/tcpwrap/cmd/internal/getopt"
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
 )
@@ -36,63 +36,15 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
-// parseArgs reads the command line the way glibc's getopt("adi:v") does
-// (options and operands may be mixed; "--" ends the options; "-i" takes
-// the rest of its word or the next word), plus the long options --hosts
-// FILE and --netgroup FILE (or --opt=FILE).
+// parseArgs reads the command line the way glibc's getopt("adi:v") does,
+// plus the long options --hosts FILE and --netgroup FILE.
 func parseArgs(args []string) (*config, error) {
-	cfg := &config{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			cfg.operands = append(cfg.operands, args[i+1:]...)
-			return cfg, nil
-		case strings.HasPrefix(a, "--"):
-			opt, val, hasVal := strings.Cut(a[2:], "=")
-			if opt != "hosts" && opt != "netgroup" {
-				return nil, usageError(fmt.Sprintf("%s: unrecognized option '%s'", name, a))
-			}
-			if !hasVal {
-				if i+1 >= len(args) {
-					return nil, usageError(fmt.Sprintf("%s: option '--%s' requires an argument", name, opt))
-				}
-				i++
-				val = args[i]
-			}
-			if opt == "hosts" {
-				cfg.hostsFile = val
-			} else {
-				cfg.netgroupFile = val
-			}
-		case len(a) > 1 && a[0] == '-':
-			for j := 1; j < len(a); j++ {
-				switch a[j] {
-				case 'a':
-					cfg.implicit = true
-				case 'd':
-					cfg.local = true
-				case 'v':
-					cfg.verbose = true
-				case 'i':
-					if j+1 < len(a) {
-						cfg.inetd = a[j+1:]
-					} else if i+1 < len(args) {
-						i++
-						cfg.inetd = args[i]
-					} else {
-						return nil, usageError(fmt.Sprintf("%s: option requires an argument -- 'i'", name))
-					}
-					j = len(a)
-				default:
-					return nil, usageError(fmt.Sprintf("%s: invalid option -- '%c'", name, a[j]))
-				}
-			}
-		default:
-			cfg.operands = append(cfg.operands, a)
-		}
+	r, err := getopt.Parse(name, args, "adv", "i", "hosts", "netgroup")
+	if err != nil {
+		return nil, usageError(err.Error())
 	}
-	return cfg, nil
+	return &config{implicit: r.Flags['a'], local: r.Flags['d'], verbose: r.Flags['v'], inetd: r.Values['i'],
+		hostsFile: r.Long["hosts"], netgroupFile: r.Long["netgroup"], operands: r.Operands}, nil
 }
 
 // run is the whole program: args are the arguments after the program

@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
+	"github.com/tcpwrap/tcpwrap/cmd/internal/getopt"
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
 )
@@ -34,55 +34,14 @@ type config struct {
 // usage text.
 type usageError string
 
-// parseArgs reads the command line the way glibc's getopt("di:") does
-// (options and operands may be mixed; "--" ends the options; "-i" takes
-// the rest of its word or the next word), plus the long option --hosts
-// FILE (or --hosts=FILE).
+// parseArgs reads the command line the way glibc's getopt("di:") does,
+// plus the long option --hosts FILE.
 func parseArgs(args []string) (*config, error) {
-	cfg := &config{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			cfg.operands = append(cfg.operands, args[i+1:]...)
-			return cfg, nil
-		case strings.HasPrefix(a, "--"):
-			opt, val, hasVal := strings.Cut(a[2:], "=")
-			if opt != "hosts" {
-				return nil, usageError(fmt.Sprintf("%s: unrecognized option '%s'", name, a))
-			}
-			if !hasVal {
-				if i+1 >= len(args) {
-					return nil, usageError(fmt.Sprintf("%s: option '--hosts' requires an argument", name))
-				}
-				i++
-				val = args[i]
-			}
-			cfg.hostsFile = val
-		case len(a) > 1 && a[0] == '-':
-			for j := 1; j < len(a); j++ {
-				switch a[j] {
-				case 'd':
-					cfg.local = true
-				case 'i':
-					if j+1 < len(a) {
-						cfg.inetd = a[j+1:]
-					} else if i+1 < len(args) {
-						i++
-						cfg.inetd = args[i]
-					} else {
-						return nil, usageError(fmt.Sprintf("%s: option requires an argument -- 'i'", name))
-					}
-					j = len(a)
-				default:
-					return nil, usageError(fmt.Sprintf("%s: invalid option -- '%c'", name, a[j]))
-				}
-			}
-		default:
-			cfg.operands = append(cfg.operands, a)
-		}
+	r, err := getopt.Parse(name, args, "d", "i", "hosts")
+	if err != nil {
+		return nil, usageError(err.Error())
 	}
-	return cfg, nil
+	return &config{local: r.Flags['d'], inetd: r.Values['i'], hostsFile: r.Long["hosts"], operands: r.Operands}, nil
 }
 
 func (e usageError) Error() string { return string(e) }
