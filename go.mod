@@ -4,11 +4,13 @@ go 1.26.0
 
 tool (
 	github.com/a-h/templ/cmd/templ
+	github.com/syumai/workers/cmd/workers-assets-gen
 	github.com/tetratelabs/wazero/cmd/wazero
 )
 
 require (
 	github.com/a-h/templ v0.3.977
+	github.com/syumai/workers v0.32.0
 	github.com/tetratelabs/wazero v1.12.0
 	modernc.org/sqlite v1.61.1
 )
