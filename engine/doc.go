@@ -21,7 +21,13 @@
 // [Policy.Tcpdmatch] predicts the way tcpdmatch does ([Policy.TcpdmatchWith]
 // with its inetd.conf analysis and file checks, given a [ModeFiles]),
 // [Policy.Tcpdchk] examines every rule the way tcpdchk does, and [Query]
-// builds requests from tcpwrap match's operands.
+// builds requests from tcpwrap match's operands. A [Decider] makes many
+// decisions in reused memory (quiet: verdict and rule only).
+//
+// [Check] reports problems with stable codes ([CheckDocs]); [Reach] finds
+// rules no request can reach, with a proving request for every other rule;
+// [Format] rewrites a table in a canonical layout that keeps every
+// decision.
 //
 // # Grammar
 //
