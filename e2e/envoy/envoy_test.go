@@ -1,0 +1,182 @@
+package envoy
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	buildOnce sync.Once
+	wasmBytes []byte
+	buildErr  error
+)
+
+// module builds ../../wasm/envoy once per test binary.
+func module(t testing.TB) []byte {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tcpwrap-envoy")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		wasmBytes, buildErr = Build("../../wasm/envoy", dir)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return wasmBytes
+}
+
+func newVM(t testing.TB, conf string) *VM {
+	t.Helper()
+	v, err := New(module(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	ok, err := v.Configure([]byte(conf))
+	if err != nil || !ok {
+		t.Fatalf("configure: %v %v %v", ok, err, v.Logs)
+	}
+	return v
+}
+
+const (
+	actionContinue = 0
+	actionPause    = 1
+)
+
+const conf = `{"allow": "envoy: 10.0.0.0/8\nenvoy: 192.0.2.7 : spawn (echo %a) &\n", "deny": "ALL: ALL\n"}`
+
+func logs(v *VM) string {
+	var b strings.Builder
+	for _, l := range v.Logs {
+		fmt.Fprintf(&b, "%d %s\n", l.Level, l.Msg)
+	}
+	return b.String()
+}
+
+func TestWasmAllowDeny(t *testing.T) {
+	v := newVM(t, conf)
+	for _, c := range []struct {
+		src    string
+		action uint32
+		closed bool
+		rule   string
+	}{
+		{"10.2.3.4:5555", actionContinue, false, "hosts.allow:1"},
+		{"203.0.113.9:5555", actionPause, true, "hosts.deny:1"},
+		{"[2001:db8::1]:443", actionPause, true, "hosts.deny:1"},
+		{"192.0.2.7:1", actionContinue, false, "hosts.allow:2"},
+	} {
+		a, closed, err := v.Connect(c.src, "10.1.1.1:443")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a != c.action || closed != c.closed {
+			t.Errorf("%s: action %d closed %v, want %d %v", c.src, a, closed, c.action, c.closed)
+		}
+		if got := string(v.Property([]string{"filter_state", "tcpwrap.rule"})); got != c.rule {
+			t.Errorf("%s: filter state %q, want %q", c.src, got, c.rule)
+		}
+	}
+	want := map[string]uint64{"tcpwrap.granted": 2, "tcpwrap.denied": 2, "tcpwrap.delegated": 0,
+		"tcpwrap.rule.hosts_allow.1": 1, "tcpwrap.rule.hosts_allow.2": 1, "tcpwrap.rule.hosts_deny.1": 2}
+	for n, w := range want {
+		if got, ok := v.Counter(n); !ok || got != w {
+			t.Errorf("counter %s = %d (%v), want %d", n, got, ok, w)
+		}
+	}
+	l := logs(v)
+	for _, w := range []string{"granted by hosts.allow:1", "203.0.113.9:5555 -> 10.1.1.1:443: denied by hosts.deny:1", "spawn not run: (echo 192.0.2.7) &"} {
+		if !strings.Contains(l, w) {
+			t.Errorf("logs lack %q:\n%s", w, l)
+		}
+	}
+}
+
+func TestWasmShadow(t *testing.T) {
+	v := newVM(t, `{"deny": "ALL: ALL\n", "shadow": true, "daemon": "edge"}`)
+	a, closed, err := v.Connect("203.0.113.9:5555", "10.1.1.1:443")
+	if err != nil || a != actionContinue || closed {
+		t.Fatalf("shadow: action %d closed %v err %v", a, closed, err)
+	}
+	if n, _ := v.Counter("tcpwrap.denied"); n != 1 {
+		t.Errorf("denied = %d", n)
+	}
+	if !strings.Contains(logs(v), "edge 203.0.113.9:5555 -> 10.1.1.1:443: denied by hosts.deny:1 (shadow)") {
+		t.Errorf("logs:\n%s", logs(v))
+	}
+}
+
+func TestWasmBadConfigThenGood(t *testing.T) {
+	v, err := New(module(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, bad := range []string{`{"allow": 3}`, `{"profile": "solaris"}`, `{"alow": "x"}`, `nope`, ``} {
+		ok, err := v.Configure([]byte(bad))
+		if err != nil {
+			t.Fatalf("%q trapped: %v", bad, err)
+		}
+		if ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if !strings.Contains(logs(v), "tcpwrap: configuration rejected: plugin configuration: unknown profile") &&
+		!strings.Contains(logs(v), "configuration rejected") {
+		t.Errorf("no rejection log:\n%s", logs(v))
+	}
+	// The same VM still works with a good configuration.
+	ok, err := v.Configure([]byte(conf))
+	if err != nil || !ok {
+		t.Fatalf("good configuration after bad ones: %v %v", ok, err)
+	}
+	if _, closed, err := v.Connect("203.0.113.9:1", "10.1.1.1:443"); err != nil || !closed {
+		t.Errorf("deny after reconfigure: closed %v err %v", closed, err)
+	}
+}
+
+// TestWasmMillion runs 1,000,000 connections (100,000 with -short) after
+// a warm-up of 100,000 and checks the module's linear memory does not grow
+// (Go's heap settles at its working size during the warm-up).
+func TestWasmMillion(t *testing.T) {
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	v := newVM(t, conf)
+	v.KeepLog = false
+	const warm = 100_000
+	srcs := []string{"10.2.3.4:5555", "203.0.113.9:5555", "192.0.2.7:1", "[2001:db8::1]:443"}
+	for i := 0; i < warm; i++ {
+		if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := v.MemoryBytes()
+	for i := 0; i < n; i++ {
+		if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := v.MemoryBytes()
+	t.Logf("%d connections: wasm linear memory %d -> %d bytes", n, before, after)
+	if after > before {
+		t.Errorf("memory grew from %d to %d bytes over %d connections", before, after, n)
+	}
+	total := uint64(0)
+	for _, c := range []string{"tcpwrap.granted", "tcpwrap.denied"} {
+		x, _ := v.Counter(c)
+		total += x
+	}
+	if total != uint64(n+warm) {
+		t.Errorf("granted+denied = %d, want %d", total, n+warm)
+	}
+}

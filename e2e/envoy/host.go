@@ -1,0 +1,290 @@
+// Package envoy runs the built tcpwrap proxy-wasm network filter
+// (wasm/envoy compiled with GOOS=wasip1 -buildmode=c-shared) in wazero
+// under a small proxy-wasm host for network filters.
+//
+// proxytest (the SDK's emulator) runs the plugin natively for network
+// filters, but its .wasm runner (proxytest.NewWasmVMContext) only supports
+// HTTP contexts: its NewTcpContext returns nil. This host implements the
+// part of the proxy-wasm ABI 0.2.x a network filter uses — plugin
+// configuration, properties, logs, counters, close_stream — and stubs the
+// rest (status OK, nothing done). It is a test host, not Envoy.
+package envoy
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Build compiles package pkg (a directory) for wasip1 as a reactor into
+// dir and returns the module's bytes.
+func Build(pkg, dir string) ([]byte, error) {
+	out := filepath.Join(dir, "filter.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return os.ReadFile(out)
+}
+
+// Log is one proxy_log call.
+type Log struct {
+	Level int
+	Msg   string
+}
+
+// VM is one instantiated module with one plugin context (id 1).
+type VM struct {
+	ctx     context.Context
+	r       wazero.Runtime
+	mod     api.Module
+	config  []byte
+	props   map[string][]byte
+	Logs    []Log
+	KeepLog bool // keep logs (default true); off for long runs
+	metrics []string
+	values  []uint64
+	byName  map[string]uint32
+	closed  map[uint32]bool
+	active  uint32
+	nextID  uint32
+	fn      map[string]api.Function
+}
+
+const pluginID = 1
+
+// New instantiates wasm (calling _initialize) and starts the VM.
+func New(wasm []byte) (*VM, error) {
+	ctx := context.Background()
+	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, KeepLog: true,
+		byName: map[string]uint32{}, closed: map[uint32]bool{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
+	wasi_snapshot_preview1.MustInstantiate(ctx, v.r)
+	compiled, err := v.r.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	b := v.r.NewHostModuleBuilder("env")
+	for _, imp := range compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		if mod != "env" {
+			continue
+		}
+		h := v.handler(name)
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+			st := uint64(0)
+			if h != nil {
+				st = h(m, stack)
+			}
+			if len(stack) > 0 {
+				stack[0] = st
+			}
+		}), imp.ParamTypes(), imp.ResultTypes()).Export(name)
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		return nil, err
+	}
+	v.mod, err = v.r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithStartFunctions("_initialize").WithStderr(os.Stderr).WithStdout(os.Stderr))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.call("proxy_on_context_create", pluginID, 0); err != nil {
+		return nil, err
+	}
+	if r, err := v.call("proxy_on_vm_start", pluginID, 0); err != nil || r[0] != 1 {
+		return nil, fmt.Errorf("proxy_on_vm_start: %v %v", r, err)
+	}
+	return v, nil
+}
+
+// Close releases the runtime.
+func (v *VM) Close() { v.r.Close(v.ctx) }
+
+// MemoryBytes is the module's linear memory size.
+func (v *VM) MemoryBytes() uint32 { return v.mod.Memory().Size() }
+
+func (v *VM) call(name string, args ...uint64) ([]uint64, error) {
+	f, ok := v.fn[name]
+	if !ok {
+		f = v.mod.ExportedFunction(name)
+		if f == nil {
+			return nil, fmt.Errorf("module does not export %s", name)
+		}
+		v.fn[name] = f
+	}
+	return f.Call(v.ctx, args...)
+}
+
+// Configure runs proxy_on_configure with conf as the plugin configuration
+// and reports whether the plugin accepted it.
+func (v *VM) Configure(conf []byte) (bool, error) {
+	v.config = conf
+	r, err := v.call("proxy_on_configure", pluginID, uint64(len(conf)))
+	if err != nil {
+		return false, err
+	}
+	return r[0] == 1, nil
+}
+
+// SetProperty sets a host property (path elements as Envoy names them).
+func (v *VM) SetProperty(path []string, value []byte) {
+	v.props[strings.Join(path, "\x00")] = value
+}
+
+// Property reads a host property (what the plugin set, for filter state).
+func (v *VM) Property(path []string) []byte { return v.props[strings.Join(path, "\x00")] }
+
+// Connect runs one downstream connection from src to dst through the
+// filter — context create, on_new_connection, on_log, on_delete — and
+// returns the action and whether the plugin closed the downstream.
+func (v *VM) Connect(src, dst string) (action uint32, closed bool, err error) {
+	v.SetProperty([]string{"source", "address"}, []byte(src))
+	v.SetProperty([]string{"destination", "address"}, []byte(dst))
+	id := v.nextID
+	v.nextID++
+	v.active = id
+	defer func() { v.active = 0 }()
+	if _, err := v.call("proxy_on_context_create", uint64(id), pluginID); err != nil {
+		return 0, false, err
+	}
+	r, err := v.call("proxy_on_new_connection", uint64(id))
+	if err != nil {
+		return 0, false, err
+	}
+	if _, err := v.call("proxy_on_log", uint64(id)); err != nil {
+		return 0, false, err
+	}
+	if _, err := v.call("proxy_on_delete", uint64(id)); err != nil {
+		return 0, false, err
+	}
+	closed = v.closed[id]
+	delete(v.closed, id)
+	return uint32(r[0]), closed, nil
+}
+
+// Counter is the value of the counter called name, and whether the plugin
+// defined it.
+func (v *VM) Counter(name string) (uint64, bool) {
+	id, ok := v.byName[name]
+	if !ok {
+		return 0, false
+	}
+	return v.values[id], true
+}
+
+// Counters returns every counter by name.
+func (v *VM) Counters() map[string]uint64 {
+	m := map[string]uint64{}
+	for n, id := range v.byName {
+		m[n] = v.values[id]
+	}
+	return m
+}
+
+func read(m api.Module, ptr, n uint64) []byte {
+	b, ok := m.Memory().Read(uint32(ptr), uint32(n))
+	if !ok {
+		panic("out of range guest memory")
+	}
+	return b
+}
+
+// give copies data into guest memory (proxy_on_memory_allocate) and
+// writes its pointer and size at ptrPtr and sizePtr.
+func (v *VM) give(m api.Module, data []byte, ptrPtr, sizePtr uint64) uint64 {
+	if len(data) == 0 {
+		return 1 // NotFound
+	}
+	r, err := m.ExportedFunction("proxy_on_memory_allocate").Call(v.ctx, uint64(len(data)))
+	if err != nil {
+		panic(err)
+	}
+	m.Memory().Write(uint32(r[0]), data)
+	m.Memory().WriteUint32Le(uint32(ptrPtr), uint32(r[0]))
+	m.Memory().WriteUint32Le(uint32(sizePtr), uint32(len(data)))
+	return 0
+}
+
+func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
+	switch name {
+	case "proxy_log":
+		return func(m api.Module, s []uint64) uint64 {
+			if v.KeepLog {
+				v.Logs = append(v.Logs, Log{int(s[0]), string(read(m, s[1], s[2]))})
+			}
+			return 0
+		}
+	case "proxy_get_buffer_bytes":
+		return func(m api.Module, s []uint64) uint64 {
+			if s[0] != 7 { // PluginConfiguration
+				return 1
+			}
+			return v.give(m, v.config, s[3], s[4])
+		}
+	case "proxy_get_property":
+		return func(m api.Module, s []uint64) uint64 {
+			p, ok := v.props[string(read(m, s[0], s[1]))]
+			if !ok {
+				return 1
+			}
+			return v.give(m, p, s[2], s[3])
+		}
+	case "proxy_set_property":
+		return func(m api.Module, s []uint64) uint64 {
+			v.props[string(read(m, s[0], s[1]))] = append([]byte(nil), read(m, s[2], s[3])...)
+			return 0
+		}
+	case "proxy_define_metric":
+		return func(m api.Module, s []uint64) uint64 {
+			n := string(read(m, s[1], s[2]))
+			id, ok := v.byName[n]
+			if !ok {
+				id = uint32(len(v.values))
+				v.values = append(v.values, 0)
+				v.metrics = append(v.metrics, n)
+				v.byName[n] = id
+			}
+			m.Memory().WriteUint32Le(uint32(s[3]), id)
+			return 0
+		}
+	case "proxy_increment_metric":
+		return func(m api.Module, s []uint64) uint64 {
+			if int(uint32(s[0])) >= len(v.values) {
+				return 1
+			}
+			v.values[uint32(s[0])] += s[1]
+			return 0
+		}
+	case "proxy_get_metric":
+		return func(m api.Module, s []uint64) uint64 {
+			if int(uint32(s[0])) >= len(v.values) {
+				return 1
+			}
+			var b [8]byte
+			binary.LittleEndian.PutUint64(b[:], v.values[uint32(s[0])])
+			m.Memory().Write(uint32(s[1]), b[:])
+			return 0
+		}
+	case "proxy_close_stream":
+		return func(m api.Module, s []uint64) uint64 {
+			if v.active != 0 {
+				v.closed[v.active] = true
+			}
+			return 0
+		}
+	case "proxy_set_effective_context":
+		return func(m api.Module, s []uint64) uint64 {
+			v.active = uint32(s[0])
+			return 0
+		}
+	}
+	return nil
+}

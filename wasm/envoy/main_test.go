@@ -1,0 +1,115 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+const testConf = `{"allow": "envoy: 10.0.0.0/8\nenvoy: 192.0.2.7 : spawn (echo %a) &\n", "deny": "ALL: ALL\n"}`
+
+// start runs the plugin natively under proxytest with conf.
+func start(t *testing.T, conf string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
+	t.Helper()
+	opt := proxytest.NewEmulatorOption().WithVMContext(&vmContext{}).WithPluginConfiguration([]byte(conf)).
+		WithProperty([]string{"destination", "address"}, []byte("10.1.1.1:443"))
+	host, reset := proxytest.NewHostEmulator(opt)
+	t.Cleanup(reset)
+	if host.StartVM() != types.OnVMStartStatusOK {
+		t.Fatal("StartVM failed")
+	}
+	return host, host.StartPlugin()
+}
+
+func connect(t *testing.T, host proxytest.HostEmulator, src string) types.Action {
+	t.Helper()
+	if err := host.SetProperty([]string{"source", "address"}, []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	id, action := host.InitializeConnection()
+	host.CompleteConnection(id)
+	return action
+}
+
+func counter(t *testing.T, host proxytest.HostEmulator, name string) uint64 {
+	t.Helper()
+	v, err := host.GetCounterMetric(name)
+	if err != nil {
+		t.Fatalf("counter %s: %v", name, err)
+	}
+	return v
+}
+
+func TestNativeAllowDeny(t *testing.T) {
+	host, st := start(t, testConf)
+	if st != types.OnPluginStartStatusOK {
+		t.Fatalf("start: %v %v", st, host.GetCriticalLogs())
+	}
+	if a := connect(t, host, "10.2.3.4:5555"); a != types.ActionContinue {
+		t.Errorf("allowed client: action %v", a)
+	}
+	if rule, _ := host.GetProperty(FilterStateRule); string(rule) != "hosts.allow:1" {
+		t.Errorf("filter state = %q", rule)
+	}
+	if a := connect(t, host, "203.0.113.9:5555"); a != types.ActionPause {
+		t.Errorf("denied client: action %v", a)
+	}
+	if rule, _ := host.GetProperty(FilterStateRule); string(rule) != "hosts.deny:1" {
+		t.Errorf("filter state = %q", rule)
+	}
+	if a := connect(t, host, "192.0.2.7:1"); a != types.ActionContinue {
+		t.Errorf("spawn client: action %v", a)
+	}
+	if counter(t, host, "tcpwrap.granted") != 2 || counter(t, host, "tcpwrap.denied") != 1 {
+		t.Errorf("outcome counters wrong")
+	}
+	if counter(t, host, "tcpwrap.rule.hosts_allow.1") != 1 || counter(t, host, "tcpwrap.rule.hosts_deny.1") != 1 || counter(t, host, "tcpwrap.rule.hosts_allow.2") != 1 {
+		t.Errorf("rule counters wrong")
+	}
+	logs := strings.Join(host.GetInfoLogs(), "\n")
+	for _, want := range []string{
+		"tcpwrap: envoy 10.2.3.4:5555 -> 10.1.1.1:443: granted by hosts.allow:1",
+		"tcpwrap: envoy 203.0.113.9:5555 -> 10.1.1.1:443: denied by hosts.deny:1",
+		"tcpwrap: spawn not run: (echo 192.0.2.7) &",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+func TestNativeDefaultAndShadow(t *testing.T) {
+	host, st := start(t, `{"deny": "envoy: 203.0.113.0/255.255.255.0\n", "shadow": true}`)
+	if st != types.OnPluginStartStatusOK {
+		t.Fatal(host.GetCriticalLogs())
+	}
+	if a := connect(t, host, "203.0.113.9:5555"); a != types.ActionContinue {
+		t.Errorf("shadow mode closed a connection: %v", a)
+	}
+	if a := connect(t, host, "10.0.0.1:5555"); a != types.ActionContinue {
+		t.Errorf("default allow: %v", a)
+	}
+	if counter(t, host, "tcpwrap.denied") != 1 || counter(t, host, "tcpwrap.rule.default") != 1 {
+		t.Error("counters wrong")
+	}
+	logs := strings.Join(host.GetInfoLogs(), "\n")
+	if !strings.Contains(logs, "denied by hosts.deny:1 (shadow)") || !strings.Contains(logs, "granted by default allow") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+func TestNativeBadConfig(t *testing.T) {
+	for _, conf := range []string{`{"allow": 3}`, `{"profile": "solaris"}`, `{"alow": ""}`, `not json`, ``} {
+		t.Run("", func(t *testing.T) {
+			host, st := start(t, conf)
+			if st != types.OnPluginStartStatusFailed {
+				t.Errorf("%q accepted", conf)
+			}
+			if l := host.GetCriticalLogs(); len(l) == 0 || !strings.Contains(l[0], "configuration rejected") {
+				t.Errorf("%q: logs %v", conf, l)
+			}
+		})
+	}
+}
