@@ -39,17 +39,21 @@ type TcpdmatchResult struct {
 }
 
 // finish sets Stdout.
-func (out *TcpdmatchResult) finish() {
+func (out *TcpdmatchResult) finish() { out.Stdout = joinOutput(out.Lines, out.raw) }
+
+// joinOutput is the exact standard output of a tool: its lines, each with
+// a newline, except those raw holds the bytes of (banner text).
+func joinOutput(lines []string, raw map[int]string) []byte {
 	var b strings.Builder
-	for i, l := range out.Lines {
-		if r, ok := out.raw[i]; ok {
+	for i, l := range lines {
+		if r, ok := raw[i]; ok {
 			b.WriteString(r)
 			continue
 		}
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	out.Stdout = []byte(b.String())
+	return []byte(b.String())
 }
 
 // Tcpdmatch predicts like `tcpdmatch -d -i /dev/null DAEMON[@SERVER]

@@ -572,15 +572,4 @@ func (c *tcpdchk) options(shCmd string, permit bool) (verdict bool) {
 }
 
 // finish sets Stdout.
-func (out *TcpdchkResult) finish() {
-	var b strings.Builder
-	for i, l := range out.Lines {
-		if r, ok := out.raw[i]; ok {
-			b.WriteString(r)
-			continue
-		}
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	out.Stdout = []byte(b.String())
-}
+func (out *TcpdchkResult) finish() { out.Stdout = joinOutput(out.Lines, out.raw) }

@@ -25,43 +25,16 @@ func requireJSON(w http.ResponseWriter, r *http.Request) bool {
 // The body is a wire.Input; the answer a wire.Output, 200 when requests
 // were decided, 400 with {"error"} when the input as a whole was refused.
 func (s *server) apiEvaluate(w http.ResponseWriter, r *http.Request) {
-	if !requireJSON(w, r) {
-		return
-	}
-	body, code, msg := readBody(w, r, MaxEvaluateSize)
-	if code != 0 {
-		httpError(w, r, code, msg)
-		return
-	}
-	var in wire.Input
-	if err := decodeStrict(body, &in); err != nil {
-		httpError(w, r, http.StatusBadRequest, err.Error())
-		return
-	}
-	if err := checkWork(in.Allow, in.Deny, len(in.Requests)); err != nil {
-		httpError(w, r, http.StatusRequestEntityTooLarge, err.Error())
-		return
-	}
-	release, err := s.acquire(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	out := func() wire.Output {
-		defer release()
-		return wire.Evaluate(in)
-	}()
-	if out.Error != "" {
-		writeJSON(w, http.StatusBadRequest, out)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.apiPolicy(w, r, true, func(in wire.Input) (any, string) {
+		out := wire.Evaluate(in)
+		return out, out.Error
+	})
 }
 
 // apiCheck is POST /api/check: the tables' diagnostics (wire.Check) for a
 // wire.Input whose requests are ignored.
 func (s *server) apiCheck(w http.ResponseWriter, r *http.Request) {
-	s.apiPolicy(w, r, func(in wire.Input) (any, string) {
+	s.apiPolicy(w, r, false, func(in wire.Input) (any, string) {
 		out := wire.Check(in.Policy)
 		return out, out.Error
 	})
@@ -69,15 +42,17 @@ func (s *server) apiCheck(w http.ResponseWriter, r *http.Request) {
 
 // apiFormat is POST /api/format: the tables in the canonical layout.
 func (s *server) apiFormat(w http.ResponseWriter, r *http.Request) {
-	s.apiPolicy(w, r, func(in wire.Input) (any, string) {
+	s.apiPolicy(w, r, false, func(in wire.Input) (any, string) {
 		out := wire.Format(in.Policy)
 		return out, out.Error
 	})
 }
 
-// apiPolicy answers a JSON call on a policy with the same limits as
-// /api/evaluate: 200 with the answer, 400 with {"error"}.
-func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, call func(wire.Input) (any, string)) {
+// apiPolicy answers a JSON call on a wire.Input: 415 for another content
+// type, 413 past the body limit (or, with work set, the work bound of its
+// requests), 400 for bad JSON or an input refused as a whole, otherwise
+// 200 with the answer.
+func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, work bool, call func(wire.Input) (any, string)) {
 	if !requireJSON(w, r) {
 		return
 	}
@@ -90,6 +65,12 @@ func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, call func(wir
 	if err := decodeStrict(body, &in); err != nil {
 		httpError(w, r, http.StatusBadRequest, err.Error())
 		return
+	}
+	if work {
+		if err := checkWork(in.Allow, in.Deny, len(in.Requests)); err != nil {
+			httpError(w, r, http.StatusRequestEntityTooLarge, err.Error())
+			return
+		}
 	}
 	release, err := s.acquire(r.Context())
 	if err != nil {
