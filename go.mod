@@ -10,6 +10,7 @@ tool (
 
 require (
 	github.com/a-h/templ v0.3.977
+	github.com/evanw/esbuild v0.28.2
 	github.com/proxy-wasm/proxy-wasm-go-sdk v0.0.0-20260105142703-44c7d5847745
 	github.com/syumai/workers v0.32.0
 	github.com/tetratelabs/wazero v1.12.0

@@ -7,5 +7,5 @@ import "embed"
 
 // FS is the static file tree: style.css and dist/.
 //
-//go:embed style.css all:dist
+//go:embed style.css favicon.svg all:dist
 var FS embed.FS

@@ -42,10 +42,6 @@ var exampleForm = formData{
 	Profile:  "debian",
 }
 
-func (s *server) index(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, indexPage(exampleForm, "", nil))
-}
-
 // indexPost is POST /: the form evaluated, the page rendered with its
 // results. No script needed.
 func (s *server) indexPost(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +175,7 @@ func (s *server) sharePage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, sharePage(id, &d, views))
+	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap share " + id, ShareID: id, Doc: &d, Results: views}))
 }
 
 // evaluate decides d's requests for a page, in one of the server's

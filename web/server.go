@@ -54,7 +54,9 @@ const (
 
 // ContentSecurityPolicy is sent with every response. No page has inline
 // script, style or event handlers.
-const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+// WebAssembly needs 'wasm-unsafe-eval' (compiling a module, nothing
+// else); the Web Worker and the service worker are same-origin scripts.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Config is what the server needs. The zero value of a limit field
 // means its default; a negative Rate turns the rate limit off.
@@ -107,7 +109,10 @@ func NewServer(cfg Config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /{$}", s.playground)
+	mux.HandleFunc("GET /form", s.form)
+	mux.HandleFunc("GET /embed", s.embedDemo)
+	mux.HandleFunc("GET /sw.js", s.serviceWorker)
 	mux.HandleFunc("POST /{$}", s.indexPost)
 	mux.HandleFunc("POST /share", s.sharePost)
 	mux.HandleFunc("GET /s/{id}", s.sharePage)
@@ -206,7 +211,10 @@ func staticFiles() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Cache-Control", "no-cache")
+		// The embed widget loads its script and module from pages on
+		// other sites.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		fs.ServeHTTP(w, r)
 	})
 }

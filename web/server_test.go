@@ -112,7 +112,7 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("%s %s (%d): X-Content-Type-Options %q", c.method, c.target, res.code, got)
 		}
 	}
-	want := "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	want := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 	if ContentSecurityPolicy != want {
 		t.Errorf("CSP = %q, want %q", ContentSecurityPolicy, want)
 	}

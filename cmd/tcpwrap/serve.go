@@ -21,9 +21,11 @@ const serveUsage = `Usage:
   tcpwrap serve [--addr 127.0.0.1:8080] [--db tcpwrap.db] [--base-url URL]
                 [--rate 20] [--burst 40]
 
-Serves the tcpwrap playground: a form at /, shared documents at /s/ID, and
-the JSON API (POST /api/evaluate, POST /api/shares, GET and DELETE
-/api/shares/ID). Shares are kept in an SQLite database. SIGINT or SIGTERM
+Serves the tcpwrap playground at / (it evaluates in the browser; build its
+files first with make assets), shared documents at /s/ID, the embeddable
+widget's demo at /embed, a form that works without script at /form, and
+the JSON API (POST /api/evaluate, /api/check, /api/format, /api/shares,
+GET and DELETE /api/shares/ID). Shares are kept in an SQLite database. SIGINT or SIGTERM
 stops the server after the requests in flight finish (at most 30 s).
 
 Flags:

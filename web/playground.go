@@ -1,0 +1,250 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/tcpwrap/tcpwrap/static"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+// playgroundData is what the playground page starts from: a document
+// (the default example, or a share), and the server's decisions for its
+// requests (shown without script).
+type playgroundData struct {
+	Title   string
+	ShareID string
+	Doc     *Document
+	Results []requestView
+}
+
+// An Example is one entry of the playground's examples menu: a real
+// setup, as a share document.
+type Example struct {
+	ID    string    `json:"id"`
+	Title string    `json:"title"`
+	About string    `json:"about"`
+	Doc   *Document `json:"doc"`
+}
+
+
+// playgroundExamples are the examples menu; the first is what a fresh
+// visit shows. web/examples_test.go pins each example's verdicts.
+var playgroundExamples = []Example{
+	{
+		ID: "webmaster-telnet", Title: "Only the webmaster may telnet",
+		About: "hosts.deny refuses telnet to everyone; hosts.allow lets one workstation in. Other daemons are not covered by either file, so they are allowed.",
+		Doc: &Document{
+			Allow:   strPtr("# Only the webmaster's workstation may telnet in.\nin.telnetd: webmaster.example.com\n"),
+			Deny:    strPtr("in.telnetd: ALL\n"),
+			Hosts:   strPtr("192.0.2.10 webmaster.example.com\n192.0.2.20 intern.example.com\n"),
+			Profile: "debian",
+			Requests: []wire.Request{{Daemon: "in.telnetd", Client: "192.0.2.10"}, {Daemon: "in.telnetd", Client: "192.0.2.20"},
+				{Daemon: "sshd", Client: "192.0.2.20"}},
+		},
+	},
+	{
+		ID: "deny-all", Title: "Deny by default",
+		About: "The \"mostly closed\" setup: hosts.deny says ALL: ALL, and hosts.allow names everything that is allowed.",
+		Doc: &Document{
+			Allow:   strPtr("# Everything not listed here is refused by hosts.deny.\nsshd: 10.0.0.0/255.255.255.0\nALL: LOCAL\n"),
+			Deny:    strPtr("ALL: ALL\n"),
+			Hosts:   strPtr("10.0.0.1 build.example.com\n198.51.100.7 mail.example.net\n"),
+			Profile: "debian",
+			Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "sshd", Client: "198.51.100.7"},
+				{Daemon: "in.ftpd", Client: "localhost"}},
+		},
+	},
+	{
+		ID: "all-except", Title: "A domain, except one host",
+		About: "EXCEPT excludes the terminal server from the rest of its domain.",
+		Doc: &Document{
+			Allow:   strPtr("ALL: .example.com EXCEPT terminal.example.com\n"),
+			Deny:    strPtr("ALL: ALL\n"),
+			Hosts:   strPtr("10.1.0.5 desk.example.com\n10.1.0.9 terminal.example.com\n203.0.113.4 outside.example.org\n"),
+			Profile: "debian",
+			Requests: []wire.Request{{Daemon: "sshd", Client: "10.1.0.5"}, {Daemon: "sshd", Client: "10.1.0.9"},
+				{Daemon: "sshd", Client: "203.0.113.4"}},
+		},
+	},
+	{
+		ID: "paranoid", Title: "A PARANOID guard",
+		About: "The first rule refuses any client whose reverse name does not resolve back to its address. Try the DNS what-if on a request.",
+		Doc: &Document{
+			Allow:   strPtr("# Refuse clients whose DNS does not add up, then let the rest in.\nALL: PARANOID: DENY\nsshd: ALL\n"),
+			Deny:    strPtr("ALL: ALL\n"),
+			Hosts:   strPtr("10.0.0.1 good.example.com\n"),
+			Profile: "debian",
+			Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "sshd", Client: "10.0.0.7"},
+				{Daemon: "sshd", Client: "paranoid"}},
+		},
+	},
+	{
+		ID: "dante-sockd", Title: "Dante's sockd with a spawn logger",
+		About: "Dante consults the files under the daemon name sockd and honours only spawn. The command is shown expanded; it never runs here.",
+		Doc: &Document{
+			Allow: strPtr("sockd: 10.0.0.0/8: spawn (/usr/bin/logger -t sockd \"allowed %a for %d\") &\n"),
+			Deny:  strPtr("sockd: ALL: spawn (/usr/bin/logger -t sockd \"refused %c\") &\n"),
+			Hosts: strPtr("10.2.0.3 laptop.example.com\n"),
+			Profile: "debian",
+			Requests: []wire.Request{{Daemon: "sockd", Client: "10.2.0.3"}, {Daemon: "sockd", Client: "192.0.2.99"}},
+		},
+	},
+	{
+		ID: "freebsd", Title: "FreeBSD: one file, allow and deny",
+		About: "FreeBSD keeps every rule in hosts.allow and ends each with allow or deny; there is no hosts.deny.",
+		Doc: &Document{
+			Allow: strPtr("# FreeBSD style: the first matching rule decides, with its allow or deny option.\n" +
+				"ALL : localhost 127.0.0.1 : allow\n" +
+				"sshd : .example.com : allow\n" +
+				"sshd : ALL : deny\n" +
+				"ALL : ALL : allow\n"),
+			Hosts:   strPtr("10.3.0.2 dev.example.com\n"),
+			Profile: "freebsd",
+			Requests: []wire.Request{{Daemon: "sshd", Client: "10.3.0.2"}, {Daemon: "sshd", Client: "192.0.2.50"},
+				{Daemon: "ftpd", Client: "192.0.2.50"}},
+		},
+	},
+}
+
+// defaultExample is what a fresh visit shows.
+var defaultExample = playgroundExamples[0]
+
+// playground is GET /: the playground on the default example.
+func (s *server) playground(w http.ResponseWriter, r *http.Request) {
+	d := *defaultExample.Doc
+	if err := d.normalize(); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	views, err := s.evaluate(r.Context(), &d)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap playground", Doc: &d, Results: views}))
+}
+
+// form is GET /form: the form that asks the server, for browsers
+// without script.
+func (s *server) form(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, indexPage(exampleForm, "", nil))
+}
+
+// embedDemo is GET /embed: the embeddable widget on a demo page.
+func (s *server) embedDemo(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, embedPage(playgroundExamples))
+}
+
+// serviceWorker is GET /sw.js: the playground's service worker, served
+// from the root so that its scope is the whole site.
+func (s *server) serviceWorker(w http.ResponseWriter, r *http.Request) {
+	b, err := static.FS.ReadFile("dist/sw.js")
+	if err != nil {
+		httpError(w, r, http.StatusNotFound, "no service worker in this build (make assets)")
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(b)
+}
+
+func profileTitle(p string) string {
+	switch p {
+	case "debian":
+		return "Debian 7.6.q"
+	case "upstream":
+		return "upstream 7.6"
+	case "freebsd":
+		return "FreeBSD"
+	}
+	return p
+}
+
+func hasText(s *string) bool { return s != nil && *s != "" }
+
+func strPtr(s string) *string { return &s }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// placeholder is an editor's placeholder: absent files say so.
+func placeholder(s *string) string {
+	if s == nil {
+		return "(no such file: type to create it)"
+	}
+	return "(empty file)"
+}
+
+func selected(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// filesText writes pattern files as the files pane shows them: each
+// after a "-- /path --" line, in path order.
+func filesText(files map[string]string) string {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString("-- " + p + " --\n")
+		c := files[p]
+		b.WriteString(c)
+		if c != "" && !strings.HasSuffix(c, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// embedSnippet is the copy-paste example on the embed demo page.
+const embedSnippet = `<script src="https://tcpwrap.example/static/dist/embed.js" defer></script>
+
+<tcpwrap-example editable>
+-- hosts.allow --
+sshd: 10.0.0.0/24 EXCEPT 10.0.0.9
+-- hosts.deny --
+ALL: ALL
+-- requests --
+sshd 10.0.0.1
+sshd 10.0.0.9
+</tcpwrap-example>`
+
+// exampleTxtar writes d as the content of a <tcpwrap-example> element.
+func exampleTxtar(d *Document) string {
+	var b strings.Builder
+	b.WriteString("\n")
+	section := func(name string, t *string) {
+		if t == nil {
+			return
+		}
+		b.WriteString("-- " + name + " --\n" + *t)
+		if *t != "" && !strings.HasSuffix(*t, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	section("hosts.allow", d.Allow)
+	section("hosts.deny", d.Deny)
+	section("hosts", d.Hosts)
+	section("netgroup", d.Netgroup)
+	for _, f := range sortedFiles(d.Files) {
+		section(f.Path, &f.Content)
+	}
+	var reqs strings.Builder
+	for _, r := range d.Requests {
+		reqs.WriteString(requestLabel(r) + "\n")
+	}
+	section("requests", strPtr(reqs.String()))
+	return b.String()
+}

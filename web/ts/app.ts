@@ -1,0 +1,850 @@
+// The playground (GET / and GET /s/ID): it makes the server-rendered
+// page live. Every edit re-evaluates every request in a Web Worker
+// running the wasm/js module (no server round trip), the selected
+// request's trace is shown step by step, and the checker's diagnostics
+// are underlined in the editors. Nothing typed leaves the tab except by
+// Share; no command from a rule ever runs (the module only reports
+// them).
+//
+// Hooks for tests and measurements: body[data-state] is "loading" until
+// the first verdicts render, then "ready"; window.tcpwrapPlayground
+// holds {latency, evaluations, firstVerdictAt}; a performance mark
+// "tcpwrap:first-verdict" is set once.
+
+import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
+import { Engine, Latest } from "./engine";
+import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
+import {
+  type Doc,
+  type Profile,
+  decodeFragment,
+  encodeFragment,
+  formatFiles,
+  normalizeDoc,
+  parseFiles,
+  parseRequestLines,
+} from "./state";
+
+interface Example {
+  id: string;
+  title: string;
+  about: string;
+  doc: Doc;
+}
+
+type PaneID = "allow" | "deny" | "hosts" | "netgroup" | "files";
+const paneIDs: PaneID[] = ["allow", "deny", "hosts", "netgroup", "files"];
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0 };
+(window as unknown as { tcpwrapPlayground: typeof hooks }).tcpwrapPlayground = hooks;
+
+// ---- Editors -------------------------------------------------------------
+
+class Pane {
+  readonly ta: HTMLTextAreaElement;
+  readonly pre: HTMLPreElement;
+  readonly box: HTMLElement;
+  readonly kind: Kind;
+  absent: boolean;
+  marks: Mark[] = [];
+  private frame = 0;
+
+  constructor(readonly id: PaneID, onInput: (e: Event) => void) {
+    this.ta = byId<HTMLTextAreaElement>(id);
+    this.box = this.ta.parentElement as HTMLElement;
+    this.pre = this.box.querySelector("pre.hl") as HTMLPreElement;
+    this.kind = (this.box.dataset.kind as Kind) || "rules";
+    this.absent = this.box.hasAttribute("data-absent");
+    this.ta.addEventListener("input", (e) => {
+      this.setAbsent(false);
+      this.fit();
+      this.paint();
+      onInput(e);
+    });
+    this.ta.addEventListener("scroll", () => this.syncScroll());
+    this.ta.addEventListener("keydown", (e) => this.key(e));
+    this.fit();
+    this.paint();
+  }
+
+  /** The file's text; null when it does not exist. */
+  get value(): string | null {
+    return this.absent && this.ta.value === "" ? null : this.ta.value;
+  }
+
+  set value(v: string | null) {
+    this.ta.value = v ?? "";
+    this.setAbsent(v === null);
+    this.marks = [];
+    this.fit();
+    this.paint();
+  }
+
+  setAbsent(absent: boolean) {
+    this.absent = absent;
+    this.box.toggleAttribute("data-absent", absent);
+    this.ta.placeholder = absent ? "(no such file: type to create it)" : "(empty file)";
+  }
+
+  setMarks(marks: Mark[]) {
+    this.marks = marks;
+    this.paint();
+  }
+
+  /** paint re-renders the highlighted copy on the next frame. */
+  paint() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.pre.innerHTML = highlight(this.ta.value, this.kind, this.marks);
+      this.syncScroll();
+    });
+  }
+
+  /** fit grows the textarea with its text, up to 24 lines. */
+  fit() {
+    let lines = 1;
+    const v = this.ta.value;
+    for (let i = v.indexOf("\n"); i >= 0 && lines < 25; i = v.indexOf("\n", i + 1)) lines++;
+    this.ta.rows = Math.max(3, Math.min(24, lines + 1));
+  }
+
+  syncScroll() {
+    this.pre.scrollTop = this.ta.scrollTop;
+    this.pre.scrollLeft = this.ta.scrollLeft;
+  }
+
+  private escaped = false;
+
+  /** Tab inserts a tab (hosts.allow allows them); Esc then Tab leaves. */
+  private key(e: KeyboardEvent) {
+    if (e.key === "Escape") {
+      this.escaped = true;
+      return;
+    }
+    if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey && !this.escaped) {
+      e.preventDefault();
+      const { selectionStart: s, selectionEnd: t } = this.ta;
+      this.ta.setRangeText("\t", s, t, "end");
+      this.ta.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    if (e.key !== "Escape") this.escaped = false;
+  }
+
+  /** The caret's line, 1-based. */
+  caretLine(): number {
+    const v = this.ta.value.slice(0, this.ta.selectionStart);
+    let n = 1;
+    for (let i = v.indexOf("\n"); i >= 0; i = v.indexOf("\n", i + 1)) n++;
+    return n;
+  }
+
+  /** reveal selects line n and scrolls to it. */
+  reveal(line: number) {
+    const v = this.ta.value;
+    let start = 0;
+    for (let k = 1; k < line; k++) {
+      const i = v.indexOf("\n", start);
+      if (i < 0) break;
+      start = i + 1;
+    }
+    let end = v.indexOf("\n", start);
+    if (end < 0) end = v.length;
+    const details = this.box.closest("details");
+    if (details) details.open = true;
+    this.ta.focus();
+    this.ta.setSelectionRange(start, end);
+    const lh = parseFloat(getComputedStyle(this.ta).lineHeight) || 18;
+    this.ta.scrollTop = Math.max(0, (line - 3) * lh);
+  }
+}
+
+// ---- Requests table ------------------------------------------------------
+
+const tbody = document.querySelector("#requests tbody") as HTMLTableSectionElement;
+const fields = ["daemon", "server", "client", "user"] as const;
+
+function rows(): HTMLTableRowElement[] {
+  return Array.from(tbody.querySelectorAll<HTMLTableRowElement>("tr.request"));
+}
+
+function readRow(tr: HTMLTableRowElement): Request {
+  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement).value.trim();
+  const r: Request = { daemon: v("daemon"), client: v("client") };
+  if (v("server")) r.server = v("server");
+  if (v("user")) r.user = v("user");
+  return r;
+}
+
+function addRow(r: Request, select = false): HTMLTableRowElement {
+  const tr = document.createElement("tr");
+  tr.className = "request";
+  tr.setAttribute("aria-selected", "false");
+  for (const f of fields) {
+    const td = document.createElement("td");
+    const input = document.createElement("input");
+    input.className = f;
+    input.type = "text";
+    input.spellcheck = false;
+    input.autocapitalize = "off";
+    input.setAttribute("aria-label", f);
+    input.value = (r as unknown as Record<string, string | undefined>)[f] ?? "";
+    td.append(input);
+    tr.append(td);
+  }
+  const verdict = document.createElement("td");
+  verdict.className = "verdict";
+  verdict.setAttribute("aria-live", "polite");
+  const rm = document.createElement("td");
+  const btn = document.createElement("button");
+  btn.type = "button";
+  btn.className = "remove";
+  btn.title = "Remove";
+  btn.setAttribute("aria-label", "remove this request");
+  btn.textContent = "×";
+  rm.append(btn);
+  tr.append(verdict, rm);
+  tbody.append(tr);
+  if (select) selectRow(tr);
+  return tr;
+}
+
+let selected: HTMLTableRowElement | null = null;
+
+function selectRow(tr: HTMLTableRowElement | null) {
+  for (const r of rows()) r.setAttribute("aria-selected", String(r === tr));
+  selected = tr;
+  why();
+}
+
+// ---- State ---------------------------------------------------------------
+
+let panes: Record<PaneID, Pane>;
+const profileSel = byId<HTMLSelectElement>("profile");
+
+function collect(): Doc {
+  return {
+    allow: panes.allow.value,
+    deny: panes.deny.value,
+    hosts: panes.hosts.value,
+    netgroup: panes.netgroup.value,
+    files: parseFiles(panes.files.ta.value).files,
+    profile: profileSel.value as Profile,
+    requests: rows().map(readRow),
+  };
+}
+
+function load(doc: Doc) {
+  panes.allow.value = doc.allow;
+  panes.deny.value = doc.deny;
+  panes.hosts.value = doc.hosts;
+  panes.netgroup.value = doc.netgroup;
+  panes.files.value = formatFiles(doc.files);
+  profileSel.value = doc.profile;
+  tbody.replaceChildren();
+  for (const r of doc.requests) addRow(r);
+  const first = rows()[0] ?? null;
+  selectRow(first);
+  const more = document.querySelector("details.more") as HTMLDetailsElement;
+  if (doc.netgroup || Object.keys(doc.files).length) more.open = true;
+  changed();
+}
+
+/** policy is the wire policy part of doc. */
+function policy(doc: Doc) {
+  return {
+    allow: doc.allow,
+    deny: doc.deny,
+    hosts: doc.hosts ?? "",
+    netgroup: doc.netgroup,
+    files: doc.files,
+    profile: doc.profile,
+  };
+}
+
+// ---- Evaluation ----------------------------------------------------------
+
+const workerURL = new URL("worker.js", import.meta.url);
+// One compilation of the module for both workers.
+const compiled: Promise<WebAssembly.Module | null> = WebAssembly.compileStreaming(
+  fetch(new URL("tcpwrap.wasm", import.meta.url)).then((r) => {
+    if (!r.ok) throw new Error(`tcpwrap.wasm: HTTP ${r.status}`);
+    return r;
+  }),
+).catch(() => null);
+const verdicts = new Engine(workerURL, compiled); // the requests table
+// The trace, the diagnostics and format, in a second worker started once
+// the first verdicts are up, so that it never delays them.
+let helperEngine: Engine | null = null;
+let firstVerdicts!: () => void;
+const firstVerdictsDone = new Promise<void>((r) => (firstVerdicts = r));
+const helper = {
+  async call<T>(op: "evaluate" | "check" | "format", input: unknown) {
+    await firstVerdictsDone;
+    helperEngine ??= new Engine(workerURL, compiled);
+    return helperEngine.call<T>(op, input);
+  },
+};
+const verdictJobs = new Latest();
+const whyJobs = new Latest();
+const checkJobs = new Latest();
+let checkTimer = 0;
+
+/** changed re-evaluates after any edit; t0 is the edit's time. */
+function changed(t0 = performance.now()) {
+  verdictJobs.run(() => evaluateAll(t0));
+  why();
+  clearTimeout(checkTimer);
+  checkTimer = window.setTimeout(() => checkJobs.run(check), 120);
+}
+
+async function evaluateAll(t0: number) {
+  const doc = collect();
+  const { result } = await verdicts.call<Output>("evaluate", { ...policy(doc), requests: doc.requests, noTrace: true });
+  const trs = rows();
+  trs.forEach((tr, i) => {
+    const cell = tr.querySelector("td.verdict") as HTMLTableCellElement;
+    const rr = result.results?.[i];
+    let access = "error";
+    let title = result.error ?? rr?.error ?? "";
+    if (rr?.predictions?.length) {
+      const ps = rr.predictions;
+      access = ps.every((p) => p.access === ps[0].access) ? ps[0].access : "mixed";
+      title = ps.map((p) => `${p.request.address || p.client.addr || "?"}: ${p.access}, ${p.reason}`).join("\n");
+    }
+    if (cell.dataset.access !== access) {
+      cell.dataset.access = access;
+      cell.textContent = access;
+    }
+    cell.title = title;
+  });
+  hooks.latency = performance.now() - t0;
+  hooks.evaluations++;
+  if (document.body.dataset.state !== "ready") {
+    document.body.dataset.state = "ready";
+    const m = performance.mark("tcpwrap:first-verdict");
+    hooks.firstVerdictAt = m.startTime;
+    firstVerdicts();
+  }
+  const err = byId("eval-error");
+  if (err) err.textContent = result.error ?? "";
+}
+
+// ---- Why -----------------------------------------------------------------
+
+const dnsName = byId<HTMLInputElement>("dns-name");
+
+function dnsMode(): string {
+  return (document.querySelector('input[name="dns"]:checked') as HTMLInputElement | null)?.value ?? "table";
+}
+
+function why() {
+  whyJobs.run(explain);
+}
+
+async function explain() {
+  const out = byId("why-verdict");
+  const trace = byId("trace");
+  const details = byId("why-details");
+  const commands = byId("commands");
+  if (!selected || !selected.isConnected) {
+    out.textContent = "Select a request.";
+    delete out.dataset.access;
+    trace.replaceChildren();
+    details.replaceChildren();
+    commands.replaceChildren();
+    return;
+  }
+  const doc = collect();
+  const req = readRow(selected);
+  const input: Record<string, unknown> = { ...policy(doc), requests: [req] };
+  const mode = dnsMode();
+  if (mode !== "table") input.dns = { mode, name: dnsName.value.trim() };
+  const { result } = await helper.call<Output>("evaluate", input);
+  const rr = result.results?.[0];
+  const err = result.error ?? rr?.error;
+  trace.replaceChildren();
+  details.replaceChildren();
+  commands.replaceChildren();
+  if (err || !rr?.predictions?.length) {
+    out.textContent = `error: ${err ?? "no prediction"}`;
+    out.dataset.access = "error";
+    return;
+  }
+  const ps = rr.predictions;
+  const p = ps[0];
+  out.dataset.access = p.access;
+  out.replaceChildren(verdictLine(p, ps.length));
+  if (!dnsName.value && p.client.name && p.client.name !== "unknown" && p.client.name !== "paranoid") {
+    dnsName.placeholder = p.client.name;
+  }
+  renderTrace(trace, p.trace ?? []);
+  renderDetails(details, commands, p);
+}
+
+function verdictLine(p: Result, n: number): DocumentFragment {
+  const f = document.createDocumentFragment();
+  const strong = document.createElement("strong");
+  strong.className = p.access;
+  strong.textContent = p.access;
+  f.append(strong, `: ${p.reason}`);
+  const c = p.client;
+  f.append(` — client ${c.name ?? "unknown"} [${c.addr ?? "unknown"}]`);
+  if (n > 1) f.append(` (first of ${n} addresses)`);
+  return f;
+}
+
+function renderTrace(ol: HTMLElement, steps: Step[]) {
+  const frag = document.createDocumentFragment();
+  const last = steps.length - 1;
+  let run: Step[] = [];
+  const flush = () => {
+    if (run.length >= 4) {
+      const li = document.createElement("li");
+      li.className = "group";
+      const d = document.createElement("details");
+      const s = document.createElement("summary");
+      s.textContent = `${fileOf(run[0])} lines ${run[0].line}–${run[run.length - 1].line}: ${run.length} lines read, none for this daemon`;
+      const inner = document.createElement("ol");
+      for (const st of run) inner.append(stepItem(st, false));
+      d.append(s, inner);
+      li.append(d);
+      frag.append(li);
+    } else for (const st of run) frag.append(stepItem(st, false));
+    run = [];
+  };
+  steps.forEach((st, i) => {
+    const stop = i === last && st.match;
+    const dull = !stop && (st.kind !== "rule" || !st.daemonMatch);
+    if (dull && (run.length === 0 || run[0].file === st.file)) {
+      run.push(st);
+      return;
+    }
+    flush();
+    if (dull) {
+      run.push(st);
+      return;
+    }
+    frag.append(stepItem(st, stop));
+  });
+  flush();
+  if (steps.length === 0 || !steps[last].match) {
+    const li = document.createElement("li");
+    li.className = "end";
+    li.textContent = "No rule matched: the search ran to the end of both files.";
+    frag.append(li);
+  }
+  ol.replaceChildren(frag);
+}
+
+function fileOf(st: Step): string {
+  return st.file.replace(/^.*\//, "");
+}
+
+function stepItem(st: Step, stop: boolean): HTMLLIElement {
+  const li = document.createElement("li");
+  li.className = "step" + (stop ? " stop" : "") + (st.match ? " match" : "");
+  li.dataset.file = st.file;
+  li.dataset.line = String(st.line);
+  const loc = document.createElement("button");
+  loc.type = "button";
+  loc.className = "loc";
+  loc.textContent = `${fileOf(st)}:${st.line}`;
+  loc.title = "Show this line in the editor";
+  loc.addEventListener("click", () => paneOfFile(st.file)?.reveal(st.line));
+  const code = document.createElement("code");
+  code.textContent = st.text.replace(/\n$/, "");
+  li.append(loc, " ", code);
+  const note = document.createElement("div");
+  note.className = "outcome";
+  switch (st.kind) {
+    case "comment":
+      note.textContent = "comment";
+      break;
+    case "blank":
+      note.textContent = "blank line";
+      break;
+    case "no-separator":
+      note.textContent = "no colon: libwrap skips the line with a warning";
+      break;
+    case "unterminated":
+      note.textContent = "no newline at the end: libwrap reads no further";
+      break;
+    default:
+      note.textContent = !st.daemonMatch
+        ? "the daemon list does not match"
+        : !st.clientMatch
+          ? "the daemon list matches; the client list does not"
+          : stop
+            ? "the rule matches: the search stops here"
+            : "the rule matches";
+  }
+  if (st.note && st.note !== st.kind) note.append(` — ${st.note}`);
+  li.append(note);
+  const toks = [...(st.daemons ?? []), ...(st.clients ?? [])].filter((t) => t.state !== "skipped" || t.why);
+  if (toks.length) {
+    const ul = document.createElement("ul");
+    ul.className = "tokens";
+    for (const t of toks) ul.append(tokenItem(t));
+    li.append(ul);
+  }
+  return li;
+}
+
+function tokenItem(t: Token): HTMLLIElement {
+  const li = document.createElement("li");
+  li.className = `tok state-${t.state}`;
+  li.dataset.depth = String(t.depth);
+  const code = document.createElement("code");
+  code.textContent = t.text;
+  const state = { match: "matches", "no-match": "does not match", except: "EXCEPT", skipped: "not tested" }[t.state];
+  li.append("  ".repeat(t.depth), code, ` ${state}`);
+  if (t.why) li.append(`: ${t.why}`);
+  if (t.lookups?.length) {
+    const ul = document.createElement("ul");
+    ul.className = "lookups";
+    for (const l of t.lookups) {
+      const x = document.createElement("li");
+      x.textContent = `lookup: ${l}`;
+      ul.append(x);
+    }
+    li.append(ul);
+  }
+  return li;
+}
+
+function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result) {
+  const dl = document.createElement("dl");
+  const row = (k: string, v: string) => {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    const code = document.createElement("code");
+    code.textContent = v;
+    dd.append(code);
+    dl.append(dt, dd);
+  };
+  if (p.matched) row("rule", `${p.matched.path}:${p.matched.line}: ${p.matched.text.replace(/\n$/, "")}`);
+  row("client", `${p.client.name ?? "unknown"} [${p.client.addr ?? "unknown"}]${p.user ? ` user ${p.user}` : ""}`);
+  row("server", `${p.server.name ?? "unknown"} [${p.server.addr ?? "unknown"}]`);
+  for (const o of p.options) row("option", o.value === null ? o.name : `${o.name} ${o.value}`);
+  for (const w of p.warnings) row("warning", w);
+  if (p.error) row("error", p.error);
+  for (const l of p.log) row("log", l);
+  box.replaceChildren(dl);
+  for (const c of p.commands) {
+    const li = document.createElement("li");
+    const code = document.createElement("code");
+    code.textContent = c.command;
+    li.append(`${c.kind} would run (never run here): `, code);
+    commands.append(li);
+  }
+}
+
+// ---- Diagnostics ---------------------------------------------------------
+
+const pathOf: Record<string, PaneID> = {
+  "/etc/hosts.allow": "allow",
+  "/etc/hosts.deny": "deny",
+  "/etc/hosts": "hosts",
+  "/etc/netgroup": "netgroup",
+};
+
+function paneOfFile(file: string): Pane | null {
+  const id = pathOf[file] ?? (file.endsWith("hosts.allow") ? "allow" : file.endsWith("hosts.deny") ? "deny" : null);
+  if (id) return panes[id];
+  return file.startsWith("/") ? panes.files : null;
+}
+
+let diags: Diagnostic[] = [];
+
+async function check() {
+  const doc = collect();
+  const { result } = await helper.call<CheckOutput>("check", policy(doc));
+  hooks.checks++;
+  diags = result.diagnostics ?? [];
+  const list = byId("diagnostics");
+  const byPane = new Map<Pane, Mark[]>();
+  for (const id of paneIDs) byPane.set(panes[id], []);
+  const items: HTMLLIElement[] = [];
+  if (result.error) {
+    const li = document.createElement("li");
+    li.className = "sev-error";
+    li.textContent = result.error;
+    items.push(li);
+  }
+  for (const d of diags) {
+    const pane = paneOfFile(d.file);
+    if (pane) {
+      let base = 0;
+      if (pane === panes.files) {
+        // The file's text starts after its "-- /path --" line.
+        const hdr = `-- ${d.file} --\n`;
+        const at = pane.ta.value.indexOf(hdr);
+        if (at < 0) continue;
+        base = new TextEncoder().encode(pane.ta.value.slice(0, at + hdr.length)).length;
+      }
+      const idx = byteIndex(pane.ta.value);
+      byPane.get(pane)!.push({
+        start: idx(base + d.offset),
+        end: idx(base + d.endOffset),
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+      });
+    }
+    const li = document.createElement("li");
+    li.className = `sev-${d.severity}`;
+    li.dataset.code = d.code;
+    const loc = document.createElement("button");
+    loc.type = "button";
+    loc.className = "loc";
+    loc.textContent = `${d.file}:${d.line ?? 0}:${d.col ?? 0}`;
+    loc.addEventListener("click", () => paneOfFile(d.file)?.reveal(d.line ?? 1));
+    li.append(loc, ` ${d.severity}: ${d.message} `);
+    const code = document.createElement("span");
+    code.className = "code";
+    code.textContent = `[${d.code}]`;
+    code.title = d.doc;
+    li.append(code);
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+  for (const [pane, marks] of byPane) pane.setMarks(marks);
+  caretDiag();
+}
+
+/** caretDiag shows the message of the diagnostic on the caret's line. */
+function caretDiag() {
+  const line = byId("diag-line");
+  const el = document.activeElement;
+  const pane = paneIDs.map((id) => panes[id]).find((p) => p.ta === el);
+  if (!pane) {
+    line.textContent = "";
+    return;
+  }
+  const n = pane.caretLine();
+  const d = diags.find((x) => paneOfFile(x.file) === pane && pane !== panes.files && x.line === n);
+  line.textContent = d ? `line ${n}: ${d.severity}: ${d.message}` : "";
+}
+
+// ---- Sharing -------------------------------------------------------------
+
+const shareBar = byId("sharebar");
+const shareURL = byId<HTMLInputElement>("share-url");
+const shareStatus = byId("share-status");
+
+async function copy(url: string, what: string) {
+  shareBar.hidden = false;
+  shareURL.value = url;
+  try {
+    await navigator.clipboard.writeText(url);
+    shareStatus.textContent = `${what} copied to the clipboard.`;
+  } catch {
+    shareURL.select();
+    shareStatus.textContent = `${what} ready: copy it from the field.`;
+  }
+}
+
+async function share() {
+  shareStatus.textContent = "Sharing…";
+  shareBar.hidden = false;
+  const doc = collect();
+  let res: Response;
+  try {
+    res = await fetch("/api/shares", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(doc),
+    });
+  } catch {
+    shareStatus.textContent = "Could not reach the server (offline?). The Link button needs no server.";
+    return;
+  }
+  const body = (await res.json().catch(() => ({}))) as { id?: string; url?: string; error?: string };
+  if (!res.ok || !body.id) {
+    shareStatus.textContent = `Not shared: ${body.error ?? `HTTP ${res.status}`}`;
+    return;
+  }
+  await copy(new URL(`/s/${body.id}`, location.href).href, "Share link");
+}
+
+async function link() {
+  const frag = await encodeFragment(collect());
+  const url = new URL(location.href);
+  url.hash = frag;
+  history.replaceState(null, "", url.href);
+  await copy(url.href, "Link");
+}
+
+// ---- Format, examples, theme, help ----------------------------------------
+
+async function format() {
+  const doc = collect();
+  const { result } = await helper.call<FormatOutput>("format", policy(doc));
+  if (result.error) {
+    byId("diag-line").textContent = `format: ${result.error}`;
+    return;
+  }
+  for (const [id, text] of [
+    ["allow", result.allow],
+    ["deny", result.deny],
+  ] as const) {
+    const pane = panes[id];
+    if (text !== null && text !== pane.ta.value) {
+      pane.ta.focus();
+      pane.ta.select();
+      // execCommand keeps the change on the undo stack where supported.
+      if (!document.execCommand?.("insertText", false, text)) pane.value = text;
+    }
+  }
+  changed();
+}
+
+function examples(): Example[] {
+  const el = document.getElementById("examples-data");
+  try {
+    return JSON.parse(el?.textContent ?? "[]") as Example[];
+  } catch {
+    return [];
+  }
+}
+
+function setTheme(t: "light" | "dark") {
+  document.documentElement.dataset.theme = t;
+  byId("theme").setAttribute("aria-pressed", String(t === "dark"));
+  try {
+    localStorage.setItem("tcpwrap-theme", t);
+  } catch {
+    /* private mode */
+  }
+}
+
+function toggleTheme() {
+  setTheme(document.documentElement.dataset.theme === "dark" ? "light" : "dark");
+}
+
+// ---- Start ---------------------------------------------------------------
+
+function start() {
+  const t = (() => {
+    try {
+      return localStorage.getItem("tcpwrap-theme");
+    } catch {
+      return null;
+    }
+  })();
+  setTheme(t === "dark" || t === "light" ? t : matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+
+  panes = {} as Record<PaneID, Pane>;
+  for (const id of paneIDs) panes[id] = new Pane(id, (e) => changed(e.timeStamp || performance.now()));
+  for (const id of paneIDs) {
+    panes[id].ta.addEventListener("keyup", caretDiag);
+    panes[id].ta.addEventListener("click", caretDiag);
+    panes[id].ta.addEventListener("focus", caretDiag);
+  }
+  profileSel.addEventListener("change", () => changed());
+
+  tbody.addEventListener("input", (e) => {
+    const tr = (e.target as HTMLElement).closest("tr.request") as HTMLTableRowElement | null;
+    if (tr && tr !== selected) selectRow(tr);
+    changed(e.timeStamp || performance.now());
+  });
+  tbody.addEventListener("focusin", (e) => {
+    const tr = (e.target as HTMLElement).closest("tr.request") as HTMLTableRowElement | null;
+    if (tr && tr !== selected) selectRow(tr);
+  });
+  tbody.addEventListener("click", (e) => {
+    const target = e.target as HTMLElement;
+    const tr = target.closest("tr.request") as HTMLTableRowElement | null;
+    if (!tr) return;
+    if (target.closest("button.remove")) {
+      const next = (tr.nextElementSibling ?? tr.previousElementSibling) as HTMLTableRowElement | null;
+      tr.remove();
+      if (selected === tr) selectRow(next);
+      changed();
+      return;
+    }
+    if (tr !== selected) selectRow(tr);
+  });
+  byId("add-request").addEventListener("click", () => {
+    const last = rows().at(-1);
+    const tr = addRow(last ? readRow(last) : { daemon: "sshd", client: "192.0.2.1" }, true);
+    (tr.querySelector("input.client") as HTMLInputElement).focus();
+    changed();
+  });
+  byId("import-requests").addEventListener("click", () => {
+    const ta = byId<HTMLTextAreaElement>("paste-requests");
+    const { requests, errors } = parseRequestLines(ta.value);
+    let first: HTMLTableRowElement | null = null;
+    for (const r of requests) {
+      const tr = addRow(r);
+      first ??= tr;
+    }
+    if (first) selectRow(first);
+    byId("import-status").textContent =
+      `${requests.length} request${requests.length === 1 ? "" : "s"} added.` + (errors.length ? ` Skipped: ${errors.join("; ")}` : "");
+    if (!errors.length) ta.value = "";
+    changed();
+  });
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name="dns"]')) r.addEventListener("change", why);
+  dnsName.addEventListener("input", why);
+
+  byId("format").addEventListener("click", format);
+  byId("share").addEventListener("click", share);
+  byId("link").addEventListener("click", link);
+  byId("theme").addEventListener("click", toggleTheme);
+  const help = byId<HTMLDialogElement>("help-panel");
+  byId("help").addEventListener("click", () => help.showModal());
+  const exSel = byId<HTMLSelectElement>("examples");
+  exSel.addEventListener("change", () => {
+    const ex = examples().find((x) => x.id === exSel.value);
+    if (ex) {
+      load(normalizeDoc(ex.doc));
+      history.replaceState(null, "", "/");
+    }
+    exSel.value = "";
+  });
+
+  document.addEventListener("keydown", (e) => {
+    const inField = (e.target as HTMLElement).closest("input, textarea, select");
+    const mod = (e.ctrlKey || e.metaKey) && e.shiftKey;
+    if (mod && e.key.toLowerCase() === "f") (e.preventDefault(), format());
+    else if (mod && e.key.toLowerCase() === "s") (e.preventDefault(), share());
+    else if (mod && e.key.toLowerCase() === "l") (e.preventDefault(), link());
+    else if (mod && e.key.toLowerCase() === "d") (e.preventDefault(), toggleTheme());
+    else if (mod && e.key === "Enter") (e.preventDefault(), byId("add-request").click());
+    else if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+      const rs = rows();
+      const i = selected ? rs.indexOf(selected) : -1;
+      const next = rs[Math.max(0, Math.min(rs.length - 1, i + (e.key === "ArrowUp" ? -1 : 1)))];
+      if (next) (e.preventDefault(), selectRow(next), (next.querySelector("input.client") as HTMLInputElement).focus());
+    } else if (e.key === "?" && !inField) (e.preventDefault(), help.showModal());
+  });
+
+  selected = rows().find((r) => r.getAttribute("aria-selected") === "true") ?? rows()[0] ?? null;
+  if (selected) selectRow(selected);
+
+  verdicts.ready.catch((e: Error) => {
+    document.body.dataset.state = "error";
+    byId("why-verdict").textContent = `The WebAssembly module did not load: ${e.message}`;
+  });
+
+  if (location.hash.length > 1) {
+    decodeFragment(location.hash)
+      .then(load)
+      .catch((e: Error) => {
+        shareBar.hidden = false;
+        shareStatus.textContent = `This link could not be opened: ${e.message}`;
+        changed();
+      });
+  } else changed();
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("tcpwrap: no offline mode:", e));
+  }
+}
+
+start();

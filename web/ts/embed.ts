@@ -1,0 +1,211 @@
+// The documentation widget: one script, embed.js, defines the custom
+// element <tcpwrap-example>. Its content is an example in txtar form:
+//
+//	<tcpwrap-example editable profile="debian">
+//	-- hosts.allow --
+//	sshd: 10.0.0.0/24
+//	-- hosts.deny --
+//	ALL: ALL
+//	-- hosts --
+//	10.0.0.1 a.example.com
+//	-- requests --
+//	sshd 10.0.0.1
+//	sshd 192.0.2.1
+//	</tcpwrap-example>
+//
+// Each request shows its verdict and deciding line. With "editable" the
+// texts are textareas and every edit re-evaluates. The module
+// (tcpwrap.wasm, fetched from next to this script, so the widget works
+// from any site) runs on the page's main thread: examples are small.
+// Nothing is sent anywhere; commands in rules are never run.
+
+import "./gen/wasm_exec.js";
+import type { Output, Tcpwrap } from "../../wasm/js/tcpwrap";
+import { type Doc, type Profile, encodeFragment, parseRequestLines, parseTxtar, formatRequest } from "./state";
+
+declare const Go: { new (): { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } };
+
+const scriptURL = (document.currentScript as HTMLScriptElement | null)?.src ?? location.href;
+let module: Promise<Tcpwrap> | null = null;
+
+function loadModule(): Promise<Tcpwrap> {
+  module ??= (async () => {
+    const g = globalThis as { tcpwrap?: Tcpwrap };
+    if (g.tcpwrap) return g.tcpwrap;
+    const go = new Go();
+    const res = await fetch(new URL("tcpwrap.wasm", scriptURL));
+    if (!res.ok) throw new Error(`tcpwrap.wasm: HTTP ${res.status}`);
+    const { instance } = await WebAssembly.instantiateStreaming(res, go.importObject);
+    go.run(instance);
+    if (!g.tcpwrap) throw new Error("tcpwrap.wasm did not start");
+    return g.tcpwrap;
+  })();
+  return module;
+}
+
+const css = `
+:host { display: block; border: 1px solid #8886; border-radius: 6px; padding: .75rem; margin: 1rem 0;
+  font: 14px/1.45 system-ui, sans-serif; }
+.file { margin: 0 0 .5rem; }
+.name { font: 600 12px ui-monospace, monospace; opacity: .75; }
+pre, textarea { font: 13px/1.4 ui-monospace, monospace; margin: .15rem 0 0; padding: .35rem .5rem;
+  border: 1px solid #8884; border-radius: 4px; white-space: pre; overflow-x: auto; tab-size: 8; }
+textarea { width: 100%; box-sizing: border-box; resize: vertical; background: Canvas; color: CanvasText; }
+ul { list-style: none; padding: 0; margin: .5rem 0 0; }
+li { margin: .15rem 0; }
+.verdict { font-weight: 700; }
+.verdict[data-access="granted"] { color: #1a7f37; }
+.verdict[data-access="denied"], .verdict[data-access="error"] { color: #cf222e; }
+.rule { opacity: .8; }
+.foot { margin-top: .5rem; font-size: 12px; }
+.err { color: #cf222e; }
+@media (prefers-color-scheme: dark) {
+  .verdict[data-access="granted"] { color: #3fb950; }
+  .verdict[data-access="denied"], .verdict[data-access="error"] { color: #ff7b72; }
+}
+`;
+
+let sheet: CSSStyleSheet | null = null;
+
+class TcpwrapExample extends HTMLElement {
+  private doc!: Doc;
+  private results!: HTMLUListElement;
+  private link!: HTMLAnchorElement;
+  private frame = 0;
+
+  connectedCallback() {
+    if (this.shadowRoot) return;
+    const root = this.attachShadow({ mode: "open" });
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+    }
+    root.adoptedStyleSheets = [sheet];
+    const prof = this.getAttribute("profile");
+    const profile: Profile = prof === "upstream" || prof === "freebsd" ? prof : "debian";
+    const { doc, errors } = parseTxtar(this.textContent ?? "", profile);
+    this.doc = doc;
+    const editable = this.hasAttribute("editable");
+    const files: [string, keyof Doc][] = [
+      ["hosts.allow", "allow"],
+      ["hosts.deny", "deny"],
+      ["hosts", "hosts"],
+      ["netgroup", "netgroup"],
+    ];
+    for (const [name, key] of files) {
+      const text = doc[key] as string | null;
+      if (text === null) continue;
+      root.append(this.file(name, text, editable, (v) => ((this.doc[key] as string | null) = v)));
+    }
+    for (const [path, text] of Object.entries(doc.files)) {
+      root.append(this.file(path, text, editable, (v) => (this.doc.files[path] = v)));
+    }
+    if (editable) {
+      root.append(
+        this.file("requests", doc.requests.map(formatRequest).join("\n") + "\n", true, (v) => {
+          this.doc.requests = parseRequestLines(v).requests;
+        }),
+      );
+    }
+    this.results = document.createElement("ul");
+    this.results.setAttribute("aria-live", "polite");
+    this.results.setAttribute("aria-label", "verdicts");
+    const foot = document.createElement("div");
+    foot.className = "foot";
+    this.link = document.createElement("a");
+    this.link.textContent = "Open in the tcpwrap playground";
+    this.link.target = "_blank";
+    this.link.rel = "noopener";
+    foot.append(this.link);
+    for (const e of errors) {
+      const p = document.createElement("p");
+      p.className = "err";
+      p.textContent = e;
+      root.append(p);
+    }
+    root.append(this.results, foot);
+    this.evaluate();
+  }
+
+  private file(name: string, text: string, editable: boolean, set: (v: string) => void): HTMLElement {
+    const box = document.createElement("div");
+    box.className = "file";
+    const label = document.createElement("label");
+    label.className = "name";
+    label.textContent = name;
+    box.append(label);
+    if (editable) {
+      const ta = document.createElement("textarea");
+      ta.value = text;
+      ta.spellcheck = false;
+      ta.rows = Math.min(12, Math.max(2, text.split("\n").length));
+      ta.setAttribute("aria-label", name);
+      ta.addEventListener("input", () => {
+        set(ta.value);
+        this.schedule();
+      });
+      label.append(ta);
+    } else {
+      const pre = document.createElement("pre");
+      pre.textContent = text;
+      box.append(pre);
+    }
+    return box;
+  }
+
+  private schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.evaluate();
+    });
+  }
+
+  private async evaluate() {
+    const d = this.doc;
+    let out: Output;
+    try {
+      const tw = await loadModule();
+      out = tw.evaluate({
+        allow: d.allow,
+        deny: d.deny,
+        hosts: d.hosts ?? "",
+        netgroup: d.netgroup,
+        files: d.files,
+        profile: d.profile,
+        requests: d.requests,
+        noTrace: true,
+      });
+    } catch (e) {
+      out = { error: `the module did not load: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const items = d.requests.map((r, i) => {
+      const li = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = formatRequest(r);
+      const v = document.createElement("span");
+      v.className = "verdict";
+      const rr = out.results?.[i];
+      const p = rr?.predictions?.[0];
+      const access = p?.access ?? "error";
+      v.dataset.access = access;
+      v.textContent = access;
+      const why = document.createElement("span");
+      why.className = "rule";
+      why.textContent = p ? ` — ${p.matched ? `${p.matched.file}:${p.matched.line}` : p.reason}` : ` — ${out.error ?? rr?.error ?? ""}`;
+      li.append(code, " → ", v, why);
+      return li;
+    });
+    if (out.error && !items.length) {
+      const li = document.createElement("li");
+      li.className = "err";
+      li.textContent = out.error;
+      items.push(li);
+    }
+    this.results.replaceChildren(...items);
+    const frag = await encodeFragment(d).catch(() => "");
+    this.link.href = new URL("/", scriptURL).href + (frag ? `#${frag}` : "");
+  }
+}
+
+if (!customElements.get("tcpwrap-example")) customElements.define("tcpwrap-example", TcpwrapExample);

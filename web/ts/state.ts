@@ -1,0 +1,302 @@
+// The playground's document: what the panes hold, what a share stores
+// and what a #fragment link carries. Its JSON is the server's share
+// document (web.Document) plus the what-if, which only the page keeps.
+
+import type { Request } from "../../wasm/js/tcpwrap";
+
+export type Profile = "debian" | "upstream" | "freebsd";
+
+export interface Doc {
+  /** null: the file does not exist (different from an empty file). */
+  allow: string | null;
+  deny: string | null;
+  hosts: string | null;
+  netgroup: string | null;
+  files: Record<string, string>;
+  profile: Profile;
+  requests: Request[];
+}
+
+export function emptyDoc(): Doc {
+  return { allow: "", deny: "", hosts: "", netgroup: null, files: {}, profile: "debian", requests: [] };
+}
+
+/** normalizeDoc accepts any JSON object and returns a well-formed Doc. */
+export function normalizeDoc(v: unknown): Doc {
+  const o = (v && typeof v === "object" ? v : {}) as Record<string, unknown>;
+  const text = (x: unknown): string | null => (typeof x === "string" ? x : null);
+  const files: Record<string, string> = {};
+  if (o.files && typeof o.files === "object") {
+    for (const [k, val] of Object.entries(o.files as Record<string, unknown>)) {
+      if (typeof val === "string") files[k] = val;
+    }
+  }
+  const profile = o.profile === "upstream" || o.profile === "freebsd" ? o.profile : "debian";
+  const requests: Request[] = [];
+  if (Array.isArray(o.requests)) {
+    for (const r of o.requests) {
+      if (!r || typeof r !== "object") continue;
+      const q = r as Record<string, unknown>;
+      const s = (x: unknown) => (typeof x === "string" ? x : "");
+      const req: Request = { daemon: s(q.daemon), client: s(q.client) };
+      if (s(q.server)) req.server = s(q.server);
+      if (s(q.user)) req.user = s(q.user);
+      if (typeof q.clientPort === "number") req.clientPort = q.clientPort;
+      if (typeof q.serverPort === "number") req.serverPort = q.serverPort;
+      requests.push(req);
+    }
+  }
+  return {
+    allow: text(o.allow),
+    deny: text(o.deny),
+    hosts: text(o.hosts),
+    netgroup: text(o.netgroup),
+    files,
+    profile,
+    requests,
+  };
+}
+
+/**
+ * parseFiles reads the pattern-files pane: each file starts at a line
+ * "-- /path --"; text before the first header is ignored (and reported).
+ */
+export function parseFiles(text: string): { files: Record<string, string>; stray: number } {
+  const files: Record<string, string> = {};
+  let cur: string | null = null;
+  let stray = 0;
+  for (const line of splitLines(text)) {
+    const m = /^-- (\S+) --\r?\n?$/.exec(line);
+    if (m) {
+      cur = m[1];
+      files[cur] = "";
+      continue;
+    }
+    if (cur === null) {
+      if (line.trim() !== "") stray++;
+      continue;
+    }
+    files[cur] += line;
+  }
+  return { files, stray };
+}
+
+/** formatFiles is the inverse of parseFiles. */
+export function formatFiles(files: Record<string, string>): string {
+  let out = "";
+  for (const p of Object.keys(files).sort()) {
+    const c = files[p];
+    out += `-- ${p} --\n` + c + (c !== "" && !c.endsWith("\n") ? "\n" : "");
+  }
+  return out;
+}
+
+/** splitLines splits after each newline, keeping it. */
+export function splitLines(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const i = text.indexOf("\n", start);
+    if (i < 0) {
+      if (start < text.length) out.push(text.slice(start));
+      return out;
+    }
+    out.push(text.slice(start, i + 1));
+    start = i + 1;
+  }
+}
+
+/**
+ * parseTxtar reads an example in txtar form, as a <tcpwrap-example>
+ * holds it: sections "-- hosts.allow --", "-- hosts.deny --",
+ * "-- hosts --", "-- netgroup --", "-- /path --" and "-- requests --".
+ * A file whose section is absent does not exist.
+ */
+export function parseTxtar(text: string, profile: Profile): { doc: Doc; errors: string[] } {
+  const doc: Doc = { allow: null, deny: null, hosts: null, netgroup: null, files: {}, profile, requests: [] };
+  const errors: string[] = [];
+  let cur: string | null = null;
+  const sections: Record<string, string> = {};
+  for (const line of splitLines(text)) {
+    const m = /^-- (.+?) --\r?\n?$/.exec(line);
+    if (m) {
+      cur = m[1];
+      sections[cur] = "";
+      continue;
+    }
+    if (cur !== null) sections[cur] += line;
+  }
+  for (const [name, body] of Object.entries(sections)) {
+    switch (name) {
+      case "hosts.allow":
+        doc.allow = body;
+        break;
+      case "hosts.deny":
+        doc.deny = body;
+        break;
+      case "hosts":
+        doc.hosts = body;
+        break;
+      case "netgroup":
+        doc.netgroup = body;
+        break;
+      case "requests":
+        break;
+      default:
+        if (name.startsWith("/")) doc.files[name] = body;
+        else errors.push(`unknown section "-- ${name} --"`);
+    }
+  }
+  if (sections.requests !== undefined) {
+    const { requests, errors: re } = parseRequestLines(sections.requests);
+    doc.requests = requests;
+    errors.push(...re);
+  }
+  return { doc, errors };
+}
+
+/**
+ * parseRequestLines reads requests one a line, in either of two forms:
+ *
+ *   - tcpdmatch's operands: DAEMON[@SERVER] [USER@]CLIENT (an optional
+ *     leading "tcpdmatch" and its -d / -i FILE options are skipped);
+ *   - a syslog line of a refused or allowed connection, as tcpd, sshd or
+ *     Dante write it: "... sshd[812]: refused connect from NAME (ADDR)",
+ *     "... in.telnetd[9]: connect from user@NAME[ADDR]".
+ *
+ * Blank lines and lines starting with # are skipped; every other line
+ * that is neither form is an error naming its line.
+ */
+export function parseRequestLines(text: string): { requests: Request[]; errors: string[] } {
+  const requests: Request[] = [];
+  const errors: string[] = [];
+  splitLines(text).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const r = parseLogLine(line) ?? parseOperands(line);
+    if (r) requests.push(r);
+    else errors.push(`line ${i + 1}: not "DAEMON[@SERVER] [USER@]CLIENT" nor a "connect from" log line: ${line}`);
+  });
+  return { requests, errors };
+}
+
+function parseOperands(line: string): Request | null {
+  let f = line.split(/\s+/);
+  if (f[0] === "tcpdmatch") {
+    f = f.slice(1);
+    while (f.length > 2 && f[0].startsWith("-")) f = f.slice(f[0] === "-i" ? 2 : 1);
+  }
+  if (f.length !== 2 || f[0] === "" || f[1] === "") return null;
+  const [daemon, server] = cut(f[0], "@");
+  const req: Request = { daemon, client: f[1] };
+  if (server !== null) req.server = server;
+  const at = f[1].indexOf("@");
+  if (at > 0) {
+    req.user = f[1].slice(0, at);
+    req.client = f[1].slice(at + 1);
+  }
+  if (req.client === "") return null;
+  return req;
+}
+
+function cut(s: string, sep: string): [string, string | null] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, null] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+// "sshd[812]: refused connect from x (1.2.3.4)", "in.telnetd[9]: connect
+// from alice@x[1.2.3.4]", "sockd[3]: ... refused connect from ...".
+const logRE = /(?:^|\s)([A-Za-z0-9_.\/-]+)(?:\[\d+\])?:\s.*?\b(?:refused connect|connect|connection refused) from\s+(\S+)(?:\s+\(([^)\s]+)\))?/;
+
+function parseLogLine(line: string): Request | null {
+  const m = logRE.exec(line);
+  if (!m) return null;
+  const daemon = m[1].slice(m[1].lastIndexOf("/") + 1);
+  let who = m[2];
+  let addr = m[3] ?? "";
+  let user = "";
+  const at = who.indexOf("@");
+  if (at > 0) {
+    user = who.slice(0, at);
+    who = who.slice(at + 1);
+  }
+  const br = /^(.*)\[([^\]]+)\]$/.exec(who);
+  if (br) {
+    who = br[1];
+    if (!addr) addr = br[2];
+  }
+  const req: Request = { daemon, client: addr || who };
+  if (user && user !== "unknown") req.user = user;
+  return req;
+}
+
+/** formatRequest writes r as tcpdmatch operands. */
+export function formatRequest(r: Request): string {
+  let s = r.daemon;
+  if (r.server) s += "@" + r.server;
+  s += " ";
+  if (r.user) s += r.user + "@";
+  return s + r.client;
+}
+
+// A #fragment link: "#v1." then the document's JSON, deflated
+// (CompressionStream "deflate-raw") and base64url-encoded. Fragments
+// never reach a server.
+const fragPrefix = "v1.";
+
+/** The most a fragment may decode to: the server's share limit. */
+export const maxFragmentDoc = 64 << 10;
+
+export async function encodeFragment(doc: Doc): Promise<string> {
+  const json = new TextEncoder().encode(JSON.stringify(doc));
+  const deflated = await pipe(json, new CompressionStream("deflate-raw"));
+  return fragPrefix + base64url(deflated);
+}
+
+export async function decodeFragment(hash: string): Promise<Doc> {
+  const s = hash.replace(/^#/, "");
+  if (!s.startsWith(fragPrefix)) throw new Error("not a tcpwrap link (the fragment does not start with v1.)");
+  const bytes = unbase64url(s.slice(fragPrefix.length));
+  const json = await pipe(bytes, new DecompressionStream("deflate-raw"), maxFragmentDoc);
+  return normalizeDoc(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json)));
+}
+
+async function pipe(data: Uint8Array<ArrayBuffer>, t: { writable: WritableStream<BufferSource>; readable: ReadableStream<Uint8Array> }, limit = Infinity): Promise<Uint8Array> {
+  const w = t.writable.getWriter();
+  w.write(data).catch(() => {});
+  w.close().catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  const r = t.readable.getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) break;
+    n += value.length;
+    if (n > limit) {
+      r.cancel().catch(() => {});
+      throw new Error(`the link holds more than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+function base64url(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function unbase64url(s: string): Uint8Array<ArrayBuffer> {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error("the link is damaged (not base64url)");
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,91 @@
+// The playground's Web Worker: it runs the wasm/js module (tcpwrap.wasm,
+// next to this script) and answers {id, op, input} messages, op being
+// evaluate, check or format and input the JSON text of a wire.Input,
+// with {id, result, ms}. The module never throws; a failure to load it
+// is posted once as {fatal}.
+
+import "./gen/wasm_exec.js";
+import type { Tcpwrap } from "../../wasm/js/tcpwrap";
+
+declare const Go: { new (): { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } };
+
+export interface WorkerRequest {
+  id: number;
+  op: "evaluate" | "check" | "format";
+  input: string;
+}
+
+export interface WorkerReply {
+  id: number;
+  result: unknown;
+  /** Time spent in the module, in ms. */
+  ms: number;
+}
+
+const scope = self as unknown as {
+  location: Location;
+  tcpwrap?: Tcpwrap;
+  postMessage(m: unknown): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+};
+
+// The page compiles the module once and sends it as the first message
+// ({module}); two workers then share one compilation. Without it the
+// worker fetches and compiles tcpwrap.wasm itself.
+async function load(module: WebAssembly.Module | null): Promise<Tcpwrap> {
+  const go = new Go();
+  let instance: WebAssembly.Instance;
+  if (module) {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } else {
+    const url = new URL("tcpwrap.wasm", scope.location.href);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+    instance = (await WebAssembly.instantiateStreaming(res, go.importObject)).instance;
+  }
+  go.run(instance); // main registers globalThis.tcpwrap, then blocks
+  if (!scope.tcpwrap) throw new Error("tcpwrap.wasm did not register globalThis.tcpwrap");
+  return scope.tcpwrap;
+}
+
+let ready: Promise<Tcpwrap> | null = null;
+
+function start(module: WebAssembly.Module | null) {
+  ready = load(module);
+  ready.then(
+    () => scope.postMessage({ ready: true }),
+    (e: unknown) => scope.postMessage({ fatal: String(e instanceof Error ? e.message : e) }),
+  );
+}
+
+scope.onmessage = async (e: MessageEvent) => {
+  if (!ready) {
+    const m = e.data as { module?: WebAssembly.Module };
+    start(m && m.module instanceof WebAssembly.Module ? m.module : null);
+    if (m && "module" in m) return;
+  }
+  const req = e.data as WorkerRequest;
+  let tw: Tcpwrap;
+  try {
+    tw = await ready!;
+  } catch {
+    return; // already reported as fatal
+  }
+  const t0 = performance.now();
+  let result: unknown;
+  switch (req.op) {
+    case "evaluate":
+      result = JSON.parse(tw.evaluateJSON(req.input));
+      break;
+    case "check":
+      result = tw.check(req.input);
+      break;
+    case "format":
+      result = tw.format(req.input);
+      break;
+    default:
+      result = { error: `unknown operation ${String(req.op)}` };
+  }
+  const reply: WorkerReply = { id: req.id, result, ms: performance.now() - t0 };
+  scope.postMessage(reply);
+};
