@@ -50,7 +50,7 @@ var playgroundExamples = []Example{
 		Doc: &Document{
 			Allow:   strPtr("# Everything not listed here is refused by hosts.deny.\nsshd: 10.0.0.0/255.255.255.0\nALL: LOCAL\n"),
 			Deny:    strPtr("ALL: ALL\n"),
-			Hosts:   strPtr("10.0.0.1 build.example.com\n198.51.100.7 mail.example.net\n"),
+			Hosts:   strPtr("127.0.0.1 localhost\n10.0.0.1 build.example.com\n198.51.100.7 mail.example.net\n"),
 			Profile: "debian",
 			Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "sshd", Client: "198.51.100.7"},
 				{Daemon: "in.ftpd", Client: "localhost"}},

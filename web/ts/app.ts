@@ -37,7 +37,7 @@ const paneIDs: PaneID[] = ["allow", "deny", "hosts", "netgroup", "files"];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0 };
+const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0, moduleMs: NaN };
 (window as unknown as { tcpwrapPlayground: typeof hooks }).tcpwrapPlayground = hooks;
 
 // ---- Editors -------------------------------------------------------------
@@ -98,9 +98,62 @@ class Pane {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.pre.innerHTML = highlight(this.ta.value, this.kind, this.marks);
-      this.syncScroll();
+      this.render();
     });
+  }
+
+  // Only the lines in view (and a margin) are highlighted: a 1,000-line
+  // table costs what 60 lines cost. from and to are the rendered lines.
+  private from = 0;
+  private to = 0;
+  private lh = 0;
+  private inner: HTMLElement | null = null;
+
+  private window(): [number, number] {
+    this.lh ||= parseFloat(getComputedStyle(this.ta).lineHeight) || 20;
+    const first = Math.max(0, Math.floor(this.ta.scrollTop / this.lh) - 20);
+    return [first, first + Math.ceil(this.ta.clientHeight / this.lh) + 40];
+  }
+
+  private render() {
+    if (!this.inner) {
+      this.inner = document.createElement("div");
+      this.inner.className = "hl-inner";
+      this.pre.replaceChildren(this.inner);
+    }
+    const v = this.ta.value;
+    const [first, last] = this.window();
+    let a = 0;
+    for (let k = 0; k < first && a < v.length; k++) {
+      const i = v.indexOf("\n", a);
+      a = i < 0 ? v.length : i + 1;
+    }
+    let b = a;
+    for (let k = first; k < last && b < v.length; k++) {
+      const i = v.indexOf("\n", b);
+      b = i < 0 ? v.length : i + 1;
+    }
+    const marks = this.marks
+      .filter((m) => m.end >= a && m.start <= b)
+      .map((m) => ({ ...m, start: m.start - a, end: m.end - a }));
+    this.inner.innerHTML = highlight(v.slice(a, b), this.kind, marks);
+    this.from = first;
+    this.to = last;
+    this.place();
+  }
+
+  private place() {
+    if (this.inner) {
+      this.inner.style.transform = `translate(${-this.ta.scrollLeft}px, ${this.from * this.lh - this.ta.scrollTop}px)`;
+    }
+  }
+
+  syncScroll() {
+    this.lh ||= parseFloat(getComputedStyle(this.ta).lineHeight) || 20;
+    const top = Math.floor(this.ta.scrollTop / this.lh);
+    const visible = Math.ceil(this.ta.clientHeight / this.lh) + 1;
+    if (top < this.from || top + visible > this.to) this.render();
+    else this.place();
   }
 
   /** fit grows the textarea with its text, up to 24 lines. */
@@ -109,11 +162,6 @@ class Pane {
     const v = this.ta.value;
     for (let i = v.indexOf("\n"); i >= 0 && lines < 25; i = v.indexOf("\n", i + 1)) lines++;
     this.ta.rows = Math.max(3, Math.min(24, lines + 1));
-  }
-
-  syncScroll() {
-    this.pre.scrollTop = this.ta.scrollTop;
-    this.pre.scrollLeft = this.ta.scrollLeft;
   }
 
   private escaped = false;
@@ -281,10 +329,10 @@ let helperEngine: Engine | null = null;
 let firstVerdicts!: () => void;
 const firstVerdictsDone = new Promise<void>((r) => (firstVerdicts = r));
 const helper = {
-  async call<T>(op: "evaluate" | "check" | "format", input: unknown) {
+  async call<T>(op: "evaluate" | "check" | "format", input: unknown, trim = false) {
     await firstVerdictsDone;
     helperEngine ??= new Engine(workerURL, compiled);
-    return helperEngine.call<T>(op, input);
+    return helperEngine.call<T>(op, input, trim);
   },
 };
 const verdictJobs = new Latest();
@@ -294,15 +342,20 @@ let checkTimer = 0;
 
 /** changed re-evaluates after any edit; t0 is the edit's time. */
 function changed(t0 = performance.now()) {
-  verdictJobs.run(() => evaluateAll(t0));
-  why();
+  // The trace waits for the verdicts: they are what a keystroke must
+  // update first.
+  verdictJobs.run(async () => {
+    await evaluateAll(t0);
+    why();
+  });
   clearTimeout(checkTimer);
   checkTimer = window.setTimeout(() => checkJobs.run(check), 120);
 }
 
 async function evaluateAll(t0: number) {
   const doc = collect();
-  const { result } = await verdicts.call<Output>("evaluate", { ...policy(doc), requests: doc.requests, noTrace: true });
+  const { result, ms } = await verdicts.call<Output>("evaluate", { ...policy(doc), requests: doc.requests, noTrace: true });
+  hooks.moduleMs = ms;
   const trs = rows();
   trs.forEach((tr, i) => {
     const cell = tr.querySelector("td.verdict") as HTMLTableCellElement;
@@ -362,7 +415,7 @@ async function explain() {
   const input: Record<string, unknown> = { ...policy(doc), requests: [req] };
   const mode = dnsMode();
   if (mode !== "table") input.dns = { mode, name: dnsName.value.trim() };
-  const { result } = await helper.call<Output>("evaluate", input);
+  const { result } = await helper.call<Output>("evaluate", input, true);
   const rr = result.results?.[0];
   const err = result.error ?? rr?.error;
   trace.replaceChildren();
@@ -408,7 +461,11 @@ function renderTrace(ol: HTMLElement, steps: Step[]) {
       const s = document.createElement("summary");
       s.textContent = `${fileOf(run[0])} lines ${run[0].line}–${run[run.length - 1].line}: ${run.length} lines read, none for this daemon`;
       const inner = document.createElement("ol");
-      for (const st of run) inner.append(stepItem(st, false));
+      const group = run;
+      // Built when opened: a long table's trace stays cheap.
+      d.addEventListener("toggle", () => {
+        if (d.open && !inner.firstChild) for (const st of group) inner.append(stepItem(st, false));
+      });
       d.append(s, inner);
       li.append(d);
       frag.append(li);

@@ -35,12 +35,12 @@ export class Engine {
     this.worker.onerror = (e) => reject(new Error(e.message || "the evaluation worker failed to start"));
   }
 
-  async call<T>(op: "evaluate" | "check" | "format", input: unknown): Promise<{ result: T; ms: number }> {
+  async call<T>(op: "evaluate" | "check" | "format", input: unknown, trim = false): Promise<{ result: T; ms: number }> {
     await this.ready;
     const id = this.next++;
     return new Promise((resolve) => {
       this.pending.set(id, (r) => resolve({ result: r.result as T, ms: r.ms }));
-      this.worker.postMessage({ id, op, input: JSON.stringify(input) });
+      this.worker.postMessage({ id, op, input: JSON.stringify(input), trim });
     });
   }
 }

@@ -5,7 +5,17 @@
 // is posted once as {fatal}.
 
 import "./gen/wasm_exec.js";
-import type { Tcpwrap } from "../../wasm/js/tcpwrap";
+import type { Output, Step, Tcpwrap } from "../../wasm/js/tcpwrap";
+
+/** trimTrace empties the token lists of steps no daemon matched. */
+function trimTrace(steps: Step[] | null) {
+  for (const st of steps ?? []) {
+    if (st.kind !== "rule" || !st.daemonMatch) {
+      st.daemons = null;
+      st.clients = null;
+    }
+  }
+}
 
 declare const Go: { new (): { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } };
 
@@ -13,6 +23,8 @@ export interface WorkerRequest {
   id: number;
   op: "evaluate" | "check" | "format";
   input: string;
+  /** Evaluate only: trim the traces (see trimTrace). */
+  trim?: boolean;
 }
 
 export interface WorkerReply {
@@ -74,9 +86,14 @@ scope.onmessage = async (e: MessageEvent) => {
   const t0 = performance.now();
   let result: unknown;
   switch (req.op) {
-    case "evaluate":
-      result = JSON.parse(tw.evaluateJSON(req.input));
+    case "evaluate": {
+      // trim drops the tokens of the lines the trace shows folded, so
+      // that a 1,000-line table's trace crosses to the page cheaply.
+      const out = JSON.parse(tw.evaluateJSON(req.input)) as Output;
+      if (req.trim) for (const rr of out.results ?? []) for (const p of rr.predictions ?? []) trimTrace(p.trace);
+      result = out;
       break;
+    }
     case "check":
       result = tw.check(req.input);
       break;

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
+)
+
+// TestExamples pins what each example of the playground's menu shows:
+// its requests' verdicts and deciding rules, and that the checker finds
+// no error in it. An example that stops demonstrating its point fails
+// here.
+func TestExamples(t *testing.T) {
+	want := map[string][]string{
+		"webmaster-telnet": {"granted hosts.allow:2", "denied hosts.deny:1", "granted -"},
+		"deny-all":         {"granted hosts.allow:2", "denied hosts.deny:1", "granted hosts.allow:3"},
+		"all-except":       {"granted hosts.allow:1", "denied hosts.deny:1", "denied hosts.deny:1"},
+		"paranoid":         {"granted hosts.allow:3", "granted hosts.allow:3", "denied hosts.allow:2"},
+		"dante-sockd":      {"granted hosts.allow:1", "denied hosts.deny:1"},
+		"freebsd":          {"granted hosts.allow:3", "denied hosts.allow:4", "granted hosts.allow:5"},
+	}
+	seen := map[string]bool{}
+	for _, ex := range playgroundExamples {
+		t.Run(ex.ID, func(t *testing.T) {
+			if seen[ex.ID] {
+				t.Fatalf("duplicate example id %q", ex.ID)
+			}
+			seen[ex.ID] = true
+			d := *ex.Doc
+			if err := d.normalize(); err != nil {
+				t.Fatal(err)
+			}
+			out := wire.Evaluate(d.input())
+			if out.Error != "" {
+				t.Fatal(out.Error)
+			}
+			var got []string
+			for i, rr := range out.Results {
+				if rr.Error != "" || len(rr.Predictions) != 1 {
+					t.Fatalf("request %d: error %q, %d predictions", i, rr.Error, len(rr.Predictions))
+				}
+				p := rr.Predictions[0]
+				rule := "-"
+				if p.Matched != nil {
+					rule = p.Matched.File + ":" + strconv.Itoa(p.Matched.Line)
+				}
+				got = append(got, p.Access+" "+rule)
+			}
+			if strings.Join(got, ", ") != strings.Join(want[ex.ID], ", ") {
+				t.Errorf("verdicts\n got %s\nwant %s", strings.Join(got, ", "), strings.Join(want[ex.ID], ", "))
+			}
+			for _, diag := range wire.Check(d.policy()).Diagnostics {
+				if diag.Severity == "error" {
+					t.Errorf("checker error: %s:%d: %s", diag.File, diag.Line, diag.Message)
+				}
+			}
+		})
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("example %q is gone from the menu", id)
+		}
+	}
+}
