@@ -28,7 +28,6 @@ type Example struct {
 	Doc   *Document `json:"doc"`
 }
 
-
 // playgroundExamples are the examples menu; the first is what a fresh
 // visit shows. web/examples_test.go pins each example's verdicts.
 var playgroundExamples = []Example{
@@ -84,10 +83,10 @@ var playgroundExamples = []Example{
 		ID: "dante-sockd", Title: "Dante's sockd with a spawn logger",
 		About: "Dante consults the files under the daemon name sockd and honours only spawn. The command is shown expanded; it never runs here.",
 		Doc: &Document{
-			Allow: strPtr("sockd: 10.0.0.0/8: spawn (/usr/bin/logger -t sockd \"allowed %a for %d\") &\n"),
-			Deny:  strPtr("sockd: ALL: spawn (/usr/bin/logger -t sockd \"refused %c\") &\n"),
-			Hosts: strPtr("10.2.0.3 laptop.example.com\n"),
-			Profile: "debian",
+			Allow:    strPtr("sockd: 10.0.0.0/8: spawn (/usr/bin/logger -t sockd \"allowed %a for %d\") &\n"),
+			Deny:     strPtr("sockd: ALL: spawn (/usr/bin/logger -t sockd \"refused %c\") &\n"),
+			Hosts:    strPtr("10.2.0.3 laptop.example.com\n"),
+			Profile:  "debian",
 			Requests: []wire.Request{{Daemon: "sockd", Client: "10.2.0.3"}, {Daemon: "sockd", Client: "192.0.2.99"}},
 		},
 	},
@@ -140,14 +139,13 @@ func (s *server) embedDemo(w http.ResponseWriter, r *http.Request) {
 // serviceWorker is GET /sw.js: the playground's service worker, served
 // from the root so that its scope is the whole site.
 func (s *server) serviceWorker(w http.ResponseWriter, r *http.Request) {
-	b, err := static.FS.ReadFile("dist/sw.js")
-	if err != nil {
+	if _, err := static.FS.Open("dist/sw.js"); err != nil {
 		httpError(w, r, http.StatusNotFound, "no service worker in this build (make assets)")
 		return
 	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(b)
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = "/dist/sw.js"
+	s.static.ServeHTTP(w, r2)
 }
 
 func profileTitle(p string) string {

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tcpwrap/tcpwrap/static"
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
@@ -83,6 +82,7 @@ type server struct {
 	log     *slog.Logger
 	limiter *limiter
 	slots   chan struct{} // evaluations running
+	static  *staticFiles
 }
 
 // NewServer returns the server's handler: every route is registered
@@ -100,7 +100,7 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.HandlerTimeout == 0 {
 		cfg.HandlerTimeout = DefaultHandlerTimeout
 	}
-	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU())}
+	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -123,7 +123,7 @@ func NewServer(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/shares/{id}", s.apiGet)
 	mux.HandleFunc("DELETE /api/shares/{id}", s.apiDelete)
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /static/", http.StripPrefix("/static", staticFiles()))
+	mux.Handle("GET /static/", http.StripPrefix("/static", s.static))
 
 	var h http.Handler = mux
 	h = http.TimeoutHandler(h, cfg.HandlerTimeout, "request timed out\n")
@@ -200,23 +200,6 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, "ok\n")
-}
-
-// staticFiles serves the embedded static files, without directory
-// listings.
-func staticFiles() http.Handler {
-	fs := http.FileServerFS(static.FS)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		// The embed widget loads its script and module from pages on
-		// other sites.
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		fs.ServeHTTP(w, r)
-	})
 }
 
 // isAPI reports whether r is a JSON API request (errors are JSON).

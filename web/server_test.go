@@ -1,9 +1,11 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -128,6 +130,31 @@ func TestStatic(t *testing.T) {
 		if res := do(t, h, "GET", p, "", ""); res.code != 404 {
 			t.Errorf("GET %s = %d, want 404", p, res.code)
 		}
+	}
+
+	// gzip when accepted, the same bytes once decompressed; an ETag and
+	// 304 for it; never gzip for a client that refuses it.
+	gz := do(t, h, "GET", "/static/style.css", "", "", "Accept-Encoding", "br, gzip;q=0.8")
+	if gz.header.Get("Content-Encoding") != "gzip" || gz.header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("gzip not used: %v", gz.header)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(gz.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || string(plain) != res.body {
+		t.Errorf("gzipped body differs from the plain one (%v)", err)
+	}
+	if no := do(t, h, "GET", "/static/style.css", "", "", "Accept-Encoding", "gzip;q=0"); no.header.Get("Content-Encoding") != "" || no.body != res.body {
+		t.Errorf("gzip;q=0 got Content-Encoding %q", no.header.Get("Content-Encoding"))
+	}
+	etag := res.header.Get("ETag")
+	if nm := do(t, h, "GET", "/static/style.css", "", "", "If-None-Match", etag); etag == "" || nm.code != 304 || nm.body != "" {
+		t.Errorf("If-None-Match %q = %d", etag, nm.code)
+	}
+	if res.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("static files must be loadable by the embed widget on other sites")
 	}
 }
 
