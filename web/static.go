@@ -50,7 +50,7 @@ func (s *staticFiles) get(name string) (*staticFile, error) {
 	}
 	if len(raw) > 1024 && !strings.HasPrefix(f.ctype, "image/png") {
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
 		zw.Write(raw)
 		zw.Close()
 		if b.Len() < len(raw) {
