@@ -435,7 +435,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" aria-label=\"daemon\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"server\" type=\"text\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" aria-label=\"daemon\" placeholder=\"daemon\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"server\" type=\"text\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -448,7 +448,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" aria-label=\"server\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"client\" type=\"text\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" aria-label=\"server\" placeholder=\"server\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"client\" type=\"text\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -461,7 +461,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\" aria-label=\"client\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"user\" type=\"text\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\" aria-label=\"client\" placeholder=\"client\" spellcheck=\"false\" autocapitalize=\"off\"></td><td><input class=\"user\" type=\"text\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -474,7 +474,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-label=\"user\" spellcheck=\"false\" autocapitalize=\"off\"></td><td class=\"verdict\" aria-live=\"polite\"></td><td><button type=\"button\" class=\"remove\" aria-label=\"remove this request\" title=\"Remove\">×</button></td></tr>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" aria-label=\"user\" placeholder=\"user\" spellcheck=\"false\" autocapitalize=\"off\"></td><td class=\"verdict\" aria-live=\"polite\"></td><td><button type=\"button\" class=\"remove\" aria-label=\"remove this request\" title=\"Remove\">×</button></td></tr>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

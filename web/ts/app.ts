@@ -238,6 +238,7 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
     input.spellcheck = false;
     input.autocapitalize = "off";
     input.setAttribute("aria-label", f);
+    input.placeholder = f;
     input.value = (r as unknown as Record<string, string | undefined>)[f] ?? "";
     td.append(input);
     tr.append(td);
@@ -443,10 +444,14 @@ function verdictLine(p: Result, n: number): DocumentFragment {
   strong.className = p.access;
   strong.textContent = p.access;
   f.append(strong, `: ${p.reason}`);
-  const c = p.client;
-  f.append(` — client ${c.name ?? "unknown"} [${c.addr ?? "unknown"}]`);
+  f.append(` — client ${hostText(p.client)}`);
   if (n > 1) f.append(` (first of ${n} addresses)`);
   return f;
+}
+
+/** hostText shows an endpoint; a null name was never looked up. */
+function hostText(h: { addr: string | null; name: string | null }): string {
+  return `${h.addr ?? "unknown"} (${h.name === null ? "name not looked up" : `name ${h.name}`})`;
 }
 
 function renderTrace(ol: HTMLElement, steps: Step[]) {
@@ -524,7 +529,7 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
       note.textContent = "blank line";
       break;
     case "no-separator":
-      note.textContent = "no colon: libwrap skips the line with a warning";
+      note.textContent = st.note ? "" : "no colon: libwrap skips the line with a warning";
       break;
     case "unterminated":
       note.textContent = "no newline at the end: libwrap reads no further";
@@ -538,7 +543,7 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
             ? "the rule matches: the search stops here"
             : "the rule matches";
   }
-  if (st.note && st.note !== st.kind) note.append(` — ${st.note}`);
+  if (st.note && st.note !== st.kind) note.append(note.textContent ? ` — ${st.note}` : st.note);
   li.append(note);
   const toks = [...(st.daemons ?? []), ...(st.clients ?? [])].filter((t) => t.state !== "skipped" || t.why);
   if (toks.length) {
@@ -584,8 +589,8 @@ function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result) {
     dl.append(dt, dd);
   };
   if (p.matched) row("rule", `${p.matched.path}:${p.matched.line}: ${p.matched.text.replace(/\n$/, "")}`);
-  row("client", `${p.client.name ?? "unknown"} [${p.client.addr ?? "unknown"}]${p.user ? ` user ${p.user}` : ""}`);
-  row("server", `${p.server.name ?? "unknown"} [${p.server.addr ?? "unknown"}]`);
+  row("client", `${hostText(p.client)}${p.user ? `, user ${p.user}` : ""}`);
+  row("server", hostText(p.server));
   for (const o of p.options) row("option", o.value === null ? o.name : `${o.name} ${o.value}`);
   for (const w of p.warnings) row("warning", w);
   if (p.error) row("error", p.error);
