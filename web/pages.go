@@ -175,7 +175,7 @@ func (s *server) sharePage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap share " + id, ShareID: id, Doc: &d, Results: views}))
+	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap share " + id, ShareID: id, Doc: &d, Results: views, Assets: s.assets}))
 }
 
 // evaluate decides d's requests for a page, in one of the server's

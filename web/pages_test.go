@@ -199,7 +199,7 @@ func TestGolden(t *testing.T) {
 			return renderString(indexPage(exampleForm, "", evaluate(d)))
 		},
 		"share.html": func() (string, error) {
-			return renderString(playgroundPage(playgroundData{Title: "tcpwrap share " + d.ID(), ShareID: d.ID(), Doc: d, Results: evaluate(d)}))
+			return renderString(playgroundPage(playgroundData{Title: "tcpwrap share " + d.ID(), ShareID: d.ID(), Doc: d, Results: evaluate(d), Assets: true}))
 		},
 		"embed.html": func() (string, error) { return renderString(embedPage(playgroundExamples)) },
 	}
@@ -234,4 +234,25 @@ func renderString(c templ.Component) (string, error) {
 	var buf bytes.Buffer
 	err := c.Render(context.Background(), &buf)
 	return buf.String(), err
+}
+
+// TestPlaygroundWithoutAssets: a server built without `make assets`
+// says so, loads no script, and shows the server's own decisions.
+func TestPlaygroundWithoutAssets(t *testing.T) {
+	d := *defaultExample.Doc
+	if err := d.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	for _, assets := range []bool{false, true} {
+		page, err := renderString(playgroundPage(playgroundData{Title: "t", Doc: &d, Results: evaluate(&d), Assets: assets}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		script := strings.Contains(page, `src="/static/dist/app.js"`)
+		notice := strings.Contains(page, "built without the playground")
+		shown := strings.Contains(page, `<strong class="granted">granted</strong>`) && !strings.Contains(page, "<noscript>")
+		if script != assets || notice == assets || shown == assets {
+			t.Errorf("assets=%v: script %v, notice %v, results outside noscript %v", assets, script, notice, shown)
+		}
+	}
 }

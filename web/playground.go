@@ -17,6 +17,20 @@ type playgroundData struct {
 	ShareID string
 	Doc     *Document
 	Results []requestView
+	// Assets is whether this build has the front end (static/dist, made
+	// by `make assets`); without it the page says so and shows the
+	// server's decisions.
+	Assets bool
+}
+
+// haveAssets reports whether the binary embeds the built front end.
+func haveAssets() bool {
+	for _, name := range []string{"dist/app.js", "dist/worker.js", "dist/tcpwrap.wasm"} {
+		if _, err := static.FS.Open(name); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // An Example is one entry of the playground's examples menu: a real
@@ -122,7 +136,7 @@ func (s *server) playground(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap playground", Doc: &d, Results: views}))
+	s.render(w, r, http.StatusOK, playgroundPage(playgroundData{Title: "tcpwrap playground", Doc: &d, Results: views, Assets: s.assets}))
 }
 
 // form is GET /form: the form that asks the server, for browsers

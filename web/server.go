@@ -83,6 +83,7 @@ type server struct {
 	limiter *limiter
 	slots   chan struct{} // evaluations running
 	static  *staticFiles
+	assets  bool // the front end is built in (static/dist)
 }
 
 // NewServer returns the server's handler: every route is registered
@@ -100,7 +101,7 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.HandlerTimeout == 0 {
 		cfg.HandlerTimeout = DefaultHandlerTimeout
 	}
-	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles()}
+	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles(), assets: haveAssets()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
