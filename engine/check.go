@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -109,7 +108,7 @@ func Check(allow, deny *Table, opts CheckOptions) Diagnostics {
 }
 
 func (c *checker) add(t *Table, span Span, sev Severity, code, format string, args ...any) {
-	c.diags.add(Diagnostic{File: t.Name, Span: span, Severity: sev, Code: code, Msg: fmt.Sprintf(format, args...)})
+	c.diags.add(Diagnostic{File: t.Name, Span: span, Severity: sev, Code: code, Msg: sprintf(format, args...)})
 }
 
 func (c *checker) table(t *Table, allow bool) {
@@ -515,7 +514,7 @@ func (c *checker) reach(allow, deny *Table) {
 		case r.Witness == nil:
 			var by []string
 			for _, b := range r.ShadowedBy {
-				by = append(by, fmt.Sprintf("%s:%d", b.File, b.Line))
+				by = append(by, sprintf("%s:%d", b.File, b.Line))
 			}
 			c.add(t, r.Rule.Span, SeverityWarning, "shadowed-rule", "this rule never decides: every request it matches is decided before by %s", strings.Join(by, ", "))
 		}

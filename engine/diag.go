@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"sort"
 )
 
@@ -45,7 +44,7 @@ func (d Diagnostic) Error() string {
 	if !d.Span.Start.IsValid() {
 		return d.File + ": " + d.Msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Span.Start.Line, d.Span.Start.Col, d.Msg)
+	return sprintf("%s:%d:%d: %s", d.File, d.Span.Start.Line, d.Span.Start.Col, d.Msg)
 }
 
 // Diagnostics is a list of diagnostics. The zero value is an empty list
@@ -95,5 +94,5 @@ func (l Diagnostics) Error() string {
 	case 1:
 		return l[0].Error()
 	}
-	return fmt.Sprintf("%s (and %d more)", l[0].Error(), len(l)-1)
+	return sprintf("%s (and %d more)", l[0].Error(), len(l)-1)
 }

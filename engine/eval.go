@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -254,7 +253,7 @@ func (st *evalState) warn(format string, args ...any) {
 	if st.quiet {
 		return
 	}
-	msg := "warning: " + st.context() + fmt.Sprintf(format, args...)
+	msg := "warning: " + st.context() + sprintf(format, args...)
 	st.log(msg)
 	st.d.Warnings = append(st.d.Warnings, msg)
 }
@@ -268,7 +267,7 @@ func (st *evalState) context() string {
 
 // fail logs like tcpd_jump and ends the decision with a denial.
 func (st *evalState) fail(format string, args ...any) {
-	text := fmt.Sprintf(format, args...)
+	text := sprintf(format, args...)
 	msg := "error: " + st.context() + text
 	st.log(msg)
 	st.d.Warnings = append(st.d.Warnings, msg)
@@ -278,7 +277,7 @@ func (st *evalState) fail(format string, args ...any) {
 // abort ends a decision where libwrap would not have decided at all (it
 // crashes or exits): logged like an error, a denial with Decision.Error.
 func (st *evalState) abort(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := sprintf(format, args...)
 	line := "error: " + st.context() + msg
 	st.log(line)
 	st.d.Warnings = append(st.d.Warnings, line)
@@ -331,7 +330,7 @@ func (st *evalState) scan(t *Table, allow bool) int {
 					step.Note = "no newline or too long: libwrap stops reading this table here, as an error"
 				}
 				if !allow {
-					st.d.Reason = fmt.Sprintf("%s line %d has no newline or is too long: libwrap stops reading and denies", t.Name, ln.Num)
+					st.d.Reason = sprintf("%s line %d has no newline or is too long: libwrap stops reading and denies", t.Name, ln.Num)
 				}
 				return scanErr
 			}
@@ -386,7 +385,7 @@ func (st *evalState) scan(t *Table, allow bool) int {
 			if st.aclexecFailed && st.prof.aclexec() {
 				st.log("aclexec returned 1")
 				st.d.Matched = nil
-				st.d.Reason = fmt.Sprintf("%s line %d matched but its aclexec command failed: the rule counts as not matched", t.Name, matched.Num)
+				st.d.Reason = sprintf("%s line %d matched but its aclexec command failed: the rule counts as not matched", t.Name, matched.Num)
 				return scanNo
 			}
 		} else {
@@ -500,7 +499,7 @@ func (st *evalState) record(out *[]TokenStep, t *Token, state, why string, looku
 
 func (st *evalState) noteLookup(format string, args ...any) {
 	if st.lookups != nil {
-		*st.lookups = append(*st.lookups, fmt.Sprintf(format, args...))
+		*st.lookups = append(*st.lookups, sprintf(format, args...))
 	}
 }
 
@@ -607,7 +606,7 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 		}
 		st.fileWords++
 		if st.fileWords > MaxPatternFileWords {
-			msg := fmt.Sprintf("pattern files: more than %d words read in one decision", MaxPatternFileWords)
+			msg := sprintf("pattern files: more than %d words read in one decision", MaxPatternFileWords)
 			panic(jump{access: Denied, reason: msg, err: msg})
 		}
 		if st.hostMatch(compileHost(string(word), st.prof), h) {
@@ -665,7 +664,7 @@ func numericHost(a netip.Addr) string {
 		}
 		if zero12 && (b[12] != 0 || b[13] != 0) {
 			// glibc prints IPv4-compatible addresses with a dotted tail.
-			s := fmt.Sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15])
+			s := sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15])
 			if a.Zone() != "" {
 				s += "%" + a.Zone()
 			}

@@ -1,7 +1,5 @@
 package engine
 
-import "fmt"
-
 // explain says what a token is and what it was compared with, for traces.
 func (st *evalState) explain(t *Token, client bool, ok bool) string {
 	if !client {
@@ -10,11 +8,11 @@ func (st *evalState) explain(t *Token, client bool, ok bool) string {
 		if dp.port >= 0 {
 			port := "no server port"
 			if st.server.ep.Socket.IsValid() {
-				port = fmt.Sprintf("server port %d", st.server.ep.Socket.Port())
+				port = sprintf("server port %d", st.server.ep.Socket.Port())
 			}
-			s = fmt.Sprintf("port number %d vs %s", dp.port, port)
+			s = sprintf("port number %d vs %s", dp.port, port)
 		} else {
-			s = fmt.Sprintf("%s pattern vs daemon %q", strKindNames[dp.name.kind], st.daemon)
+			s = sprintf("%s pattern vs daemon %q", strKindNames[dp.name.kind], st.daemon)
 		}
 		if dp.hasHost {
 			s += "; server host " + st.explainHost(dp.host, &st.server)
@@ -24,7 +22,7 @@ func (st *evalState) explain(t *Token, client bool, ok bool) string {
 	cp := t.pat.client
 	s := st.explainHost(cp.host, &st.client)
 	if cp.hasUser {
-		s += fmt.Sprintf("; user %s pattern vs %q", strKindNames[cp.user.kind], st.user)
+		s += sprintf("; user %s pattern vs %q", strKindNames[cp.user.kind], st.user)
 	}
 	return s
 }
@@ -39,21 +37,21 @@ func (st *evalState) explainHost(hp *hostPat, h *hostState) string {
 	}
 	switch hp.kind {
 	case hostNetgroup:
-		return fmt.Sprintf("netgroup %q vs host name %q", hp.text[1:], name)
+		return sprintf("netgroup %q vs host name %q", hp.text[1:], name)
 	case hostFile:
-		return fmt.Sprintf("pattern file %s vs address %q / name %q", hp.text, addr, name)
+		return sprintf("pattern file %s vs address %q / name %q", hp.text, addr, name)
 	case hostKnown:
-		return fmt.Sprintf("KNOWN: address %q and a verified name (%q)", addr, name)
+		return sprintf("KNOWN: address %q and a verified name (%q)", addr, name)
 	case hostLocal:
-		return fmt.Sprintf("LOCAL: verified name without a dot (%q)", name)
+		return sprintf("LOCAL: verified name without a dot (%q)", name)
 	case hostNetmask:
 		if !hp.v4ok && !hp.v6ok {
-			return fmt.Sprintf("net/mask %s/%s is not valid: it never matches", hp.netText, hp.maskText)
+			return sprintf("net/mask %s/%s is not valid: it never matches", hp.netText, hp.maskText)
 		}
-		return fmt.Sprintf("net/mask vs address %q", addr)
+		return sprintf("net/mask vs address %q", addr)
 	}
 	if hp.nameToo && h.nameDone {
-		return fmt.Sprintf("%s pattern vs address %q, then name %q", strKindNames[hp.sp.kind], addr, name)
+		return sprintf("%s pattern vs address %q, then name %q", strKindNames[hp.sp.kind], addr, name)
 	}
-	return fmt.Sprintf("%s pattern vs address %q", strKindNames[hp.sp.kind], addr)
+	return sprintf("%s pattern vs address %q", strKindNames[hp.sp.kind], addr)
 }

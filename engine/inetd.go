@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"strings"
 	"syscall"
@@ -122,7 +121,7 @@ func readInetd(files Files, conf string, warn func(format string, args ...any)) 
 			data, err = files.ReadFile(conf)
 		}
 		if err != nil {
-			return nil, "", fmt.Sprintf("open %s: %s", conf, strerror(err))
+			return nil, "", sprintf("open %s: %s", conf, strerror(err))
 		}
 	} else {
 		conf = DefaultInetdConf
@@ -137,7 +136,7 @@ func readInetd(files Files, conf string, warn func(format string, args ...any)) 
 	}
 	line := 0
 	lineWarn := func(format string, args ...any) {
-		warn("%s, line %d: %s", conf, line, fmt.Sprintf(format, args...))
+		warn("%s, line %d: %s", conf, line, sprintf(format, args...))
 	}
 	check.warn = lineWarn
 	r := xgetsReader{src: data}

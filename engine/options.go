@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -35,10 +34,10 @@ func optionTable(p Profile) []optionDef {
 		{"nice", optOptArg, (*evalState).niceOption},
 		{"severity", optNeedArg, (*evalState).severityOption},
 		{"allow", optLast, func(st *evalState, _ *string, _ bool) {
-			panic(jump{access: Granted, reason: fmt.Sprintf("%s line %d matched and its allow option grants access", st.ctxFile, st.ctxLine)})
+			panic(jump{access: Granted, reason: sprintf("%s line %d matched and its allow option grants access", st.ctxFile, st.ctxLine)})
 		}},
 		{"deny", optLast, func(st *evalState, _ *string, _ bool) {
-			panic(jump{access: Denied, reason: fmt.Sprintf("%s line %d matched and its deny option denies access", st.ctxFile, st.ctxLine)})
+			panic(jump{access: Denied, reason: sprintf("%s line %d matched and its deny option denies access", st.ctxFile, st.ctxLine)})
 		}},
 		{"banners", optNeedArg, (*evalState).bannersOption},
 	}
@@ -97,7 +96,7 @@ func (st *evalState) runOptions(ln *Line, allow bool) {
 		if value != nil {
 			shown = *value
 		}
-		st.log(fmt.Sprintf("option:   %s %s", f.Name, shown))
+		st.log(sprintf("option:   %s %s", f.Name, shown))
 		st.d.Options = append(st.d.Options, OptionRun{Name: f.Name, Value: value, Span: f.Span})
 		op.run(st, value, allow)
 	}
@@ -109,10 +108,10 @@ func (st *evalState) spawnOption(v *string, _ bool) {
 
 func (st *evalState) twistOption(v *string, _ bool) {
 	if !st.dryRun {
-		st.log(fmt.Sprintf("twist %s to %s", st.clientInfo(), *v))
+		st.log(sprintf("twist %s to %s", st.clientInfo(), *v))
 	}
 	st.d.Commands = append(st.d.Commands, Command{Kind: "twist", Command: *v})
-	panic(jump{access: Delegated, reason: fmt.Sprintf("%s line %d matched and its twist option hands the connection to a command", st.ctxFile, st.ctxLine)})
+	panic(jump{access: Delegated, reason: sprintf("%s line %d matched and its twist option hands the connection to a command", st.ctxFile, st.ctxLine)})
 }
 
 // clientInfo is libwrap's eval_client without sanitising.

@@ -1,7 +1,5 @@
 package engine
 
-import "fmt"
-
 // Pos is a position in a source text: a byte offset and the 1-based line
 // and column (in bytes) it falls on. The zero Pos is "no position".
 type Pos struct {
@@ -68,5 +66,5 @@ func (p Pos) String() string {
 	if !p.IsValid() {
 		return "-"
 	}
-	return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	return sprintf("%d:%d", p.Line, p.Col)
 }

@@ -1,6 +1,6 @@
 package engine
 
-import "fmt"
+import "errors"
 
 // A Profile selects which TCP Wrappers build the engine reproduces. The
 // zero value is [Debian], the reference.
@@ -26,7 +26,7 @@ var profileNames = [...]string{Debian: "debian", Upstream: "upstream", FreeBSD: 
 
 func (p Profile) String() string {
 	if p < 0 || int(p) >= len(profileNames) {
-		return fmt.Sprintf("Profile(%d)", int(p))
+		return sprintf("Profile(%d)", int(p))
 	}
 	return profileNames[p]
 }
@@ -55,7 +55,7 @@ func ParseProfile(name string) (Profile, error) {
 	case "freebsd":
 		return FreeBSD, nil
 	}
-	return Debian, fmt.Errorf("unknown profile %q (want debian, upstream or freebsd)", name)
+	return Debian, errors.New(sprintf("unknown profile %q (want debian, upstream or freebsd)", name))
 }
 
 // Feature switches. Each names the spec's tag table row (§11.1).

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"fmt"
+	"errors"
 	"net/netip"
 	"path"
 	"strings"
@@ -95,7 +95,7 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 		res = emptyResolver{}
 	}
 	warn := func(format string, args ...any) {
-		out.Lines = append(out.Lines, "warning: "+fmt.Sprintf(format, args...))
+		out.Lines = append(out.Lines, "warning: "+sprintf(format, args...))
 	}
 	check := pathChecker{files: p.Files, warn: warn}
 	if o != nil {
@@ -310,13 +310,13 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 		daemon = path.Base(daemon)
 	}
 	if daemon == "" {
-		return nil, fmt.Errorf("empty daemon name in %q", daemonArg)
+		return nil, errors.New(sprintf("empty daemon name in %q", daemonArg))
 	}
 	base := Request{Daemon: daemon}
 	if hasServer {
 		switch {
 		case server == "":
-			return nil, fmt.Errorf("empty server after @ in %q", daemonArg)
+			return nil, errors.New(sprintf("empty server after @ in %q", daemonArg))
 		case !hostnameKnown(server):
 			base.Server.Name = server
 		default:
@@ -325,7 +325,7 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 				return nil, err
 			}
 			if len(addrs) > 1 {
-				return nil, fmt.Errorf("server %s has more than one address: give an address instead", server)
+				return nil, errors.New(sprintf("server %s has more than one address: give an address instead", server))
 			}
 			base.Server.Socket = netip.AddrPortFrom(addrs[0], serverPort)
 		}
@@ -336,7 +336,7 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 	}
 	base.User = user
 	if client == "" {
-		return nil, fmt.Errorf("empty client in %q", clientArg)
+		return nil, errors.New(sprintf("empty client in %q", clientArg))
 	}
 	if !hostnameKnown(client) {
 		r := base
@@ -364,7 +364,7 @@ func resolveOperand(res Resolver, host string) ([]netip.Addr, error) {
 	_, a6, _ := res.LookupHost(host, true)
 	addrs := append(append([]netip.Addr{}, a4...), a6...)
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("%s: host not found", host)
+		return nil, errors.New(sprintf("%s: host not found", host))
 	}
 	return addrs, nil
 }

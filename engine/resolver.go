@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 )
@@ -85,7 +84,7 @@ func NewHostsResolver(name string, hosts []byte) *HostsResolver {
 		a, err := netip.ParseAddr(f[0])
 		if err != nil || a.Zone() != "" {
 			r.Diagnostics.add(Diagnostic{File: name, Span: li.span(start, start+len(f[0])), Severity: SeverityError,
-				Code: "hosts-bad-address", Msg: fmt.Sprintf("%q is not an IP address: line ignored", f[0])})
+				Code: "hosts-bad-address", Msg: sprintf("%q is not an IP address: line ignored", f[0])})
 			continue
 		}
 		if len(f) == 1 {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 )
@@ -74,11 +73,11 @@ func (c *tcpdchk) context() string {
 	if c.ctxFile == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s, line %d: ", c.ctxFile, c.ctxLine)
+	return sprintf("%s, line %d: ", c.ctxFile, c.ctxLine)
 }
 
 func (c *tcpdchk) warn(format string, args ...any) {
-	c.print("warning: " + c.context() + fmt.Sprintf(format, args...))
+	c.print("warning: " + c.context() + sprintf(format, args...))
 }
 
 // Tcpdchk examines the tables like `tcpdchk [-a] [-d] [-i FILE] [-v]`:
@@ -163,7 +162,7 @@ func (c *tcpdchk) table(path string, permit bool) {
 		}
 		if c.o.Verbose {
 			c.print("")
-			c.print(fmt.Sprintf(">>> Rule %s line %d:", c.ctxFile, c.ctxLine))
+			c.print(sprintf(">>> Rule %s line %d:", c.ctxFile, c.ctxLine))
 			c.print("daemons:  " + strings.Join(chkTokens(svList, ", \t\n"), " "))
 		}
 		c.daemonList(svList)

@@ -19,8 +19,8 @@
 package main
 
 import (
-	"fmt"
 	"runtime"
+	"strconv"
 	"syscall/js"
 
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
@@ -48,7 +48,7 @@ func objectCall(call func([]byte) []byte) func(js.Value, []js.Value) any {
 		jsonObj := js.Global().Get("JSON")
 		defer func() {
 			if v := recover(); v != nil {
-				result = errorObject(fmt.Sprintf("internal error: %v", v))
+				result = errorObject(panicText(v))
 			}
 		}()
 		text, errMsg := inputText(args, true)
@@ -63,7 +63,7 @@ func objectCall(call func([]byte) []byte) func(js.Value, []js.Value) any {
 func evaluateJSON(_ js.Value, args []js.Value) (result any) {
 	defer func() {
 		if v := recover(); v != nil {
-			result = string(wire.ErrorJSON(fmt.Sprintf("internal error: %v", v)))
+			result = string(wire.ErrorJSON(panicText(v)))
 		}
 	}()
 	text, errMsg := inputText(args, false)
@@ -79,7 +79,7 @@ func evaluateJSON(_ js.Value, args []js.Value) (result any) {
 // checked by package wire.
 func inputText(args []js.Value, objects bool) (string, string) {
 	if len(args) != 1 {
-		return "", fmt.Sprintf("want 1 argument, got %d", len(args))
+		return "", "want 1 argument, got " + strconv.Itoa(len(args))
 	}
 	a := args[0]
 	switch {
@@ -88,9 +88,9 @@ func inputText(args []js.Value, objects bool) (string, string) {
 	case objects && a.Type() == js.TypeObject && !a.IsNull():
 		return stringify(a)
 	case objects:
-		return "", fmt.Sprintf("want an input object, got %s", a.Type())
+		return "", "want an input object, got " + a.Type().String()
 	}
-	return "", fmt.Sprintf("want a JSON string, got %s", a.Type())
+	return "", "want a JSON string, got " + a.Type().String()
 }
 
 func errorObject(msg string) js.Value {
@@ -104,7 +104,7 @@ func errorObject(msg string) js.Value {
 func stringify(v js.Value) (text, errMsg string) {
 	defer func() {
 		if p := recover(); p != nil {
-			text, errMsg = "", fmt.Sprintf("input cannot be converted to JSON: %v", p)
+			text, errMsg = "", "input cannot be converted to JSON: "+panicValue(p)
 		}
 	}()
 	s := js.Global().Get("JSON").Call("stringify", v)
@@ -112,4 +112,19 @@ func stringify(v js.Value) (text, errMsg string) {
 		return "", "input cannot be converted to JSON"
 	}
 	return s.String(), ""
+}
+
+// panicText is "internal error: " and the panic value v.
+func panicText(v any) string { return "internal error: " + panicValue(v) }
+
+// panicValue is a panic value as fmt's %v prints an error or a string
+// (the module leaves fmt out to stay small).
+func panicValue(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "panic with a value that is not an error or a string"
 }

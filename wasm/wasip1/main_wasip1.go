@@ -48,10 +48,10 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
+	"errors"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"unsafe"
 
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
@@ -121,12 +121,16 @@ func input(ptr, n uint32) ([]byte, error) {
 	b, ok := buffers[ptr]
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("pointer %#x is not a buffer from alloc", ptr)
+		return nil, errors.New("pointer " + hex(ptr) + " is not a buffer from alloc")
 	case uint64(n) > uint64(len(b)):
-		return nil, fmt.Errorf("length %d is beyond the buffer at %#x (%d bytes)", n, ptr, len(b))
+		return nil, errors.New("length " + strconv.FormatUint(uint64(n), 10) + " is beyond the buffer at " + hex(ptr) +
+			" (" + strconv.Itoa(len(b)) + " bytes)")
 	}
 	return b[:n], nil
 }
+
+// hex is fmt's %#x.
+func hex(n uint32) string { return "0x" + strconv.FormatUint(uint64(n), 16) }
 
 // reply hands data to the host as a packed buffer.
 func reply(data []byte) uint64 {
@@ -139,7 +143,7 @@ func errorReply(msg string) uint64 { return reply(wire.ErrorJSON(msg)) }
 // guard turns a panic into an error reply.
 func guard(out *uint64) {
 	if v := recover(); v != nil {
-		*out = errorReply(fmt.Sprintf("internal error: %v", v))
+		*out = errorReply(panicText(v))
 	}
 }
 
@@ -151,7 +155,7 @@ func compile(ptr, n uint32) (out uint64) {
 		return errorReply(err.Error())
 	}
 	if len(policies) >= MaxHandles {
-		return errorReply(fmt.Sprintf("%d policies are alive: release one first", MaxHandles))
+		return errorReply(strconv.Itoa(MaxHandles) + " policies are alive: release one first")
 	}
 	c, err := wire.CompileJSON(data)
 	if err != nil {
@@ -165,10 +169,7 @@ func compile(ptr, n uint32) (out uint64) {
 	}
 	policies[nextHandle] = &compiled{c: c}
 	defer yield()
-	b, _ := json.Marshal(struct {
-		Handle uint32 `json:"handle"`
-	}{nextHandle})
-	return reply(b)
+	return reply([]byte(`{"handle":` + strconv.FormatUint(uint64(nextHandle), 10) + "}"))
 }
 
 //go:wasmexport evaluate
@@ -176,7 +177,7 @@ func evaluate(handle, ptr, n uint32) (out uint64) {
 	defer guard(&out)
 	p, ok := policies[handle]
 	if !ok {
-		return errorReply(fmt.Sprintf("unknown handle %d", handle))
+		return errorReply("unknown handle " + strconv.FormatUint(uint64(handle), 10))
 	}
 	data, err := input(ptr, n)
 	if err != nil {
@@ -272,3 +273,15 @@ const yieldEvery = 256
 // after ~1,200 JSON evaluations: the GC count stopped, memory grew by
 // ~190 KB a call).
 func yield() { runtime.Gosched() }
+
+// panicText is "internal error: " and the panic value as fmt's %v prints
+// an error or a string (the module leaves fmt out to stay small).
+func panicText(v any) string {
+	switch v := v.(type) {
+	case error:
+		return "internal error: " + v.Error()
+	case string:
+		return "internal error: " + v
+	}
+	return "internal error: panic with a value that is not an error or a string"
+}

@@ -61,11 +61,13 @@ func Check(p Policy) (out CheckOutput) {
 // CheckJSON is [Check] on JSON: a [Policy] (or an [Input], whose requests
 // are ignored) in, a [CheckOutput] out.
 func CheckJSON(data []byte) []byte {
-	var in Input
-	if err := decode(data, &in); err != nil {
-		return encode(CheckOutput{Error: err.Error()})
+	in, err := decodeInput(data)
+	if err != nil {
+		out := CheckOutput{Error: err.Error()}
+		return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 	}
-	return encode(Check(in.Policy))
+	out := Check(in.Policy)
+	return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 }
 
 // FormatOutput is the answer of [Format]: the two tables in the canonical
@@ -100,9 +102,11 @@ func Format(p Policy) (out FormatOutput) {
 
 // FormatJSON is [Format] on JSON.
 func FormatJSON(data []byte) []byte {
-	var in Input
-	if err := decode(data, &in); err != nil {
-		return encode(FormatOutput{Error: err.Error()})
+	in, err := decodeInput(data)
+	if err != nil {
+		out := FormatOutput{Error: err.Error()}
+		return encode(func(b []byte) []byte { return appendFormatOutput(b, &out) })
 	}
-	return encode(Format(in.Policy))
+	out := Format(in.Policy)
+	return encode(func(b []byte) []byte { return appendFormatOutput(b, &out) })
 }

@@ -27,6 +27,11 @@
 // that are not UTF-8 cannot travel in JSON, and invalid UTF-8 in the
 // input is read as U+FFFD, as encoding/json does.
 //
+// The JSON is read and written by wire's own codec (json.go), not by
+// encoding/json, which with reflect and fmt would make the WebAssembly
+// modules a quarter larger; it reads and writes exactly what encoding/json
+// would for these types, errors included.
+//
 // # Output
 //
 //	{"results": [{"predictions": [Result, ...]}, {"error": "nohost: host not found"}]}
@@ -49,10 +54,11 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tcpwrap/tcpwrap/engine"
 )
@@ -164,7 +170,7 @@ func Compile(p Policy) (c *Compiled, err error) {
 		}
 	}()
 	if p.Version != 0 && p.Version != Version {
-		return nil, fmt.Errorf("unsupported version %d (this module speaks version %d)", p.Version, Version)
+		return nil, errors.New("unsupported version " + strconv.Itoa(p.Version) + " (this module speaks version " + strconv.Itoa(Version) + ")")
 	}
 	prof, err := engine.ParseProfile(p.Profile)
 	if err != nil {
@@ -172,7 +178,7 @@ func Compile(p Policy) (c *Compiled, err error) {
 	}
 	for name := range p.Files {
 		if !strings.HasPrefix(name, "/") {
-			return nil, fmt.Errorf("files: %q is not an absolute path", name)
+			return nil, errors.New("files: " + strconv.Quote(name) + " is not an absolute path")
 		}
 	}
 	table := func(name string, text *string) *engine.Table {
@@ -193,7 +199,7 @@ func Compile(p Policy) (c *Compiled, err error) {
 		denyName = DenyPath
 	}
 	if allowName == denyName {
-		return nil, fmt.Errorf("allowName and denyName are both %q", allowName)
+		return nil, errors.New("allowName and denyName are both " + strconv.Quote(allowName))
 	}
 	ep := &engine.Policy{Allow: table(allowName, p.Allow), Deny: table(denyName, p.Deny), Resolver: res,
 		Files: engine.MapFiles(p.Files)}
@@ -219,7 +225,7 @@ func Evaluate(in Input) Output {
 // panics.
 func (c *Compiled) Evaluate(reqs []Request, noTrace bool) (out Output) {
 	if len(reqs) > MaxRequests {
-		return Output{Error: fmt.Sprintf("%d requests: at most %d a call", len(reqs), MaxRequests)}
+		return Output{Error: tooManyRequests(len(reqs)).Error()}
 	}
 	out.Results = make([]RequestResult, len(reqs))
 	for i, r := range reqs {
@@ -237,9 +243,9 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 	}()
 	switch {
 	case strings.Contains(r.Daemon, "@"):
-		return RequestResult{Error: fmt.Sprintf("daemon %q contains @: give the server in \"server\"", r.Daemon)}
+		return RequestResult{Error: "daemon " + strconv.Quote(r.Daemon) + " contains @: give the server in \"server\""}
 	case strings.Contains(r.User, "@"):
-		return RequestResult{Error: fmt.Sprintf("user %q contains @", r.User)}
+		return RequestResult{Error: "user " + strconv.Quote(r.User) + " contains @"}
 	}
 	daemonArg, clientArg := r.Daemon, r.Client
 	if r.Server != "" {
@@ -267,18 +273,18 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 // EvaluateJSON is [Evaluate] on JSON: an [Input] in, an [Output] out. It
 // never panics and always returns a JSON object.
 func EvaluateJSON(data []byte) []byte {
-	var in Input
-	if err := decode(data, &in); err != nil {
-		return encode(Output{Error: err.Error()})
+	in, err := decodeInput(data)
+	if err != nil {
+		return encodeOutput(Output{Error: err.Error()})
 	}
-	return encode(Evaluate(in))
+	return encodeOutput(Evaluate(in))
 }
 
 // CompileJSON is [Compile] on a JSON [Policy] (an [Input] whose requests,
 // if any, are ignored).
 func CompileJSON(data []byte) (*Compiled, error) {
-	var in Input
-	if err := decode(data, &in); err != nil {
+	in, err := decodeInput(data)
+	if err != nil {
 		return nil, err
 	}
 	return Compile(in.Policy)
@@ -288,72 +294,99 @@ func CompileJSON(data []byte) (*Compiled, error) {
 // [Output] out. It never panics.
 func (c *Compiled) EvaluateJSON(data []byte) []byte {
 	var in Requests
-	if err := decode(data, &in); err != nil {
-		return encode(Output{Error: err.Error()})
+	if err := decode(data, func(d *decoder) int { d.requestsObject(&in); return len(in.Requests) }); err != nil {
+		return encodeOutput(Output{Error: err.Error()})
 	}
-	return encode(c.Evaluate(in.Requests, in.NoTrace))
+	return encodeOutput(c.Evaluate(in.Requests, in.NoTrace))
 }
 
 // ErrorJSON is the output object for a call that failed before it could
 // be decoded: {"error": msg}.
-func ErrorJSON(msg string) []byte { return encode(Output{Error: msg}) }
+func ErrorJSON(msg string) []byte { return encodeOutput(Output{Error: msg}) }
 
-// decode reads one JSON object into v, strictly: unknown fields and
-// trailing data are errors, and so is more than MaxInputSize bytes or
-// MaxRequests requests.
-func decode(data []byte, v any) (err error) {
+func decodeInput(data []byte) (in Input, err error) {
+	err = decode(data, func(d *decoder) int { d.input(&in); return len(in.Requests) })
+	return in, err
+}
+
+// decode reads one JSON object with fill, strictly, as encoding/json's
+// Decoder with DisallowUnknownFields would: unknown fields and trailing
+// data are errors, and so is more than MaxInputSize bytes or MaxRequests
+// requests (fill returns how many requests it read).
+func decode(data []byte, fill func(*decoder) int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = panicError(p)
 		}
 	}()
 	if len(data) > MaxInputSize {
-		return fmt.Errorf("input of %d bytes: at most %d", len(data), MaxInputSize)
+		return errors.New("input of " + strconv.Itoa(len(data)) + " bytes: at most " + strconv.Itoa(MaxInputSize))
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		return fmt.Errorf("bad JSON input: want an object")
+		return errors.New("bad JSON input: want an object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON input: %v", err)
+	end, err := syntaxCheck(data)
+	if err != nil {
+		return errors.New("bad JSON input: " + err.Error())
 	}
-	if dec.More() {
-		return fmt.Errorf("bad JSON input: data after the object")
+	d := decoder{data: data[:end]}
+	n := fill(&d)
+	if d.err != nil {
+		return errors.New("bad JSON input: " + d.err.Error())
 	}
-	var n int
-	switch in := v.(type) {
-	case *Input:
-		n = len(in.Requests)
-	case *Requests:
-		n = len(in.Requests)
+	// encoding/json's Decoder.More: more data unless what follows is
+	// white space, ] or }.
+	if t := bytes.TrimLeft(data[end:], " \t\r\n"); len(t) > 0 && t[0] != ']' && t[0] != '}' {
+		return errors.New("bad JSON input: data after the object")
 	}
 	if n > MaxRequests {
-		return fmt.Errorf("%d requests: at most %d a call", n, MaxRequests)
+		return tooManyRequests(n)
 	}
 	return nil
 }
 
-// encode marshals an output without HTML escaping, as the command line
-// does, without a trailing newline.
-func encode(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		b.Reset()
-		msg, _ := json.Marshal("internal error: " + err.Error())
-		b.WriteString(`{"error":`)
-		b.Write(msg)
-		b.WriteString("}")
-		return b.Bytes()
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+func tooManyRequests(n int) error {
+	return errors.New(strconv.Itoa(n) + " requests: at most " + strconv.Itoa(MaxRequests) + " a call")
 }
 
-// panicError turns a recovered panic into an error value.
+func encodeOutput(o Output) []byte {
+	return encode(func(b []byte) []byte { return appendOutput(b, &o) })
+}
+
+// encodeBuffers keeps the buffers outputs are encoded in, as encoding/json
+// keeps its own: an output is built in a reused buffer and copied out
+// once, which keeps the garbage of a call (and the reactor's memory) small.
+var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// encode returns what app appends to an empty buffer, in a slice of its
+// own.
+func encode(app func([]byte) []byte) []byte {
+	p := encodeBuffers.Get().(*[]byte)
+	b := app((*p)[:0])
+	out := make([]byte, len(b))
+	copy(out, b)
+	*p = b
+	encodeBuffers.Put(p)
+	return out
+}
+
+// panicError turns a recovered panic into an error value, as fmt's %v
+// prints an error, a string or a Stringer.
 func panicError(v any) error {
-	return fmt.Errorf("internal error: %v", v)
+	var s string
+	switch v := v.(type) {
+	case error:
+		s = v.Error()
+	case string:
+		s = v
+	case interface{ String() string }:
+		s = v.String()
+	case int:
+		s = strconv.Itoa(v)
+	default:
+		s = "panic with a value that is not an error or a string"
+	}
+	return errors.New("internal error: " + s)
 }
 
 // Compact decision codes returned by [Compiled.Decide] (and the wasip1
