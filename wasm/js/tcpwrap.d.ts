@@ -25,6 +25,13 @@ export interface Input {
   requests: Request[];
   /** Leave every trace null and decide through the tables' indexes: same answers, faster. */
   noTrace?: boolean;
+  /**
+   * A what-if for the clients' reverse lookups: "missing" (no name),
+   * "lying" (a name whose forward lookup gives other addresses) or
+   * "consistent" (a name that resolves back). `name` defaults to the hosts
+   * table's name for the address, else client.example.com.
+   */
+  dns?: { mode: "missing" | "lying" | "consistent"; name?: string } | null;
 }
 
 /** The operands of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`. */

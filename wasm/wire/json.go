@@ -563,8 +563,9 @@ func foldName(s string) string {
 }
 
 var (
-	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace"}
-	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", ""}
+	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace", "dns"}
+	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", "", ""}
+	dnsFields      = []string{"mode", "name"}
 	requestsFields = []string{"requests", "noTrace"}
 	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort"}
 )
@@ -595,6 +596,28 @@ func (d *decoder) input(in *Input) {
 			d.requests(&in.Requests)
 		case 10:
 			d.boolean(&in.NoTrace)
+		case 11:
+			d.dns(&in.DNS)
+		}
+	})
+}
+
+// dns decodes a *DNS: null is nil, anything else is decoded into a new
+// (or the existing) DNS, as encoding/json fills a pointer.
+func (d *decoder) dns(p **DNS) {
+	if d.isNull() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(DNS)
+	}
+	v := *p
+	d.object("DNS", "wire.DNS", dnsFields, nil, func(i int) {
+		if i == 0 {
+			d.str(&v.Mode)
+		} else {
+			d.str(&v.Name)
 		}
 	})
 }

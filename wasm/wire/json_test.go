@@ -95,6 +95,7 @@ var decodeCases = []string{
 	`{"allow":1}`, `{"allow":true}`, `{"allow":[]}`, `{"allow":{"a":1}}`, `{"hosts":null}`, `{"hosts":1}`,
 	`{"files":[]}`, `{"files":"x"}`, `{"files":{"/a":1}}`, `{"files":{"/a":"1"},"files":{"/b":"2"}}`, `{"files":{"/a":"1"},"files":null}`,
 	`{"noTrace":1}`, `{"noTrace":"true"}`, `{"noTrace":null}`, `{"noTrace":false}`,
+	`{"dns":{"mode":"lying","name":"x.example"}}`, `{"dns":null}`, `{"dns":"lying"}`, `{"dns":{"mode":1}}`, `{"dns":{"mode":"missing","extra":1}}`, `{"DNS":{"Mode":"consistent"}}`, `{"dns":{}}`, `{"dns":[]}`, `{"dns":{"mode":"missing"},"dns":{"name":"y"}}`,
 	`{"requests":{}}`, `{"requests":"x"}`, `{"requests":1}`, `{"requests":[1]}`, `{"requests":["x"]}`, `{"requests":[[]]}`, `{"requests":[true]}`,
 	`{"requests":[{"daemon":1}]}`, `{"requests":[{"clientPort":70000}]}`, `{"requests":[{"clientPort":-1}]}`, `{"requests":[{"clientPort":1.5}]}`,
 	`{"requests":[{"clientPort":"22"}]}`, `{"requests":[{"serverPort":-0}]}`, `{"requests":[{"serverPort":65536}]}`,

@@ -112,6 +112,10 @@ type Input struct {
 	// --batch`) and decides through the tables' indexes: the same answers,
 	// much faster and smaller.
 	NoTrace bool `json:"noTrace,omitempty"`
+	// DNS, when set, decides the requests as if their clients' reverse
+	// lookups were missing, lying or consistent (the playground's DNS
+	// what-if); see [DNS].
+	DNS *DNS `json:"dns,omitempty"`
 }
 
 // A Request is one pair of operands of `tcpwrap match`: DAEMON[@SERVER]
@@ -159,6 +163,9 @@ type RequestResult struct {
 type Compiled struct {
 	policy  *engine.Policy
 	decider *engine.Decider
+	// query, when set, turns requests into engine requests instead of
+	// policy.Resolver (a DNS what-if: see withDNS).
+	query engine.Resolver
 }
 
 // Compile builds the policy p. Its error is data for the caller
@@ -218,6 +225,12 @@ func Evaluate(in Input) Output {
 	if err != nil {
 		return Output{Error: err.Error()}
 	}
+	if in.DNS != nil {
+		if err := in.DNS.check(); err != nil {
+			return Output{Error: err.Error()}
+		}
+		c = c.withDNS(in.DNS, in.Requests)
+	}
 	return c.Evaluate(in.Requests, in.NoTrace)
 }
 
@@ -254,7 +267,11 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 	if r.User != "" {
 		clientArg = r.User + "@" + clientArg
 	}
-	reqs, err := engine.Query(c.policy.Resolver, daemonArg, clientArg, r.ClientPort, r.ServerPort)
+	query := c.policy.Resolver
+	if c.query != nil {
+		query = c.query
+	}
+	reqs, err := engine.Query(query, daemonArg, clientArg, r.ClientPort, r.ServerPort)
 	if err != nil {
 		return RequestResult{Error: err.Error()}
 	}
