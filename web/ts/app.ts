@@ -561,9 +561,14 @@ function tokenItem(t: Token): HTMLLIElement {
   li.dataset.depth = String(t.depth);
   const code = document.createElement("code");
   code.textContent = t.text;
-  const state = { match: "matches", "no-match": "does not match", except: "EXCEPT", skipped: "not tested" }[t.state];
-  li.append("  ".repeat(t.depth), code, ` ${state}`);
-  if (t.why) li.append(`: ${t.why}`);
+  const state = { match: "matches", "no-match": "does not match", except: "", skipped: "not tested" }[t.state];
+  if (t.state === "except") {
+    // The token is EXCEPT itself; its reason says what the exception did.
+    li.append("  ".repeat(t.depth), code, t.why ? ` ${t.why.replace(/^EXCEPT:\s*/, "")}` : "");
+  } else {
+    li.append("  ".repeat(t.depth), code, ` ${state}`);
+    if (t.why) li.append(`: ${t.why}`);
+  }
   if (t.lookups?.length) {
     const ul = document.createElement("ul");
     ul.className = "lookups";
