@@ -148,8 +148,8 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	} else if text[clientEnd-1] == '\n' {
 		clientEnd-- // the newline ends the list; it is no part of its span
 	}
-	ln.Daemons = t.parseList(ll, text, 0, c1, false)
-	ln.Clients = t.parseList(ll, text, c1+1, clientEnd, true)
+	ln.Daemons = t.parseList(ll, text, ln.Text, 0, c1, false)
+	ln.Clients = t.parseList(ll, text, ln.Text, c1+1, clientEnd, true)
 	if c2 >= 0 {
 		third := text[c2+1:]
 		ln.Third = &Field{Text: string(third), Span: t.span(ll, c2+1, len(text))}
@@ -181,9 +181,27 @@ func splitAt(s []byte, from int, delim byte, brackets bool) int {
 
 func isListSep(c byte) bool { return c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\n' }
 
-func (t *Table) parseList(ll *logicalLine, text []byte, from, to int, client bool) *List {
+func (t *Table) parseList(ll *logicalLine, text []byte, lineText string, from, to int, client bool) *List {
 	l := &List{Span: t.span(ll, from, to)}
-	depth := 0
+	n := 0
+	for i := from; i < to; {
+		for i < to && isListSep(text[i]) {
+			i++
+		}
+		if i < to {
+			n++
+		}
+		for i < to && !isListSep(text[i]) {
+			i++
+		}
+	}
+	if n == 0 {
+		return l
+	}
+	// One allocation for the tokens; their texts share the line's text.
+	toks := make([]Token, n)
+	l.Tokens = make([]*Token, n)
+	depth, k := 0, 0
 	for i := from; i < to; {
 		if isListSep(text[i]) {
 			i++
@@ -193,7 +211,13 @@ func (t *Table) parseList(ll *logicalLine, text []byte, from, to int, client boo
 		for j < to && !isListSep(text[j]) {
 			j++
 		}
-		tok := &Token{Text: string(text[i:j]), Span: t.span(ll, i, j), Depth: depth}
+		tok := &toks[k]
+		if j <= len(lineText) {
+			tok.Text = lineText[i:j]
+		} else {
+			tok.Text = string(text[i:j])
+		}
+		tok.Span, tok.Depth = t.span(ll, i, j), depth
 		if asciiEqualFold(tok.Text, "EXCEPT") {
 			tok.Except = true
 			depth++
@@ -202,7 +226,8 @@ func (t *Table) parseList(ll *logicalLine, text []byte, from, to int, client boo
 		} else {
 			tok.pat = compileDaemon(tok.Text, t.Profile)
 		}
-		l.Tokens = append(l.Tokens, tok)
+		l.Tokens[k] = tok
+		k++
 		i = j
 	}
 	return l

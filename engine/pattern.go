@@ -121,7 +121,14 @@ type hostPat struct {
 }
 
 func compileHost(tok string, p Profile) *hostPat {
-	hp := &hostPat{text: tok}
+	hp := new(hostPat)
+	hp.init(tok, p)
+	return hp
+}
+
+// init compiles tok into hp.
+func (hp *hostPat) init(tok string, p Profile) {
+	hp.text = tok
 	switch {
 	case strings.HasPrefix(tok, "@"):
 		hp.kind = hostNetgroup
@@ -132,11 +139,11 @@ func compileHost(tok string, p Profile) *hostPat {
 	case asciiEqualFold(tok, "LOCAL"):
 		hp.kind = hostLocal
 	default:
-		if i := splitAt([]byte(tok), 0, '/', p.ipv6()); i >= 0 {
+		if i := splitAtString(tok, '/', p.ipv6()); i >= 0 {
 			hp.kind = hostNetmask
 			hp.netText, hp.maskText = tok[:i], tok[i+1:]
 			hp.compileNetmask(p)
-			return hp
+			return
 		}
 		hp.kind = hostString
 		hp.sp = compileStr(tok, p)
@@ -145,7 +152,23 @@ func compileHost(tok string, p Profile) *hostPat {
 			hp.nameToo = false
 		}
 	}
-	return hp
+}
+
+// splitAtString is splitAt on a string, from its start.
+func splitAtString(s string, delim byte, brackets bool) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case brackets && c == '[':
+			depth++
+		case brackets && c == ']':
+			depth--
+		case c == delim && depth == 0:
+			return i
+		}
+	}
+	return -1
 }
 
 // notInaddr is libwrap's NOT_INADDR: the text has a character other than a
@@ -285,7 +308,13 @@ type daemonPat struct {
 }
 
 func compileDaemon(tok string, p Profile) *pattern {
-	dp := &daemonPat{port: -1}
+	// One allocation for the pattern and its daemon part.
+	box := &struct {
+		pattern
+		dp daemonPat
+	}{}
+	dp := &box.dp
+	dp.port = -1
 	name := tok
 	if i := atSplit(tok, p); i >= 0 {
 		name = tok[:i]
@@ -298,7 +327,8 @@ func compileDaemon(tok string, p Profile) *pattern {
 		}
 	}
 	dp.name = compileStr(name, p)
-	return &pattern{daemon: dp}
+	box.daemon = dp
+	return &box.pattern
 }
 
 // portNumber reports whether a daemon pattern reads as a port number the
@@ -343,15 +373,23 @@ type clientPat struct {
 }
 
 func compileClient(tok string, p Profile) *pattern {
-	cp := &clientPat{}
+	// One allocation for the pattern, its client part and its host part.
+	box := &struct {
+		pattern
+		cp clientPat
+		hp hostPat
+	}{}
+	cp := &box.cp
 	if i := atSplit(tok, p); i >= 0 {
 		cp.user = compileStr(tok[:i], p)
 		cp.hasUser = true
-		cp.host = compileHost(tok[i+1:], p)
+		box.hp.init(tok[i+1:], p)
 	} else {
-		cp.host = compileHost(tok, p)
+		box.hp.init(tok, p)
 	}
-	return &pattern{client: cp}
+	cp.host = &box.hp
+	box.client = cp
+	return &box.pattern
 }
 
 // pattern is a compiled token: exactly one of daemon and client is set.

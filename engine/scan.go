@@ -110,6 +110,12 @@ func (l *logicalLine) add(b []byte, src int) {
 		return
 	}
 	l.segs = append(l.segs, segment{buf: len(l.text), src: src, n: len(b)})
+	if len(l.text) == 0 {
+		// Most logical lines are one physical line: share the source
+		// (capacity cut, so that a continuation copies).
+		l.text = b[:len(b):len(b)]
+		return
+	}
 	l.text = append(l.text, b...)
 }
 
