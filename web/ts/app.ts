@@ -121,8 +121,12 @@ class Pane {
       this.inner.className = "hl-inner";
       this.pre.replaceChildren(this.inner);
     }
+    // Every layout read comes before the one DOM write: no forced
+    // layout in between.
     const v = this.ta.value;
     const [first, last] = this.window();
+    const left = this.ta.scrollLeft;
+    const top = this.ta.scrollTop;
     let a = 0;
     for (let k = 0; k < first && a < v.length; k++) {
       const i = v.indexOf("\n", a);
@@ -139,13 +143,11 @@ class Pane {
     this.inner.innerHTML = highlight(v.slice(a, b), this.kind, marks);
     this.from = first;
     this.to = last;
-    this.place();
+    this.place(left, top);
   }
 
-  private place() {
-    if (this.inner) {
-      this.inner.style.transform = `translate(${-this.ta.scrollLeft}px, ${this.from * this.lh - this.ta.scrollTop}px)`;
-    }
+  private place(left = this.ta.scrollLeft, top = this.ta.scrollTop) {
+    if (this.inner) this.inner.style.transform = `translate(${-left}px, ${this.from * this.lh - top}px)`;
   }
 
   syncScroll() {
@@ -340,17 +342,19 @@ const verdictJobs = new Latest();
 const whyJobs = new Latest();
 const checkJobs = new Latest();
 let checkTimer = 0;
+let whyTimer = 0;
 
 /** changed re-evaluates after any edit; t0 is the edit's time. */
 function changed(t0 = performance.now()) {
   // The trace waits for the verdicts: they are what a keystroke must
   // update first.
-  verdictJobs.run(async () => {
-    await evaluateAll(t0);
-    why();
-  });
+  verdictJobs.run(() => evaluateAll(t0));
+  // The trace and the checker wait for a pause in typing: they share the
+  // second worker and the main thread with nothing urgent.
+  clearTimeout(whyTimer);
+  whyTimer = window.setTimeout(why, 60);
   clearTimeout(checkTimer);
-  checkTimer = window.setTimeout(() => checkJobs.run(check), 120);
+  checkTimer = window.setTimeout(() => checkJobs.run(check), 250);
 }
 
 async function evaluateAll(t0: number) {
