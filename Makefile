@@ -110,11 +110,17 @@ wasm:
 	cp $(WASMEXEC)/wasm_exec.js wasm/js/load.mjs wasm/js/tcpwrap.d.ts $(WASMOUT)/
 
 # The Cloudflare Worker (cmd/worker, github.com/syumai/workers): the JS
-# glue from workers-assets-gen (pinned by go.mod's tool directive) and the
-# GOOS=js module, both in cmd/worker/build/ for wrangler.toml.
-worker:
+# glue from workers-assets-gen (pinned by go.mod's tool directive), the
+# GOOS=js module built without the front end (-tags externalassets), and
+# the front end itself in build/assets/ for Cloudflare's asset store, all
+# in cmd/worker/build/ for wrangler.toml.
+worker: assets
 	cd cmd/worker && $(GO) tool workers-assets-gen -mode=go
-	cd cmd/worker && GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
+	cd cmd/worker && GOOS=js GOARCH=wasm $(GO) build -tags externalassets -trimpath -ldflags='-s -w' -o build/app.wasm .
+	rm -rf cmd/worker/build/assets && mkdir -p cmd/worker/build/assets/static/dist
+	cp static/style.css static/favicon.svg cmd/worker/build/assets/static/
+	cp static/dist/*.js static/dist/*.wasm static/dist/manifest.json cmd/worker/build/assets/static/dist/
+	cp static/dist/sw.js cmd/worker/build/assets/sw.js
 
 # The worker under wrangler dev --local (workerd and a local D1, nothing
 # leaves the machine): it builds the worker itself, then the share API

@@ -90,9 +90,12 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d
 	if mediaType(r) != "application/x-www-form-urlencoded" {
 		return f, nil, http.StatusUnsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded"
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxShareSize)
+	orig := r.Body
+	r.Body = http.MaxBytesReader(w, orig, MaxShareSize)
 	if err := r.ParseForm(); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			r.Body = orig
+			drain(r)
 			return f, nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("form larger than %d bytes", MaxShareSize)
 		}
 		return f, nil, http.StatusBadRequest, "malformed form"

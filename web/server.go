@@ -75,6 +75,11 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock of the rate limiter; nil is time.Now.
 	Now func() time.Time
+	// ExternalAssets says that the playground's front end
+	// (/static/dist/ and /sw.js) is served in front of this handler by
+	// the platform (Cloudflare's asset store for the Worker), not from
+	// the binary: pages load it even though static.FS lacks it.
+	ExternalAssets bool
 }
 
 type server struct {
@@ -101,7 +106,7 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.HandlerTimeout == 0 {
 		cfg.HandlerTimeout = DefaultHandlerTimeout
 	}
-	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles(), assets: haveAssets()}
+	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles(), assets: cfg.ExternalAssets || haveAssets()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -238,12 +243,24 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int,
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			drain(r)
 			return nil, http.StatusRequestEntityTooLarge, "request body larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes"
 		}
 		return nil, http.StatusBadRequest, "cannot read request body"
 	}
 	return body, 0, ""
 }
+
+// drain reads what is left of an over-limit body, up to MaxDrain bytes,
+// before the error answer: the native server closes such a connection
+// itself, but behind workerd (the Worker under wrangler) an unread body
+// wedged the next request on the same connection.
+func drain(r *http.Request) {
+	io.CopyN(io.Discard, r.Body, MaxDrain)
+}
+
+// MaxDrain is the most of an over-limit body read and dropped.
+const MaxDrain = 4 << 20
 
 // mediaType is r's Content-Type without parameters, lower case.
 func mediaType(r *http.Request) string {

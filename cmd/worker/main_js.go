@@ -12,6 +12,11 @@
 // once bounds only the one request of its instance. The schema is
 // brought up to date by the store's own migrations on the first use of
 // each instance (one query when it is current).
+//
+// Built with -tags externalassets: the playground's front end
+// (static/dist, /sw.js) is not in the module but in Cloudflare's asset
+// store (wrangler.toml [assets], filled by make worker), which answers
+// those paths before the worker runs.
 package main
 
 import (
@@ -45,7 +50,7 @@ func main() {
 				var st *web.Store
 				st, err = web.NewStore(r.Context(), db, web.D1)
 				if err == nil {
-					h = web.NewServer(web.Config{Store: st, Rate: -1, Log: log})
+					h = web.NewServer(web.Config{Store: st, Rate: -1, Log: log, ExternalAssets: true})
 					return
 				}
 			}

@@ -41,23 +41,53 @@ func goTool(t *testing.T) string {
 	return "/usr/local/go/bin/go"
 }
 
-// build runs make worker's commands: the JS glue and build/app.wasm.
+// build runs make worker's commands: the front end, the JS glue,
+// build/app.wasm without the front end (-tags externalassets), and
+// build/assets/ for wrangler's asset store.
 func build(t *testing.T, dir string) {
 	t.Helper()
 	gobin := goTool(t)
+	root := filepath.Join(dir, "..", "..")
 	for i, args := range [][]string{
+		{"run", "./web/internal/bundle"},
 		{"tool", "workers-assets-gen", "-mode=go"},
-		{"build", "-trimpath", "-ldflags=-s -w", "-o", "build/app.wasm", "."},
+		{"build", "-tags", "externalassets", "-trimpath", "-ldflags=-s -w", "-o", "build/app.wasm", "."},
 	} {
 		cmd := exec.Command(gobin, args...)
 		cmd.Dir = dir
-		if i == 1 {
+		switch i {
+		case 0:
+			cmd.Dir = root
+		case 2:
 			cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
+	assets := filepath.Join(dir, "build", "assets")
+	if err := os.RemoveAll(assets); err != nil {
+		t.Fatal(err)
+	}
+	copyFile := func(from, to string) {
+		b, err := os.ReadFile(filepath.Join(root, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		to = filepath.Join(assets, to)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile("static/style.css", "static/style.css")
+	copyFile("static/favicon.svg", "static/favicon.svg")
+	for _, f := range []string{"app.js", "worker.js", "embed.js", "sw.js", "tcpwrap.wasm", "manifest.json"} {
+		copyFile("static/dist/"+f, "static/dist/"+f)
+	}
+	copyFile("static/dist/sw.js", "sw.js")
 }
 
 func freePort(t *testing.T) int {
@@ -177,7 +207,9 @@ func (c *client) do(method, path, ctype, auth, body string) (int, string) {
 		req.Header.Set("Authorization", auth)
 	}
 	t0 := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	// A bounded wait: a wedged wrangler fails the test instead of
+	// hanging it until go test's own timeout.
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -233,7 +265,9 @@ func TestWorkerShares(t *testing.T) {
 		go func() {
 			req, _ := http.NewRequest("POST", w.base+"/api/shares", strings.NewReader(fmt.Sprintf(`{"allow":"in.ftpd: 10.0.0.%d\n"}`, i)))
 			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
+			// A bounded wait: a wedged wrangler fails the test instead of
+	// hanging it until go test's own timeout.
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 			if err != nil {
 				errs <- err.Error()
 				return
@@ -318,6 +352,16 @@ func TestWorkerShares(t *testing.T) {
 		}
 	}
 	// Static files and the form come from the worker itself.
+	// The playground's front end comes from the asset store, and the page
+	// loads it.
+	for _, p := range []string{"/static/dist/app.js", "/static/dist/tcpwrap.wasm", "/sw.js"} {
+		if code, body := c.do("GET", p, "", "", ""); code != 200 || len(body) == 0 {
+			t.Errorf("GET %s: %d", p, code)
+		}
+	}
+	if code, body := c.do("GET", "/", "", "", ""); code != 200 || !strings.Contains(string(body), `src="/static/dist/app.js"`) {
+		t.Errorf("GET /: %d, the page does not load the front end", code)
+	}
 	if code, body := c.do("GET", "/static/style.css", "", "", ""); code != 200 || len(body) == 0 {
 		t.Errorf("GET /static/style.css: %d", code)
 	}

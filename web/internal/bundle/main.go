@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -49,9 +48,11 @@ func run() error {
 			return err
 		}
 	}
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
+	// The go command on PATH (go generate and make put the running
+	// toolchain's first), else the usual install location.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = "/usr/local/go/bin/go"
 	}
 	goroot, err := exec.Command(goCmd, "env", "GOROOT").Output()
 	if err != nil {
