@@ -7,7 +7,10 @@
 // HTTP contexts: its NewTcpContext returns nil. This host implements the
 // part of the proxy-wasm ABI 0.2.x a network filter uses — plugin
 // configuration, properties, logs, counters, close_stream — and stubs the
-// rest (status OK, nothing done). It is a test host, not Envoy.
+// rest (status OK, nothing done). It is a test host, not Envoy. The HTTP
+// filter's .wasm tests (http_test.go) use proxytest's wasm runner itself;
+// this host drives HTTP contexts too (request headers and local
+// responses only), to watch the module's memory over many requests.
 package envoy
 
 import (
@@ -55,6 +58,8 @@ type VM struct {
 	values  []uint64
 	byName  map[string]uint32
 	closed  map[uint32]bool
+	headers map[string]string // the current request's headers
+	status  map[uint32]uint32 // local responses sent, by context
 	active  uint32
 	nextID  uint32
 	fn      map[string]api.Function
@@ -66,7 +71,7 @@ const pluginID = 1
 func New(wasm []byte) (*VM, error) {
 	ctx := context.Background()
 	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, KeepLog: true,
-		byName: map[string]uint32{}, closed: map[uint32]bool{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
+		byName: map[string]uint32{}, closed: map[uint32]bool{}, status: map[uint32]uint32{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
 	wasi_snapshot_preview1.MustInstantiate(ctx, v.r)
 	compiled, err := v.r.CompileModule(ctx, wasm)
 	if err != nil {
@@ -170,6 +175,36 @@ func (v *VM) Connect(src, dst string) (action uint32, closed bool, err error) {
 	return uint32(r[0]), closed, nil
 }
 
+// Request runs one HTTP request from src to dst with headers (lower-case
+// names) through the filter — context create, on_request_headers, on_log,
+// on_delete — and returns the action and the status of the local response
+// the plugin sent (0: none).
+func (v *VM) Request(src, dst string, headers map[string]string) (action, status uint32, err error) {
+	v.SetProperty([]string{"source", "address"}, []byte(src))
+	v.SetProperty([]string{"destination", "address"}, []byte(dst))
+	v.headers = headers
+	id := v.nextID
+	v.nextID++
+	v.active = id
+	defer func() { v.active = 0 }()
+	if _, err := v.call("proxy_on_context_create", uint64(id), pluginID); err != nil {
+		return 0, 0, err
+	}
+	r, err := v.call("proxy_on_request_headers", uint64(id), uint64(len(headers)), 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := v.call("proxy_on_log", uint64(id)); err != nil {
+		return 0, 0, err
+	}
+	if _, err := v.call("proxy_on_delete", uint64(id)); err != nil {
+		return 0, 0, err
+	}
+	status = v.status[id]
+	delete(v.status, id)
+	return uint32(r[0]), status, nil
+}
+
 // Counter is the value of the counter called name, and whether the plugin
 // defined it.
 func (v *VM) Counter(name string) (uint64, bool) {
@@ -218,13 +253,13 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 	case "proxy_log":
 		return func(m api.Module, s []uint64) uint64 {
 			if v.KeepLog {
-				v.Logs = append(v.Logs, Log{int(s[0]), string(read(m, s[1], s[2]))})
+				v.Logs = append(v.Logs, Log{int(uint32(s[0])), string(read(m, s[1], s[2]))})
 			}
 			return 0
 		}
 	case "proxy_get_buffer_bytes":
 		return func(m api.Module, s []uint64) uint64 {
-			if s[0] != 7 { // PluginConfiguration
+			if uint32(s[0]) != 7 { // PluginConfiguration
 				return 1
 			}
 			return v.give(m, v.config, s[3], s[4])
@@ -277,6 +312,24 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 		return func(m api.Module, s []uint64) uint64 {
 			if v.active != 0 {
 				v.closed[v.active] = true
+			}
+			return 0
+		}
+	case "proxy_get_header_map_value":
+		return func(m api.Module, s []uint64) uint64 {
+			if uint32(s[0]) != 0 { // HttpRequestHeaders
+				return 1
+			}
+			h, ok := v.headers[string(read(m, s[1], s[2]))]
+			if !ok {
+				return 1
+			}
+			return v.give(m, []byte(h), s[3], s[4])
+		}
+	case "proxy_send_local_response":
+		return func(m api.Module, s []uint64) uint64 {
+			if v.active != 0 {
+				v.status[v.active] = uint32(s[0])
 			}
 			return 0
 		}

@@ -1,14 +1,29 @@
-// Command envoy is tcpwrap as a proxy-wasm network filter for Envoy
-// (envoy.filters.network.wasm): every new downstream connection is decided
-// against hosts.allow/hosts.deny from the plugin configuration, logged with
-// the deciding file:line, counted, recorded in filter state and, when
-// denied, closed. Build:
+// Command envoy is tcpwrap as a proxy-wasm filter for Envoy, in two
+// variants sharing one module and one plugin configuration:
+//
+//   - a network filter (envoy.filters.network.wasm): every new downstream
+//     connection is decided from source.address and destination.address;
+//     a denied one is closed;
+//   - an HTTP filter (envoy.filters.http.wasm): every request is decided,
+//     the client being source.address or, when clientAddressHeader is
+//     configured, an address from that header (see package filter's
+//     Config.HeaderClient); a denied request is answered 403 locally.
+//
+// Every decision is logged with the deciding file:line (or "default
+// allow"), counted, recorded in filter state and, unless in shadow mode,
+// enforced. Build:
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o tcpwrap-envoy.wasm ./wasm/envoy
 //
-// The logic lives in package filter; this file is the proxy-wasm glue
+// The logic lives in package filter; this package is the proxy-wasm glue
 // (github.com/proxy-wasm/proxy-wasm-go-sdk, standard Go). It also builds
 // natively, for proxytest.
+//
+// The per-connection path allocates little: metric IDs are defined once per
+// rule and kept in a slice by rule ID, the filter state value is a cached
+// byte slice per rule, addresses are parsed from the property bytes, the
+// engine takes an IPv4 client's address text as read, and log lines are
+// appended into one buffer (no fmt).
 package main
 
 import (
@@ -30,29 +45,32 @@ func init() { proxywasm.SetVMContext(&vmContext{}) }
 // (%FILTER_STATE(tcpwrap.rule:PLAIN)% in an access log).
 var FilterStateRule = []string{"filter_state", "tcpwrap.rule"}
 
+var (
+	sourceAddress      = []string{"source", "address"}
+	destinationAddress = []string{"destination", "address"}
+)
+
 type vmContext struct{ types.DefaultVMContext }
 
-func (*vmContext) NewPluginContext(uint32) types.PluginContext {
-	return &pluginContext{rules: map[string]proxywasm.MetricCounter{}}
-}
+func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
 
 type pluginContext struct {
 	types.DefaultPluginContext
 	f                          *filter.Filter
 	granted, denied, delegated proxywasm.MetricCounter
 	errors                     proxywasm.MetricCounter
-	rules                      map[string]proxywasm.MetricCounter
-	conns                      uint32
+	rules                      []ruleState // by filter rule ID
+	mode                       string      // "" or " (shadow)"
+	buf                        []byte      // the log line being built
+	gc                         gcPacer
 }
 
-// gcEvery is how many connections pass between two forced collections.
-// In a Go wasip1 reactor the garbage collector's background workers only
-// run while an exported call blocks, which a filter callback never does:
-// without runtime.GC the heap (and the module's linear memory) grows with
-// every connection (measured: 8.6 MB -> 245 MB over 1,000,000). The heap
-// here is a few MB, so one collection per 4,096 connections is cheap (the
-// cost of a single collection was not measured on its own).
-const gcEvery = 4096
+// ruleState is what the plugin keeps per deciding rule: its counter
+// (defined once) and its name as the filter state value.
+type ruleState struct {
+	counter proxywasm.MetricCounter
+	value   []byte
+}
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	conf, err := proxywasm.GetPluginConfiguration()
@@ -69,15 +87,23 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogWarnf("tcpwrap: %s", d)
 	}
 	p.f = f
+	p.rules = p.rules[:0]
 	p.granted = proxywasm.DefineCounterMetric("tcpwrap.granted")
 	p.denied = proxywasm.DefineCounterMetric("tcpwrap.denied")
 	p.delegated = proxywasm.DefineCounterMetric("tcpwrap.delegated")
 	p.errors = proxywasm.DefineCounterMetric("tcpwrap.address_errors")
 	mode := "enforcing"
+	p.mode = ""
 	if f.Config.Shadow {
 		mode = "shadow"
+		p.mode = " (shadow)"
 	}
-	proxywasm.LogInfof("tcpwrap: configured (daemon %s, profile %s, %s)", f.Config.Daemon, profileName(f.Config.Profile), mode)
+	header := "off"
+	if h := f.Config.ClientAddressHeader; h != "" {
+		header = h
+	}
+	proxywasm.LogInfof("tcpwrap: configured (%s filter, daemon %s, profile %s, %s, client address header %s)",
+		f.Config.Filter, f.Config.Daemon, profileName(f.Config.Profile), mode, header)
 	return types.OnPluginStartStatusOK
 }
 
@@ -88,49 +114,46 @@ func profileName(s string) string {
 	return s
 }
 
-func (p *pluginContext) NewTcpContext(contextID uint32) types.TcpContext {
-	if p.f == nil {
+// NewTcpContext and NewHttpContext: the SDK asks for an HTTP context
+// first and takes a TCP one when that is nil, so each answers only for the
+// configured kind of filter.
+func (p *pluginContext) NewTcpContext(uint32) types.TcpContext {
+	if p.f == nil || p.f.Config.Filter != "network" {
 		return nil
 	}
 	return &tcpContext{p: p}
 }
 
-func (p *pluginContext) counter(name string) proxywasm.MetricCounter {
-	c, ok := p.rules[name]
-	if !ok {
-		c = proxywasm.DefineCounterMetric(name)
-		p.rules[name] = c
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if p.f == nil || p.f.Config.Filter != "http" {
+		return nil
 	}
-	return c
+	return &httpContext{p: p}
 }
 
-type tcpContext struct {
-	types.DefaultTcpContext
-	p *pluginContext
+// rule is the plugin's state for filter rule id, made on its first use.
+func (p *pluginContext) rule(id int) *ruleState {
+	for len(p.rules) <= id {
+		r := p.f.Rules()[len(p.rules)]
+		p.rules = append(p.rules, ruleState{counter: proxywasm.DefineCounterMetric(r.Counter), value: []byte(r.Name)})
+	}
+	return &p.rules[id]
 }
 
-func property(path ...string) string {
+// property reads a host property. The bytes are the host's copy for this
+// call (proxy_on_memory_allocate), which nothing else writes to.
+func property(path []string) []byte {
 	b, err := proxywasm.GetProperty(path)
 	if err != nil {
-		return ""
+		return nil
 	}
-	return string(b)
+	return b
 }
 
-func (t *tcpContext) OnNewConnection() types.Action {
-	p := t.p
-	if p.conns++; p.conns%gcEvery == 0 {
-		runtime.GC()
-	}
-	src, dst := property("source", "address"), property("destination", "address")
-	client, err := filter.ParseAddr(src)
-	if err != nil {
-		p.errors.Increment(1)
-		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; connection left open", src)
-		return types.ActionContinue
-	}
-	server, _ := filter.ParseAddr(dst) // zero value: no server address
-	r := p.f.Decide(client, server)
+// record counts, logs and stores one decision. client is the address as
+// read ("10.0.0.1:5555"), via says where it came from when not
+// source.address (the header and the peer), server the local address.
+func (p *pluginContext) record(r *filter.Result, client, via string, server []byte) {
 	switch r.Access {
 	case engine.Granted:
 		p.granted.Increment(1)
@@ -139,21 +162,48 @@ func (t *tcpContext) OnNewConnection() types.Action {
 	case engine.Delegated:
 		p.delegated.Increment(1)
 	}
-	p.counter(r.Counter).Increment(1)
-	_ = proxywasm.SetProperty(FilterStateRule, []byte(r.Rule))
-	shadow := ""
-	if p.f.Config.Shadow {
-		shadow = " (shadow)"
+	rs := p.rule(r.RuleID)
+	rs.counter.Increment(1)
+	value := rs.value
+	if r.RuleID == filter.ErrorRule {
+		value = []byte(r.Rule)
 	}
-	proxywasm.LogInfof("tcpwrap: %s %s -> %s: %s by %s%s", p.f.Config.Daemon, src, dst, r.Access, r.Rule, shadow)
+	_ = proxywasm.SetProperty(FilterStateRule, value)
+
+	b := append(p.buf[:0], "tcpwrap: "...)
+	b = append(b, p.f.Config.Daemon...)
+	b = append(b, ' ')
+	b = append(b, client...)
+	b = append(b, via...)
+	b = append(b, " -> "...)
+	b = append(b, server...)
+	b = append(b, ": "...)
+	b = append(b, r.Access...)
+	b = append(b, " by "...)
+	b = append(b, r.Rule...)
+	b = append(b, p.mode...)
+	p.buf = b
+	// A fresh string: the host may keep it (proxytest does, without a
+	// copy), so the reused buffer itself must not be handed over.
+	proxywasm.LogInfo(string(b))
 	for _, c := range r.Commands {
-		proxywasm.LogInfof("tcpwrap: %s not run: %s", c.Kind, strings.TrimSpace(c.Command))
+		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}
-	if r.Close {
-		if err := proxywasm.CloseDownstream(); err != nil {
-			proxywasm.LogErrorf("tcpwrap: close downstream: %v", err)
-		}
-		return types.ActionPause
+}
+
+// gcPacer forces a garbage collection now and then. In a Go wasip1
+// reactor the collector's background workers only run while an exported
+// call blocks, which a filter callback never does: without runtime.GC the
+// heap (and the module's linear memory) grows with every connection
+// (measured: 8.6 MB -> 245 MB over 1,000,000). A collection costs about
+// as much as marking the live heap (a few MB here), so it runs after every
+// gcEvery calls.
+type gcPacer struct{ n uint32 }
+
+const gcEvery = 4096
+
+func (g *gcPacer) tick() {
+	if g.n++; g.n%gcEvery == 0 {
+		runtime.GC()
 	}
-	return types.ActionContinue
 }

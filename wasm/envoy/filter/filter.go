@@ -28,8 +28,31 @@ type Config struct {
 	Daemon string `json:"daemon"`
 	// Profile is "debian" (default), "upstream" or "freebsd".
 	Profile string `json:"profile"`
-	// Shadow logs and counts every decision but never closes a connection.
+	// Shadow logs and counts every decision but never closes a connection
+	// (nor answers 403).
 	Shadow bool `json:"shadow"`
+
+	// Filter is the kind of Envoy filter this configuration is for:
+	// "network" (default; envoy.filters.network.wasm, one decision per
+	// connection) or "http" (envoy.filters.http.wasm, one per request).
+	// proxy-wasm does not tell a plugin which kind of stream a new context
+	// is, so the configuration must.
+	Filter string `json:"filter"`
+
+	// The HTTP filter only (see package main's documentation and the
+	// README): ClientAddressHeader names a request header holding the
+	// client's address as a trusted proxy in front of Envoy wrote it
+	// ("x-forwarded-for"; "" = off: source.address decides). The address
+	// used is the TrustedHops-th entry counted from the right (0: the
+	// right-most, written by the nearest proxy), as Envoy's
+	// xff_num_trusted_hops counts. TrustedPeers, when set, lists the
+	// addresses or CIDR prefixes of the proxies allowed to set the header:
+	// from any other peer (source.address) the header is ignored.
+	ClientAddressHeader string   `json:"clientAddressHeader"`
+	TrustedHops         int      `json:"trustedHops"`
+	TrustedPeers        []string `json:"trustedPeers"`
+
+	peers []netip.Prefix
 }
 
 // ParseConfig reads a plugin configuration strictly: unknown fields,
@@ -56,19 +79,124 @@ func ParseConfig(b []byte) (Config, error) {
 	if _, err := engine.ParseProfile(c.Profile); err != nil {
 		return c, fmt.Errorf("plugin configuration: %v", err)
 	}
+	switch c.Filter {
+	case "":
+		c.Filter = "network"
+	case "network", "http":
+	default:
+		return c, fmt.Errorf("plugin configuration: filter %q: want \"network\" or \"http\"", c.Filter)
+	}
+	if c.Filter != "http" && c.ClientAddressHeader != "" {
+		return c, errors.New("plugin configuration: clientAddressHeader needs \"filter\": \"http\"")
+	}
+	if h := c.ClientAddressHeader; h != "" {
+		for i := 0; i < len(h); i++ {
+			if b := h[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+				return c, fmt.Errorf("plugin configuration: clientAddressHeader %q: want a lower-case header name", h)
+			}
+		}
+	}
+	if c.TrustedHops < 0 || c.TrustedHops > MaxHops {
+		return c, fmt.Errorf("plugin configuration: trustedHops %d: want 0 to %d", c.TrustedHops, MaxHops)
+	}
+	if c.ClientAddressHeader == "" && (c.TrustedHops != 0 || len(c.TrustedPeers) != 0) {
+		return c, errors.New("plugin configuration: trustedHops and trustedPeers need clientAddressHeader")
+	}
+	for _, t := range c.TrustedPeers {
+		pfx, err := netip.ParsePrefix(t)
+		if err != nil {
+			a, aerr := netip.ParseAddr(t)
+			if aerr != nil {
+				return c, fmt.Errorf("plugin configuration: trustedPeers: %q is neither an address nor a CIDR prefix", t)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.peers = append(c.peers, pfx.Masked())
+	}
 	return c, nil
+}
+
+// MaxHops bounds trustedHops.
+const MaxHops = 16
+
+// MaxHeader bounds the length of the client address header's value: a
+// longer one is a bad value.
+const MaxHeader = 4096
+
+// TrustedPeer reports whether the header may be read on a request from
+// peer (the connection's source address): always when TrustedPeers is
+// empty.
+func (c *Config) TrustedPeer(peer netip.Addr) bool {
+	if len(c.peers) == 0 {
+		return true
+	}
+	peer = peer.Unmap()
+	for _, p := range c.peers {
+		if p.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
+// HeaderClient picks the client's address out of the client address
+// header's value: the comma-separated entries (blanks around them are
+// ignored; each an address, ip:port or [ipv6]:port) counted from the right,
+// the TrustedHops-th (0 = the right-most). It returns the address and its
+// text as written. A value that is too long, has an empty or unreadable
+// entry at or right of the chosen one, or has too few entries is an error.
+func (c *Config) HeaderClient(value string) (netip.AddrPort, string, error) {
+	if len(value) > MaxHeader {
+		return netip.AddrPort{}, "", fmt.Errorf("%s: %d bytes, more than %d", c.ClientAddressHeader, len(value), MaxHeader)
+	}
+	end := len(value)
+	for hop := 0; ; hop++ {
+		start := strings.LastIndexByte(value[:end], ',') + 1
+		entry := strings.TrimSpace(value[start:end])
+		ap, err := ParseAddr(entry)
+		if err != nil {
+			return netip.AddrPort{}, "", fmt.Errorf("%s: entry %d from the right: %v", c.ClientAddressHeader, hop, err)
+		}
+		if hop == c.TrustedHops {
+			return ap, entry, nil
+		}
+		if start == 0 {
+			return netip.AddrPort{}, "", fmt.Errorf("%s: %d entries, want at least %d (trustedHops %d)", c.ClientAddressHeader, hop+1, c.TrustedHops+1, c.TrustedHops)
+		}
+		end = start - 1
+	}
 }
 
 // Filter is a compiled configuration with its decider. It is not safe for
 // concurrent use: a proxy-wasm VM is single-threaded, and there is one
 // Filter per plugin context.
 type Filter struct {
-	Config   Config
-	policy   *engine.Policy
-	quiet    *engine.Decider
-	loud     *engine.Decider
-	counters map[string]string // "hosts.allow:3" -> counter name, cached
+	Config Config
+	policy *engine.Policy
+	quiet  *engine.Decider
+	loud   *engine.Decider
+	// The rules that decided so far, by ID; byLine maps a line of
+	// hosts.allow (index 0) or hosts.deny (1) to its ID+1.
+	rules  []Rule
+	byLine [2][]int32
+	other  map[string]int // a rule in any other file: "file:line" -> ID
 }
+
+// A Rule is one deciding rule (or the default, or an error) with the names
+// the filter reports it under. IDs are small integers given out in the
+// order rules first decide, so a caller can keep per-rule state (a metric)
+// in a slice.
+type Rule struct {
+	ID int
+	// Name is "hosts.allow:3", "default allow", or "error: ...".
+	Name string
+	// Counter is the per-rule counter name ("tcpwrap.rule.hosts_allow.3",
+	// "tcpwrap.rule.default", "tcpwrap.rule.error").
+	Counter string
+}
+
+// Rules are the rules that decided so far, indexed by ID.
+func (f *Filter) Rules() []Rule { return f.rules }
 
 // New parses the configuration and compiles both tables once.
 func New(configJSON []byte) (*Filter, error) {
@@ -84,8 +212,10 @@ func New(configJSON []byte) (*Filter, error) {
 	if c.Hosts != "" {
 		p.Resolver = engine.NewHostsResolver("hosts", []byte(c.Hosts))
 	}
-	f := &Filter{Config: c, policy: p, quiet: p.NewDecider(), loud: p.NewDecider(), counters: map[string]string{}}
+	f := &Filter{Config: c, policy: p, quiet: p.NewDecider(), loud: p.NewDecider(), other: map[string]int{}}
 	f.quiet.Quiet = true
+	f.addRule("default allow", "tcpwrap.rule.default") // DefaultRule
+	f.addRule("error", "tcpwrap.rule.error")           // ErrorRule
 	return f, nil
 }
 
@@ -105,11 +235,14 @@ func (f *Filter) Diagnostics() []string {
 type Result struct {
 	Access engine.Access
 	// Rule is "hosts.allow:3", or "default allow" when no rule decided
-	// (or "error: ..." when libwrap would not have decided).
+	// (or "error: ..." when libwrap would not have decided). It is
+	// Rules()[RuleID].Name but for ErrorRule.
 	Rule string
 	// Counter is the per-rule counter name ("tcpwrap.rule.hosts_allow.3",
 	// "tcpwrap.rule.default").
 	Counter string
+	// RuleID is the rule's ID (see [Rule]).
+	RuleID int
 	// Close says whether the connection must be closed (denied or
 	// delegated, and not in shadow mode).
 	Close bool
@@ -132,22 +265,43 @@ func ParseAddr(s string) (netip.AddrPort, error) {
 }
 
 // Decide decides one connection from client (remote) to server (local).
+func (f *Filter) Decide(client, server netip.AddrPort) Result {
+	return f.DecideText(client, "", server)
+}
+
+// DecideText is Decide with the client's address as the caller read it
+// ("10.0.0.1:443", "10.0.0.1", or ""): when it is the canonical text of an
+// IPv4 client (which is what libwrap would print for it), the engine takes
+// it as is instead of formatting the address again.
+//
 // The hot path is a quiet decision; only a rule carrying spawn/twist
 // commands is decided a second time, not quietly, to report the expanded
 // commands.
-func (f *Filter) Decide(client, server netip.AddrPort) Result {
+func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.AddrPort) Result {
 	req := engine.Request{Daemon: f.Config.Daemon, Client: engine.Endpoint{Socket: client}, Server: engine.Endpoint{Socket: server}}
+	if a := client.Addr(); a.Is4() && text != "" {
+		if i := strings.LastIndexByte(text, ':'); i >= 0 {
+			text = text[:i]
+		}
+		if isText4(a, text) {
+			req.Client.Addr = text
+		}
+	}
 	d := f.quiet.Decide(req)
 	r := Result{Access: d.Access}
+	var id int
 	switch {
 	case d.Error != "":
-		r.Rule = "error: " + d.Error
-		r.Counter = "tcpwrap.rule.error"
+		id = ErrorRule
 	case d.Matched == nil:
-		r.Rule = "default allow"
-		r.Counter = "tcpwrap.rule.default"
+		id = DefaultRule
 	default:
-		r.Rule, r.Counter = f.ruleNames(d.Matched.File, d.Matched.Line)
+		id = f.ruleID(d.Matched.File, d.Matched.Line)
+	}
+	rule := &f.rules[id]
+	r.Rule, r.Counter, r.RuleID = rule.Name, rule.Counter, id
+	if id == ErrorRule {
+		r.Rule = "error: " + d.Error
 	}
 	if len(d.Commands) > 0 {
 		ld := f.loud.Decide(req)
@@ -157,18 +311,88 @@ func (f *Filter) Decide(client, server netip.AddrPort) Result {
 	return r
 }
 
-func (f *Filter) ruleNames(file string, line int) (string, string) {
-	key := file + ":" + strconv.Itoa(line)
-	if c, ok := f.counters[key]; ok {
-		return key, c
+// isText4 reports whether s is a's dotted quad, as netip (and glibc's
+// getnameinfo) prints it, without formatting a.
+func isText4(a netip.Addr, s string) bool {
+	b := a.As4()
+	for i, x := range b {
+		if i > 0 {
+			if len(s) == 0 || s[0] != '.' {
+				return false
+			}
+			s = s[1:]
+		}
+		n := 0
+		for n < len(s) && n < 3 && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		if n == 0 || n > 1 && s[0] == '0' {
+			return false
+		}
+		v := 0
+		for _, c := range s[:n] {
+			v = v*10 + int(c-'0')
+		}
+		if v != int(x) {
+			return false
+		}
+		s = s[n:]
 	}
+	return s == ""
+}
+
+func (f *Filter) addRule(name, counter string) int {
+	id := len(f.rules)
+	f.rules = append(f.rules, Rule{ID: id, Name: name, Counter: counter})
+	return id
+}
+
+// The IDs of the two rules every filter has.
+const (
+	// DefaultRule is "default allow": no rule decided.
+	DefaultRule = 0
+	// ErrorRule is every decision libwrap would not have made (a table
+	// error): its Result.Rule is "error: " and the message.
+	ErrorRule = 1
+)
+
+// ruleID is the ID of file:line, given out on its first decision: a slice
+// index for both tables, no allocation once seen.
+func (f *Filter) ruleID(file string, line int) int {
+	t := -1
+	switch file {
+	case f.policy.Allow.Name:
+		t = 0
+	case f.policy.Deny.Name:
+		t = 1
+	}
+	if t >= 0 && line > 0 && line < 1<<20 {
+		if line < len(f.byLine[t]) {
+			if id := f.byLine[t][line]; id > 0 {
+				return int(id - 1)
+			}
+		} else {
+			f.byLine[t] = append(f.byLine[t], make([]int32, line+1-len(f.byLine[t]))...)
+		}
+		id := f.newRule(file, line)
+		f.byLine[t][line] = int32(id + 1)
+		return id
+	}
+	key := file + ":" + strconv.Itoa(line)
+	if id, ok := f.other[key]; ok {
+		return id
+	}
+	id := f.newRule(file, line)
+	f.other[key] = id
+	return id
+}
+
+func (f *Filter) newRule(file string, line int) int {
 	name := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 			return r
 		}
 		return '_'
 	}, strings.TrimPrefix(file, "/"))
-	c := "tcpwrap.rule." + name + "." + strconv.Itoa(line)
-	f.counters[key] = c
-	return key, c
+	return f.addRule(file+":"+strconv.Itoa(line), "tcpwrap.rule."+name+"."+strconv.Itoa(line))
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"net/netip"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+)
+
+// httpContext is the HTTP filter: one per request.
+type httpContext struct {
+	types.DefaultHttpContext
+	p *pluginContext
+}
+
+// denyBody is the body of the local 403 answer.
+var denyBody = []byte("access denied\n")
+
+var denyHeaders = [][2]string{{"content-type", "text/plain"}}
+
+func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+	p := h.p
+	p.gc.tick()
+	src, dst := str(property(sourceAddress)), property(destinationAddress)
+	server, _ := filter.ParseAddr(str(dst))
+	peer, perr := filter.ParseAddr(src)
+	client, text, via := peer, src, ""
+	if name := p.f.Config.ClientAddressHeader; name != "" && p.trusted(peer, perr) {
+		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
+			ap, entry, err := p.f.Config.HeaderClient(v)
+			if err != nil {
+				return h.badHeader(src, dst, err)
+			}
+			client, text, via, perr = ap, entry, " ("+name+" from "+src+")", nil
+		}
+	}
+	if perr != nil {
+		p.errors.Increment(1)
+		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; request let through", src)
+		return types.ActionContinue
+	}
+	r := p.f.DecideText(client, text, server)
+	p.record(&r, text, via, dst)
+	if r.Close {
+		return h.deny()
+	}
+	return types.ActionContinue
+}
+
+// trusted reports whether the header may be read from this peer: one in
+// trustedPeers, or any peer, even an unreadable one, when trustedPeers is
+// empty.
+func (p *pluginContext) trusted(peer netip.AddrPort, perr error) bool {
+	if perr != nil {
+		return len(p.f.Config.TrustedPeers) == 0
+	}
+	return p.f.Config.TrustedPeer(peer.Addr())
+}
+
+// badHeader answers a request whose client address header is present but
+// unreadable: it is denied (a client address the operator said to trust
+// cannot be known), logged and counted as an address error, and in
+// shadow mode let through.
+func (h *httpContext) badHeader(src string, dst []byte, err error) types.Action {
+	p := h.p
+	p.errors.Increment(1)
+	p.denied.Increment(1)
+	_ = proxywasm.SetProperty(FilterStateRule, []byte("error: bad "+p.f.Config.ClientAddressHeader))
+	proxywasm.LogWarnf("tcpwrap: %s %s -> %s: %s by bad client address header: %v%s", p.f.Config.Daemon, src, dst, engine.Denied, err, p.mode)
+	if p.f.Config.Shadow {
+		return types.ActionContinue
+	}
+	return h.deny()
+}
+
+func (h *httpContext) deny() types.Action {
+	if err := proxywasm.SendHttpResponse(403, denyHeaders, denyBody, -1); err != nil {
+		proxywasm.LogErrorf("tcpwrap: send 403: %v", err)
+	}
+	return types.ActionPause
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"unsafe"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+)
+
+// tcpContext is the network filter: one per downstream connection.
+type tcpContext struct {
+	types.DefaultTcpContext
+	p *pluginContext
+}
+
+// str views b as a string without copying; b must never be written to
+// afterwards (property bytes are not).
+func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func (t *tcpContext) OnNewConnection() types.Action {
+	p := t.p
+	p.gc.tick()
+	src, dst := str(property(sourceAddress)), property(destinationAddress)
+	client, err := filter.ParseAddr(src)
+	if err != nil {
+		p.errors.Increment(1)
+		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; connection left open", src)
+		return types.ActionContinue
+	}
+	server, _ := filter.ParseAddr(str(dst)) // zero value: no server address
+	r := p.f.DecideText(client, src, server)
+	p.record(&r, src, "", dst)
+	if r.Close {
+		if err := proxywasm.CloseDownstream(); err != nil {
+			proxywasm.LogErrorf("tcpwrap: close downstream: %v", err)
+		}
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
