@@ -163,7 +163,7 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 // splitAt returns the index of the first delimiter at or after from that is
 // not inside square brackets (when brackets is set), or -1. Like libwrap it
 // keeps a plain counter: a stray '[' or ']' hides every later delimiter.
-func splitAt(s []byte, from int, delim byte, brackets bool) int {
+func splitAt[T string | []byte](s T, from int, delim byte, brackets bool) int {
 	depth := 0
 	for i := from; i < len(s); i++ {
 		c := s[i]

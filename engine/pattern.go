@@ -139,7 +139,7 @@ func (hp *hostPat) init(tok string, p Profile) {
 	case asciiEqualFold(tok, "LOCAL"):
 		hp.kind = hostLocal
 	default:
-		if i := splitAtString(tok, '/', p.ipv6()); i >= 0 {
+		if i := splitAt(tok, 0, '/', p.ipv6()); i >= 0 {
 			hp.kind = hostNetmask
 			hp.netText, hp.maskText = tok[:i], tok[i+1:]
 			hp.compileNetmask(p)
@@ -152,23 +152,6 @@ func (hp *hostPat) init(tok string, p Profile) {
 			hp.nameToo = false
 		}
 	}
-}
-
-// splitAtString is splitAt on a string, from its start.
-func splitAtString(s string, delim byte, brackets bool) int {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case brackets && c == '[':
-			depth++
-		case brackets && c == ']':
-			depth--
-		case c == delim && depth == 0:
-			return i
-		}
-	}
-	return -1
 }
 
 // notInaddr is libwrap's NOT_INADDR: the text has a character other than a
@@ -361,7 +344,7 @@ func atSplit(tok string, p Profile) int {
 	if len(tok) < 2 {
 		return -1
 	}
-	i := splitAt([]byte(tok), 1, '@', p.ipv6())
+	i := splitAt(tok, 1, '@', p.ipv6())
 	return i
 }
 

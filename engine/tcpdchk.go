@@ -156,7 +156,7 @@ func (c *tcpdchk) table(path string, permit bool) {
 		}
 		svList, clList := text[:i], text[i+1:]
 		var shCmd *string
-		if j := splitAt([]byte(clList), 0, ':', true); j >= 0 {
+		if j := splitAt(clList, 0, ':', true); j >= 0 {
 			s := clList[j+1:]
 			clList, shCmd = clList[:j], &s
 		}
@@ -196,7 +196,7 @@ func splitHost(tok string) (string, string, bool) {
 	if len(tok) < 2 {
 		return tok, "", false
 	}
-	i := splitAt([]byte(tok), 1, '@', true)
+	i := splitAt(tok, 1, '@', true)
 	if i < 0 {
 		return tok, "", false
 	}
@@ -342,8 +342,8 @@ func (c *tcpdchk) host(pat string) int {
 		}
 	case pat[0] == '/':
 		c.patternFile(pat)
-	case strings.Contains(pat, "/") && splitAt([]byte(pat), 0, '/', true) >= 0:
-		i := splitAt([]byte(pat), 0, '/', true)
+	case strings.Contains(pat, "/") && splitAt(pat, 0, '/', true) >= 0:
+		i := splitAt(pat, 0, '/', true)
 		net, mask := pat[:i], pat[i+1:]
 		if !validNetMask(net, mask) {
 			c.warn("%s/%s: bad net/mask pattern", net, mask)
