@@ -640,6 +640,7 @@ async function check() {
   const byPane = new Map<Pane, Mark[]>();
   for (const id of paneIDs) byPane.set(panes[id], []);
   const items: HTMLLIElement[] = [];
+  const indexes = new Map<Pane, (off: number) => number>();
   if (result.error) {
     const li = document.createElement("li");
     li.className = "sev-error";
@@ -657,7 +658,8 @@ async function check() {
         if (at < 0) continue;
         base = new TextEncoder().encode(pane.ta.value.slice(0, at + hdr.length)).length;
       }
-      const idx = byteIndex(pane.ta.value);
+      let idx = indexes.get(pane);
+      if (!idx) indexes.set(pane, (idx = byteIndex(pane.ta.value)));
       byPane.get(pane)!.push({
         start: idx(base + d.offset),
         end: idx(base + d.endOffset),
