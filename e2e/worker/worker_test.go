@@ -266,8 +266,8 @@ func TestWorkerShares(t *testing.T) {
 			req, _ := http.NewRequest("POST", w.base+"/api/shares", strings.NewReader(fmt.Sprintf(`{"allow":"in.ftpd: 10.0.0.%d\n"}`, i)))
 			req.Header.Set("Content-Type", "application/json")
 			// A bounded wait: a wedged wrangler fails the test instead of
-	// hanging it until go test's own timeout.
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+			// hanging it until go test's own timeout.
+			resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 			if err != nil {
 				errs <- err.Error()
 				return
