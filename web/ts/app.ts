@@ -8,8 +8,10 @@
 //
 // Hooks for tests and measurements: body[data-state] is "loading" until
 // the first verdicts render, then "ready"; window.tcpwrapPlayground
-// holds {latency, evaluations, firstVerdictAt}; a performance mark
-// "tcpwrap:first-verdict" is set once.
+// holds {latency (ms from the last edit to its verdicts on screen),
+// moduleMs (of which in the module), evaluations, checks,
+// firstVerdictAt}; a performance mark "tcpwrap:first-verdict" is set
+// once.
 
 import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
