@@ -15,6 +15,7 @@
 
 import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
+import { fetchModule } from "./module";
 import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
 import {
   type Doc,
@@ -322,10 +323,7 @@ function policy(doc: Doc) {
 const workerURL = new URL("worker.js", import.meta.url);
 // One compilation of the module for both workers.
 const compiled: Promise<WebAssembly.Module | null> = WebAssembly.compileStreaming(
-  fetch(new URL("tcpwrap.wasm", import.meta.url)).then((r) => {
-    if (!r.ok) throw new Error(`tcpwrap.wasm: HTTP ${r.status}`);
-    return r;
-  }),
+  fetchModule(new URL("tcpwrap.wasm", import.meta.url)),
 ).catch(() => null);
 const verdicts = new Engine(workerURL, compiled); // the requests table
 // The trace, the diagnostics and format, in a second worker started once

@@ -20,26 +20,16 @@
 // Nothing is sent anywhere; commands in rules are never run.
 
 import "./gen/wasm_exec.js";
+import { startModule } from "./module";
 import type { Output, Tcpwrap } from "../../wasm/js/tcpwrap";
 import { type Doc, type Profile, encodeFragment, parseRequestLines, parseTxtar, formatRequest } from "./state";
-
-declare const Go: { new (): { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } };
 
 const scriptURL = (document.currentScript as HTMLScriptElement | null)?.src ?? location.href;
 let module: Promise<Tcpwrap> | null = null;
 
 function loadModule(): Promise<Tcpwrap> {
-  module ??= (async () => {
-    const g = globalThis as { tcpwrap?: Tcpwrap };
-    if (g.tcpwrap) return g.tcpwrap;
-    const go = new Go();
-    const res = await fetch(new URL("tcpwrap.wasm", scriptURL));
-    if (!res.ok) throw new Error(`tcpwrap.wasm: HTTP ${res.status}`);
-    const { instance } = await WebAssembly.instantiateStreaming(res, go.importObject);
-    go.run(instance);
-    if (!g.tcpwrap) throw new Error("tcpwrap.wasm did not start");
-    return g.tcpwrap;
-  })();
+  const running = (globalThis as { tcpwrap?: Tcpwrap }).tcpwrap;
+  module ??= running ? Promise.resolve(running) : startModule(new URL("tcpwrap.wasm", scriptURL));
   return module;
 }
 

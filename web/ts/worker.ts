@@ -5,6 +5,7 @@
 // is posted once as {fatal}.
 
 import "./gen/wasm_exec.js";
+import { startModule } from "./module";
 import type { Output, Step, Tcpwrap } from "../../wasm/js/tcpwrap";
 
 /** trimTrace empties the token lists of steps no daemon matched. */
@@ -17,7 +18,6 @@ function trimTrace(steps: Step[] | null) {
   }
 }
 
-declare const Go: { new (): { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> } };
 
 export interface WorkerRequest {
   id: number;
@@ -36,7 +36,6 @@ export interface WorkerReply {
 
 const scope = self as unknown as {
   location: Location;
-  tcpwrap?: Tcpwrap;
   postMessage(m: unknown): void;
   onmessage: ((e: MessageEvent) => void) | null;
 };
@@ -44,20 +43,8 @@ const scope = self as unknown as {
 // The page compiles the module once and sends it as the first message
 // ({module}); two workers then share one compilation. Without it the
 // worker fetches and compiles tcpwrap.wasm itself.
-async function load(module: WebAssembly.Module | null): Promise<Tcpwrap> {
-  const go = new Go();
-  let instance: WebAssembly.Instance;
-  if (module) {
-    instance = await WebAssembly.instantiate(module, go.importObject);
-  } else {
-    const url = new URL("tcpwrap.wasm", scope.location.href);
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
-    instance = (await WebAssembly.instantiateStreaming(res, go.importObject)).instance;
-  }
-  go.run(instance); // main registers globalThis.tcpwrap, then blocks
-  if (!scope.tcpwrap) throw new Error("tcpwrap.wasm did not register globalThis.tcpwrap");
-  return scope.tcpwrap;
+function load(module: WebAssembly.Module | null): Promise<Tcpwrap> {
+  return startModule(module ?? new URL("tcpwrap.wasm", scope.location.href));
 }
 
 let ready: Promise<Tcpwrap> | null = null;
