@@ -119,7 +119,7 @@ worker: assets
 	cd cmd/worker && GOOS=js GOARCH=wasm $(GO) build -tags externalassets -trimpath -ldflags='-s -w' -o build/app.wasm .
 	rm -rf cmd/worker/build/assets && mkdir -p cmd/worker/build/assets/static/dist
 	cp static/style.css static/favicon.svg cmd/worker/build/assets/static/
-	cp static/dist/*.js static/dist/*.wasm static/dist/manifest.json cmd/worker/build/assets/static/dist/
+	cp static/dist/*.js static/dist/*.wasm cmd/worker/build/assets/static/dist/
 	cp static/dist/sw.js cmd/worker/build/assets/sw.js
 
 # The worker under wrangler dev --local (workerd and a local D1, nothing

@@ -186,7 +186,7 @@ func TestPlayground(t *testing.T) {
 	// comes first.
 	gobin := goTool()
 	run(t, absRoot, nil, gobin, "run", "./web/internal/bundle")
-	for _, f := range []string{"tcpwrap.wasm", "app.js", "worker.js", "embed.js", "sw.js", "manifest.json"} {
+	for _, f := range []string{"tcpwrap.wasm", "app.js", "worker.js", "embed.js", "sw.js"} {
 		if _, err := os.Stat(filepath.Join(absRoot, "static", "dist", f)); err != nil {
 			t.Errorf("go run ./web/internal/bundle did not write static/dist/%s", f)
 		}

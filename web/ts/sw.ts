@@ -5,10 +5,12 @@
 // go to the network first and fall back to the cached playground. The
 // API is never cached: sharing needs the network, and says so.
 
+// Both set by web/internal/bundle: a hash of the files below, and the
+// URLs of what the playground needs offline.
 declare const BUILD_ID: string;
+declare const OFFLINE: string[];
 
 const CACHE = `tcpwrap-${BUILD_ID}`;
-const ASSETS = ["/", "/static/style.css", "/static/favicon.svg", "/static/dist/app.js", "/static/dist/worker.js", "/static/dist/tcpwrap.wasm"];
 
 const sw = self as unknown as {
   addEventListener(t: "install" | "activate", f: (e: ExtendableEvent) => void): void;
@@ -30,7 +32,7 @@ sw.addEventListener("install", (e) => {
   e.waitUntil(
     caches
       .open(CACHE)
-      .then((c) => c.addAll(ASSETS))
+      .then((c) => c.addAll(OFFLINE))
       .then(() => sw.skipWaiting()),
   );
 });

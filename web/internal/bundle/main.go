@@ -1,18 +1,19 @@
 // Command bundle builds the playground's front end into static/dist/,
-// which the server embeds (static.FS). It is the second step of
-// `go generate ./web` (after templ) and of `make assets`:
+// which the server embeds (static.FS). It is a step of
+// `go generate ./web` and all of `make assets`:
 //
 //   - tcpwrap.wasm: the GOOS=js module (wasm/js), built with the go
-//     command running this program;
+//     command on PATH;
 //   - app.js, worker.js, embed.js, sw.js: web/ts/*.ts bundled by esbuild's
 //     Go API (github.com/evanw/esbuild/pkg/api), minified, with source
 //     maps. wasm_exec.js comes from the same toolchain's lib/wasm and is
 //     bundled into worker.js and embed.js (never committed);
-//   - manifest.json: the build ID (a hash of every output) the service
-//     worker names its cache after, and the list of files it caches.
+//   - sw.js gets, through esbuild's define, the list of files it caches
+//     for offline use (OFFLINE) and a hash of them (BUILD_ID), after
+//     which its cache is named.
 //
 // Nothing here is committed: static/dist/ is git-ignored, and a fresh
-// clone builds it with `make assets` (`make serve` and `make test` do).
+// clone builds it with `make assets` (make serve, build and check do).
 package main
 
 import (
@@ -23,7 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -89,26 +89,26 @@ func run() error {
 		}
 	}
 
-	// The service worker caches what the playground needs offline; its
-	// cache is named after a hash of those files, so a new build
-	// replaces the old cache.
-	offline := []string{"app.js", "worker.js", "tcpwrap.wasm"}
+	// The service worker caches what the playground needs offline (the
+	// list is given to it here, one source for both); its cache is named
+	// after a hash of those files, so a new build replaces the old cache.
+	offline := []string{"style.css", "favicon.svg", "dist/app.js", "dist/worker.js", "dist/tcpwrap.wasm"}
+	urls := []string{"/"}
 	h := sha256.New()
-	for _, f := range append(offline, "../style.css", "../favicon.svg") {
-		b, err := os.ReadFile(filepath.Join(dist, f))
+	for _, f := range offline {
+		b, err := os.ReadFile(filepath.Join(root, "static", f))
 		if err != nil {
 			return err
 		}
 		h.Write(b)
+		urls = append(urls, "/static/"+f)
 	}
-	buildID := hex.EncodeToString(h.Sum(nil))[:16]
-	define := map[string]string{"BUILD_ID": fmt.Sprintf("%q", buildID)}
-	if err := bundle(filepath.Join(ts, "sw.ts"), filepath.Join(dist, "sw.js"), api.FormatIIFE, define); err != nil {
-		return err
+	urlsJSON, _ := json.Marshal(urls)
+	define := map[string]string{
+		"BUILD_ID": fmt.Sprintf("%q", hex.EncodeToString(h.Sum(nil))[:16]),
+		"OFFLINE":  string(urlsJSON),
 	}
-	sort.Strings(offline)
-	man, _ := json.MarshalIndent(map[string]any{"buildId": buildID, "offline": offline}, "", "  ")
-	return os.WriteFile(filepath.Join(dist, "manifest.json"), append(man, '\n'), 0o644)
+	return bundle(filepath.Join(ts, "sw.ts"), filepath.Join(dist, "sw.js"), api.FormatIIFE, define)
 }
 
 // bundle runs esbuild on one entry point.
