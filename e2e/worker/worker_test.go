@@ -41,53 +41,15 @@ func goTool(t *testing.T) string {
 	return "/usr/local/go/bin/go"
 }
 
-// build runs make worker's commands: the front end, the JS glue,
-// build/app.wasm without the front end (-tags externalassets), and
-// build/assets/ for wrangler's asset store.
+// build runs make worker (the one recipe for the worker): the front end,
+// the JS glue, build/app.wasm without the front end (-tags
+// externalassets), and build/assets/ for wrangler's asset store.
 func build(t *testing.T, dir string) {
 	t.Helper()
-	gobin := goTool(t)
-	root := filepath.Join(dir, "..", "..")
-	for i, args := range [][]string{
-		{"run", "./web/internal/bundle"},
-		{"tool", "workers-assets-gen", "-mode=go"},
-		{"build", "-tags", "externalassets", "-trimpath", "-ldflags=-s -w", "-o", "build/app.wasm", "."},
-	} {
-		cmd := exec.Command(gobin, args...)
-		cmd.Dir = dir
-		switch i {
-		case 0:
-			cmd.Dir = root
-		case 2:
-			cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+	cmd := exec.Command("make", "-C", filepath.Join(dir, "..", ".."), "worker", "GO="+goTool(t))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make worker: %v\n%s", err, out)
 	}
-	assets := filepath.Join(dir, "build", "assets")
-	if err := os.RemoveAll(assets); err != nil {
-		t.Fatal(err)
-	}
-	copyFile := func(from, to string) {
-		b, err := os.ReadFile(filepath.Join(root, from))
-		if err != nil {
-			t.Fatal(err)
-		}
-		to = filepath.Join(assets, to)
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	copyFile("static/style.css", "static/style.css")
-	copyFile("static/favicon.svg", "static/favicon.svg")
-	for _, f := range []string{"app.js", "worker.js", "embed.js", "sw.js", "tcpwrap.wasm", "manifest.json"} {
-		copyFile("static/dist/"+f, "static/dist/"+f)
-	}
-	copyFile("static/dist/sw.js", "sw.js")
 }
 
 func freePort(t *testing.T) int {
