@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/tcpwrap/tcpwrap/static"
@@ -203,21 +202,20 @@ func selected(b bool) string {
 // filesText writes pattern files as the files pane shows them: each
 // after a "-- /path --" line, in path order.
 func filesText(files map[string]string) string {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	var b strings.Builder
-	for _, p := range paths {
-		b.WriteString("-- " + p + " --\n")
-		c := files[p]
-		b.WriteString(c)
-		if c != "" && !strings.HasSuffix(c, "\n") {
-			b.WriteString("\n")
-		}
+	for _, f := range sortedFiles(files) {
+		writeSection(&b, f.Path, f.Content)
 	}
 	return b.String()
+}
+
+// writeSection writes one txtar-style section: a "-- name --" line, then
+// text, ending in a newline.
+func writeSection(b *strings.Builder, name, text string) {
+	b.WriteString("-- " + name + " --\n" + text)
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		b.WriteString("\n")
+	}
 }
 
 // embedSnippet is the copy-paste example on the embed demo page.
@@ -238,12 +236,8 @@ func exampleTxtar(d *Document) string {
 	var b strings.Builder
 	b.WriteString("\n")
 	section := func(name string, t *string) {
-		if t == nil {
-			return
-		}
-		b.WriteString("-- " + name + " --\n" + *t)
-		if *t != "" && !strings.HasSuffix(*t, "\n") {
-			b.WriteString("\n")
+		if t != nil {
+			writeSection(&b, name, *t)
 		}
 	}
 	section("hosts.allow", d.Allow)
@@ -251,7 +245,7 @@ func exampleTxtar(d *Document) string {
 	section("hosts", d.Hosts)
 	section("netgroup", d.Netgroup)
 	for _, f := range sortedFiles(d.Files) {
-		section(f.Path, &f.Content)
+		writeSection(&b, f.Path, f.Content)
 	}
 	var reqs strings.Builder
 	for _, r := range d.Requests {
