@@ -145,18 +145,8 @@ func (s *server) shareURL(r *http.Request, id string) string {
 
 // apiGet is GET /api/shares/{id}: the stored document.
 func (s *server) apiGet(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !validID(id) {
-		httpError(w, r, http.StatusBadRequest, fmt.Sprintf("malformed share id: want %d characters a-z and 2-7", IDLen))
-		return
-	}
-	doc, err := s.cfg.Store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, http.StatusNotFound, "share not found")
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	_, doc, ok := s.getShare(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -164,6 +154,26 @@ func (s *server) apiGet(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.WriteHeader(http.StatusOK)
 	w.Write(append(doc, '\n'))
+}
+
+// getShare reads the share named by the request's {id}; when it cannot,
+// it has answered (400 for a malformed ID, 404, or 500) and ok is false.
+func (s *server) getShare(w http.ResponseWriter, r *http.Request) (id string, doc []byte, ok bool) {
+	id = r.PathValue("id")
+	if !validID(id) {
+		httpError(w, r, http.StatusBadRequest, fmt.Sprintf("malformed share id: want %d characters a-z and 2-7", IDLen))
+		return id, nil, false
+	}
+	doc, err := s.cfg.Store.Get(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		httpError(w, r, http.StatusNotFound, "share not found")
+		return id, nil, false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return id, nil, false
+	}
+	return id, doc, true
 }
 
 // apiDelete is DELETE /api/shares/{id} with "Authorization: Bearer

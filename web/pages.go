@@ -45,13 +45,8 @@ var exampleForm = formData{
 // indexPost is POST /: the form evaluated, the page rendered with its
 // results. No script needed.
 func (s *server) indexPost(w http.ResponseWriter, r *http.Request) {
-	f, d, code, msg := s.readForm(w, r)
-	if code != 0 {
-		if d == nil && code != http.StatusBadRequest {
-			httpError(w, r, code, msg)
-			return
-		}
-		s.render(w, r, code, indexPage(f, msg, nil))
+	f, d, ok := s.formDocument(w, r)
+	if !ok {
 		return
 	}
 	views, err := s.evaluate(r.Context(), d)
@@ -62,17 +57,28 @@ func (s *server) indexPost(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, indexPage(f, "", views))
 }
 
+// formDocument reads the form of POST / and POST /share; when it cannot,
+// it has answered (the form again with the error, or a bare error when
+// the form itself was unreadable) and ok is false.
+func (s *server) formDocument(w http.ResponseWriter, r *http.Request) (formData, *Document, bool) {
+	f, d, code, msg := s.readForm(w, r)
+	if code == 0 {
+		return f, d, true
+	}
+	if d == nil && code != http.StatusBadRequest {
+		httpError(w, r, code, msg)
+	} else {
+		s.render(w, r, code, indexPage(f, msg, nil))
+	}
+	return f, nil, false
+}
+
 // sharePost is POST /share: the form stored as a share, then a redirect
 // (303) to its page. The owner token is not shown: a share made from the
 // form cannot be deleted (use the JSON API for that).
 func (s *server) sharePost(w http.ResponseWriter, r *http.Request) {
-	f, d, code, msg := s.readForm(w, r)
-	if code != 0 {
-		if d == nil && code != http.StatusBadRequest {
-			httpError(w, r, code, msg)
-			return
-		}
-		s.render(w, r, code, indexPage(f, msg, nil))
+	_, d, ok := s.formDocument(w, r)
+	if !ok {
 		return
 	}
 	id, _, _, err := s.cfg.Store.Create(r.Context(), d)
@@ -154,18 +160,8 @@ func parseRequests(text string) ([]wire.Request, error) {
 // sharePage is GET /s/{id}: the share and its decisions, rendered on the
 // server.
 func (s *server) sharePage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !validID(id) {
-		httpError(w, r, http.StatusBadRequest, "malformed share id")
-		return
-	}
-	doc, err := s.cfg.Store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, http.StatusNotFound, "share not found")
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	id, doc, ok := s.getShare(w, r)
+	if !ok {
 		return
 	}
 	var d Document
