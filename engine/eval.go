@@ -115,7 +115,7 @@ func truncate(s string) string {
 }
 
 func (p *Policy) decide(r Request, trace bool) *Decision {
-	return p.decideWith(&evalState{}, &Decision{}, r, trace)
+	return p.decideWith(&evalState{}, &Decision{}, &r, trace)
 }
 
 // A Decider makes decisions one after another for one goroutine, reusing
@@ -127,9 +127,10 @@ type Decider struct {
 	// decision itself is the same).
 	Quiet bool
 
-	p  *Policy
-	st evalState
-	d  Decision
+	p   *Policy
+	st  evalState
+	d   Decision
+	req Request
 }
 
 // NewDecider returns a Decider for p.
@@ -137,16 +138,39 @@ func (p *Policy) NewDecider() *Decider { return &Decider{p: p} }
 
 // Decide is [Policy.Decide] into reused memory.
 func (z *Decider) Decide(r Request) *Decision {
-	d := &z.d
-	*d = Decision{Log: d.Log[:0], Warnings: d.Warnings[:0], Options: d.Options[:0],
-		Matches: d.Matches[:0], Commands: d.Commands[:0]}
-	hits := z.st.cursor.hits[:0]
-	z.st = evalState{quiet: z.Quiet}
-	z.st.cursor.hits = hits
-	return z.p.decideWith(&z.st, d, r, false)
+	z.d.reset()
+	z.st.reset(z.Quiet)
+	z.req = r
+	return z.p.decideWith(&z.st, &z.d, &z.req, false)
 }
 
-func (p *Policy) decideWith(st *evalState, d *Decision, r Request, trace bool) (result *Decision) {
+// reset empties d for reuse, keeping its slices' memory. It assigns field
+// by field: under wasm, copying a fresh 500-byte Decision costs more than
+// the rest of a short decision (TestDeciderReuse compares every field).
+func (d *Decision) reset() {
+	d.Access, d.Matched = "", nil
+	d.Matches, d.Options, d.Commands = d.Matches[:0], d.Options[:0], d.Commands[:0]
+	d.Banner, d.Env, d.Severity = "", nil, ""
+	d.Log, d.Warnings = d.Log[:0], d.Warnings[:0]
+	d.Reason, d.Error, d.Daemon, d.User, d.Probe = "", "", "", "", ""
+	d.Client, d.Server = HostInfo{}, HostInfo{}
+	d.Trace = nil
+	d.primeEnd, d.primed, d.stdout, d.paranoid = 0, [6]string{}, nil, false
+}
+
+// reset empties st for reuse, keeping the index cursor's memory; see
+// [Decision.reset].
+func (st *evalState) reset(quiet bool) {
+	st.pol, st.prof, st.res, st.d, st.trace = nil, 0, nil, nil, false
+	st.daemon, st.user, st.userDone = "", "", false
+	st.client, st.server = hostState{}, hostState{}
+	st.pid, st.ctxFile, st.ctxLine = 0, "", 0
+	st.dryRun, st.quiet, st.aclexecFailed = false, quiet, false
+	st.fileStack, st.fileWords = st.fileStack[:0], 0
+	st.peek, st.lookups = "", nil
+}
+
+func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) (result *Decision) {
 	st.pol, st.prof, st.res, st.trace, st.dryRun = p, p.Profile(), p.Resolver, trace, p.DryRun
 	if st.res == nil {
 		st.res = emptyResolver{}
@@ -159,8 +183,8 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r Request, trace bool) (
 	if r.User != "" {
 		st.user, st.userDone = truncate(r.User), true
 	}
-	st.client = hostState{ep: r.Client}
-	st.server = hostState{ep: r.Server, server: true}
+	st.client.ep = r.Client
+	st.server.ep, st.server.server = r.Server, true
 	st.pid = r.PID
 	defer func() {
 		if e := recover(); e != nil {
@@ -297,7 +321,15 @@ func (st *evalState) scan(t *Table, allow bool) int {
 		return scanNo
 	}
 	st.ctxFile, st.ctxLine = t.Name, 0
-	defer func() { st.ctxFile, st.ctxLine = "", 0 }()
+	r := st.scanLines(t, allow)
+	// Not deferred: a jump out of the table ends the decision, and a
+	// defer costs more than the rest of a short decision under wasm.
+	st.ctxFile, st.ctxLine = "", 0
+	return r
+}
+
+// scanLines is scan once the table is open.
+func (st *evalState) scanLines(t *Table, allow bool) int {
 	var matched *Line
 	result := scanNo
 	lines := t.Lines
@@ -538,7 +570,9 @@ func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
 	case hostNetgroup:
 		name := st.hostname(h)
 		ok := st.res.InNetgroup(hp.text[1:], name)
-		st.noteLookup("netgroup %q membership of %q: %v", hp.text[1:], name, ok)
+		if st.lookups != nil {
+			st.noteLookup("netgroup %q membership of %q: %v", hp.text[1:], name, ok)
+		}
 		return ok
 	case hostFile:
 		return st.fileMatch(hp.text, h)
@@ -565,7 +599,9 @@ func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
 // of the file is a host pattern, tried in order.
 func (st *evalState) fileMatch(path string, h *hostState) bool {
 	if st.pol.Files == nil {
-		st.noteLookup("pattern file %s: not found", path)
+		if st.lookups != nil {
+			st.noteLookup("pattern file %s: not found", path)
+		}
 		return false
 	}
 	for _, p := range st.fileStack {
@@ -579,13 +615,17 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 	data, err := st.pol.Files.ReadFile(path)
 	if err != nil {
 		if isNotExist(err) {
-			st.noteLookup("pattern file %s: not found", path)
+			if st.lookups != nil {
+				st.noteLookup("pattern file %s: not found", path)
+			}
 			return false
 		}
 		st.warn("open %s: %s", path, strerror(err))
 		return false
 	}
-	st.noteLookup("pattern file %s read", path)
+	if st.lookups != nil {
+		st.noteLookup("pattern file %s read", path)
+	}
 	st.fileStack = append(st.fileStack, path)
 	defer func() { st.fileStack = st.fileStack[:len(st.fileStack)-1] }()
 	for i := 0; i < len(data); {
@@ -610,7 +650,9 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 			panic(jump{access: Denied, reason: msg, err: msg})
 		}
 		if st.hostMatch(compileHost(string(word), st.prof), h) {
-			st.noteLookup("pattern file %s: %q matched", path, word)
+			if st.lookups != nil {
+				st.noteLookup("pattern file %s: %q matched", path, word)
+			}
 			return true
 		}
 	}
@@ -702,12 +744,16 @@ func (st *evalState) lookupName(h *hostState) {
 	}
 	name, ok := st.res.LookupAddr(a)
 	if !ok {
-		st.noteLookup("reverse lookup of %s: no name", a)
+		if st.lookups != nil {
+			st.noteLookup("reverse lookup of %s: no name", a)
+		}
 		return
 	}
 	h.name = truncate(name)
 	if st.prof != Upstream && isNumericName(h.name, v6) {
-		st.noteLookup("reverse lookup of %s: %q, which is an address", a, name)
+		if st.lookups != nil {
+			st.noteLookup("reverse lookup of %s: %q, which is an address", a, name)
+		}
 		st.warn("host name/name mismatch: reverse lookup results in non-FQDN %s", h.name)
 		h.name = paranoid
 		return
@@ -718,7 +764,9 @@ func (st *evalState) lookupName(h *hostState) {
 		canon, addrs, ok = h.name, []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
 	}
 	if !ok {
-		st.noteLookup("reverse lookup of %s: %q; forward lookup of %q failed", a, name, h.name)
+		if st.lookups != nil {
+			st.noteLookup("reverse lookup of %s: %q; forward lookup of %q failed", a, name, h.name)
+		}
 		if st.prof == Upstream {
 			st.warn("can't verify hostname: gethostbyname(%s) failed", h.name)
 		} else {
@@ -732,18 +780,24 @@ func (st *evalState) lookupName(h *hostState) {
 		return
 	}
 	if !asciiEqualFold(h.name, canon) && !asciiEqualFold(h.name, "localhost") {
-		st.noteLookup("reverse lookup of %s: %q; its canonical name is %q", a, name, canon)
+		if st.lookups != nil {
+			st.noteLookup("reverse lookup of %s: %q; its canonical name is %q", a, name, canon)
+		}
 		st.warn("host name/name mismatch: %s != %s", h.name, canon)
 		h.name = paranoid
 		return
 	}
 	for _, x := range addrs {
 		if x.WithZone("") == a {
-			st.noteLookup("reverse lookup of %s: %q, verified by its forward lookup", a, name)
+			if st.lookups != nil {
+				st.noteLookup("reverse lookup of %s: %q, verified by its forward lookup", a, name)
+			}
 			return
 		}
 	}
-	st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
+	if st.lookups != nil {
+		st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
+	}
 	st.warn("host name/address mismatch: %s != %s", numericHost(a), canon)
 	h.name = paranoid
 }

@@ -124,13 +124,67 @@ func TestDeciderReuse(t *testing.T) {
 	}
 	z := p.NewDecider()
 	for round := 0; round < 3; round++ {
-		for _, c := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "2001:db8::1", "10.9.9.9"} {
+		for i, c := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "2001:db8::1", "10.9.9.9"} {
 			req := Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(c), 1)}}
+			// Every other request primes and probes, which leave state
+			// behind in the Decision a reset must clear.
+			if (i+round)%2 == 0 {
+				req.Prime, req.Probe, req.User = true, "%u@%h %d", "root"
+			}
 			want := p.Decide(req)
 			got := z.Decide(req)
 			if !reflect.DeepEqual(want.Access, got.Access) || !reflect.DeepEqual(want.Matched, got.Matched) ||
 				render(want) != render(got) {
 				t.Fatalf("%s: Decider gave %v %v %q, Decide %v %v %q", c, got.Access, got.Matched, got.Log, want.Access, want.Matched, want.Log)
+			}
+			if w, g := emptyAsNil(*want), emptyAsNil(*got); !reflect.DeepEqual(w, g) {
+				t.Fatalf("%s: Decider's decision differs from Decide's:\n%+v\n%+v", c, g, w)
+			}
+		}
+	}
+}
+
+// emptyAsNil returns d with its empty slices nil, as a fresh decision has
+// them (a Decider keeps their memory).
+func emptyAsNil(d Decision) Decision {
+	v := reflect.ValueOf(&d).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Slice && f.Len() == 0 && f.CanSet() {
+			f.Set(reflect.Zero(f.Type()))
+		}
+	}
+	d.stdout = nil
+	return d
+}
+
+// TestResetClearsEverything: resetting a Decision or an evalState that a
+// decision filled leaves every field zero, so no field added later can
+// leak from one decision into the next.
+func TestResetClearsEverything(t *testing.T) {
+	p := &Policy{
+		Allow: Parse("hosts.allow", []byte("sshd: 10.0.0.1 : spawn echo %h : banners /b : setenv A b : severity auth.info\n"), Debian),
+		Deny:  Parse("hosts.deny", []byte("ALL: ALL : twist echo %a\n"), Debian),
+		Files: MapFiles{"/b/sshd": "hello\n"},
+	}
+	z := p.NewDecider()
+	for _, c := range []string{"10.0.0.1", "10.0.0.2"} {
+		d := z.Decide(Request{Daemon: "sshd", User: "u", Prime: true, Probe: "%h", PID: 7,
+			Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(c), 1)}})
+		if d.Matched == nil || len(d.Log) == 0 || d.Probe == "" {
+			t.Fatalf("%s: the decision did not fill the fields the test relies on: %+v", c, d)
+		}
+		z.d.reset()
+		z.st.reset(false)
+		for name, v := range map[string]reflect.Value{"Decision": reflect.ValueOf(z.d), "evalState": reflect.ValueOf(z.st)} {
+			for i := 0; i < v.NumField(); i++ {
+				f, field := v.Field(i), v.Type().Field(i).Name
+				if field == "cursor" {
+					continue // reset by each table scan
+				}
+				if f.Kind() == reflect.Slice && f.Len() == 0 || f.IsZero() {
+					continue
+				}
+				t.Errorf("%s: %s.%s is %v after reset", c, name, field, f)
 			}
 		}
 	}

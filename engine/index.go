@@ -240,7 +240,7 @@ type lineCursor struct {
 
 // reset points c at table t for the request of st, reusing its buffers.
 func (c *lineCursor) reset(t *Table, st *evalState) {
-	*c = lineCursor{ix: t.index, st: st, prof: t.Profile, hits: c.hits[:0]}
+	c.ix, c.st, c.prof, c.hits, c.noSepPos = t.index, st, t.Profile, c.hits[:0], 0
 	c.enter(st.client.nameDone)
 }
 
