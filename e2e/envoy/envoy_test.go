@@ -63,30 +63,34 @@ func logs(v *VM) string {
 
 func TestWasmAllowDeny(t *testing.T) {
 	v := newVM(t, conf)
-	for _, c := range []struct {
-		src    string
-		action uint32
-		closed bool
-		rule   string
-	}{
-		{"10.2.3.4:5555", actionContinue, false, "hosts.allow:1"},
-		{"203.0.113.9:5555", actionPause, true, "hosts.deny:1"},
-		{"[2001:db8::1]:443", actionPause, true, "hosts.deny:1"},
-		{"192.0.2.7:1", actionContinue, false, "hosts.allow:2"},
-	} {
-		a, closed, err := v.Connect(c.src, "10.1.1.1:443")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a != c.action || closed != c.closed {
-			t.Errorf("%s: action %d closed %v, want %d %v", c.src, a, closed, c.action, c.closed)
-		}
-		if got := string(v.Property([]string{"filter_state", "tcpwrap.rule"})); got != c.rule {
-			t.Errorf("%s: filter state %q, want %q", c.src, got, c.rule)
+	// Twice: the second round's decisions come from the decision cache
+	// (but the spawn rule's, which is never remembered).
+	for round := 0; round < 2; round++ {
+		for _, c := range []struct {
+			src    string
+			action uint32
+			closed bool
+			rule   string
+		}{
+			{"10.2.3.4:5555", actionContinue, false, "hosts.allow:1"},
+			{"203.0.113.9:5555", actionPause, true, "hosts.deny:1"},
+			{"[2001:db8::1]:443", actionPause, true, "hosts.deny:1"},
+			{"192.0.2.7:1", actionContinue, false, "hosts.allow:2"},
+		} {
+			a, closed, err := v.Connect(c.src, "10.1.1.1:443")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a != c.action || closed != c.closed {
+				t.Errorf("round %d: %s: action %d closed %v, want %d %v", round, c.src, a, closed, c.action, c.closed)
+			}
+			if got := string(v.Property([]string{"filter_state", "tcpwrap.rule"})); got != c.rule {
+				t.Errorf("round %d: %s: filter state %q, want %q", round, c.src, got, c.rule)
+			}
 		}
 	}
-	want := map[string]uint64{"tcpwrap.granted": 2, "tcpwrap.denied": 2, "tcpwrap.delegated": 0,
-		"tcpwrap.rule.hosts_allow.1": 1, "tcpwrap.rule.hosts_allow.2": 1, "tcpwrap.rule.hosts_deny.1": 2}
+	want := map[string]uint64{"tcpwrap.granted": 4, "tcpwrap.denied": 4, "tcpwrap.delegated": 0,
+		"tcpwrap.rule.hosts_allow.1": 2, "tcpwrap.rule.hosts_allow.2": 2, "tcpwrap.rule.hosts_deny.1": 4}
 	for n, w := range want {
 		if got, ok := v.Counter(n); !ok || got != w {
 			t.Errorf("counter %s = %d (%v), want %d", n, got, ok, w)

@@ -6,6 +6,7 @@ package filter
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,8 +53,21 @@ type Config struct {
 	TrustedHops         int      `json:"trustedHops"`
 	TrustedPeers        []string `json:"trustedPeers"`
 
-	peers []netip.Prefix
+	// DecisionCache is how many decisions the filter remembers, by client
+	// address and server address and port (nil: DefaultDecisionCache; 0:
+	// none; at most MaxDecisionCache). See [Filter.DecideText].
+	DecisionCache *int `json:"decisionCache"`
+
+	peers     []netip.Prefix
+	cacheSize int
 }
+
+// Decision cache sizes, in entries (44 bytes each; the size is rounded up
+// to a power of two).
+const (
+	DefaultDecisionCache = 4096
+	MaxDecisionCache     = 1 << 20
+)
 
 // ParseConfig reads a plugin configuration strictly: unknown fields,
 // trailing data and an unknown profile are errors.
@@ -101,6 +115,13 @@ func ParseConfig(b []byte) (Config, error) {
 	}
 	if c.ClientAddressHeader == "" && (c.TrustedHops != 0 || len(c.TrustedPeers) != 0) {
 		return c, errors.New("plugin configuration: trustedHops and trustedPeers need clientAddressHeader")
+	}
+	c.cacheSize = DefaultDecisionCache
+	if n := c.DecisionCache; n != nil {
+		if *n < 0 || *n > MaxDecisionCache {
+			return c, fmt.Errorf("plugin configuration: decisionCache %d: want 0 (off) to %d entries", *n, MaxDecisionCache)
+		}
+		c.cacheSize = *n
 	}
 	for _, t := range c.TrustedPeers {
 		pfx, err := netip.ParsePrefix(t)
@@ -180,6 +201,36 @@ type Filter struct {
 	rules  []Rule
 	byLine [2][]int32
 	other  map[string]int // a rule in any other file: "file:line" -> ID
+	// cache holds recent decisions, direct-mapped by a hash of the
+	// addresses (its length is a power of two, or 0).
+	cache        []cacheEntry
+	hits, misses uint64
+}
+
+// A cacheEntry is one remembered decision. It holds no pointer, so the
+// cache costs the garbage collector nothing to scan.
+type cacheEntry struct {
+	client, server [16]byte
+	port           uint16
+	bits           uint8 // client and server address kinds (addrKind)
+	full           bool
+	access         uint8 // index in accesses
+	close          bool
+	rule           int32
+}
+
+var accesses = [...]engine.Access{engine.Granted, engine.Denied, engine.Delegated}
+
+// addrKind tells an invalid address, IPv4 and IPv6 apart (their 16-byte
+// forms alone do not: 10.0.0.1 and ::ffff:10.0.0.1).
+func addrKind(a netip.Addr) uint8 {
+	switch {
+	case a.Is4():
+		return 1
+	case a.Is6():
+		return 2
+	}
+	return 0
 }
 
 // A Rule is one deciding rule (or the default, or an error) with the names
@@ -214,6 +265,13 @@ func New(configJSON []byte) (*Filter, error) {
 	}
 	f := &Filter{Config: c, policy: p, quiet: p.NewDecider(), loud: p.NewDecider(), other: map[string]int{}}
 	f.quiet.Quiet = true
+	if n := c.cacheSize; n > 0 {
+		size := 1
+		for size < n {
+			size <<= 1
+		}
+		f.cache = make([]cacheEntry, size)
+	}
 	f.addRule("default allow", "tcpwrap.rule.default") // DefaultRule
 	f.addRule("error", "tcpwrap.rule.error")           // ErrorRule
 	return f, nil
@@ -277,7 +335,65 @@ func (f *Filter) Decide(client, server netip.AddrPort) Result {
 // The hot path is a quiet decision; only a rule carrying spawn/twist
 // commands is decided a second time, not quietly, to report the expanded
 // commands.
+//
+// Decisions are remembered (Config.DecisionCache): with the tables and
+// the hosts table fixed by the configuration, libwrap's answer is a
+// function of the client's address and the server's address and port,
+// except where a rule's options expand the connection's other attributes
+// (%r, the client's port, in the FreeBSD profile). So a decision is
+// remembered only when its rule ran no option and it is not an error, and
+// a repeat client costs a hash and a comparison instead of a walk through
+// the tables. Addresses with a zone are never remembered.
 func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.AddrPort) Result {
+	var slot *cacheEntry
+	ca, sa := client.Addr(), server.Addr()
+	key := cacheEntry{client: ca.As16(), server: sa.As16(), port: server.Port(), bits: addrKind(ca) | addrKind(sa)<<2, full: true}
+	if len(f.cache) > 0 && ca.Zone() == "" && sa.Zone() == "" {
+		slot = &f.cache[cacheHash(&key)&uint64(len(f.cache)-1)]
+		if slot.full && slot.client == key.client && slot.server == key.server && slot.port == key.port && slot.bits == key.bits {
+			f.hits++
+			rule := &f.rules[slot.rule]
+			return Result{Access: accesses[slot.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(slot.rule), Close: slot.close}
+		}
+		f.misses++
+	}
+	r, cacheable := f.decide(client, text, server)
+	if slot != nil && cacheable && r.RuleID != ErrorRule {
+		for i, a := range accesses {
+			if a == r.Access {
+				key.access = uint8(i)
+			}
+		}
+		key.close, key.rule = r.Close, int32(r.RuleID)
+		*slot = key
+	}
+	return r
+}
+
+// CacheStats reports how many decisions were answered from the cache and
+// how many were made.
+func (f *Filter) CacheStats() (hits, misses uint64) { return f.hits, f.misses }
+
+// cacheHash mixes the key's addresses and port (splitmix64's finaliser).
+func cacheHash(k *cacheEntry) uint64 {
+	h := uint64(k.port) | uint64(k.bits)<<16
+	for _, b := range [...]*[16]byte{&k.client, &k.server} {
+		h = mix64(h ^ binary.LittleEndian.Uint64(b[:8]))
+		h = mix64(h ^ binary.LittleEndian.Uint64(b[8:]))
+	}
+	return h
+}
+
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// decide makes one decision and reports whether it may be remembered.
+func (f *Filter) decide(client netip.AddrPort, text string, server netip.AddrPort) (Result, bool) {
 	req := engine.Request{Daemon: f.Config.Daemon, Client: engine.Endpoint{Socket: client}, Server: engine.Endpoint{Socket: server}}
 	if a := client.Addr(); a.Is4() && text != "" {
 		if i := strings.LastIndexByte(text, ':'); i >= 0 {
@@ -308,7 +424,7 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 		r.Commands = append(r.Commands, ld.Commands...)
 	}
 	r.Close = d.Access != engine.Granted && !f.Config.Shadow
-	return r
+	return r, len(d.Options) == 0 && len(d.Commands) == 0
 }
 
 // isText4 reports whether s is a's dotted quad, as netip (and glibc's

@@ -2,6 +2,8 @@ package filter
 
 import (
 	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/engine"
@@ -83,5 +85,60 @@ func TestIsText4(t *testing.T) {
 	}
 	if r := f.DecideText(netip.AddrPortFrom(a, 1), "10.0.200.7:1", netip.AddrPort{}); r.Rule != "hosts.allow:1" {
 		t.Errorf("DecideText: %+v", r)
+	}
+}
+
+// TestCacheSameAnswers: with the decision cache, every answer is the one
+// the filter gives without it, over tables whose answers depend on the
+// client's address, name, port (FreeBSD's %r) and the server's address
+// and port, with repeats, collisions (a 2-entry cache) and zones.
+func TestCacheSameAnswers(t *testing.T) {
+	hosts := `"hosts": "10.0.0.5 bastion.example.org\n10.0.0.6 other.example.org\n2001:db8::5 six.example.org\n"`
+	for _, conf := range []string{
+		`{"allow": "envoy: bastion.example.org 10.0.1. [2001:db8::]/32\nenvoy@10.9.9.9: ALL\n22: 10.0.2.7\n", "deny": "envoy: .example.org EXCEPT other.example.org\nALL: ALL : spawn echo %a\n", ` + hosts + `}`,
+		`{"profile": "freebsd", "allow": "envoy: 10.0.0.5 10.0.1.0/255.255.255.0\nALL: 10.0.0.6 : twist echo %r\nALL: KNOWN : allow\n", "deny": "ALL: ALL\n", ` + hosts + `}`,
+		`{"profile": "upstream", "allow": "envoy: 10.0.1.7 10.0.0.5\n", "deny": "ALL: ALL\n", ` + hosts + `}`, // IPv4-mapped clients differ
+		`{"allow": "envoy: LOCAL, 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.6\n", "deny": "envoy: ALL : severity auth.info\n", "shadow": true, ` + hosts + `}`,
+	} {
+		var filters []*Filter
+		for _, size := range []string{`0`, `2`, `4096`} {
+			f, err := New([]byte(conf[:len(conf)-1] + `, "decisionCache": ` + size + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			filters = append(filters, f)
+		}
+		clients := []string{"10.0.0.5:1", "10.0.0.6:1", "10.0.0.6:2", "10.0.1.7:3", "10.0.2.7:3", "[2001:db8::5]:4", "[::ffff:10.0.0.5]:5", "[::ffff:10.0.1.7]:5", "[fe80::1%eth0]:6", "[fe80::1%eth1]:6", "192.0.2.1:7"}
+		servers := []string{"10.9.9.9:22", "10.9.9.8:22", "10.9.9.8:23", "[::1]:22", "[::ffff:10.9.9.9]:22"}
+		for i := 0; i < 500; i++ {
+			c := netip.MustParseAddrPort(clients[(i*7)%len(clients)])
+			s := netip.MustParseAddrPort(servers[(i*3)%len(servers)])
+			want := filters[0].Decide(c, s)
+			for _, f := range filters[1:] {
+				if got := f.Decide(c, s); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s -> %s with %d cache entries: %+v, want %+v", c, s, len(f.cache), got, want)
+				}
+			}
+		}
+		if hits, _ := filters[2].CacheStats(); hits == 0 {
+			t.Errorf("%s: no decision came from the cache", conf)
+		}
+		if hits, misses := filters[0].CacheStats(); hits != 0 || misses != 0 {
+			t.Errorf("decisionCache 0: %d hits, %d misses", hits, misses)
+		}
+	}
+}
+
+func TestCacheConfig(t *testing.T) {
+	for conf, want := range map[string]int{`{}`: DefaultDecisionCache, `{"decisionCache": 0}`: 0, `{"decisionCache": 1000}`: 1024, `{"decisionCache": 1}`: 1} {
+		f, err := New([]byte(conf))
+		if err != nil || len(f.cache) != want {
+			t.Errorf("%s: %v, %d entries; want %d", conf, err, len(f.cache), want)
+		}
+	}
+	for _, conf := range []string{`{"decisionCache": -1}`, `{"decisionCache": 1048577}`, `{"decisionCache": "big"}`} {
+		if _, err := New([]byte(conf)); err == nil || !strings.Contains(err.Error(), "decisionCache") {
+			t.Errorf("%s: %v, want a decisionCache error", conf, err)
+		}
 	}
 }
