@@ -59,9 +59,11 @@ type pluginContext struct {
 	f                          *filter.Filter
 	granted, denied, delegated proxywasm.MetricCounter
 	errors                     proxywasm.MetricCounter
-	rules                      []ruleState // by filter rule ID
-	mode                       string      // "" or " (shadow)"
-	buf                        []byte      // the log line being built
+	rules                      []ruleState  // by filter rule ID
+	mode                       string       // "" or " (shadow)"
+	buf                        []byte       // the log line being built
+	tcp                        *tcpContext  // shared by every connection
+	http                       *httpContext // shared by every request
 	gc                         gcPacer
 }
 
@@ -117,18 +119,27 @@ func profileName(s string) string {
 // NewTcpContext and NewHttpContext: the SDK asks for an HTTP context
 // first and takes a TCP one when that is nil, so each answers only for the
 // configured kind of filter.
+//
+// A context keeps no state of its own beyond the plugin, so every stream
+// shares one (no allocation per connection).
 func (p *pluginContext) NewTcpContext(uint32) types.TcpContext {
 	if p.f == nil || p.f.Config.Filter != "network" {
 		return nil
 	}
-	return &tcpContext{p: p}
+	if p.tcp == nil {
+		p.tcp = &tcpContext{p: p}
+	}
+	return p.tcp
 }
 
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	if p.f == nil || p.f.Config.Filter != "http" {
 		return nil
 	}
-	return &httpContext{p: p}
+	if p.http == nil {
+		p.http = &httpContext{p: p}
+	}
+	return p.http
 }
 
 // rule is the plugin's state for filter rule id, made on its first use.
@@ -168,7 +179,7 @@ func (p *pluginContext) record(r *filter.Result, client, via string, server []by
 	if r.RuleID == filter.ErrorRule {
 		value = []byte(r.Rule)
 	}
-	_ = proxywasm.SetProperty(FilterStateRule, value)
+	setFilterState(value)
 
 	b := append(p.buf[:0], "tcpwrap: "...)
 	b = append(b, p.f.Config.Daemon...)
@@ -184,7 +195,8 @@ func (p *pluginContext) record(r *filter.Result, client, via string, server []by
 	b = append(b, p.mode...)
 	p.buf = b
 	// A fresh string: the host may keep it (proxytest does, without a
-	// copy), so the reused buffer itself must not be handed over.
+	// copy, also when it runs the .wasm), so the reused buffer itself must
+	// not be handed over.
 	proxywasm.LogInfo(string(b))
 	for _, c := range r.Commands {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))

@@ -1,0 +1,21 @@
+package main
+
+// setFilterState is called on every decision. The SDK's SetProperty
+// serialises the property path anew on every call; this sends one
+// serialised once. The host copies the value during the call, and value
+// is never written to afterwards anyway (a hosts that keeps it, as
+// proxytest does, still reads the right bytes).
+
+//go:wasmimport env proxy_set_property
+func proxySetProperty(path *byte, pathSize int32, value *byte, valueSize int32) uint32
+
+// filterStatePath is FilterStateRule as proxy-wasm passes a path: its
+// elements joined by NUL bytes.
+var filterStatePath = []byte("filter_state\x00tcpwrap.rule")
+
+// setFilterState stores value as the deciding rule's filter state.
+func setFilterState(value []byte) {
+	if len(value) > 0 {
+		proxySetProperty(&filterStatePath[0], int32(len(filterStatePath)), &value[0], int32(len(value)))
+	}
+}
