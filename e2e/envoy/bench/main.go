@@ -35,7 +35,22 @@ import (
 var (
 	n    = flag.Int("n", 100_000, "connections or requests per run")
 	runs = flag.Int("runs", 3, "runs per filter (the best is printed)")
-	srcs = []string{"10.1.2.3:40000", "10.50.1.1:40001", "203.0.113.9:40002", "192.0.2.1:40003"}
+)
+
+// Two client workloads: four clients over and over (each decision after
+// the first comes from the filter's decision cache), and n distinct
+// clients (none repeats within a run, so the engine decides every
+// connection). The distinct ones spread over the table: 10.K.x.y is
+// granted by line K for K <= 99, others fall through to hosts.deny.
+var (
+	repeat   = []string{"10.1.2.3:40000", "10.50.1.1:40001", "203.0.113.9:40002", "192.0.2.1:40003"}
+	distinct = func() []string {
+		out := make([]string, *n)
+		for i := range out {
+			out[i] = fmt.Sprintf("10.%d.%d.%d:%d", i%128, i>>7&255, i>>15&255, 40000+i%1000)
+		}
+		return out
+	}
 )
 
 func main() {
@@ -64,23 +79,37 @@ func main() {
 		}
 		return wasm
 	}
-	var base rates
-	for _, c := range []struct{ name, pkg string }{
-		{"network pass-through filter", "./e2e/envoy/passthrough"},
-		{"network tcpwrap (100-line table)", "./wasm/envoy"},
-	} {
-		wasm := build(c.pkg)
-		r, mem := network(wasm, conf)
-		fmt.Printf("%-34s %s connections/s (module %d bytes, linear memory %d bytes)\n", c.name, r.format(&base), len(wasm), mem)
+	clients := distinct()
+	pass, tcpwrap := build("./e2e/envoy/passthrough"), build("./wasm/envoy")
+	for _, w := range []struct {
+		name string
+		srcs []string
+	}{{"4 repeating clients", repeat}, {fmt.Sprint(*n, " distinct clients"), clients}} {
+		fmt.Printf("network filter, %s:\n", w.name)
+		var base rates
+		for _, c := range []struct {
+			name string
+			wasm []byte
+		}{{"pass-through", pass}, {"tcpwrap (100-line table)", tcpwrap}} {
+			r, mem := network(c.wasm, conf, w.srcs)
+			fmt.Printf("  %-26s %s connections/s (module %d bytes, linear memory %d bytes)\n", c.name, r.format(&base), len(c.wasm), mem)
+		}
 	}
-	base = rates{}
+	passHTTP := build("./e2e/envoy/passthroughhttp")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
-	for _, c := range []struct{ name, pkg string }{
-		{"HTTP pass-through filter", "./e2e/envoy/passthroughhttp"},
-		{"HTTP tcpwrap (100-line table)", "./wasm/envoy"},
-	} {
-		r := httpRate(build(c.pkg), httpConf)
-		fmt.Printf("%-34s %s requests/s (proxytest)\n", c.name, r.format(&base))
+	for _, w := range []struct {
+		name string
+		srcs []string
+	}{{"4 repeating clients", repeat}, {fmt.Sprint(*n, " distinct clients"), clients}} {
+		fmt.Printf("HTTP filter under proxytest, %s:\n", w.name)
+		var base rates
+		for _, c := range []struct {
+			name string
+			wasm []byte
+		}{{"pass-through", passHTTP}, {"tcpwrap (100-line table)", tcpwrap}} {
+			r := httpRate(c.wasm, httpConf, w.srcs)
+			fmt.Printf("  %-26s %s requests/s\n", c.name, r.format(&base))
+		}
 	}
 }
 
@@ -118,7 +147,7 @@ func best(f func()) rates {
 	return r
 }
 
-func network(wasm, conf []byte) (rates, uint32) {
+func network(wasm, conf []byte, srcs []string) (rates, uint32) {
 	v, err := envoy.New(wasm)
 	if err != nil {
 		log.Fatal(err)
@@ -141,7 +170,7 @@ func network(wasm, conf []byte) (rates, uint32) {
 	return rate, v.MemoryBytes()
 }
 
-func httpRate(wasm, conf []byte) rates {
+func httpRate(wasm, conf []byte, srcs []string) rates {
 	vm, err := proxytest.NewWasmVMContext(wasm)
 	if err != nil {
 		log.Fatal(err)
