@@ -75,6 +75,15 @@ type hostState struct {
 	name     string
 	nameDone bool
 	server   bool
+	form     addrForm // of addr (or of the text the index peeked at)
+}
+
+// formOf returns text's addrForm, computed once per decision.
+func (h *hostState) formOf(text string, p Profile) *addrForm {
+	if h.form.orig != text {
+		h.form = makeAddrForm(text, p)
+	}
+	return &h.form
 }
 
 type evalState struct {
@@ -583,7 +592,7 @@ func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
 		name := st.hostname(h)
 		return !strings.Contains(name, ".") && hostnameKnown(name)
 	case hostNetmask:
-		ok, bad := hp.maskedMatch(st.hostaddr(h), st.prof)
+		ok, bad := hp.maskedMatch(h.formOf(st.hostaddr(h), st.prof), st.prof)
 		if bad {
 			st.warn("bad net/mask expression: %s/%s", hp.netText, hp.maskText)
 		}

@@ -35,48 +35,81 @@ type tableIndex struct {
 
 // keyIndex maps pattern keys to the sorted lines that carry them.
 type keyIndex struct {
-	exact  map[string][]int
-	prefix map[string][]int
-	suffix map[string][]int
-	v4     map[uint32]map[uint32][]int // mask -> net -> lines
-	v6     map[int32]map[netip.Prefix][]int
+	exact, prefix, suffix keyMap
+	v4                    []v4Nets // one per distinct mask
+	v6                    []v6Nets // one per distinct prefix length
+}
+
+// A keyMap maps string keys to lines. lens has bit n set when some key is
+// n bytes long (bit 63: 63 or more), so most lookups that cannot hit are
+// skipped without hashing: under wasm a string lookup costs more than
+// the rest of a short decision.
+type keyMap struct {
+	m    map[string][]int
+	lens uint64
+}
+
+func (k *keyMap) add(key string, line int) {
+	if k.m == nil {
+		k.m = map[string][]int{}
+	}
+	k.lens |= lenBit(len(key))
+	l := k.m[key]
+	if len(l) == 0 || l[len(l)-1] != line {
+		k.m[key] = append(l, line)
+	}
+}
+
+func lenBit(n int) uint64 { return 1 << min(n, 63) }
+
+// lookup appends the lines of key to out.
+func (k *keyMap) lookup(key string, out []int) []int {
+	if k.lens&lenBit(len(key)) == 0 {
+		return out
+	}
+	return append(out, k.m[key]...)
+}
+
+type v4Nets struct {
+	mask uint32
+	nets map[uint32][]int
+}
+
+type v6Nets struct {
+	bits int32
+	nets map[netip.Prefix][]int
+}
+
+func appendLine(m map[uint32][]int, key uint32, line int) {
+	if l := m[key]; len(l) == 0 || l[len(l)-1] != line {
+		m[key] = append(l, line)
+	}
 }
 
 func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
-	add := func(m *map[string][]int, key string) {
-		if *m == nil {
-			*m = map[string][]int{}
-		}
-		l := (*m)[key]
-		if len(l) == 0 || l[len(l)-1] != line {
-			(*m)[key] = append(l, line)
-		}
-	}
 	switch hp.kind {
 	case hostNetmask:
 		if hp.v4ok {
-			if k.v4 == nil {
-				k.v4 = map[uint32]map[uint32][]int{}
+			i := 0
+			for i < len(k.v4) && k.v4[i].mask != hp.mask4 {
+				i++
 			}
-			if k.v4[hp.mask4] == nil {
-				k.v4[hp.mask4] = map[uint32][]int{}
+			if i == len(k.v4) {
+				k.v4 = append(k.v4, v4Nets{mask: hp.mask4, nets: map[uint32][]int{}})
 			}
-			l := k.v4[hp.mask4][hp.net4]
-			if len(l) == 0 || l[len(l)-1] != line {
-				k.v4[hp.mask4][hp.net4] = append(l, line)
-			}
+			appendLine(k.v4[i].nets, hp.net4, line)
 		}
 		if hp.v6ok {
 			if pfx, err := hp.net6.Prefix(int(hp.len6)); err == nil {
-				if k.v6 == nil {
-					k.v6 = map[int32]map[netip.Prefix][]int{}
+				i := 0
+				for i < len(k.v6) && k.v6[i].bits != hp.len6 {
+					i++
 				}
-				if k.v6[hp.len6] == nil {
-					k.v6[hp.len6] = map[netip.Prefix][]int{}
+				if i == len(k.v6) {
+					k.v6 = append(k.v6, v6Nets{bits: hp.len6, nets: map[netip.Prefix][]int{}})
 				}
-				l := k.v6[hp.len6][pfx]
-				if len(l) == 0 || l[len(l)-1] != line {
-					k.v6[hp.len6][pfx] = append(l, line)
+				if l := k.v6[i].nets[pfx]; len(l) == 0 || l[len(l)-1] != line {
+					k.v6[i].nets[pfx] = append(l, line)
 				}
 			}
 		}
@@ -84,11 +117,11 @@ func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
 		key := toLowerASCII(hp.text)
 		switch hp.sp.kind {
 		case strExact:
-			add(&k.exact, key)
+			k.exact.add(key, line)
 		case strPrefix:
-			add(&k.prefix, key)
+			k.prefix.add(key, line)
 		case strSuffix:
-			add(&k.suffix, key)
+			k.suffix.add(key, line)
 		}
 	}
 }
@@ -96,52 +129,52 @@ func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
 // hits appends the lines whose keys match subject (an address text or a
 // name) to out.
 func (k *keyIndex) hits(subject string, p Profile, out []int) []int {
+	if k.exact.m == nil && k.prefix.m == nil && k.suffix.m == nil {
+		return out
+	}
 	if p.ipv6() {
 		subject, _ = unmapV4(subject)
 	}
 	s := toLowerASCII(subject)
-	out = append(out, k.exact[s]...)
-	if k.prefix != nil {
+	out = k.exact.lookup(s, out)
+	if k.prefix.m != nil {
 		for i := 0; i < len(s); i++ {
 			if s[i] == '.' {
-				out = append(out, k.prefix[s[:i+1]]...)
+				out = k.prefix.lookup(s[:i+1], out)
 			}
 		}
 	}
-	if k.suffix != nil {
+	if k.suffix.m != nil {
 		for i := 1; i < len(s); i++ {
 			if s[i] == '.' {
-				out = append(out, k.suffix[s[i:]]...)
+				out = k.suffix.lookup(s[i:], out)
 			}
 		}
 	}
 	return out
 }
 
-// netHits appends the net/mask lines whose network holds addr.
-func (k *keyIndex) netHits(addr string, p Profile, out []int) []int {
+// netHits appends the net/mask lines whose network holds the address.
+func (k *keyIndex) netHits(f *addrForm, p Profile, out []int) []int {
 	if k.v4 == nil && k.v6 == nil {
 		return out
 	}
-	if p.ipv6() {
-		addr, _ = unmapV4(addr)
-	}
-	if a, ok := dotQuadAddr(addr); ok {
-		for mask, nets := range k.v4 {
-			out = append(out, nets[a&mask]...)
+	if f.isQuad {
+		for _, n := range k.v4 {
+			out = append(out, n.nets[f.quad&n.mask]...)
 		}
 		return out
 	}
-	if !p.ipv6() {
+	if !p.ipv6() || k.v6 == nil {
 		return out
 	}
-	a, _, ok := parseV6(addr)
+	a, _, ok := parseV6(f.text)
 	if !ok || (a.Is4In6() && p == FreeBSD) {
 		return out
 	}
-	for l, nets := range k.v6 {
-		if pfx, err := a.Prefix(int(l)); err == nil {
-			out = append(out, nets[pfx]...)
+	for _, n := range k.v6 {
+		if pfx, err := a.Prefix(int(n.bits)); err == nil {
+			out = append(out, n.nets[pfx]...)
 		}
 	}
 	return out
@@ -253,11 +286,11 @@ func (c *lineCursor) enter(named bool) {
 		c.generic = c.ix.genericName
 		hits = c.ix.name.hits(addr, c.prof, hits)
 		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
-		hits = c.ix.name.netHits(addr, c.prof, hits)
+		hits = c.ix.name.netHits(c.st.client.formOf(addr, c.prof), c.prof, hits)
 	} else {
 		c.generic = c.ix.genericAddr
 		hits = c.ix.addr.hits(addr, c.prof, hits)
-		hits = c.ix.addr.netHits(addr, c.prof, hits)
+		hits = c.ix.addr.netHits(c.st.client.formOf(addr, c.prof), c.prof, hits)
 	}
 	if len(hits) > 1 {
 		sort.Ints(hits)

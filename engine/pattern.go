@@ -187,26 +187,41 @@ func (hp *hostPat) compileNetmask(p Profile) {
 	}
 }
 
-// maskedMatch tests the address string addr against a net/mask pattern.
-// It reports whether the upstream build would warn about the expression.
-func (hp *hostPat) maskedMatch(addr string, p Profile) (match, badExpr bool) {
+// An addrForm is an address text as net/mask matching reads it: without
+// an "::ffff:" prefix in IPv6 builds, and its dotted-quad value when it has
+// one. A decision computes it once per endpoint (hostState.formOf).
+type addrForm struct {
+	orig   string // the text it was made from
+	text   string
+	quad   uint32
+	isQuad bool
+}
+
+func makeAddrForm(s string, p Profile) addrForm {
+	f := addrForm{orig: s, text: s}
+	if p.ipv6() {
+		f.text, _ = unmapV4(s)
+	}
+	f.quad, f.isQuad = dotQuadAddr(f.text)
+	return f
+}
+
+// maskedMatch tests an address against a net/mask pattern. It reports
+// whether the upstream build would warn about the expression.
+func (hp *hostPat) maskedMatch(f *addrForm, p Profile) (match, badExpr bool) {
 	if !p.ipv6() {
-		a, ok := dotQuadAddr(addr)
-		if !ok {
+		if !f.isQuad {
 			return false, false
 		}
 		if !hp.v4ok {
 			return false, true
 		}
-		return a&hp.mask4 == hp.net4, false
+		return f.quad&hp.mask4 == hp.net4, false
 	}
-	if s, ok := unmapV4(addr); ok {
-		addr = s
+	if f.isQuad {
+		return hp.v4ok && f.quad&hp.mask4 == hp.net4, false
 	}
-	if a, ok := dotQuadAddr(addr); ok {
-		return hp.v4ok && a&hp.mask4 == hp.net4, false
-	}
-	a, _, ok := parseV6(addr)
+	a, _, ok := parseV6(f.text)
 	if !ok || !hp.v6ok || a.Is4In6() && p == FreeBSD {
 		return false, false
 	}
