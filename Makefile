@@ -230,6 +230,7 @@ bench-server:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./engine
 	$(GO) test -run='^$$' -fuzz='^FuzzEvaluate$$' -fuzztime=$(FUZZTIME) ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzParseV4Port$$' -fuzztime=$(FUZZTIME) ./wasm/envoy/filter
 
 install-deps:
 	bash .ci/install-deps

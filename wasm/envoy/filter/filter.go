@@ -312,6 +312,9 @@ type Result struct {
 // ParseAddr reads an Envoy address property ("10.0.0.1:443",
 // "[::1]:80"); a bare IP gets port 0.
 func ParseAddr(s string) (netip.AddrPort, error) {
+	if ap, ok := parseV4Port(s); ok {
+		return ap, nil
+	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		return ap, nil
 	}
@@ -320,6 +323,47 @@ func ParseAddr(s string) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("address %q: not ip:port", s)
 	}
 	return netip.AddrPortFrom(a, 0), nil
+}
+
+// parseV4Port reads the form Envoy gives almost every address in,
+// "a.b.c.d:port" with no leading zeros, four times faster under wasm than
+// netip.ParseAddrPort (which ParseAddr falls back on for anything else; the
+// two agree wherever this one answers, FuzzParseV4Port).
+func parseV4Port(s string) (netip.AddrPort, bool) {
+	var b [4]byte
+	i := 0
+	for k := 0; k < 5; k++ {
+		if k > 0 {
+			want := byte('.')
+			if k == 4 {
+				want = ':'
+			}
+			if i >= len(s) || s[i] != want {
+				return netip.AddrPort{}, false
+			}
+			i++
+		}
+		start, v := i, 0
+		for i < len(s) && i-start < 5 && s[i] >= '0' && s[i] <= '9' {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		n := i - start
+		if n == 0 || n > 1 && s[start] == '0' {
+			return netip.AddrPort{}, false
+		}
+		if k == 4 {
+			if i != len(s) || v > 65535 {
+				return netip.AddrPort{}, false
+			}
+			return netip.AddrPortFrom(netip.AddrFrom4(b), uint16(v)), true
+		}
+		if v > 255 {
+			return netip.AddrPort{}, false
+		}
+		b[k] = byte(v)
+	}
+	return netip.AddrPort{}, false
 }
 
 // Decide decides one connection from client (remote) to server (local).

@@ -142,3 +142,30 @@ func TestCacheConfig(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseV4Port: wherever the fast IPv4 reader answers, netip agrees.
+func FuzzParseV4Port(f *testing.F) {
+	for _, s := range []string{"10.0.0.1:443", "0.0.0.0:0", "255.255.255.255:65535", "1.2.3.4:65536", "01.2.3.4:1",
+		"1.2.3.4:01", "1.2.3.4", "1.2.3.4:", "1.2.3:4", "256.1.1.1:1", "1.2.3.4:99999", "[::1]:80", "1.2.3.4:80x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseV4Port(s)
+		if !ok {
+			return
+		}
+		want, err := netip.ParseAddrPort(s)
+		if err != nil || got != want {
+			t.Fatalf("parseV4Port(%q) = %v; netip: %v, %v", s, got, want, err)
+		}
+	})
+}
+
+func TestParseV4PortAnswers(t *testing.T) {
+	for s, want := range map[string]bool{"10.0.0.1:443": true, "0.0.0.0:0": true, "255.255.255.255:65535": true,
+		"1.2.3.4:65536": false, "01.2.3.4:1": false, "1.2.3.4:01": false, "1.2.3.4": false, "256.1.1.1:1": false, "[::1]:80": false} {
+		if _, ok := parseV4Port(s); ok != want {
+			t.Errorf("parseV4Port(%q) answered %v, want %v", s, ok, want)
+		}
+	}
+}
