@@ -22,6 +22,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -37,15 +38,18 @@ var (
 	runs = flag.Int("runs", 3, "runs per filter (the best is printed)")
 )
 
+// warm is the number of connections or requests before the timed runs.
+const warm = 10_000
+
 // Two client workloads: four clients over and over (each decision after
-// the first comes from the filter's decision cache), and n distinct
-// clients (none repeats within a run, so the engine decides every
+// the first comes from the filter's decision cache), and distinct clients
+// (none repeats, warm-up and runs included, so the engine decides every
 // connection). The distinct ones spread over the table: 10.K.x.y is
 // granted by line K for K <= 99, others fall through to hosts.deny.
 var (
 	repeat   = []string{"10.1.2.3:40000", "10.50.1.1:40001", "203.0.113.9:40002", "192.0.2.1:40003"}
 	distinct = func() []string {
-		out := make([]string, *n)
+		out := make([]string, warm+*runs**n)
 		for i := range out {
 			out[i] = fmt.Sprintf("10.%d.%d.%d:%d", i%128, i>>7&255, i>>15&255, 40000+i%1000)
 		}
@@ -56,6 +60,13 @@ var (
 func main() {
 	flag.Parse()
 	runtime.LockOSThread()
+	// The hosts (e2e/envoy's and proxytest) allocate on every call, and
+	// how often their collector runs depends on how much else is live
+	// (the distinct workload's clients): figures moved by a third from
+	// one block to the next. So the host's collector is off during a
+	// timed run and runs between runs; what is measured is the modules'
+	// work and the host calls they make.
+	debug.SetGCPercent(-1)
 	dir, err := os.MkdirTemp("", "tcpwrap-envoy-bench")
 	if err != nil {
 		log.Fatal(err)
@@ -80,35 +91,26 @@ func main() {
 		return wasm
 	}
 	clients := distinct()
-	pass, tcpwrap := build("./e2e/envoy/passthrough"), build("./wasm/envoy")
-	for _, w := range []struct {
-		name string
-		srcs []string
-	}{{"4 repeating clients", repeat}, {fmt.Sprint(*n, " distinct clients"), clients}} {
-		fmt.Printf("network filter, %s:\n", w.name)
-		var base rates
-		for _, c := range []struct {
-			name string
-			wasm []byte
-		}{{"pass-through", pass}, {"tcpwrap (100-line table)", tcpwrap}} {
-			r, mem := network(c.wasm, conf, w.srcs)
-			fmt.Printf("  %-26s %s connections/s (module %d bytes, linear memory %d bytes)\n", c.name, r.format(&base), len(c.wasm), mem)
-		}
-	}
-	passHTTP := build("./e2e/envoy/passthroughhttp")
+	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
-	for _, w := range []struct {
-		name string
-		srcs []string
-	}{{"4 repeating clients", repeat}, {fmt.Sprint(*n, " distinct clients"), clients}} {
-		fmt.Printf("HTTP filter under proxytest, %s:\n", w.name)
-		var base rates
-		for _, c := range []struct {
+	for _, kind := range []string{"network", "HTTP"} {
+		for _, w := range []struct {
 			name string
-			wasm []byte
-		}{{"pass-through", passHTTP}, {"tcpwrap (100-line table)", tcpwrap}} {
-			r := httpRate(c.wasm, httpConf, w.srcs)
-			fmt.Printf("  %-26s %s requests/s\n", c.name, r.format(&base))
+			srcs []string
+		}{{"4 repeating clients", repeat}, {"distinct clients", clients}} {
+			var base, subject runner
+			unit := "connections/s"
+			if kind == "network" {
+				fmt.Printf("network filter, %s:\n", w.name)
+				base, subject = network(pass, conf, w.srcs), network(tcpwrap, conf, w.srcs)
+			} else {
+				fmt.Printf("HTTP filter under proxytest, %s:\n", w.name)
+				base, subject = httpRunner(passHTTP, httpConf, w.srcs), httpRunner(tcpwrap, httpConf, w.srcs)
+				unit = "requests/s"
+			}
+			rb, rs := compare(base, subject)
+			fmt.Printf("  %-26s %s %s%s\n", "pass-through", rb.format(nil), unit, base.info())
+			fmt.Printf("  %-26s %s %s%s\n", "tcpwrap (100-line table)", rs.format(&rb), unit, subject.info())
 		}
 	}
 }
@@ -117,10 +119,9 @@ func main() {
 // time.
 type rates struct{ wall, cpu float64 }
 
-// format prints r, and r as a share of base (which it sets when unset).
+// format prints r, and r as a share of base when base is set.
 func (r rates) format(base *rates) string {
-	if base.wall == 0 {
-		*base = r
+	if base == nil {
 		return fmt.Sprintf("%8.0f wall %8.0f cpu       ", r.wall, r.cpu)
 	}
 	return fmt.Sprintf("%8.0f wall %8.0f cpu (%3.0f%%)", r.wall, r.cpu, 100*r.cpu/base.cpu)
@@ -134,72 +135,112 @@ func threadCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// best runs f -runs times and keeps the best rates.
-func best(f func()) rates {
-	var r rates
-	for i := 0; i < *runs; i++ {
-		start, cpu := time.Now(), threadCPU()
-		f()
-		wall, c := time.Since(start), threadCPU()-cpu
-		r.wall = max(r.wall, float64(*n)/wall.Seconds())
-		r.cpu = max(r.cpu, float64(*n)/c.Seconds())
-	}
-	return r
+// A runner is one filter loaded and ready: run(count) drives count
+// connections or requests through it; prepare and done (when set) run
+// untimed before and after each timed run; info describes it.
+type runner struct {
+	prepare, done func()
+	run           func(count int)
+	close         func()
+	info          func() string
 }
 
-func network(wasm, conf []byte, srcs []string) (rates, uint32) {
+// compare warms both runners, then times them -runs times each,
+// alternating so that drift on the machine touches both alike, and keeps
+// each one's best rates.
+func compare(a, b runner) (ra, rb rates) {
+	defer a.close()
+	defer b.close()
+	for _, x := range []runner{a, b} {
+		x.prepare()
+		x.run(warm)
+		x.done()
+	}
+	for i := 0; i < *runs; i++ {
+		ra = ra.keep(timed(a))
+		rb = rb.keep(timed(b))
+	}
+	return ra, rb
+}
+
+func timed(x runner) rates {
+	x.prepare()
+	defer x.done()
+	runtime.GC()
+	start, cpu := time.Now(), threadCPU()
+	x.run(*n)
+	wall, c := time.Since(start), threadCPU()-cpu
+	return rates{float64(*n) / wall.Seconds(), float64(*n) / c.Seconds()}
+}
+
+func (r rates) keep(o rates) rates { return rates{max(r.wall, o.wall), max(r.cpu, o.cpu)} }
+
+func nop() {}
+
+// network loads the network filter in e2e/envoy's host. Clients come from
+// srcs in turn, never restarting when srcs is long enough.
+func network(wasm, conf []byte, srcs []string) runner {
 	v, err := envoy.New(wasm)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer v.Close()
 	v.KeepLog = false
 	if ok, err := v.Configure(conf); err != nil || !ok {
 		log.Fatalf("configure: %v %v", ok, err)
 	}
-	for i := 0; i < 10_000; i++ { // warm-up
-		v.Connect(srcs[i%len(srcs)], "10.255.0.1:22")
-	}
-	rate := best(func() {
-		for i := 0; i < *n; i++ {
-			if _, _, err := v.Connect(srcs[i%len(srcs)], "10.255.0.1:22"); err != nil {
-				log.Fatal(err)
+	k := 0
+	return runner{prepare: nop, done: nop, close: v.Close,
+		run: func(count int) {
+			for i := 0; i < count; i++ {
+				if _, _, err := v.Connect(srcs[k%len(srcs)], "10.255.0.1:22"); err != nil {
+					log.Fatal(err)
+				}
+				k++
 			}
-		}
-	})
-	return rate, v.MemoryBytes()
+		},
+		info: func() string {
+			return fmt.Sprintf(" (module %d bytes, linear memory %d bytes)", len(wasm), v.MemoryBytes())
+		},
+	}
 }
 
-func httpRate(wasm, conf []byte, srcs []string) rates {
+// httpRunner loads the HTTP filter under proxytest's .wasm runner, with a
+// fresh host emulator for each run: proxytest keeps every log line the
+// plugin writes, which would otherwise slow each run more than the last
+// (and it allows one emulator at a time, so each run releases its own).
+func httpRunner(wasm, conf []byte, srcs []string) runner {
 	vm, err := proxytest.NewWasmVMContext(wasm)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer vm.Close()
 	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration(conf).
 		WithProperty([]string{"destination", "address"}, []byte("10.255.0.1:443"))
-	host, reset := proxytest.NewHostEmulator(opt)
-	defer reset()
-	if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
-		log.Fatal("HTTP filter did not start")
-	}
 	headers := [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "example.org"}}
 	srcb := make([][]byte, len(srcs))
 	for i, s := range srcs {
 		srcb[i] = []byte(s)
 	}
-	one := func(i int) {
-		_ = host.SetProperty([]string{"source", "address"}, srcb[i%len(srcb)])
-		id := host.InitializeHttpContext()
-		host.CallOnRequestHeaders(id, headers, true)
-		host.CompleteHttpContext(id)
+	var host proxytest.HostEmulator
+	reset := nop
+	k := 0
+	return runner{
+		prepare: func() {
+			host, reset = proxytest.NewHostEmulator(opt)
+			if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
+				log.Fatal("HTTP filter did not start")
+			}
+		},
+		done: func() { reset() },
+		run: func(count int) {
+			for i := 0; i < count; i++ {
+				_ = host.SetProperty([]string{"source", "address"}, srcb[k%len(srcb)])
+				id := host.InitializeHttpContext()
+				host.CallOnRequestHeaders(id, headers, true)
+				host.CompleteHttpContext(id)
+				k++
+			}
+		},
+		close: func() { vm.Close() },
+		info:  func() string { return "" },
 	}
-	for i := 0; i < 10_000; i++ {
-		one(i)
-	}
-	return best(func() {
-		for i := 0; i < *n; i++ {
-			one(i)
-		}
-	})
 }
