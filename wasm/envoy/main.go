@@ -19,11 +19,14 @@
 // (github.com/proxy-wasm/proxy-wasm-go-sdk, standard Go). It also builds
 // natively, for proxytest.
 //
-// The per-connection path allocates little: metric IDs are defined once per
-// rule and kept in a slice by rule ID, the filter state value is a cached
-// byte slice per rule, addresses are parsed from the property bytes, the
-// engine takes an IPv4 client's address text as read, and log lines are
-// appended into one buffer (no fmt).
+// The per-connection path allocates little: every connection shares one
+// stream context, metric IDs are defined once per rule and kept in a slice
+// by rule ID, the filter state value is a cached byte slice per rule set
+// through a path serialised once (hostcall_wasip1.go), addresses are
+// parsed from the property bytes, decisions are remembered by address
+// (package filter's decision cache), the engine takes an IPv4 client's
+// address text as read, and log lines are appended into one buffer (no
+// fmt).
 package main
 
 import (
