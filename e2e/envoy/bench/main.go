@@ -3,7 +3,8 @@
 // that only read the same properties:
 //
 //   - the network filter, connections/s, in wazero under e2e/envoy's test
-//     host, beside e2e/envoy/passthrough;
+//     host, and as the VM of the SDK's proxytest host emulator (through
+//     e2e/envoy/proxyvm), each beside e2e/envoy/passthrough;
 //   - the HTTP filter, requests/s, in wazero under the SDK's proxytest
 //     (its .wasm runner), beside e2e/envoy/passthroughhttp.
 //
@@ -31,6 +32,7 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/tcpwrap/tcpwrap/e2e/envoy"
+	"github.com/tcpwrap/tcpwrap/e2e/envoy/proxyvm"
 )
 
 var (
@@ -93,17 +95,21 @@ func main() {
 	clients := distinct()
 	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
-	for _, kind := range []string{"network", "HTTP"} {
+	for _, kind := range []string{"network", "network-proxytest", "HTTP"} {
 		for _, w := range []struct {
 			name string
 			srcs []string
 		}{{"4 repeating clients", repeat}, {"distinct clients", clients}} {
 			var base, subject runner
 			unit := "connections/s"
-			if kind == "network" {
-				fmt.Printf("network filter, %s:\n", w.name)
+			switch kind {
+			case "network":
+				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
 				base, subject = network(pass, conf, w.srcs), network(tcpwrap, conf, w.srcs)
-			} else {
+			case "network-proxytest":
+				fmt.Printf("network filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
+				base, subject = proxytestNetwork(pass, conf, w.srcs), proxytestNetwork(tcpwrap, conf, w.srcs)
+			default:
 				fmt.Printf("HTTP filter under proxytest, %s:\n", w.name)
 				base, subject = httpRunner(passHTTP, httpConf, w.srcs), httpRunner(tcpwrap, httpConf, w.srcs)
 				unit = "requests/s"
@@ -201,6 +207,44 @@ func network(wasm, conf []byte, srcs []string) runner {
 		info: func() string {
 			return fmt.Sprintf(" (module %d bytes, linear memory %d bytes)", len(wasm), v.MemoryBytes())
 		},
+	}
+}
+
+// proxytestNetwork loads the network filter as the VM of proxytest's host
+// emulator (through e2e/envoy/proxyvm: proxytest's own runner has no
+// network contexts), with a fresh emulator for each run like httpRunner.
+func proxytestNetwork(wasm, conf []byte, srcs []string) runner {
+	vm, err := proxyvm.New(wasm, proxyvm.Network)
+	if err != nil {
+		log.Fatal(err)
+	}
+	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration(conf).
+		WithProperty([]string{"destination", "address"}, []byte("10.255.0.1:22"))
+	srcb := make([][]byte, len(srcs))
+	for i, s := range srcs {
+		srcb[i] = []byte(s)
+	}
+	var host proxytest.HostEmulator
+	reset := nop
+	k := 0
+	return runner{
+		prepare: func() {
+			host, reset = proxytest.NewHostEmulator(opt)
+			if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
+				log.Fatal("network filter did not start")
+			}
+		},
+		done: func() { reset() },
+		run: func(count int) {
+			for i := 0; i < count; i++ {
+				_ = host.SetProperty([]string{"source", "address"}, srcb[k%len(srcb)])
+				id, _ := host.InitializeConnection()
+				host.CompleteConnection(id)
+				k++
+			}
+		},
+		close: func() { vm.Close() },
+		info:  func() string { return fmt.Sprintf(" (linear memory %d bytes)", vm.MemoryBytes()) },
 	}
 }
 
