@@ -154,11 +154,13 @@ func (k *keyIndex) hits(subject string, p Profile, out []int) []int {
 	return out
 }
 
-// netHits appends the net/mask lines whose network holds the address.
-func (k *keyIndex) netHits(f *addrForm, p Profile, out []int) []int {
+// netHits appends the net/mask lines whose network holds the address
+// (h's, whose text is addr).
+func (k *keyIndex) netHits(h *hostState, addr string, p Profile, out []int) []int {
 	if k.v4 == nil && k.v6 == nil {
 		return out
 	}
+	f := h.formOf(addr, p)
 	if f.isQuad {
 		for _, n := range k.v4 {
 			out = append(out, n.nets[f.quad&n.mask]...)
@@ -286,11 +288,11 @@ func (c *lineCursor) enter(named bool) {
 		c.generic = c.ix.genericName
 		hits = c.ix.name.hits(addr, c.prof, hits)
 		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
-		hits = c.ix.name.netHits(c.st.client.formOf(addr, c.prof), c.prof, hits)
+		hits = c.ix.name.netHits(&c.st.client, addr, c.prof, hits)
 	} else {
 		c.generic = c.ix.genericAddr
 		hits = c.ix.addr.hits(addr, c.prof, hits)
-		hits = c.ix.addr.netHits(c.st.client.formOf(addr, c.prof), c.prof, hits)
+		hits = c.ix.addr.netHits(&c.st.client, addr, c.prof, hits)
 	}
 	if len(hits) > 1 {
 		sort.Ints(hits)
