@@ -40,9 +40,10 @@
 #                      runtime.mjs, wasm_exec.js; never committed)
 #   make test-envoy    the proxy-wasm filter (wasm/envoy), network and HTTP:
 #                      natively under proxytest; the built .wasm under
-#                      proxytest's wasm runner (HTTP) and in wazero under
-#                      e2e/envoy's host (network; 1,000,000 connections,
-#                      memory flat)
+#                      proxytest's host emulator (HTTP through its wasm
+#                      runner, network through e2e/envoy/proxyvm) and in
+#                      wazero under e2e/envoy's host (1,000,000 connections
+#                      and requests, memory flat)
 #   make bench-envoy   connections/s and requests/s of the built filter on a
 #                      100-line table beside pass-through filters, for
 #                      repeating and for distinct clients (e2e/envoy/bench)
