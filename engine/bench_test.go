@@ -61,10 +61,12 @@ func BenchmarkDecide(b *testing.B) {
 // their text preset. Run it under wasm too (make bench-engine-wasm): the
 // fixed cost is what wasm magnifies most.
 func BenchmarkDecider(b *testing.B) {
-	var envoy100 strings.Builder
+	var envoy100, others strings.Builder
 	for i := 1; i <= 99; i++ {
 		fmt.Fprintf(&envoy100, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
+		fmt.Fprintf(&others, "sshd-%d: .example-%d.org\n", i, i)
 	}
+	others.WriteString("envoy: 10.0.0.0/255.0.0.0\n")
 	for _, c := range []struct {
 		name, allow, deny, client string
 		line                      int // the deciding line, 0: none
@@ -76,6 +78,9 @@ func BenchmarkDecider(b *testing.B) {
 		{"100/first", envoy100.String(), "ALL: ALL\n", "10.1.2.3", 1},
 		{"100/50th", envoy100.String(), "ALL: ALL\n", "10.50.1.1", 50},
 		{"100/none", envoy100.String(), "ALL: ALL\n", "203.0.113.9", 1},
+		// 99 rules for other daemons with host names (no index helps)
+		// before the one for this daemon.
+		{"100/others", others.String(), "ALL: ALL\n", "10.50.1.1", 100},
 	} {
 		p := &Policy{Allow: Parse("hosts.allow", []byte(c.allow), Debian), Deny: Parse("hosts.deny", []byte(c.deny), Debian)}
 		a := netip.MustParseAddr(c.client)

@@ -112,6 +112,10 @@ type evalState struct {
 	cursor lineCursor
 	peek   string // the client's address text, once computed for the index
 
+	// A Decider's state keeps daemonLines across decisions.
+	keepLines   bool
+	daemonLines []daemonLines
+
 	// tracing
 	lookups *[]string
 }
@@ -149,6 +153,7 @@ func (p *Policy) NewDecider() *Decider { return &Decider{p: p} }
 func (z *Decider) Decide(r Request) *Decision {
 	z.d.reset()
 	z.st.reset(z.Quiet)
+	z.st.keepLines = true
 	z.req = r
 	return z.p.decideWith(&z.st, &z.d, &z.req, false)
 }
@@ -168,8 +173,8 @@ func (d *Decision) reset() {
 	d.primeEnd, d.primed, d.stdout, d.paranoid = 0, [6]string{}, nil, false
 }
 
-// reset empties st for reuse, keeping the index cursor's memory; see
-// [Decision.reset].
+// reset empties st for reuse, keeping the index cursor's memory and the
+// daemonLines; see [Decision.reset].
 func (st *evalState) reset(quiet bool) {
 	st.pol, st.prof, st.res, st.d, st.trace = nil, 0, nil, nil, false
 	st.daemon, st.user, st.userDone = "", "", false
@@ -177,7 +182,7 @@ func (st *evalState) reset(quiet bool) {
 	st.pid, st.ctxFile, st.ctxLine = 0, "", 0
 	st.dryRun, st.quiet, st.aclexecFailed = false, quiet, false
 	st.fileStack, st.fileWords = st.fileStack[:0], 0
-	st.peek, st.lookups = "", nil
+	st.peek, st.lookups, st.keepLines = "", nil, false
 }
 
 func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) (result *Decision) {

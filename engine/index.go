@@ -31,6 +31,10 @@ type tableIndex struct {
 	noSep       []int // lines that warn about a missing separator
 	addr        keyIndex
 	name        keyIndex
+	// pure marks the rule lines whose daemon list depends on the daemon
+	// name alone (no daemon@host, no port number), so its result can be
+	// remembered per daemon (see evalState.generic).
+	pure []bool
 }
 
 // keyIndex maps pattern keys to the sorted lines that carry them.
@@ -204,7 +208,7 @@ func nameKeyed(hp *hostPat, p Profile) bool {
 }
 
 func buildIndex(t *Table) *tableIndex {
-	ix := &tableIndex{}
+	ix := &tableIndex{pure: make([]bool, len(t.Lines))}
 	for i, ln := range t.Lines {
 		switch ln.Kind {
 		case LineComment, LineBlank:
@@ -218,9 +222,13 @@ func buildIndex(t *Table) *tableIndex {
 			continue
 		}
 		pureDaemons := true
+		ix.pure[i] = true
 		for _, tok := range ln.Daemons.Tokens {
 			if !tok.Except && tok.pat.daemon.hasHost {
 				pureDaemons = false
+			}
+			if !tok.Except && (tok.pat.daemon.hasHost || tok.pat.daemon.port >= 0) {
+				ix.pure[i] = false
 			}
 		}
 		var positive []*hostPat
@@ -260,9 +268,68 @@ func buildIndex(t *Table) *tableIndex {
 	return ix
 }
 
+// daemonLines are a table's generic lines for one daemon: those whose
+// daemon list cannot match it are left out. A Decider keeps a few from one
+// decision to the next, since its daemon rarely changes (the Envoy filter's
+// never does), and a line for another daemon then costs nothing.
+type daemonLines struct {
+	t          *Table
+	daemon     string
+	addr, name []int
+}
+
+// maxDaemonLines bounds the daemonLines a Decider keeps.
+const maxDaemonLines = 4
+
+// generic returns the lines of t that must be evaluated in the address
+// phase or, when named, in the name phase.
+func (st *evalState) generic(t *Table, named bool) []int {
+	ix := t.index
+	if !st.keepLines {
+		if named {
+			return ix.genericName
+		}
+		return ix.genericAddr
+	}
+	var m *daemonLines
+	for i := range st.daemonLines {
+		if d := &st.daemonLines[i]; d.t == t && d.daemon == st.daemon {
+			m = d
+		}
+	}
+	if m == nil {
+		if len(st.daemonLines) == maxDaemonLines {
+			st.daemonLines = append(st.daemonLines[:0], st.daemonLines[1:]...)
+		}
+		st.daemonLines = append(st.daemonLines, daemonLines{t: t, daemon: st.daemon,
+			addr: st.forDaemon(t, ix.genericAddr), name: st.forDaemon(t, ix.genericName)})
+		m = &st.daemonLines[len(st.daemonLines)-1]
+	}
+	if named {
+		return m.name
+	}
+	return m.addr
+}
+
+// forDaemon returns lines without the rules whose daemon list depends on
+// the daemon name alone and does not match st's daemon. Evaluating such a
+// list has no effect, so leaving the line out changes nothing else.
+func (st *evalState) forDaemon(t *Table, lines []int) []int {
+	out := make([]int, 0, len(lines))
+	for _, i := range lines {
+		ln := t.Lines[i]
+		if ln.Kind == LineRule && t.index.pure[i] && !st.listFrom(ln.Daemons.Tokens, 0, false, nil) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
 // lineCursor walks a table for one request, yielding only the lines that
 // must be evaluated.
 type lineCursor struct {
+	t        *Table
 	ix       *tableIndex
 	st       *evalState
 	prof     Profile
@@ -275,7 +342,7 @@ type lineCursor struct {
 
 // reset points c at table t for the request of st, reusing its buffers.
 func (c *lineCursor) reset(t *Table, st *evalState) {
-	c.ix, c.st, c.prof, c.hits, c.noSepPos = t.index, st, t.Profile, c.hits[:0], 0
+	c.t, c.ix, c.st, c.prof, c.hits, c.noSepPos = t, t.index, st, t.Profile, c.hits[:0], 0
 	c.enter(st.client.nameDone)
 }
 
@@ -285,12 +352,12 @@ func (c *lineCursor) enter(named bool) {
 	addr := c.st.peekAddr(&c.st.client)
 	hits := c.hits[:0]
 	if named {
-		c.generic = c.ix.genericName
+		c.generic = c.st.generic(c.t, true)
 		hits = c.ix.name.hits(addr, c.prof, hits)
 		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
 		hits = c.ix.name.netHits(&c.st.client, addr, c.prof, hits)
 	} else {
-		c.generic = c.ix.genericAddr
+		c.generic = c.st.generic(c.t, false)
 		hits = c.ix.addr.hits(addr, c.prof, hits)
 		hits = c.ix.addr.netHits(&c.st.client, addr, c.prof, hits)
 	}
