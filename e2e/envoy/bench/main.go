@@ -5,8 +5,9 @@
 //   - the network filter, connections/s, in wazero under e2e/envoy's test
 //     host, and as the VM of the SDK's proxytest host emulator (through
 //     e2e/envoy/proxyvm), each beside e2e/envoy/passthrough;
-//   - the HTTP filter, requests/s, in wazero under the SDK's proxytest
-//     (its .wasm runner), beside e2e/envoy/passthroughhttp.
+//   - the HTTP filter, requests/s, in wazero under the SDK's proxytest,
+//     through its own .wasm runner and through e2e/envoy/proxyvm, beside
+//     e2e/envoy/passthroughhttp.
 //
 // Each figure is the best of -runs runs of -n, by wall-clock time and by
 // the CPU time of the (locked) thread running the module, which other jobs
@@ -95,7 +96,7 @@ func main() {
 	clients := distinct()
 	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
-	for _, kind := range []string{"network", "network-proxytest", "HTTP"} {
+	for _, kind := range []string{"network", "network-proxytest", "HTTP", "HTTP-proxyvm"} {
 		for _, w := range []struct {
 			name string
 			srcs []string
@@ -109,9 +110,13 @@ func main() {
 			case "network-proxytest":
 				fmt.Printf("network filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
 				base, subject = proxytestNetwork(pass, conf, w.srcs), proxytestNetwork(tcpwrap, conf, w.srcs)
+			case "HTTP":
+				fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
+				base, subject = httpRunner(passHTTP, httpConf, w.srcs, nil), httpRunner(tcpwrap, httpConf, w.srcs, nil)
+				unit = "requests/s"
 			default:
-				fmt.Printf("HTTP filter under proxytest, %s:\n", w.name)
-				base, subject = httpRunner(passHTTP, httpConf, w.srcs), httpRunner(tcpwrap, httpConf, w.srcs)
+				fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
+				base, subject = httpRunner(passHTTP, httpConf, w.srcs, proxyVM), httpRunner(tcpwrap, httpConf, w.srcs, proxyVM)
 				unit = "requests/s"
 			}
 			rb, rs := compare(base, subject)
@@ -248,12 +253,19 @@ func proxytestNetwork(wasm, conf []byte, srcs []string) runner {
 	}
 }
 
-// httpRunner loads the HTTP filter under proxytest's .wasm runner, with a
-// fresh host emulator for each run: proxytest keeps every log line the
-// plugin writes, which would otherwise slow each run more than the last
-// (and it allows one emulator at a time, so each run releases its own).
-func httpRunner(wasm, conf []byte, srcs []string) runner {
-	vm, err := proxytest.NewWasmVMContext(wasm)
+// proxyVM loads an HTTP filter with e2e/envoy/proxyvm.
+func proxyVM(wasm []byte) (proxytest.WasmVMContext, error) { return proxyvm.New(wasm, proxyvm.HTTP) }
+
+// httpRunner loads the HTTP filter under proxytest, through load
+// (nil: proxytest's own .wasm runner), with a fresh host emulator for each
+// run: proxytest keeps every log line the plugin writes, which would
+// otherwise slow each run more than the last (and it allows one emulator
+// at a time, so each run releases its own).
+func httpRunner(wasm, conf []byte, srcs []string, load func([]byte) (proxytest.WasmVMContext, error)) runner {
+	if load == nil {
+		load = proxytest.NewWasmVMContext
+	}
+	vm, err := load(wasm)
 	if err != nil {
 		log.Fatal(err)
 	}
