@@ -46,8 +46,8 @@ type keyIndex struct {
 
 // A keyMap maps string keys to lines. lens has bit n set when some key is
 // n bytes long (bit 63: 63 or more), so most lookups that cannot hit are
-// skipped without hashing: under wasm a string lookup costs more than
-// the rest of a short decision.
+// skipped without hashing the key (a subject is looked up once for each
+// of its dots, and hashing is slow under wasm).
 type keyMap struct {
 	m    map[string][]int
 	lens uint64

@@ -3,7 +3,7 @@ package main
 // setFilterState is called on every decision. The SDK's SetProperty
 // serialises the property path anew on every call; this sends one
 // serialised once. The host copies the value during the call, and value
-// is never written to afterwards anyway (a hosts that keeps it, as
+// is never written to afterwards anyway (a host that keeps it, as
 // proxytest does, still reads the right bytes).
 
 //go:wasmimport env proxy_set_property
