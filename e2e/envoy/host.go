@@ -1,16 +1,16 @@
-// Package envoy runs the built tcpwrap proxy-wasm network filter
-// (wasm/envoy compiled with GOOS=wasip1 -buildmode=c-shared) in wazero
-// under a small proxy-wasm host for network filters.
+// Package envoy runs the built tcpwrap proxy-wasm filter (wasm/envoy
+// compiled with GOOS=wasip1 -buildmode=c-shared) in wazero, under the
+// SDK's proxytest host emulator and under a small host of its own.
 //
-// proxytest (the SDK's emulator) runs the plugin natively for network
-// filters, but its .wasm runner (proxytest.NewWasmVMContext) only supports
-// HTTP contexts: its NewTcpContext returns nil. This host implements the
-// part of the proxy-wasm ABI 0.2.x a network filter uses — plugin
-// configuration, properties, logs, counters, close_stream — and stubs the
-// rest (status OK, nothing done). It is a test host, not Envoy. The HTTP
-// filter's .wasm tests (http_test.go) use proxytest's wasm runner itself;
-// this host drives HTTP contexts too (request headers and local
-// responses only), to watch the module's memory over many requests.
+// Under proxytest, the HTTP filter runs through proxytest's own wasm
+// runner (http_test.go), and the network filter, which that runner cannot
+// drive (its NewTcpContext returns nil), through package proxyvm
+// (proxytest_test.go). This package's host implements the part of the
+// proxy-wasm ABI 0.2.x both filters use — plugin configuration,
+// properties, logs, counters, close_stream, request headers and local
+// responses — and answers the rest "unimplemented". It is a test host,
+// not Envoy; it runs the module for a million connections and requests
+// to watch its memory, and serves bench-envoy.
 package envoy
 
 import (
@@ -24,7 +24,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/tcpwrap/tcpwrap/e2e/envoy/proxyvm"
 )
 
 // Build compiles package pkg (a directory) for wasip1 as a reactor into
@@ -72,33 +73,9 @@ func New(wasm []byte) (*VM, error) {
 	ctx := context.Background()
 	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, KeepLog: true,
 		byName: map[string]uint32{}, closed: map[uint32]bool{}, status: map[uint32]uint32{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
-	wasi_snapshot_preview1.MustInstantiate(ctx, v.r)
-	compiled, err := v.r.CompileModule(ctx, wasm)
-	if err != nil {
-		return nil, err
-	}
-	b := v.r.NewHostModuleBuilder("env")
-	for _, imp := range compiled.ImportedFunctions() {
-		mod, name, _ := imp.Import()
-		if mod != "env" {
-			continue
-		}
-		h := v.handler(name)
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
-			st := uint64(0)
-			if h != nil {
-				st = h(m, stack)
-			}
-			if len(stack) > 0 {
-				stack[0] = st
-			}
-		}), imp.ParamTypes(), imp.ResultTypes()).Export(name)
-	}
-	if _, err := b.Instantiate(ctx); err != nil {
-		return nil, err
-	}
-	v.mod, err = v.r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithStartFunctions("_initialize").WithStderr(os.Stderr).WithStdout(os.Stderr))
-	if err != nil {
+	var err error
+	if v.mod, err = proxyvm.Instantiate(ctx, v.r, wasm, v.handler); err != nil {
+		v.r.Close(ctx)
 		return nil, err
 	}
 	if _, err := v.call("proxy_on_context_create", pluginID, 0); err != nil {
@@ -234,7 +211,7 @@ func read(m api.Module, ptr, n uint64) []byte {
 
 // give copies data into guest memory (proxy_on_memory_allocate) and
 // writes its pointer and size at ptrPtr and sizePtr.
-func (v *VM) give(m api.Module, data []byte, ptrPtr, sizePtr uint64) uint64 {
+func (v *VM) give(m api.Module, data []byte, ptrPtr, sizePtr uint64) uint32 {
 	if len(data) == 0 {
 		return 1 // NotFound
 	}
@@ -248,24 +225,24 @@ func (v *VM) give(m api.Module, data []byte, ptrPtr, sizePtr uint64) uint64 {
 	return 0
 }
 
-func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
+func (v *VM) handler(name string) proxyvm.Hostcall {
 	switch name {
 	case "proxy_log":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if v.KeepLog {
 				v.Logs = append(v.Logs, Log{int(uint32(s[0])), string(read(m, s[1], s[2]))})
 			}
 			return 0
 		}
 	case "proxy_get_buffer_bytes":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if uint32(s[0]) != 7 { // PluginConfiguration
 				return 1
 			}
 			return v.give(m, v.config, s[3], s[4])
 		}
 	case "proxy_get_property":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			p, ok := v.props[string(read(m, s[0], s[1]))]
 			if !ok {
 				return 1
@@ -273,12 +250,12 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 			return v.give(m, p, s[2], s[3])
 		}
 	case "proxy_set_property":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			v.props[string(read(m, s[0], s[1]))] = append([]byte(nil), read(m, s[2], s[3])...)
 			return 0
 		}
 	case "proxy_define_metric":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			n := string(read(m, s[1], s[2]))
 			id, ok := v.byName[n]
 			if !ok {
@@ -291,7 +268,7 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 			return 0
 		}
 	case "proxy_increment_metric":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if int(uint32(s[0])) >= len(v.values) {
 				return 1
 			}
@@ -299,7 +276,7 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 			return 0
 		}
 	case "proxy_get_metric":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if int(uint32(s[0])) >= len(v.values) {
 				return 1
 			}
@@ -309,14 +286,14 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 			return 0
 		}
 	case "proxy_close_stream":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if v.active != 0 {
 				v.closed[v.active] = true
 			}
 			return 0
 		}
 	case "proxy_get_header_map_value":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if uint32(s[0]) != 0 { // HttpRequestHeaders
 				return 1
 			}
@@ -327,14 +304,14 @@ func (v *VM) handler(name string) func(m api.Module, s []uint64) uint64 {
 			return v.give(m, []byte(h), s[3], s[4])
 		}
 	case "proxy_send_local_response":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			if v.active != 0 {
 				v.status[v.active] = uint32(s[0])
 			}
 			return 0
 		}
 	case "proxy_set_effective_context":
-		return func(m api.Module, s []uint64) uint64 {
+		return func(m api.Module, s []uint64) uint32 {
 			v.active = uint32(s[0])
 			return 0
 		}

@@ -20,6 +20,14 @@ func startHTTP(t testing.TB, conf string) (proxytest.HostEmulator, types.OnPlugi
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startEmulator(t, vm, conf)
+}
+
+// startEmulator runs vm under a proxytest host emulator with conf, until
+// the test ends (proxytest allows one emulator at a time), and returns
+// the emulator and the plugin's start status.
+func startEmulator(t testing.TB, vm proxytest.WasmVMContext, conf string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
+	t.Helper()
 	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(conf)).
 		WithProperty([]string{"destination", "address"}, []byte("10.1.1.1:443"))
 	host, reset := proxytest.NewHostEmulator(opt)

@@ -25,14 +25,8 @@ func startNetwork(t testing.TB, conf string) (proxytest.HostEmulator, *proxyvm.V
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(conf)).
-		WithProperty([]string{"destination", "address"}, []byte("10.1.1.1:443"))
-	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(func() { reset(); vm.Close() })
-	if host.StartVM() != types.OnVMStartStatusOK {
-		t.Fatal("StartVM failed")
-	}
-	return host, vm, host.StartPlugin()
+	host, st := startEmulator(t, vm, conf)
+	return host, vm, st
 }
 
 // connect runs one connection from src and returns the action, whether

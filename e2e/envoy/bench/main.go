@@ -217,50 +217,23 @@ func network(wasm, conf []byte, srcs []string) runner {
 
 // proxytestNetwork loads the network filter as the VM of proxytest's host
 // emulator (through e2e/envoy/proxyvm: proxytest's own runner has no
-// network contexts), with a fresh emulator for each run like httpRunner.
+// network contexts).
 func proxytestNetwork(wasm, conf []byte, srcs []string) runner {
 	vm, err := proxyvm.New(wasm, proxyvm.Network)
 	if err != nil {
 		log.Fatal(err)
 	}
-	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration(conf).
-		WithProperty([]string{"destination", "address"}, []byte("10.255.0.1:22"))
-	srcb := make([][]byte, len(srcs))
-	for i, s := range srcs {
-		srcb[i] = []byte(s)
-	}
-	var host proxytest.HostEmulator
-	reset := nop
-	k := 0
-	return runner{
-		prepare: func() {
-			host, reset = proxytest.NewHostEmulator(opt)
-			if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
-				log.Fatal("network filter did not start")
-			}
-		},
-		done: func() { reset() },
-		run: func(count int) {
-			for i := 0; i < count; i++ {
-				_ = host.SetProperty([]string{"source", "address"}, srcb[k%len(srcb)])
-				id, _ := host.InitializeConnection()
-				host.CompleteConnection(id)
-				k++
-			}
-		},
-		close: func() { vm.Close() },
-		info:  func() string { return fmt.Sprintf(" (linear memory %d bytes)", vm.MemoryBytes()) },
-	}
+	return emulated(vm, conf, "10.255.0.1:22", srcs, func(host proxytest.HostEmulator) {
+		id, _ := host.InitializeConnection()
+		host.CompleteConnection(id)
+	})
 }
 
 // proxyVM loads an HTTP filter with e2e/envoy/proxyvm.
 func proxyVM(wasm []byte) (proxytest.WasmVMContext, error) { return proxyvm.New(wasm, proxyvm.HTTP) }
 
 // httpRunner loads the HTTP filter under proxytest, through load
-// (nil: proxytest's own .wasm runner), with a fresh host emulator for each
-// run: proxytest keeps every log line the plugin writes, which would
-// otherwise slow each run more than the last (and it allows one emulator
-// at a time, so each run releases its own).
+// (nil: proxytest's own .wasm runner).
 func httpRunner(wasm, conf []byte, srcs []string, load func([]byte) (proxytest.WasmVMContext, error)) runner {
 	if load == nil {
 		load = proxytest.NewWasmVMContext
@@ -269,9 +242,22 @@ func httpRunner(wasm, conf []byte, srcs []string, load func([]byte) (proxytest.W
 	if err != nil {
 		log.Fatal(err)
 	}
-	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration(conf).
-		WithProperty([]string{"destination", "address"}, []byte("10.255.0.1:443"))
 	headers := [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "example.org"}}
+	return emulated(vm, conf, "10.255.0.1:443", srcs, func(host proxytest.HostEmulator) {
+		id := host.InitializeHttpContext()
+		host.CallOnRequestHeaders(id, headers, true)
+		host.CompleteHttpContext(id)
+	})
+}
+
+// emulated runs vm as the VM of proxytest's host emulator, one stream
+// (connection or request) from each of srcs in turn, with a fresh emulator
+// for each run: proxytest keeps every log line the plugin writes, which
+// would otherwise slow each run more than the last (and it allows one
+// emulator at a time, so each run releases its own).
+func emulated(vm proxytest.WasmVMContext, conf []byte, dst string, srcs []string, stream func(proxytest.HostEmulator)) runner {
+	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration(conf).
+		WithProperty([]string{"destination", "address"}, []byte(dst))
 	srcb := make([][]byte, len(srcs))
 	for i, s := range srcs {
 		srcb[i] = []byte(s)
@@ -283,20 +269,23 @@ func httpRunner(wasm, conf []byte, srcs []string, load func([]byte) (proxytest.W
 		prepare: func() {
 			host, reset = proxytest.NewHostEmulator(opt)
 			if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
-				log.Fatal("HTTP filter did not start")
+				log.Fatal("the filter did not start")
 			}
 		},
 		done: func() { reset() },
 		run: func(count int) {
 			for i := 0; i < count; i++ {
 				_ = host.SetProperty([]string{"source", "address"}, srcb[k%len(srcb)])
-				id := host.InitializeHttpContext()
-				host.CallOnRequestHeaders(id, headers, true)
-				host.CompleteHttpContext(id)
+				stream(host)
 				k++
 			}
 		},
 		close: func() { vm.Close() },
-		info:  func() string { return "" },
+		info: func() string {
+			if v, ok := vm.(*proxyvm.VM); ok {
+				return fmt.Sprintf(" (linear memory %d bytes)", v.MemoryBytes())
+			}
+			return ""
+		},
 	}
 }

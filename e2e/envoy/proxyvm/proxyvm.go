@@ -75,19 +75,35 @@ func New(wasm []byte, kind Kind) (*VM, error) {
 	ctx := context.Background()
 	v := &VM{kind: kind, ctx: ctx, r: wazero.NewRuntime(ctx), exports: map[string]api.Function{},
 		closed: map[uint32]bool{}, kinds: map[uint32]uint32{}}
-	wasi_snapshot_preview1.MustInstantiate(ctx, v.r)
-	compiled, err := v.r.CompileModule(ctx, wasm)
-	if err != nil {
+	var err error
+	if v.mod, err = Instantiate(ctx, v.r, wasm, v.hostcall); err != nil {
 		v.r.Close(ctx)
 		return nil, err
 	}
-	b := v.r.NewHostModuleBuilder("env")
+	return v, nil
+}
+
+// A Hostcall answers one host function the module imports from "env":
+// it reads its arguments from s and returns a proxy-wasm status.
+type Hostcall func(m api.Module, s []uint64) uint32
+
+// Instantiate compiles wasm into r and instantiates it as a wasip1
+// reactor (_initialize runs), with WASI and with each host function it
+// imports from "env" answered by hostcall(name); a nil answer makes the
+// function return "unimplemented".
+func Instantiate(ctx context.Context, r wazero.Runtime, wasm []byte, hostcall func(name string) Hostcall) (api.Module, error) {
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	compiled, err := r.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	b := r.NewHostModuleBuilder("env")
 	for _, imp := range compiled.ImportedFunctions() {
 		mod, name, _ := imp.Import()
 		if mod != "env" {
 			continue
 		}
-		h := v.hostcall(name)
+		h := hostcall(name)
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, m api.Module, s []uint64) {
 			st := uint64(statusUnimplemented)
 			if h != nil {
@@ -99,16 +115,10 @@ func New(wasm []byte, kind Kind) (*VM, error) {
 		}), imp.ParamTypes(), imp.ResultTypes()).Export(name)
 	}
 	if _, err := b.Instantiate(ctx); err != nil {
-		v.r.Close(ctx)
 		return nil, err
 	}
-	v.mod, err = v.r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
+	return r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
 		WithStartFunctions("_initialize").WithStdout(os.Stderr).WithStderr(os.Stderr))
-	if err != nil {
-		v.r.Close(ctx)
-		return nil, err
-	}
-	return v, nil
 }
 
 // Close releases the runtime.
@@ -350,7 +360,7 @@ func headerPairs(b []byte) ([][2]string, bool) {
 
 // hostcall is the module's import name, in terms of the SDK's public
 // functions (nil: unimplemented).
-func (v *VM) hostcall(name string) func(m api.Module, s []uint64) uint32 {
+func (v *VM) hostcall(name string) Hostcall {
 	switch name {
 	case "proxy_log":
 		return func(m api.Module, s []uint64) uint32 {
