@@ -243,3 +243,28 @@ func TestDeciderQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonLinesBounded: a Decider remembers the lines for a daemon only
+// for tables of at most maxDaemonLinesSize generic lines, and answers the
+// same either way.
+func TestDaemonLinesBounded(t *testing.T) {
+	for _, n := range []int{10, maxDaemonLinesSize/2 + 1} { // KNOWN lines are generic in both phases
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "d%d: KNOWN\n", i)
+		}
+		b.WriteString("sshd: 10.0.0.7\n")
+		p := &Policy{Allow: Parse("hosts.allow", []byte(b.String()), Debian), Resolver: NewHostsResolver("hosts", fuzzHosts)}
+		z := p.NewDecider()
+		req := Request{Daemon: "sshd", Client: Endpoint{Socket: netip.MustParseAddrPort("10.0.0.7:1")}}
+		for i := 0; i < 2; i++ {
+			got, want := z.Decide(req), p.Decide(req)
+			if got.Access != want.Access || !reflect.DeepEqual(got.Matched, want.Matched) {
+				t.Fatalf("%d lines: Decider %v %v, Decide %v %v", n, got.Access, got.Matched, want.Access, want.Matched)
+			}
+		}
+		if kept := len(z.st.daemonLines) > 0; kept != (n == 10) {
+			t.Errorf("%d generic lines: daemon lines kept = %v", 2*n, kept)
+		}
+	}
+}

@@ -278,14 +278,19 @@ type daemonLines struct {
 	addr, name []int
 }
 
-// maxDaemonLines bounds the daemonLines a Decider keeps.
-const maxDaemonLines = 4
+// maxDaemonLines bounds the daemonLines a Decider keeps, and
+// maxDaemonLinesSize the generic lines of a table for which it keeps them
+// (so a Decider holds at most 4 MiB of them, whatever the tables).
+const (
+	maxDaemonLines     = 4
+	maxDaemonLinesSize = 1 << 16
+)
 
 // generic returns the lines of t that must be evaluated in the address
 // phase or, when named, in the name phase.
 func (st *evalState) generic(t *Table, named bool) []int {
 	ix := t.index
-	if !st.keepLines {
+	if !st.keepLines || len(ix.genericAddr)+len(ix.genericName) > maxDaemonLinesSize {
 		if named {
 			return ix.genericName
 		}
