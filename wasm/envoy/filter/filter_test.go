@@ -65,6 +65,14 @@ func TestHeaderClient(t *testing.T) {
 			t.Errorf("HeaderClient(%q) = %s (%v), want %s", v, got, err, want)
 		}
 	}
+	// MaxHeader bytes are read; one more is an error.
+	long := strings.Repeat(" ", MaxHeader-len("1.1.1.1, 2.2.2.2")) + "1.1.1.1, 2.2.2.2"
+	if ap, _, err := c.HeaderClient(long); err != nil || ap.String() != "1.1.1.1:0" {
+		t.Errorf("a %d-byte value: %v, %v", len(long), ap, err)
+	}
+	if _, _, err := c.HeaderClient(" " + long); err == nil || !strings.Contains(err.Error(), "more than 4096") {
+		t.Errorf("a %d-byte value: %v, want an error", len(long)+1, err)
+	}
 	for a, want := range map[string]bool{"10.1.2.3": true, "::ffff:10.1.2.3": true, "11.0.0.1": false, "2001:db8::1": true, "2001:db8::2": false} {
 		if got := c.TrustedPeer(netip.MustParseAddr(a)); got != want {
 			t.Errorf("TrustedPeer(%s) = %v", a, got)
