@@ -184,3 +184,55 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// TestProxytestHTTPMillion is TestProxytestNetworkMillion for the HTTP
+// filter, with the client address header: 1,000,000 requests (100,000
+// with -short) under proxytest through proxyvm (proxytest's own runner
+// never calls the module's proxy_on_delete, so the module would keep
+// every request's context), linear memory flat.
+func TestProxytestHTTPMillion(t *testing.T) {
+	quietLog(t)
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	vm, err := proxyvm.New(module(t), proxyvm.HTTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, st := startEmulator(t, vm, httpConf)
+	if st != types.OnPluginStartStatusOK {
+		t.Fatal("plugin did not start")
+	}
+	src := []string{"source", "address"}
+	if err := host.SetProperty(src, []byte("10.9.0.1:5555")); err != nil {
+		t.Fatal(err)
+	}
+	denied := 0
+	run := func(from, count int) {
+		for i := from; i < from+count; i++ {
+			client := "10." + itoa(i>>16&255) + "." + itoa(i>>8&255) + "." + itoa(i&255)
+			if i%3 == 0 {
+				client = "203.0.113." + itoa(i%256) // hosts.deny
+			}
+			id := host.InitializeHttpContext()
+			host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {"x-forwarded-for", client}}, true)
+			if r := host.GetSentLocalResponse(id); r != nil {
+				denied++
+			}
+			host.CompleteHttpContext(id)
+		}
+	}
+	const warm = 100_000
+	run(0, warm)
+	before := vm.MemoryBytes()
+	run(warm, n)
+	after := vm.MemoryBytes()
+	t.Logf("%d requests under proxytest: wasm linear memory %d -> %d bytes", n, before, after)
+	if after > before {
+		t.Errorf("memory grew from %d to %d bytes over %d requests", before, after, n)
+	}
+	if want := (warm + n + 2) / 3; denied != want {
+		t.Errorf("%d requests denied, want %d", denied, want)
+	}
+}
