@@ -175,7 +175,6 @@ func emptyAsNil(d Decision) Decision {
 			f.Set(reflect.Zero(f.Type()))
 		}
 	}
-	d.stdout = nil
 	return d
 }
 
