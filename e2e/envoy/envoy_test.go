@@ -147,52 +147,55 @@ func TestWasmBadConfigThenGood(t *testing.T) {
 	}
 }
 
-// TestWasmMillion runs 1,000,000 connections (100,000 with -short) after
-// a warm-up of 100,000 and checks the module's linear memory does not grow
-// (Go's heap settles at its working size during the warm-up).
-func TestWasmMillion(t *testing.T) {
+// memoryFlat runs 100,000 streams (connections or requests) to warm up,
+// then 1,000,000 more (100,000 with -short), and fails if the module's
+// linear memory, read by mem, grew over the second batch (Go's heap
+// settles at its working size during the warm-up). run(from, count)
+// drives streams from to from+count-1. It returns how many ran in all.
+func memoryFlat(t *testing.T, what string, mem func() uint32, run func(from, count int)) int {
+	t.Helper()
 	n := 1_000_000
 	if testing.Short() {
 		n = 100_000
 	}
+	const warm = 100_000
+	run(0, warm)
+	before := mem()
+	run(warm, n)
+	after := mem()
+	t.Logf("%d %s: wasm linear memory %d -> %d bytes", n, what, before, after)
+	if after > before {
+		t.Errorf("memory grew from %d to %d bytes over %d %s", before, after, n, what)
+	}
+	return warm + n
+}
+
+// TestWasmMillion: a million connections under this package's host,
+// linear memory flat (memoryFlat).
+func TestWasmMillion(t *testing.T) {
 	v := newVM(t, conf)
 	v.KeepLog = false
-	const warm = 100_000
 	srcs := []string{"10.2.3.4:5555", "203.0.113.9:5555", "192.0.2.7:1", "[2001:db8::1]:443"}
-	for i := 0; i < warm; i++ {
-		if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
-			t.Fatal(err)
+	total := memoryFlat(t, "connections", v.MemoryBytes, func(from, count int) {
+		for i := from; i < from+count; i++ {
+			if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	before := v.MemoryBytes()
-	for i := 0; i < n; i++ {
-		if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	after := v.MemoryBytes()
-	t.Logf("%d connections: wasm linear memory %d -> %d bytes", n, before, after)
-	if after > before {
-		t.Errorf("memory grew from %d to %d bytes over %d connections", before, after, n)
-	}
-	total := uint64(0)
+	})
+	decided := uint64(0)
 	for _, c := range []string{"tcpwrap.granted", "tcpwrap.denied"} {
 		x, _ := v.Counter(c)
-		total += x
+		decided += x
 	}
-	if total != uint64(n+warm) {
-		t.Errorf("granted+denied = %d, want %d", total, n+warm)
+	if decided != uint64(total) {
+		t.Errorf("granted+denied = %d, want %d", decided, total)
 	}
 }
 
 // TestWasmHTTPMillion is TestWasmMillion for the HTTP filter (with the
-// client address header) under this package's host: 1,000,000 requests
-// (100,000 with -short) after a warm-up, linear memory flat.
+// client address header) under this package's host.
 func TestWasmHTTPMillion(t *testing.T) {
-	n := 1_000_000
-	if testing.Short() {
-		n = 100_000
-	}
 	v := newVM(t, `{"filter": "http", "clientAddressHeader": "x-forwarded-for", "trustedPeers": ["10.9.0.0/16"],
  "allow": "envoy: 10.0.0.0/255.0.0.0\nenvoy: 192.0.2.7 : spawn (echo %a) &\n", "deny": "ALL: ALL\n"}`)
 	v.KeepLog = false
@@ -209,8 +212,8 @@ func TestWasmHTTPMillion(t *testing.T) {
 		{"10.9.0.1:5555", map[string]string{"x-forwarded-for": "bad"}, 403},
 	}
 	bad := uint64(0)
-	run := func(count int) {
-		for i := 0; i < count; i++ {
+	memoryFlat(t, "requests", v.MemoryBytes, func(from, count int) {
+		for i := from; i < from+count; i++ {
 			r := reqs[i%len(reqs)]
 			if r.headers["x-forwarded-for"] == "bad" {
 				bad++
@@ -223,16 +226,7 @@ func TestWasmHTTPMillion(t *testing.T) {
 				t.Fatalf("%s %v: status %d, want %d", r.src, r.headers, status, r.status)
 			}
 		}
-	}
-	const warm = 100_000
-	run(warm)
-	before := v.MemoryBytes()
-	run(n)
-	after := v.MemoryBytes()
-	t.Logf("%d requests: wasm linear memory %d -> %d bytes", n, before, after)
-	if after > before {
-		t.Errorf("memory grew from %d to %d bytes over %d requests", before, after, n)
-	}
+	})
 	if x, _ := v.Counter("tcpwrap.address_errors"); x != bad {
 		t.Errorf("address errors = %d, want %d", x, bad)
 	}
