@@ -285,15 +285,21 @@ func (s *stream) OnHttpResponseTrailers(n int) types.Action {
 
 func (s *stream) OnHttpStreamDone() { s.done() }
 
-// read copies n bytes of guest memory at ptr (the SDK's emulator may keep
-// what it is given).
-func read(m api.Module, ptr, n uint64) []byte {
+// view is n bytes of guest memory at ptr, not copied.
+func view(m api.Module, ptr, n uint64) []byte {
 	b, ok := m.Memory().Read(uint32(ptr), uint32(n))
 	if !ok {
 		panic("proxyvm: out of range guest memory")
 	}
-	return append([]byte(nil), b...)
+	return b
 }
+
+// read copies n bytes of guest memory at ptr (the SDK's emulator may keep
+// what it is given).
+func read(m api.Module, ptr, n uint64) []byte { return append([]byte(nil), view(m, ptr, n)...) }
+
+// readString is read as a string (one copy).
+func readString(m api.Module, ptr, n uint64) string { return string(view(m, ptr, n)) }
 
 // give copies data into memory the module allocates
 // (proxy_on_memory_allocate) and writes its address and size at ptrPtr and
@@ -364,7 +370,7 @@ func (v *VM) hostcall(name string) Hostcall {
 	switch name {
 	case "proxy_log":
 		return func(m api.Module, s []uint64) uint32 {
-			msg := string(read(m, s[1], s[2]))
+			msg := readString(m, s[1], s[2])
 			switch uint32(s[0]) {
 			case 0:
 				proxywasm.LogTrace(msg)
@@ -383,12 +389,12 @@ func (v *VM) hostcall(name string) Hostcall {
 		}
 	case "proxy_get_property":
 		return func(m api.Module, s []uint64) uint32 {
-			b, err := proxywasm.GetProperty(strings.Split(string(read(m, s[0], s[1])), "\x00"))
+			b, err := proxywasm.GetProperty(strings.Split(readString(m, s[0], s[1]), "\x00"))
 			return v.give(m, b, err, s[2], s[3])
 		}
 	case "proxy_set_property":
 		return func(m api.Module, s []uint64) uint32 {
-			path := strings.Split(string(read(m, s[0], s[1])), "\x00")
+			path := strings.Split(readString(m, s[0], s[1]), "\x00")
 			return status(proxywasm.SetProperty(path, read(m, s[2], s[3])))
 		}
 	case "proxy_get_buffer_bytes":
@@ -414,7 +420,7 @@ func (v *VM) hostcall(name string) Hostcall {
 		}
 	case "proxy_get_header_map_value":
 		return func(m api.Module, s []uint64) uint32 {
-			key := string(read(m, s[1], s[2]))
+			key := readString(m, s[1], s[2])
 			var h string
 			var err error
 			switch uint32(s[0]) {
@@ -429,7 +435,7 @@ func (v *VM) hostcall(name string) Hostcall {
 		}
 	case "proxy_send_local_response":
 		return func(m api.Module, s []uint64) uint32 {
-			headers, ok := headerPairs(read(m, s[5], s[6]))
+			headers, ok := headerPairs(view(m, s[5], s[6]))
 			if !ok {
 				return statusBadArgument
 			}
@@ -454,7 +460,7 @@ func (v *VM) hostcall(name string) Hostcall {
 		}
 	case "proxy_define_metric":
 		return func(m api.Module, s []uint64) uint32 {
-			name := string(read(m, s[1], s[2]))
+			name := readString(m, s[1], s[2])
 			var id uint32
 			switch uint32(s[0]) {
 			case 0:
