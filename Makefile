@@ -41,9 +41,9 @@
 #   make test-envoy    the proxy-wasm filter (wasm/envoy), network and HTTP:
 #                      natively under proxytest; the built .wasm under
 #                      proxytest's host emulator (HTTP through its wasm
-#                      runner, network through e2e/envoy/proxyvm) and in
-#                      wazero under e2e/envoy's host (1,000,000 connections
-#                      and requests, memory flat)
+#                      runner, both kinds through e2e/envoy/proxyvm) and in
+#                      wazero under e2e/envoy's host; 1,000,000 connections
+#                      and 1,000,000 requests under each, memory flat
 #   make bench-envoy   connections/s and requests/s of the built filter on a
 #                      100-line table beside pass-through filters, for
 #                      repeating and for distinct clients (e2e/envoy/bench)
