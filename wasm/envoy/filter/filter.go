@@ -53,9 +53,10 @@ type Config struct {
 	TrustedHops         int      `json:"trustedHops"`
 	TrustedPeers        []string `json:"trustedPeers"`
 
-	// DecisionCache is how many decisions the filter remembers, by client
+	// DecisionCache is how many decisions the filter remembers by client
 	// address and server address and port (nil: DefaultDecisionCache; 0:
-	// none; at most MaxDecisionCache). See [Filter.DecideText].
+	// none, and no interval cache either; at most MaxDecisionCache). See
+	// [Filter.DecideText].
 	DecisionCache *int `json:"decisionCache"`
 
 	peers     []netip.Prefix
@@ -203,21 +204,46 @@ type Filter struct {
 	other  map[string]int // a rule in any other file: "file:line" -> ID
 	// cache holds recent decisions, direct-mapped by a hash of the
 	// addresses (its length is a power of two, or 0).
-	cache        []cacheEntry
+	cache []cacheEntry
+	// cuts divide the IPv4 clients into intervals that all get one
+	// decision (engine.Policy.ClientCutsV4; nil: not known, or caching
+	// off); servers remember the decisions by interval for the last few
+	// server addresses and ports, the next to replace being servers[next].
+	cuts         []uint32
+	servers      [maxServers]intervals
+	next         int
 	hits, misses uint64
 }
 
-// A cacheEntry is one remembered decision. It holds no pointer, so the
-// cache costs the garbage collector nothing to scan.
+// A verdict is a remembered decision. It holds no pointer, so the caches
+// cost the garbage collector nothing to scan.
+type verdict struct {
+	full   bool
+	access uint8 // index in accesses
+	close  bool
+	rule   int32
+}
+
+// A cacheEntry is a verdict remembered by client and server address.
 type cacheEntry struct {
 	client, server [16]byte
 	port           uint16
 	bits           uint8 // client and server address kinds (addrKind)
-	full           bool
-	access         uint8 // index in accesses
-	close          bool
-	rule           int32
+	verdict
 }
+
+// intervals are the verdicts for one server address and port, one per
+// interval of IPv4 clients (Filter.cuts).
+type intervals struct {
+	server   [16]byte
+	port     uint16
+	bits     uint8
+	verdicts []verdict
+}
+
+// maxServers is how many server addresses and ports the interval cache
+// keeps verdicts for.
+const maxServers = 4
 
 var accesses = [...]engine.Access{engine.Granted, engine.Denied, engine.Delegated}
 
@@ -271,6 +297,7 @@ func New(configJSON []byte) (*Filter, error) {
 			size <<= 1
 		}
 		f.cache = make([]cacheEntry, size)
+		f.cuts, _ = p.ClientCutsV4()
 	}
 	f.addRule("default allow", "tcpwrap.rule.default") // DefaultRule
 	f.addRule("error", "tcpwrap.rule.error")           // ErrorRule
@@ -385,16 +412,39 @@ func (f *Filter) Decide(client, server netip.AddrPort) Result {
 // function of the client's address and the server's address and port,
 // except where a rule's options expand the connection's other attributes
 // (%r, the client's port, in the FreeBSD profile). So a decision is
-// remembered only when its rule ran no option and it is not an error, and
-// a repeat client costs a hash and a comparison instead of a walk through
-// the tables. Addresses with a zone are never remembered.
+// remembered only when its rule ran no option but allow or deny and it is
+// not an error. Addresses with a zone are never remembered.
+//
+// IPv4 clients are remembered by interval: the tables cut the address
+// space into intervals whose clients all get one decision
+// (engine.Policy.ClientCutsV4; a netmask or prefix rule is one interval,
+// an address with a name in the hosts table another), so a client never
+// seen before costs a binary search over the cuts when another client of
+// its interval was decided. The verdicts are kept per server address and
+// port, for the last four. Tables the engine cannot cut (wildcards other
+// than a trailing "*" after a dotted prefix, suffixes of digits, masks
+// with holes, more than engine.MaxClientCuts cuts) and IPv6 clients are
+// remembered by address, in a direct-mapped table where a repeat client
+// costs a hash and a comparison.
 func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.AddrPort) Result {
-	var slot *cacheEntry
+	var slot *verdict // the verdict remembered, or the place for one
+	var entry *cacheEntry
+	var key cacheEntry
 	ca, sa := client.Addr(), server.Addr()
-	key := cacheEntry{client: ca.As16(), server: sa.As16(), port: server.Port(), bits: addrKind(ca) | addrKind(sa)<<2, full: true}
-	if len(f.cache) > 0 && ca.Zone() == "" && sa.Zone() == "" {
-		slot = &f.cache[cacheHash(&key)&uint64(len(f.cache)-1)]
-		if slot.full && slot.client == key.client && slot.server == key.server && slot.port == key.port && slot.bits == key.bits {
+	if sa.Zone() == "" && ca.Zone() == "" {
+		if f.cuts != nil && ca.Is4() {
+			slot = f.interval(ca, sa, server.Port())
+		} else if len(f.cache) > 0 {
+			key = cacheEntry{client: ca.As16(), server: sa.As16(), port: server.Port(), bits: addrKind(ca) | addrKind(sa)<<2}
+			entry = &f.cache[cacheHash(&key)&uint64(len(f.cache)-1)]
+			if entry.client == key.client && entry.server == key.server && entry.port == key.port && entry.bits == key.bits {
+				key.verdict = entry.verdict
+			}
+			slot = &key.verdict // stored back into entry below
+		}
+	}
+	if slot != nil {
+		if slot.full {
 			f.hits++
 			rule := &f.rules[slot.rule]
 			return Result{Access: accesses[slot.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(slot.rule), Close: slot.close}
@@ -403,15 +453,55 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 	}
 	r, cacheable := f.decide(client, text, server)
 	if slot != nil && cacheable && r.RuleID != ErrorRule {
+		*slot = verdict{full: true, close: r.Close, rule: int32(r.RuleID)}
 		for i, a := range accesses {
 			if a == r.Access {
-				key.access = uint8(i)
+				slot.access = uint8(i)
 			}
 		}
-		key.close, key.rule = r.Close, int32(r.RuleID)
-		*slot = key
+		if entry != nil {
+			*entry = key
+		}
 	}
 	return r
+}
+
+// interval is the interval cache's slot for IPv4 client c and server s:
+// the verdict for c's interval of Filter.cuts, kept for s's address and
+// port. The verdicts of the server used longest ago make room for a new
+// one.
+func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
+	server, bits := s.As16(), addrKind(s)
+	var iv *intervals
+	for i := range f.servers {
+		if x := &f.servers[i]; x.verdicts != nil && x.server == server && x.port == port && x.bits == bits {
+			iv = x
+			break
+		}
+	}
+	if iv == nil {
+		iv = &f.servers[f.next]
+		f.next = (f.next + 1) % maxServers
+		if iv.verdicts == nil {
+			iv.verdicts = make([]verdict, len(f.cuts))
+		} else {
+			clear(iv.verdicts)
+		}
+		iv.server, iv.port, iv.bits = server, port, bits
+	}
+	b := c.As4()
+	a := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	// The last cut at or below a (cuts[0] is 0).
+	lo, hi := 0, len(f.cuts)
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if f.cuts[m] <= a {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return &iv.verdicts[lo]
 }
 
 // CacheStats reports how many decisions were answered from the cache and
@@ -468,7 +558,19 @@ func (f *Filter) decide(client netip.AddrPort, text string, server netip.AddrPor
 		r.Commands = append(r.Commands, ld.Commands...)
 	}
 	r.Close = d.Access != engine.Granted && !f.Config.Shadow
-	return r, len(d.Options) == 0 && len(d.Commands) == 0
+	return r, len(d.Commands) == 0 && fixedOptions(d.Options)
+}
+
+// fixedOptions reports whether options change nothing from one client to
+// the next: none, or only allow and deny (which take no value, so expand
+// nothing).
+func fixedOptions(opts []engine.OptionRun) bool {
+	for _, o := range opts {
+		if o.Name != "allow" && o.Name != "deny" || o.Value != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // isText4 reports whether s is a's dotted quad, as netip (and glibc's

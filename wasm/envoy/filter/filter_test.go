@@ -102,25 +102,41 @@ func TestIsText4(t *testing.T) {
 // and port, with repeats, collisions (a 2-entry cache) and zones.
 func TestCacheSameAnswers(t *testing.T) {
 	hosts := `"hosts": "10.0.0.5 bastion.example.org\n10.0.0.6 other.example.org\n2001:db8::5 six.example.org\n"`
-	for _, conf := range []string{
-		`{"allow": "envoy: bastion.example.org 10.0.1. [2001:db8::]/32\nenvoy@10.9.9.9: ALL\n22: 10.0.2.7\n", "deny": "envoy: .example.org EXCEPT other.example.org\nALL: ALL : spawn echo %a\n", ` + hosts + `}`,
-		`{"profile": "freebsd", "allow": "envoy: 10.0.0.5 10.0.1.0/255.255.255.0\nALL: 10.0.0.6 : twist echo %r\nALL: KNOWN : allow\n", "deny": "ALL: ALL\n", ` + hosts + `}`,
-		`{"profile": "upstream", "allow": "envoy: 10.0.1.7 10.0.0.5\n", "deny": "ALL: ALL\n", ` + hosts + `}`, // IPv4-mapped clients differ
-		`{"allow": "envoy: LOCAL, 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.6\n", "deny": "envoy: ALL : severity auth.info\n", "shadow": true, ` + hosts + `}`,
+	for _, c := range []struct {
+		conf      string
+		intervals bool // the engine cuts these tables
+	}{
+		{`{"allow": "envoy: bastion.example.org 10.0.1. [2001:db8::]/32\nenvoy@10.9.9.9: ALL\n22: 10.0.2.\n", "deny": "envoy: .example.org EXCEPT other.example.org\nALL: ALL : spawn echo %a\n", ` + hosts + `}`, true},
+		{`{"profile": "freebsd", "allow": "envoy: 10.0.0.5 10.0.1.0/255.255.255.0\nALL: 10.0.0.6 : twist echo %r\nALL: KNOWN : allow\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true},
+		{`{"profile": "upstream", "allow": "envoy: 10.0.1.7 10.0.0.5\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true}, // IPv4-mapped clients differ
+		{`{"allow": "envoy: LOCAL, 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.6\n", "deny": "envoy: ALL : severity auth.info\n", "shadow": true, ` + hosts + `}`, true},
+		{`{"allow": "envoy: 10.0.0.* EXCEPT 10.0.0.128/25 : allow\nenvoy: 10.0.2.0/23 : deny\nenvoy: 10.0.1.1 : setenv A %a : allow\n", "deny": "ALL: PARANOID, 10.0.3.\n", ` + hosts + `}`, true},
+		// Options that expand are never remembered: here the 8-character
+		// addresses of the interval are granted, the longer ones overflow
+		// libwrap's buffer (an error).
+		{`{"allow": "envoy: 10.0.0.0/255.255.255.0 : setenv A ` + strings.Repeat("%a", 990) + ` : allow\n"}`, true},
+		{`{"allow": "envoy: 10.0.*.7 : deny\nenvoy: .5 : deny\n", "deny": "ALL: UNKNOWN\n", ` + hosts + `}`, false}, // by address only
 	} {
 		var filters []*Filter
 		for _, size := range []string{`0`, `2`, `4096`} {
-			f, err := New([]byte(conf[:len(conf)-1] + `, "decisionCache": ` + size + `}`))
+			f, err := New([]byte(c.conf[:len(c.conf)-1] + `, "decisionCache": ` + size + `}`))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if size != `0` && (f.cuts != nil) != c.intervals {
+				t.Fatalf("%s: cuts %v, want intervals %v", c.conf, f.cuts, c.intervals)
 			}
 			filters = append(filters, f)
 		}
 		clients := []string{"10.0.0.5:1", "10.0.0.6:1", "10.0.0.6:2", "10.0.1.7:3", "10.0.2.7:3", "[2001:db8::5]:4", "[::ffff:10.0.0.5]:5", "[::ffff:10.0.1.7]:5", "[fe80::1%eth0]:6", "[fe80::1%eth1]:6", "192.0.2.1:7"}
-		servers := []string{"10.9.9.9:22", "10.9.9.8:22", "10.9.9.8:23", "[::1]:22", "[::ffff:10.9.9.9]:22"}
-		for i := 0; i < 500; i++ {
+		for i := 0; i < 300; i++ { // 10.0.0.0/22, every address once
+			clients = append(clients, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i * 7 % 1024 >> 8), byte(i * 7 % 1024)}), uint16(i)).String())
+		}
+		// More servers than the interval cache keeps.
+		servers := []string{"10.9.9.9:22", "10.9.9.8:22", "10.9.9.8:23", "[::1]:22", "[::ffff:10.9.9.9]:22", "10.9.9.7:22"}
+		for i := 0; i < 2000; i++ {
 			c := netip.MustParseAddrPort(clients[(i*7)%len(clients)])
-			s := netip.MustParseAddrPort(servers[(i*3)%len(servers)])
+			s := netip.MustParseAddrPort(servers[(i/50)%len(servers)])
 			want := filters[0].Decide(c, s)
 			for _, f := range filters[1:] {
 				if got := f.Decide(c, s); !reflect.DeepEqual(got, want) {
@@ -129,11 +145,32 @@ func TestCacheSameAnswers(t *testing.T) {
 			}
 		}
 		if hits, _ := filters[2].CacheStats(); hits == 0 {
-			t.Errorf("%s: no decision came from the cache", conf)
+			t.Errorf("%s: no decision came from the cache", c.conf)
 		}
 		if hits, misses := filters[0].CacheStats(); hits != 0 || misses != 0 {
 			t.Errorf("decisionCache 0: %d hits, %d misses", hits, misses)
 		}
+	}
+}
+
+// TestIntervalCache: IPv4 clients never seen before are answered from the
+// verdict of another client in their interval.
+func TestIntervalCache(t *testing.T) {
+	f, err := New([]byte(`{"allow": "envoy: 10.1. : allow\n", "deny": "envoy: 10.2.0.0/255.255.0.0\n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := netip.MustParseAddrPort("192.0.2.1:22")
+	for i := 0; i < 1000; i++ {
+		for net, want := range map[byte]string{1: "hosts.allow:1", 2: "hosts.deny:1", 3: "default allow"} {
+			c := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, net, byte(i >> 8), byte(i)}), 1)
+			if r := f.Decide(c, server); r.Rule != want {
+				t.Fatalf("%s: %s, want %s", c, r.Rule, want)
+			}
+		}
+	}
+	if hits, misses := f.CacheStats(); misses != 3 || hits != 2997 {
+		t.Errorf("%d hits, %d misses; want 2997 and 3 (one per interval)", hits, misses)
 	}
 }
 
