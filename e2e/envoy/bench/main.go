@@ -44,10 +44,12 @@ var (
 // warm is the number of connections or requests before the timed runs.
 const warm = 10_000
 
-// Two client workloads: four clients over and over (each decision after
-// the first comes from the filter's decision cache), and distinct clients
-// (none repeats, warm-up and runs included, so the engine decides every
-// connection). The distinct ones spread over the table: 10.K.x.y is
+// Three client workloads: four clients over and over (each decision after
+// the first comes from the filter's cache), distinct clients
+// (none repeats, warm-up and runs included: the filter's interval cache
+// answers each from an earlier client of the same /16), and the same
+// distinct clients with decisionCache 0, so that the engine decides every
+// connection. The distinct ones spread over the table: 10.K.x.y is
 // granted by line K for K <= 99, others fall through to hosts.deny.
 var (
 	repeat   = []string{"10.1.2.3:40000", "10.50.1.1:40001", "203.0.113.9:40002", "192.0.2.1:40003"}
@@ -85,6 +87,10 @@ func main() {
 	conf, _ := json.Marshal(table)
 	table["filter"] = "http"
 	httpConf, _ := json.Marshal(table)
+	table["decisionCache"] = 0
+	httpConfNoCache, _ := json.Marshal(table)
+	delete(table, "filter")
+	confNoCache, _ := json.Marshal(table)
 
 	build := func(pkg string) []byte {
 		wasm, err := envoy.Build(pkg, dir)
@@ -98,11 +104,20 @@ func main() {
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
 	for _, kind := range []string{"network", "network-proxytest", "HTTP", "HTTP-proxyvm"} {
 		for _, w := range []struct {
-			name string
-			srcs []string
-		}{{"4 repeating clients", repeat}, {"distinct clients", clients}} {
+			name    string
+			srcs    []string
+			noCache bool
+		}{
+			{"4 repeating clients", repeat, false},
+			{"distinct clients", clients, false},
+			{"distinct clients, decisionCache 0", clients, true},
+		} {
 			var base, subject runner
 			unit := "connections/s"
+			conf, httpConf := conf, httpConf
+			if w.noCache {
+				conf, httpConf = confNoCache, httpConfNoCache
+			}
 			switch kind {
 			case "network":
 				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
