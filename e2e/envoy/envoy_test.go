@@ -2,6 +2,7 @@ package envoy
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -171,14 +172,23 @@ func memoryFlat(t *testing.T, what string, mem func() uint32, run func(from, cou
 }
 
 // TestWasmMillion: a million connections under this package's host,
-// linear memory flat (memoryFlat).
+// linear memory flat (memoryFlat), with the decision cache off so that the
+// engine decides every one; half the clients are distinct.
 func TestWasmMillion(t *testing.T) {
-	v := newVM(t, conf)
+	v := newVM(t, conf[:len(conf)-1]+`, "decisionCache": 0}`)
 	v.KeepLog = false
 	srcs := []string{"10.2.3.4:5555", "203.0.113.9:5555", "192.0.2.7:1", "[2001:db8::1]:443"}
 	total := memoryFlat(t, "connections", v.MemoryBytes, func(from, count int) {
 		for i := from; i < from+count; i++ {
-			if _, _, err := v.Connect(srcs[i%len(srcs)], "10.1.1.1:443"); err != nil {
+			src := srcs[i%len(srcs)]
+			if i%2 == 1 {
+				first := byte(10) // granted; 203.x.x.x denied
+				if i%4 == 3 {
+					first = 203
+				}
+				src = netip.AddrPortFrom(netip.AddrFrom4([4]byte{first, byte(i >> 16), byte(i >> 8), byte(i)}), 1).String()
+			}
+			if _, _, err := v.Connect(src, "10.1.1.1:443"); err != nil {
 				t.Fatal(err)
 			}
 		}

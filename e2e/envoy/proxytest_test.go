@@ -139,8 +139,9 @@ func TestProxytestNetworkBadConfig(t *testing.T) {
 
 // TestProxytestNetworkMillion: a million connections under proxytest,
 // with the module's linear memory flat (memoryFlat). Half the clients are
-// distinct (the engine decides them), half repeat (the decision cache
-// answers).
+// distinct (the interval cache answers them), half repeat (from the cache
+// by address for the IPv6 one, from the interval cache for the others);
+// TestWasmMillion has the engine decide every connection.
 func TestProxytestNetworkMillion(t *testing.T) {
 	quietLog(t)
 	host, vm, st := startNetwork(t, conf)
