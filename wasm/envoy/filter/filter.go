@@ -468,8 +468,8 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 
 // interval is the interval cache's slot for IPv4 client c and server s:
 // the verdict for c's interval of Filter.cuts, kept for s's address and
-// port. The verdicts of the server used longest ago make room for a new
-// one.
+// port. A new server takes the place of the one that came in longest
+// ago.
 func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
 	server, bits := s.As16(), addrKind(s)
 	var iv *intervals
