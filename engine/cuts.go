@@ -15,8 +15,9 @@ const MaxClientCuts = 1 << 17
 // cuts[i+1]-1, the last one up to 255.255.255.255), and ok=false when it
 // cannot tell: a resolver other than nil or a *HostsResolver, an Aclexec
 // callback, pattern files that exist, a pattern whose set of IPv4
-// addresses is not a few intervals (a wildcard, a "." suffix of digits,
-// a net/mask with holes in the mask), or more than MaxClientCuts cuts.
+// addresses is not one interval (a wildcard other than "*" after a dotted
+// prefix, a "." suffix of digits, a net/mask with holes in the mask), or
+// more than MaxClientCuts cuts.
 //
 // Same decision means: for two requests that differ only in the client's
 // IPv4 address (a netip.Addr that Is4, with no preset address text or
