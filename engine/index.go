@@ -58,10 +58,7 @@ func (k *keyMap) add(key string, line int) {
 		k.m = map[string][]int{}
 	}
 	k.lens |= lenBit(len(key))
-	l := k.m[key]
-	if len(l) == 0 || l[len(l)-1] != line {
-		k.m[key] = append(l, line)
-	}
+	appendLine(k.m, key, line)
 }
 
 func lenBit(n int) uint64 { return 1 << min(n, 63) }
@@ -84,7 +81,8 @@ type v6Nets struct {
 	nets map[netip.Prefix][]int
 }
 
-func appendLine(m map[uint32][]int, key uint32, line int) {
+// appendLine adds line to key's lines, once (lines arrive in order).
+func appendLine[K comparable](m map[K][]int, key K, line int) {
 	if l := m[key]; len(l) == 0 || l[len(l)-1] != line {
 		m[key] = append(l, line)
 	}
@@ -112,9 +110,7 @@ func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
 				if i == len(k.v6) {
 					k.v6 = append(k.v6, v6Nets{bits: hp.len6, nets: map[netip.Prefix][]int{}})
 				}
-				if l := k.v6[i].nets[pfx]; len(l) == 0 || l[len(l)-1] != line {
-					k.v6[i].nets[pfx] = append(l, line)
-				}
+				appendLine(k.v6[i].nets, pfx, line)
 			}
 		}
 	case hostString:
