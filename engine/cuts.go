@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 )
@@ -52,7 +53,7 @@ func (p *Policy) ClientCutsV4() (cuts []uint32, ok bool) {
 		for a := range r.byAddr {
 			if a.Is4() {
 				b := a.As4()
-				point(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
+				point(binary.BigEndian.Uint32(b[:]))
 			}
 		}
 	default:

@@ -490,7 +490,7 @@ func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
 		iv.server, iv.port, iv.bits = server, port, bits
 	}
 	b := c.As4()
-	a := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	a := binary.BigEndian.Uint32(b[:])
 	// The last cut at or below a (cuts[0] is 0).
 	lo, hi := 0, len(f.cuts)
 	for hi-lo > 1 {
