@@ -68,7 +68,7 @@ func (h *httpContext) badHeader(src string, dst []byte, err error) types.Action 
 	p := h.p
 	p.errors.Increment(1)
 	p.denied.Increment(1)
-	_ = proxywasm.SetProperty(FilterStateRule, []byte("error: bad "+p.f.Config.ClientAddressHeader))
+	setFilterState([]byte("error: bad " + p.f.Config.ClientAddressHeader))
 	proxywasm.LogWarnf("tcpwrap: %s %s -> %s: %s by bad client address header: %v%s", p.f.Config.Daemon, src, dst, engine.Denied, err, p.mode)
 	if p.f.Config.Shadow {
 		return types.ActionContinue
