@@ -83,14 +83,16 @@ func main() {
 	for i := 1; i <= 99; i++ {
 		fmt.Fprintf(&allow, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
 	}
-	table := map[string]any{"allow": allow.String(), "deny": "ALL: ALL\n"}
-	conf, _ := json.Marshal(table)
-	table["filter"] = "http"
-	httpConf, _ := json.Marshal(table)
-	table["decisionCache"] = 0
-	httpConfNoCache, _ := json.Marshal(table)
-	delete(table, "filter")
-	confNoCache, _ := json.Marshal(table)
+	// config is the plugin configuration for a filter kind, with the
+	// decision caches on or off.
+	config := func(filter string, cacheOff bool) []byte {
+		c := map[string]any{"allow": allow.String(), "deny": "ALL: ALL\n", "filter": filter}
+		if cacheOff {
+			c["decisionCache"] = 0
+		}
+		b, _ := json.Marshal(c)
+		return b
+	}
 
 	build := func(pkg string) []byte {
 		wasm, err := envoy.Build(pkg, dir)
@@ -104,9 +106,9 @@ func main() {
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
 	for _, kind := range []string{"network", "network-proxytest", "HTTP", "HTTP-proxyvm"} {
 		for _, w := range []struct {
-			name    string
-			srcs    []string
-			noCache bool
+			name     string
+			srcs     []string
+			cacheOff bool
 		}{
 			{"4 repeating clients", repeat, false},
 			{"distinct clients", clients, false},
@@ -114,10 +116,7 @@ func main() {
 		} {
 			var base, subject runner
 			unit := "connections/s"
-			conf, httpConf := conf, httpConf
-			if w.noCache {
-				conf, httpConf = confNoCache, httpConfNoCache
-			}
+			conf, httpConf := config("network", w.cacheOff), config("http", w.cacheOff)
 			switch kind {
 			case "network":
 				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
