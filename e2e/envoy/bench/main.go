@@ -25,6 +25,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,7 +41,13 @@ import (
 var (
 	n    = flag.Int("n", 100_000, "connections or requests per run")
 	runs = flag.Int("runs", 3, "runs per filter (the best is printed)")
+	only = flag.String("only", "", "comma-separated setups to run, of network, network-proxytest, HTTP, HTTP-proxyvm (default all)")
+	prof = flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 )
+
+// fail reports the bench's own errors: the standard logger is silenced,
+// for proxytest prints every plugin log line through it.
+var fail = log.New(os.Stderr, "bench: ", 0)
 
 // warm is the number of connections or requests before the timed runs.
 const warm = 10_000
@@ -64,6 +72,16 @@ var (
 
 func main() {
 	flag.Parse()
+	kinds := []string{"network", "network-proxytest", "HTTP", "HTTP-proxyvm"}
+	if *only != "" {
+		want := strings.Split(*only, ",")
+		for _, k := range want {
+			if !slices.Contains(kinds, k) {
+				fail.Fatalf("-only: no setup %q (want some of %s)", k, strings.Join(kinds, ","))
+			}
+		}
+		kinds = want
+	}
 	runtime.LockOSThread()
 	// The hosts (e2e/envoy's and proxytest) allocate on every call, and
 	// how often their collector runs depends on how much else is live
@@ -74,7 +92,7 @@ func main() {
 	debug.SetGCPercent(-1)
 	dir, err := os.MkdirTemp("", "tcpwrap-envoy-bench")
 	if err != nil {
-		log.Fatal(err)
+		fail.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
 
@@ -97,14 +115,24 @@ func main() {
 	build := func(pkg string) []byte {
 		wasm, err := envoy.Build(pkg, dir)
 		if err != nil {
-			log.Fatal(err)
+			fail.Fatal(err)
 		}
 		return wasm
 	}
 	clients := distinct()
 	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
-	for _, kind := range []string{"network", "network-proxytest", "HTTP", "HTTP-proxyvm"} {
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			fail.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, kind := range kinds {
 		for _, w := range []struct {
 			name     string
 			srcs     []string
@@ -128,7 +156,7 @@ func main() {
 				fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
 				base, subject = httpRunner(passHTTP, httpConf, w.srcs, nil), httpRunner(tcpwrap, httpConf, w.srcs, nil)
 				unit = "requests/s"
-			default:
+			case "HTTP-proxyvm":
 				fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
 				base, subject = httpRunner(passHTTP, httpConf, w.srcs, proxyVM), httpRunner(tcpwrap, httpConf, w.srcs, proxyVM)
 				unit = "requests/s"
@@ -155,7 +183,7 @@ func (r rates) format(base *rates) string {
 func threadCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_THREAD, &ru); err != nil {
-		log.Fatal(err)
+		fail.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
@@ -207,18 +235,18 @@ func nop() {}
 func network(wasm, conf []byte, srcs []string) runner {
 	v, err := envoy.New(wasm)
 	if err != nil {
-		log.Fatal(err)
+		fail.Fatal(err)
 	}
 	v.KeepLog = false
 	if ok, err := v.Configure(conf); err != nil || !ok {
-		log.Fatalf("configure: %v %v", ok, err)
+		fail.Fatalf("configure: %v %v", ok, err)
 	}
 	k := 0
 	return runner{prepare: nop, done: nop, close: v.Close,
 		run: func(count int) {
 			for i := 0; i < count; i++ {
 				if _, _, err := v.Connect(srcs[k%len(srcs)], "10.255.0.1:22"); err != nil {
-					log.Fatal(err)
+					fail.Fatal(err)
 				}
 				k++
 			}
@@ -235,7 +263,7 @@ func network(wasm, conf []byte, srcs []string) runner {
 func proxytestNetwork(wasm, conf []byte, srcs []string) runner {
 	vm, err := proxyvm.New(wasm, proxyvm.Network)
 	if err != nil {
-		log.Fatal(err)
+		fail.Fatal(err)
 	}
 	return emulated(vm, conf, "10.255.0.1:22", srcs, func(host proxytest.HostEmulator) {
 		id, _ := host.InitializeConnection()
@@ -254,7 +282,7 @@ func httpRunner(wasm, conf []byte, srcs []string, load func([]byte) (proxytest.W
 	}
 	vm, err := load(wasm)
 	if err != nil {
-		log.Fatal(err)
+		fail.Fatal(err)
 	}
 	headers := [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "example.org"}}
 	return emulated(vm, conf, "10.255.0.1:443", srcs, func(host proxytest.HostEmulator) {
@@ -283,7 +311,7 @@ func emulated(vm proxytest.WasmVMContext, conf []byte, dst string, srcs []string
 		prepare: func() {
 			host, reset = proxytest.NewHostEmulator(opt)
 			if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
-				log.Fatal("the filter did not start")
+				fail.Fatal("the filter did not start")
 			}
 		},
 		done: func() { reset() },
