@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -60,33 +61,21 @@ func (p *Policy) ClientCutsV4() (cuts []uint32, ok bool) {
 	default:
 		return nil, false
 	}
-	for _, t := range []*Table{p.Allow, p.Deny} {
-		if t == nil {
-			continue
-		}
-		for _, ln := range t.Lines {
-			if ln.Kind != LineRule || ln.Clients == nil {
-				continue
-			}
-			for _, tok := range ln.Clients.Tokens {
-				if tok.pat == nil || tok.pat.client == nil {
-					continue
-				}
-				lo, hi, kind := v4Set(tok.pat.client.host, t.Profile, p.Files != nil)
-				switch kind {
-				case v4Unknown:
-					return nil, false
-				case v4Range:
-					cuts = append(cuts, lo)
-					if hi != 0xffffffff {
-						cuts = append(cuts, hi+1)
-					}
-				}
-				if len(cuts) > 2*MaxClientCuts {
-					return nil, false
-				}
+	ok = p.clientHosts(func(hp *hostPat, prof Profile) bool {
+		lo, hi, kind := v4Set(hp, prof, p.Files != nil)
+		switch kind {
+		case setUnknown:
+			return false
+		case setRange:
+			cuts = append(cuts, lo)
+			if hi != 0xffffffff {
+				cuts = append(cuts, hi+1)
 			}
 		}
+		return len(cuts) <= 2*MaxClientCuts
+	})
+	if !ok {
+		return nil, false
 	}
 	slices.Sort(cuts)
 	cuts = slices.Compact(cuts)
@@ -96,75 +85,98 @@ func (p *Policy) ClientCutsV4() (cuts []uint32, ok bool) {
 	return cuts, true
 }
 
-// v4Kind is what a host pattern's address test does over IPv4 clients.
-type v4Kind uint8
+// clientHosts calls f with every host pattern of the client lists of p's
+// tables and the table's profile, until f returns false; it reports
+// whether f never did.
+func (p *Policy) clientHosts(f func(hp *hostPat, prof Profile) bool) bool {
+	for _, t := range []*Table{p.Allow, p.Deny} {
+		if t == nil {
+			continue
+		}
+		for _, ln := range t.Lines {
+			if ln.Kind != LineRule || ln.Clients == nil {
+				continue
+			}
+			for _, tok := range ln.Clients.Tokens {
+				if tok.pat != nil && tok.pat.client != nil && !f(tok.pat.client.host, t.Profile) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// setKind is what a host pattern's address test does over the clients of
+// one address family.
+type setKind uint8
 
 const (
-	v4None    v4Kind = iota // the same answer for every address
-	v4Range                 // true on one interval, false elsewhere
-	v4Unknown               // something else
+	setNone    setKind = iota // the same answer for every address
+	setRange                  // true on one interval, false elsewhere
+	setUnknown                // something else
 )
 
 // v4Set reports the set of IPv4 addresses whose dotted quad hp's address
 // test matches (hostMatch, leaving the name test aside).
-func v4Set(hp *hostPat, prof Profile, files bool) (lo, hi uint32, kind v4Kind) {
+func v4Set(hp *hostPat, prof Profile, files bool) (lo, hi uint32, kind setKind) {
 	switch hp.kind {
 	case hostNetgroup, hostKnown, hostLocal:
-		return 0, 0, v4None // the name only
+		return 0, 0, setNone // the name only
 	case hostFile:
 		if files {
-			return 0, 0, v4Unknown
+			return 0, 0, setUnknown
 		}
-		return 0, 0, v4None // no file: never matches
+		return 0, 0, setNone // no file: never matches
 	case hostNetmask:
 		if !hp.v4ok || hp.net4&^hp.mask4 != 0 {
-			return 0, 0, v4None // matches no dotted quad
+			return 0, 0, setNone // matches no dotted quad
 		}
 		if size := ^hp.mask4; size&(size+1) != 0 {
-			return 0, 0, v4Unknown // holes in the mask
+			return 0, 0, setUnknown // holes in the mask
 		}
-		return hp.net4, hp.net4 | ^hp.mask4, v4Range
+		return hp.net4, hp.net4 | ^hp.mask4, setRange
 	}
 	sp := &hp.sp
 	switch sp.kind {
 	case strAll, strKnown, strBracket:
-		return 0, 0, v4None // every dotted quad, or none
+		return 0, 0, setNone // every dotted quad, or none
 	}
 	text, chars := sp.text, "0123456789."
 	if sp.kind == strWild {
 		chars += "*?"
 	}
 	if !onlyOf(text, chars) {
-		return 0, 0, v4None // a character no dotted quad has
+		return 0, 0, setNone // a character no dotted quad has
 	}
 	switch sp.kind {
 	case strExact:
 		if v, n, ok := quadPrefix(text); ok && n == 4 {
-			return v, v, v4Range
+			return v, v, setRange
 		}
-		return 0, 0, v4None // not how an address prints
+		return 0, 0, setNone // not how an address prints
 	case strPrefix:
 		return prefixRange(text)
 	case strWild:
 		if text == "*" {
-			return 0, 0, v4None
+			return 0, 0, setNone
 		}
 		if p := text[:len(text)-1]; text[len(text)-1] == '*' && onlyOf(p, "0123456789.") && strings.HasSuffix(p, ".") {
 			return prefixRange(p) // "10.1.*" is the prefix "10.1."
 		}
 	}
-	return 0, 0, v4Unknown
+	return 0, 0, setUnknown
 }
 
 // prefixRange is the interval of addresses whose dotted quad starts with
 // text, a run of digits and dots ending in a dot.
-func prefixRange(text string) (lo, hi uint32, kind v4Kind) {
+func prefixRange(text string) (lo, hi uint32, kind setKind) {
 	v, n, ok := quadPrefix(text[:len(text)-1])
 	if !ok || n > 3 {
-		return 0, 0, v4None // no dotted quad starts so
+		return 0, 0, setNone // no dotted quad starts so
 	}
 	bits := uint(32 - 8*n)
-	return v << bits, v<<bits | (1<<bits - 1), v4Range
+	return v << bits, v<<bits | (1<<bits - 1), setRange
 }
 
 // quadPrefix reads s as n dot-separated decimal numbers as an address
@@ -195,4 +207,137 @@ func onlyOf(s, chars string) bool {
 		}
 	}
 	return true
+}
+
+// ClientCutsV6 is ClientCutsV4 for the IPv6 clients that CutsCoverV6:
+// the sorted first addresses of intervals of the IPv6 address space,
+// starting with ::, inside which every covered client gets the same
+// decision (in the sense of ClientCutsV4), or ok=false when it cannot
+// tell: the resolvers, callbacks and files ClientCutsV4 refuses, a
+// wildcard pattern that could match an IPv6 address's text (one made only
+// of hexadecimal digits, colons, '*' and '?', other than "*" alone), or
+// more than MaxClientCuts cuts.
+//
+// Why it holds: a covered client's address text is hexadecimal digits and
+// colons, never a dot, so no prefix ("10."), suffix (".example.com") or
+// net/mask pattern over dotted quads can match it. What can is an exact
+// address (a point), a [bracketed] address (a point), a [net]/len (a
+// prefix, an interval) and a wildcard, refused above; and the resolver's
+// names, every address it knows being a point.
+func (p *Policy) ClientCutsV6() (cuts []netip.Addr, ok bool) {
+	if p.Aclexec != nil {
+		return nil, false
+	}
+	cuts = []netip.Addr{netip.IPv6Unspecified()}
+	add := func(lo, hi netip.Addr) {
+		cuts = append(cuts, lo)
+		if next := hi.Next(); next.IsValid() {
+			cuts = append(cuts, next)
+		}
+	}
+	switch r := p.Resolver.(type) {
+	case nil:
+	case *HostsResolver:
+		for a := range r.byAddr {
+			if a.Is6() && !a.Is4In6() {
+				a = a.WithZone("")
+				add(a, a)
+			}
+		}
+	default:
+		return nil, false
+	}
+	ok = p.clientHosts(func(hp *hostPat, prof Profile) bool {
+		lo, hi, kind := v6Set(hp, prof, p.Files != nil)
+		switch kind {
+		case setUnknown:
+			return false
+		case setRange:
+			add(lo, hi)
+		}
+		return len(cuts) <= 2*MaxClientCuts
+	})
+	if !ok {
+		return nil, false
+	}
+	slices.SortFunc(cuts, netip.Addr.Compare)
+	cuts = slices.Compact(cuts)
+	if len(cuts) > MaxClientCuts {
+		return nil, false
+	}
+	return cuts, true
+}
+
+// CutsCoverV6 reports whether ClientCutsV6's promise holds for client
+// address a: an IPv6 address without a zone whose text has no dotted
+// quad, that is, neither IPv4-mapped (::ffff:10.0.0.1) nor IPv4-compatible
+// (::10.0.0.1, which glibc prints so from ::0.1.0.0 up).
+func CutsCoverV6(a netip.Addr) bool {
+	if !a.Is6() || a.Is4In6() || a.Zone() != "" {
+		return false
+	}
+	b := a.As16()
+	for _, x := range b[:12] {
+		if x != 0 {
+			return true
+		}
+	}
+	return b[12] == 0 && b[13] == 0
+}
+
+// v6Set is v4Set for the IPv6 addresses CutsCoverV6: the set whose text
+// hp's address test matches.
+func v6Set(hp *hostPat, prof Profile, files bool) (lo, hi netip.Addr, kind setKind) {
+	switch hp.kind {
+	case hostNetgroup, hostKnown, hostLocal:
+		return lo, hi, setNone // the name only
+	case hostFile:
+		if files {
+			return lo, hi, setUnknown
+		}
+		return lo, hi, setNone // no file: never matches
+	case hostNetmask:
+		if !prof.ipv6() || !hp.v6ok {
+			return lo, hi, setNone // only dotted quads
+		}
+		pfx, err := hp.net6.Prefix(int(hp.len6))
+		if err != nil {
+			return lo, hi, setNone
+		}
+		return pfx.Addr(), lastOf(pfx), setRange
+	}
+	sp := &hp.sp
+	switch sp.kind {
+	case strBracket:
+		if !sp.v6ok {
+			return lo, hi, setNone
+		}
+		a := sp.v6.WithZone("")
+		return a, a, setRange
+	case strExact:
+		if a, err := netip.ParseAddr(sp.text); err == nil && a.Is6() {
+			a = a.WithZone("")
+			return a, a, setRange // a superset: only the canonical text matches
+		}
+		return lo, hi, setNone // not how an address prints
+	case strWild:
+		if strings.Trim(sp.text, "*") == "" {
+			return lo, hi, setNone // every text
+		}
+		if onlyOf(sp.text, "0123456789abcdefABCDEF:*?") {
+			return lo, hi, setUnknown
+		}
+	}
+	// ALL, KNOWN, a prefix or suffix (a dot), a wildcard with a character
+	// no such text has.
+	return lo, hi, setNone
+}
+
+// lastOf is the last address of prefix p.
+func lastOf(p netip.Prefix) netip.Addr {
+	b := p.Addr().As16()
+	for i := p.Bits(); i < 128; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	return netip.AddrFrom16(b)
 }
