@@ -24,7 +24,7 @@
 // by rule ID, the filter state value is a cached byte slice per rule set
 // through a path serialised once (hostcall_wasip1.go), addresses are
 // parsed from the property bytes, decisions are remembered by interval of
-// IPv4 clients or by address (package filter's caches), the engine takes
+// clients or by address (package filter's caches), the engine takes
 // an IPv4 client's address text as read, and log lines are appended into
 // one buffer (no fmt).
 package main

@@ -207,9 +207,12 @@ type Filter struct {
 	cache []cacheEntry
 	// cuts divide the IPv4 clients into intervals that all get one
 	// decision (engine.Policy.ClientCutsV4; nil: not known, or caching
-	// off); servers remember the decisions by interval for the last few
-	// server addresses and ports, the next to replace being servers[next].
+	// off), and cuts6 the IPv6 ones that engine.CutsCoverV6
+	// (ClientCutsV6, as high and low 64 bits); servers remember the
+	// decisions by interval for the last few server addresses and ports,
+	// the next to replace being servers[next].
 	cuts         []uint32
+	cuts6        []u128
 	servers      [maxServers]intervals
 	next         int
 	hits, misses uint64
@@ -233,13 +236,26 @@ type cacheEntry struct {
 }
 
 // intervals are the verdicts for one server address and port, one per
-// interval of IPv4 clients (Filter.cuts).
+// interval of IPv4 clients (Filter.cuts) and one per interval of IPv6
+// clients (Filter.cuts6, made on the first IPv6 client).
 type intervals struct {
-	server   [16]byte
-	port     uint16
-	bits     uint8
-	verdicts []verdict
+	used      bool
+	server    [16]byte
+	port      uint16
+	bits      uint8
+	verdicts  []verdict
+	verdicts6 []verdict
 }
+
+// u128 is an IPv6 address as two numbers, for ordering.
+type u128 struct{ hi, lo uint64 }
+
+func toU128(a netip.Addr) u128 {
+	b := a.As16()
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+func (x u128) lessEq(y u128) bool { return x.hi < y.hi || x.hi == y.hi && x.lo <= y.lo }
 
 // maxServers is how many server addresses and ports the interval cache
 // keeps verdicts for.
@@ -298,6 +314,12 @@ func New(configJSON []byte) (*Filter, error) {
 		}
 		f.cache = make([]cacheEntry, size)
 		f.cuts, _ = p.ClientCutsV4()
+		if cuts6, ok := p.ClientCutsV6(); ok {
+			f.cuts6 = make([]u128, len(cuts6))
+			for i, a := range cuts6 {
+				f.cuts6[i] = toU128(a)
+			}
+		}
 	}
 	f.addRule("default allow", "tcpwrap.rule.default") // DefaultRule
 	f.addRule("error", "tcpwrap.rule.error")           // ErrorRule
@@ -415,17 +437,20 @@ func (f *Filter) Decide(client, server netip.AddrPort) Result {
 // remembered only when its rule ran no option but allow or deny and it is
 // not an error. Addresses with a zone are never remembered.
 //
-// IPv4 clients are remembered by interval: the tables cut the address
-// space into intervals whose clients all get one decision
-// (engine.Policy.ClientCutsV4; a netmask or prefix rule is one interval,
-// an address with a name in the hosts table another), so a client never
-// seen before costs a binary search over the cuts when another client of
-// its interval was decided. The verdicts are kept per server address and
-// port, for the last four. Tables the engine cannot cut (wildcards other
-// than a trailing "*" after a dotted prefix, suffixes of digits, masks
-// with holes, more than engine.MaxClientCuts cuts) and IPv6 clients are
-// remembered by address, in a direct-mapped table where a repeat client
-// costs a hash and a comparison.
+// Clients are remembered by interval: the tables cut the IPv4 and the
+// IPv6 address space into intervals whose clients all get one decision
+// (engine.Policy.ClientCutsV4 and ClientCutsV6; a netmask, [net]/len or
+// prefix rule is one interval, an address with a name in the hosts table
+// another), so a client never seen before costs a binary search over the
+// cuts when another client of its interval was decided. The verdicts are
+// kept per server address and port, for the last four. Clients of a
+// family whose tables the engine cannot cut (for IPv4, a wildcard other
+// than a trailing "*" after a dotted prefix, a suffix of digits, a mask
+// with holes; for IPv6, a wildcard that could match an address's
+// hexadecimal text; more than engine.MaxClientCuts cuts), and IPv6
+// clients whose text has a dotted quad (IPv4-mapped and IPv4-compatible
+// ones), are remembered by address, in a direct-mapped table where a
+// repeat client costs a hash and a comparison.
 func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.AddrPort) Result {
 	var slot *verdict // the verdict remembered, or the place for one
 	var entry *cacheEntry
@@ -434,6 +459,8 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 	if sa.Zone() == "" && ca.Zone() == "" {
 		if f.cuts != nil && ca.Is4() {
 			slot = f.interval(ca, sa, server.Port())
+		} else if f.cuts6 != nil && engine.CutsCoverV6(ca) {
+			slot = f.interval6(ca, sa, server.Port())
 		} else if len(f.cache) > 0 {
 			key = cacheEntry{client: ca.As16(), server: sa.As16(), port: server.Port(), bits: addrKind(ca) | addrKind(sa)<<2}
 			entry = &f.cache[cacheHash(&key)&uint64(len(f.cache)-1)]
@@ -468,26 +495,11 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 
 // interval is the interval cache's slot for IPv4 client c and server s:
 // the verdict for c's interval of Filter.cuts, kept for s's address and
-// port. A new server takes the place of the one that came in longest
-// ago.
+// port.
 func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
-	server, bits := s.As16(), addrKind(s)
-	var iv *intervals
-	for i := range f.servers {
-		if x := &f.servers[i]; x.verdicts != nil && x.server == server && x.port == port && x.bits == bits {
-			iv = x
-			break
-		}
-	}
-	if iv == nil {
-		iv = &f.servers[f.next]
-		f.next = (f.next + 1) % maxServers
-		if iv.verdicts == nil {
-			iv.verdicts = make([]verdict, len(f.cuts))
-		} else {
-			clear(iv.verdicts)
-		}
-		iv.server, iv.port, iv.bits = server, port, bits
+	iv := f.server(s, port)
+	if iv.verdicts == nil {
+		iv.verdicts = make([]verdict, len(f.cuts))
 	}
 	b := c.As4()
 	a := binary.BigEndian.Uint32(b[:])
@@ -502,6 +514,48 @@ func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
 		}
 	}
 	return &iv.verdicts[lo]
+}
+
+// interval6 is interval for IPv6 client c (one that engine.CutsCoverV6)
+// and Filter.cuts6.
+func (f *Filter) interval6(c, s netip.Addr, port uint16) *verdict {
+	iv := f.server(s, port)
+	if iv.verdicts6 == nil {
+		iv.verdicts6 = make([]verdict, len(f.cuts6))
+	}
+	a := toU128(c)
+	lo, hi := 0, len(f.cuts6)
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if f.cuts6[m].lessEq(a) {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return &iv.verdicts6[lo]
+}
+
+// server is the interval cache's verdicts for server address s and port.
+// A new server takes the place of the one that came in longest ago, its
+// verdicts cleared.
+func (f *Filter) server(s netip.Addr, port uint16) *intervals {
+	server, bits := s.As16(), addrKind(s)
+	var iv *intervals
+	for i := range f.servers {
+		if x := &f.servers[i]; x.used && x.server == server && x.port == port && x.bits == bits {
+			iv = x
+			break
+		}
+	}
+	if iv == nil {
+		iv = &f.servers[f.next]
+		f.next = (f.next + 1) % maxServers
+		clear(iv.verdicts)
+		clear(iv.verdicts6)
+		iv.server, iv.port, iv.bits, iv.used = server, port, bits, true
+	}
+	return iv
 }
 
 // CacheStats reports how many decisions were answered from the cache and

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -103,19 +104,27 @@ func TestIsText4(t *testing.T) {
 func TestCacheSameAnswers(t *testing.T) {
 	hosts := `"hosts": "10.0.0.5 bastion.example.org\n10.0.0.6 other.example.org\n2001:db8::5 six.example.org\n"`
 	for _, c := range []struct {
-		conf      string
-		intervals bool // the engine cuts these tables
+		conf       string
+		intervals  bool // the engine cuts these tables for IPv4 clients
+		intervals6 bool // and for IPv6 ones
 	}{
-		{`{"allow": "envoy: bastion.example.org 10.0.1. [2001:db8::]/32\nenvoy@10.9.9.9: ALL\n22: 10.0.2.\n", "deny": "envoy: .example.org EXCEPT other.example.org\nALL: ALL : spawn echo %a\n", ` + hosts + `}`, true},
-		{`{"profile": "freebsd", "allow": "envoy: 10.0.0.5 10.0.1.0/255.255.255.0\nALL: 10.0.0.6 : twist echo %r\nALL: KNOWN : allow\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true},
-		{`{"profile": "upstream", "allow": "envoy: 10.0.1.7 10.0.0.5\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true}, // IPv4-mapped clients differ
-		{`{"allow": "envoy: LOCAL, 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.6\n", "deny": "envoy: ALL : severity auth.info\n", "shadow": true, ` + hosts + `}`, true},
-		{`{"allow": "envoy: 10.0.0.* EXCEPT 10.0.0.128/25 : allow\nenvoy: 10.0.2.0/23 : deny\nenvoy: 10.0.1.1 : setenv A %a : allow\n", "deny": "ALL: PARANOID, 10.0.3.\n", ` + hosts + `}`, true},
+		{`{"allow": "envoy: bastion.example.org 10.0.1. [2001:db8::]/32\nenvoy@10.9.9.9: ALL\n22: 10.0.2.\n", "deny": "envoy: .example.org EXCEPT other.example.org\nALL: ALL : spawn echo %a\n", ` + hosts + `}`, true, true},
+		{`{"profile": "freebsd", "allow": "envoy: 10.0.0.5 10.0.1.0/255.255.255.0\nALL: 10.0.0.6 : twist echo %r\nALL: KNOWN : allow\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true, true},
+		{`{"profile": "upstream", "allow": "envoy: 10.0.1.7 10.0.0.5\n", "deny": "ALL: ALL\n", ` + hosts + `}`, true, true}, // IPv4-mapped clients differ
+		{`{"allow": "envoy: LOCAL, 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.6\n", "deny": "envoy: ALL : severity auth.info\n", "shadow": true, ` + hosts + `}`, true, true},
+		{`{"allow": "envoy: 10.0.0.* EXCEPT 10.0.0.128/25 : allow\nenvoy: 10.0.2.0/23 : deny\nenvoy: 10.0.1.1 : setenv A %a : allow\n", "deny": "ALL: PARANOID, 10.0.3.\n", ` + hosts + `}`, true, true},
 		// Options that expand are never remembered: here the 8-character
 		// addresses of the interval are granted, the longer ones overflow
 		// libwrap's buffer (an error).
-		{`{"allow": "envoy: 10.0.0.0/255.255.255.0 : setenv A ` + strings.Repeat("%a", 990) + ` : allow\n"}`, true},
-		{`{"allow": "envoy: 10.0.*.7 : deny\nenvoy: .5 : deny\n", "deny": "ALL: UNKNOWN\n", ` + hosts + `}`, false}, // by address only
+		{`{"allow": "envoy: 10.0.0.0/255.255.255.0 : setenv A ` + strings.Repeat("%a", 990) + ` : allow\n"}`, true, true},
+		{`{"allow": "envoy: 10.0.*.7 : deny\nenvoy: .5 : deny\n", "deny": "ALL: UNKNOWN\n", ` + hosts + `}`, false, true},                       // IPv4 by address only
+		{`{"allow": "envoy: [2001:db8:0:1::]/64 10.0.1.\nenvoy: *a : deny\n", "deny": "envoy: [2001:db8::]/32\n", ` + hosts + `}`, true, false}, // IPv6 by address only
+		// IPv4-mapped and IPv4-compatible clients: their text has a
+		// dotted quad, so IPv4 patterns reach them.
+		{`{"allow": "envoy: 10.0.1.\n", "deny": "envoy: .7\nALL: ALL\n", ` + hosts + `}`, false, true},
+		// The same for IPv6 clients, and %a's expansion longer or
+		// shorter in one /112.
+		{`{"allow": "envoy: [2001:db8::]/112 : setenv A ` + strings.Repeat("%a", 200) + ` : allow\n", "deny": "envoy: [2001:db8::]/32 EXCEPT [2001:db8::5]\n", ` + hosts + `}`, true, true},
 	} {
 		var filters []*Filter
 		for _, size := range []string{`0`, `2`, `4096`} {
@@ -123,8 +132,8 @@ func TestCacheSameAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if size != `0` && (f.cuts != nil) != c.intervals {
-				t.Fatalf("%s: cuts %v, want intervals %v", c.conf, f.cuts, c.intervals)
+			if size != `0` && ((f.cuts != nil) != c.intervals || (f.cuts6 != nil) != c.intervals6) {
+				t.Fatalf("%s: cuts %v and %v, want intervals %v and %v", c.conf, f.cuts, f.cuts6, c.intervals, c.intervals6)
 			}
 			filters = append(filters, f)
 		}
@@ -132,11 +141,26 @@ func TestCacheSameAnswers(t *testing.T) {
 		for i := 0; i < 300; i++ { // 10.0.0.0/22, every address once
 			clients = append(clients, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i * 7 % 1024 >> 8), byte(i * 7 % 1024)}), uint16(i)).String())
 		}
+		// IPv6: both sides of 2001:db8:0:1::/64 and 2001:db8::/112, in
+		// 2001:db8::/32 and out, and IPv4-compatible ones (not covered
+		// by the cuts).
+		clients = append(clients, "[::1]:8", "[::2]:8", "[::10.0.0.5]:8", "[::10.0.1.7]:8", "[fe80::5]:8", "[2001:db8::ffff]:8", "[2001:db8::1:0]:8")
+		for i := 0; i < 100; i++ {
+			clients = append(clients, fmt.Sprintf("[2001:db8:0:%x::%x:%x]:9", i%3, i*977>>16, i*977&0xffff), fmt.Sprintf("[2001:db9::%x]:9", i))
+		}
 		// More servers than the interval cache keeps.
 		servers := []string{"10.9.9.9:22", "10.9.9.8:22", "10.9.9.8:23", "[::1]:22", "[::ffff:10.9.9.9]:22", "10.9.9.7:22"}
-		for i := 0; i < 2000; i++ {
-			c := netip.MustParseAddrPort(clients[(i*7)%len(clients)])
-			s := netip.MustParseAddrPort(servers[(i/50)%len(servers)])
+		// Every client for each server in turn, twice (the second time
+		// from the cache for the last four servers, and after their
+		// replacement for the first two).
+		// A stride prime to the number of clients visits each.
+		stride := 7
+		for gcd(stride, len(clients)) != 1 {
+			stride++
+		}
+		for i := 0; i < 2*len(servers)*len(clients); i++ {
+			c := netip.MustParseAddrPort(clients[(i*stride)%len(clients)])
+			s := netip.MustParseAddrPort(servers[(i/len(clients))%len(servers)])
 			want := filters[0].Decide(c, s)
 			for _, f := range filters[1:] {
 				if got := f.Decide(c, s); !reflect.DeepEqual(got, want) {
@@ -151,6 +175,13 @@ func TestCacheSameAnswers(t *testing.T) {
 			t.Errorf("decisionCache 0: %d hits, %d misses", hits, misses)
 		}
 	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // TestIntervalCache: IPv4 clients never seen before are answered from the
@@ -171,6 +202,25 @@ func TestIntervalCache(t *testing.T) {
 	}
 	if hits, misses := f.CacheStats(); misses != 3 || hits != 2997 {
 		t.Errorf("%d hits, %d misses; want 2997 and 3 (one per interval)", hits, misses)
+	}
+
+	// The same for IPv6 clients.
+	f, err = New([]byte(`{"allow": "envoy: [2001:db8:1::]/48 : allow\n", "deny": "envoy: [2001:db8:2::]/48\n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		for net, want := range map[uint16]string{1: "hosts.allow:1", 2: "hosts.deny:1", 3: "default allow"} {
+			b := [16]byte{0x20, 0x01, 0x0d, 0xb8, 0, byte(net), 12: byte(i >> 24), 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)}
+			b[7] = byte(i) // spread over the /48's subnets too
+			c := netip.AddrPortFrom(netip.AddrFrom16(b), 1)
+			if r := f.Decide(c, server); r.Rule != want {
+				t.Fatalf("%s: %s, want %s", c, r.Rule, want)
+			}
+		}
+	}
+	if hits, misses := f.CacheStats(); misses != 3 || hits != 2997 {
+		t.Errorf("IPv6: %d hits, %d misses; want 2997 and 3 (one per interval)", hits, misses)
 	}
 }
 
