@@ -1,13 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"strings"
 )
 
-// MaxClientCuts bounds the cuts ClientCutsV4 returns: a policy that would
-// need more gets none.
+// MaxClientCuts bounds the cuts ClientCutsV4 and ClientCutsV6 return: a
+// policy that would need more gets none.
 const MaxClientCuts = 1 << 17
 
 // ClientCutsV4 divides the IPv4 address space into intervals inside which
@@ -37,47 +38,63 @@ const MaxClientCuts = 1 << 17
 // 255.255.255.255 (not a dotted quad to net/mask matching). User names,
 // netgroups and the server do not depend on the client's address.
 func (p *Policy) ClientCutsV4() (cuts []uint32, ok bool) {
+	return clientCuts(p, []uint32{0, 1, 0xffffffff},
+		func(a netip.Addr) (uint32, bool) {
+			if !a.Is4() {
+				return 0, false
+			}
+			// By hand: encoding/binary would bring reflect into the
+			// browser module (make check).
+			b := a.As4()
+			return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true
+		},
+		func(hp *hostPat, prof Profile) (lo, hi uint32, kind setKind) { return v4Set(hp, prof, p.Files != nil) },
+		func(a uint32) (uint32, bool) { return a + 1, a != 0xffffffff },
+		cmp.Compare[uint32])
+}
+
+// clientCuts is ClientCutsV4 and ClientCutsV6 for addresses of type T,
+// starting from the cuts first: every address of the family the resolver
+// knows (addr) is a point, every host pattern's set (set) an interval or
+// nothing; next is the address after a (false for the last), compare
+// orders them.
+func clientCuts[T comparable](p *Policy, first []T, addr func(netip.Addr) (T, bool),
+	set func(hp *hostPat, prof Profile) (lo, hi T, kind setKind), next func(a T) (T, bool), compare func(a, b T) int) ([]T, bool) {
 	if p.Aclexec != nil {
 		return nil, false
 	}
-	cuts = []uint32{0, 1, 0xffffffff}
-	point := func(a uint32) {
-		cuts = append(cuts, a)
-		if a != 0xffffffff {
-			cuts = append(cuts, a+1)
+	cuts := first
+	add := func(lo, hi T) {
+		cuts = append(cuts, lo)
+		if n, ok := next(hi); ok {
+			cuts = append(cuts, n)
 		}
 	}
 	switch r := p.Resolver.(type) {
 	case nil:
 	case *HostsResolver:
 		for a := range r.byAddr {
-			if a.Is4() {
-				// By hand: encoding/binary would bring reflect into the
-				// browser module (make check).
-				b := a.As4()
-				point(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
+			if x, ok := addr(a); ok {
+				add(x, x)
 			}
 		}
 	default:
 		return nil, false
 	}
-	ok = p.clientHosts(func(hp *hostPat, prof Profile) bool {
-		lo, hi, kind := v4Set(hp, prof, p.Files != nil)
+	ok := p.clientHosts(func(hp *hostPat, prof Profile) bool {
+		lo, hi, kind := set(hp, prof)
 		switch kind {
 		case setUnknown:
 			return false
 		case setRange:
-			cuts = append(cuts, lo)
-			if hi != 0xffffffff {
-				cuts = append(cuts, hi+1)
-			}
+			add(lo, hi)
 		}
 		return len(cuts) <= 2*MaxClientCuts
 	})
 	if !ok {
 		return nil, false
 	}
-	slices.Sort(cuts)
+	slices.SortFunc(cuts, compare)
 	cuts = slices.Compact(cuts)
 	if len(cuts) > MaxClientCuts {
 		return nil, false
@@ -225,47 +242,13 @@ func onlyOf(s, chars string) bool {
 // prefix, an interval) and a wildcard, refused above; and the resolver's
 // names, every address it knows being a point.
 func (p *Policy) ClientCutsV6() (cuts []netip.Addr, ok bool) {
-	if p.Aclexec != nil {
-		return nil, false
-	}
-	cuts = []netip.Addr{netip.IPv6Unspecified()}
-	add := func(lo, hi netip.Addr) {
-		cuts = append(cuts, lo)
-		if next := hi.Next(); next.IsValid() {
-			cuts = append(cuts, next)
-		}
-	}
-	switch r := p.Resolver.(type) {
-	case nil:
-	case *HostsResolver:
-		for a := range r.byAddr {
-			if a.Is6() && !a.Is4In6() {
-				a = a.WithZone("")
-				add(a, a)
-			}
-		}
-	default:
-		return nil, false
-	}
-	ok = p.clientHosts(func(hp *hostPat, prof Profile) bool {
-		lo, hi, kind := v6Set(hp, prof, p.Files != nil)
-		switch kind {
-		case setUnknown:
-			return false
-		case setRange:
-			add(lo, hi)
-		}
-		return len(cuts) <= 2*MaxClientCuts
-	})
-	if !ok {
-		return nil, false
-	}
-	slices.SortFunc(cuts, netip.Addr.Compare)
-	cuts = slices.Compact(cuts)
-	if len(cuts) > MaxClientCuts {
-		return nil, false
-	}
-	return cuts, true
+	return clientCuts(p, []netip.Addr{netip.IPv6Unspecified()},
+		func(a netip.Addr) (netip.Addr, bool) { return a.WithZone(""), a.Is6() && !a.Is4In6() },
+		func(hp *hostPat, prof Profile) (lo, hi netip.Addr, kind setKind) {
+			return v6Set(hp, prof, p.Files != nil)
+		},
+		func(a netip.Addr) (netip.Addr, bool) { n := a.Next(); return n, n.IsValid() },
+		netip.Addr.Compare)
 }
 
 // CutsCoverV6 reports whether ClientCutsV6's promise holds for client
