@@ -3,6 +3,7 @@ package envoy
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,6 +97,22 @@ func TestDocsEnvoyConfig(t *testing.T) {
 	}
 	if strings.Join(plugins, ",") != "network,http" {
 		t.Errorf("checked the plugin configurations of %q, want the network and the HTTP example", plugins)
+	}
+
+	// Envoy keeps a property a module sets as filter state "wasm." and
+	// the path: every access log field in the README must read that key.
+	want := "%FILTER_STATE(wasm." + filter.StateKey + ":PLAIN)%"
+	fields := regexp.MustCompile(`%FILTER_STATE\([^)]*\)[^%\s]*%?`).FindAllString(string(readme), -1)
+	if len(fields) == 0 {
+		t.Error("README.md shows no FILTER_STATE field for the deciding rule")
+	}
+	for _, f := range fields {
+		if f != want {
+			t.Errorf("README.md reads the deciding rule as %s, want %s", f, want)
+		}
+	}
+	if !strings.Contains(strings.Join(blocks, "\n"), want) {
+		t.Errorf("no access log format in README.md's Envoy configurations reads %s", want)
 	}
 }
 

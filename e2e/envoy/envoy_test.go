@@ -85,7 +85,7 @@ func TestWasmAllowDeny(t *testing.T) {
 			if a != c.action || closed != c.closed {
 				t.Errorf("round %d: %s: action %d closed %v, want %d %v", round, c.src, a, closed, c.action, c.closed)
 			}
-			if got := string(v.Property([]string{"filter_state", "tcpwrap.rule"})); got != c.rule {
+			if got := string(v.FilterState("wasm.tcpwrap.rule")); got != c.rule {
 				t.Errorf("round %d: %s: filter state %q, want %q", round, c.src, got, c.rule)
 			}
 		}

@@ -53,6 +53,7 @@ type VM struct {
 	mod     api.Module
 	config  []byte
 	props   map[string][]byte
+	state   map[string][]byte // filter state the plugin set
 	Logs    []Log
 	KeepLog bool // keep logs (default true); off for long runs
 	metrics []string
@@ -71,7 +72,7 @@ const pluginID = 1
 // New instantiates wasm (calling _initialize) and starts the VM.
 func New(wasm []byte) (*VM, error) {
 	ctx := context.Background()
-	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, KeepLog: true,
+	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, state: map[string][]byte{}, KeepLog: true,
 		byName: map[string]uint32{}, closed: map[uint32]bool{}, status: map[uint32]uint32{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
 	var err error
 	if v.mod, err = proxyvm.Instantiate(ctx, v.r, wasm, v.handler); err != nil {
@@ -121,8 +122,9 @@ func (v *VM) SetProperty(path []string, value []byte) {
 	v.props[strings.Join(path, "\x00")] = value
 }
 
-// Property reads a host property (what the plugin set, for filter state).
-func (v *VM) Property(path []string) []byte { return v.props[strings.Join(path, "\x00")] }
+// FilterState reads what the plugin set as filter state key, in Envoy's
+// terms: a property path "p" the plugin set is key "wasm.p".
+func (v *VM) FilterState(key string) []byte { return v.state[key] }
 
 // Connect runs one downstream connection from src to dst through the
 // filter — context create, on_new_connection, on_log, on_delete — and
@@ -250,8 +252,10 @@ func (v *VM) handler(name string) proxyvm.Hostcall {
 			return v.give(m, p, s[2], s[3])
 		}
 	case "proxy_set_property":
+		// As Envoy does: the value becomes filter state under "wasm."
+		// and the path as passed (NUL bytes and all).
 		return func(m api.Module, s []uint64) uint32 {
-			v.props[string(read(m, s[0], s[1]))] = append([]byte(nil), read(m, s[2], s[3])...)
+			v.state["wasm."+string(read(m, s[0], s[1]))] = append([]byte(nil), read(m, s[2], s[3])...)
 			return 0
 		}
 	case "proxy_define_metric":

@@ -49,7 +49,7 @@ func httpRequest(t testing.TB, host proxytest.HostEmulator, src string, headers 
 	if r := host.GetSentLocalResponse(id); r != nil {
 		status = r.StatusCode
 	}
-	rule, _ := host.GetProperty([]string{"filter_state", "tcpwrap.rule"})
+	rule, _ := host.GetProperty([]string{"tcpwrap.rule"})
 	host.CompleteHttpContext(id)
 	return a, status, string(rule)
 }

@@ -40,7 +40,7 @@ func connect(t testing.TB, host proxytest.HostEmulator, vm *proxyvm.VM, src stri
 	}
 	id, a := host.InitializeConnection()
 	closed := vm.Closed(id)
-	rule, _ := host.GetProperty([]string{"filter_state", "tcpwrap.rule"})
+	rule, _ := host.GetProperty([]string{"tcpwrap.rule"})
 	host.CompleteConnection(id)
 	return a, closed, string(rule)
 }

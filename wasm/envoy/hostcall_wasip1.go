@@ -1,5 +1,7 @@
 package main
 
+import "github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+
 // setFilterState is called on every decision. The SDK's SetProperty
 // serialises the property path anew on every call; this sends one
 // serialised once. The host copies the value during the call, and value
@@ -9,9 +11,9 @@ package main
 //go:wasmimport env proxy_set_property
 func proxySetProperty(path *byte, pathSize int32, value *byte, valueSize int32) uint32
 
-// filterStatePath is FilterStateRule as proxy-wasm passes a path: its
-// elements joined by NUL bytes.
-var filterStatePath = []byte("filter_state\x00tcpwrap.rule")
+// filterStatePath is FilterStateRule as proxy-wasm passes a path (its
+// elements joined by NUL bytes; it has one).
+var filterStatePath = []byte(filter.StateKey)
 
 // setFilterState stores value as the deciding rule's filter state.
 func setFilterState(value []byte) {

@@ -44,9 +44,10 @@ func main() {}
 
 func init() { proxywasm.SetVMContext(&vmContext{}) }
 
-// FilterStateRule is the filter state key holding the deciding rule
-// (%FILTER_STATE(tcpwrap.rule:PLAIN)% in an access log).
-var FilterStateRule = []string{"filter_state", "tcpwrap.rule"}
+// FilterStateRule is the property path holding the deciding rule
+// (filter.StateKey; %FILTER_STATE(wasm.tcpwrap.rule:PLAIN)% in an Envoy
+// access log).
+var FilterStateRule = []string{filter.StateKey}
 
 var (
 	sourceAddress      = []string{"source", "address"}

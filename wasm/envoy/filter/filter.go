@@ -663,6 +663,12 @@ func (f *Filter) addRule(name, counter string) int {
 	return id
 }
 
+// StateKey is the property the deciding rule's name is set under
+// (proxy_set_property, a one-element path). Envoy keeps a module's
+// property as filter state under "wasm." and the path, so an access log
+// reads it as %FILTER_STATE(wasm.tcpwrap.rule:PLAIN)%.
+const StateKey = "tcpwrap.rule"
+
 // The IDs of the two rules every filter has.
 const (
 	// DefaultRule is "default allow": no rule decided.
