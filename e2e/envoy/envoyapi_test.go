@@ -2,8 +2,10 @@ package envoy
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	wasmnet "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"github.com/tetratelabs/wazero"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -184,4 +187,51 @@ func walk(t *testing.T, m protoreflect.Message, visit func(proto.Message)) {
 		}
 		return true
 	})
+}
+
+// What Envoy gives a module (proxy-wasm-cpp-host, from the release that
+// added the WASI calls a standard Go module makes, which Envoy 1.33
+// ships): its host functions for ABI 0.2.0 and its WASI functions. A
+// module importing anything else fails to load in Envoy ("missing
+// import"), which no emulator here would show.
+var (
+	envoyHostFunctions = strings.Fields(`log get_status set_property get_property send_local_response
+		get_shared_data set_shared_data register_shared_queue resolve_shared_queue dequeue_shared_queue
+		enqueue_shared_queue get_header_map_value add_header_map_value replace_header_map_value
+		remove_header_map_value get_header_map_pairs set_header_map_pairs get_header_map_size
+		get_buffer_status get_buffer_bytes set_buffer_bytes http_call grpc_call grpc_stream grpc_close
+		grpc_cancel grpc_send set_tick_period_milliseconds get_current_time_nanoseconds define_metric
+		increment_metric record_metric get_metric set_effective_context done call_foreign_function
+		continue_stream close_stream`)
+	envoyWASI = strings.Fields(`fd_write fd_read fd_seek fd_close fd_fdstat_get fd_fdstat_set_flags
+		environ_get environ_sizes_get args_get args_sizes_get clock_time_get random_get sched_yield
+		poll_oneoff proc_exit path_open fd_prestat_get fd_prestat_dir_name`)
+)
+
+// TestModuleLoadsInEnvoy checks the built module's imports and exports
+// against what Envoy provides and looks for.
+func TestModuleLoadsInEnvoy(t *testing.T) {
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	m, err := r.CompileModule(ctx, module(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch {
+		case mod == "env" && strings.HasPrefix(name, "proxy_") && slices.Contains(envoyHostFunctions, strings.TrimPrefix(name, "proxy_")):
+		case mod == "wasi_snapshot_preview1" && slices.Contains(envoyWASI, name):
+		default:
+			t.Errorf("the module imports %s.%s, which Envoy does not provide", mod, name)
+		}
+	}
+	exports := m.ExportedFunctions()
+	for _, name := range []string{"_initialize", "proxy_abi_version_0_2_0", "proxy_on_memory_allocate", "proxy_on_vm_start",
+		"proxy_on_configure", "proxy_on_context_create", "proxy_on_new_connection", "proxy_on_request_headers", "proxy_on_log", "proxy_on_delete"} {
+		if _, ok := exports[name]; !ok {
+			t.Errorf("the module does not export %s", name)
+		}
+	}
 }
