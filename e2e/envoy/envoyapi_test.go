@@ -34,7 +34,9 @@ import (
 // API (every field name, type and "@type" known to go-control-plane, and
 // its validation rules met, inside every typed_config too), and that the
 // plugin configuration each carries is one the filter accepts, for the
-// kind of filter it is loaded as.
+// kind of filter it is loaded as; and that every access log field the
+// README shows for the deciding rule names the filter state key Envoy
+// stores it under.
 func TestDocsEnvoyConfig(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
