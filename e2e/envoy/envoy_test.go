@@ -241,3 +241,49 @@ func TestWasmHTTPMillion(t *testing.T) {
 		t.Errorf("address errors = %d, want %d", x, bad)
 	}
 }
+
+// TestWasmConfigFiles: the built module reads allowFile and denyFile
+// when its host gives it files, and without files (as in Envoy) refuses
+// the configuration with a critical log saying to give the texts.
+func TestWasmConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{"hosts.allow": "envoy: 10.0.0.0/8\n", "hosts.deny": "ALL: ALL\n"} {
+		if err := os.WriteFile(dir+"/"+name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := []byte(`{"allowFile": "/hosts.allow", "denyFile": "/hosts.deny"}`)
+
+	v, err := NewWithFiles(module(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if ok, err := v.Configure(files); err != nil || !ok {
+		t.Fatalf("configuration with files refused: %v %v\n%s", ok, err, logs(v))
+	}
+	for src, closed := range map[string]bool{"10.1.2.3:1": false, "203.0.113.9:1": true} {
+		if _, c, err := v.Connect(src, "10.1.1.1:443"); err != nil || c != closed {
+			t.Errorf("%s: closed %v (err %v), want %v", src, c, err, closed)
+		}
+	}
+	if got := string(v.FilterState("wasm.tcpwrap.rule")); got != "hosts.deny:1" {
+		t.Errorf("filter state %q, want hosts.deny:1", got)
+	}
+
+	none := newVM(t, conf) // no files, like Envoy
+	if ok, err := none.Configure(files); err != nil || ok {
+		t.Fatalf("configuration with files accepted without file access: %v %v", ok, err)
+	}
+	var critical string
+	for _, l := range none.Logs {
+		if l.Level == 5 {
+			critical = l.Msg
+		}
+	}
+	if !strings.Contains(critical, "tcpwrap: configuration rejected: plugin configuration: allowFile: open /hosts.allow:") ||
+		!strings.Contains(critical, "give the text instead") {
+		t.Errorf("critical log %q, want the allowFile error and the advice", critical)
+	}
+	t.Logf("without files: %s", critical)
+}

@@ -69,13 +69,22 @@ type VM struct {
 
 const pluginID = 1
 
-// New instantiates wasm (calling _initialize) and starts the VM.
-func New(wasm []byte) (*VM, error) {
+// New instantiates wasm (calling _initialize) and starts the VM. Like
+// Envoy, it gives the module no files.
+func New(wasm []byte) (*VM, error) { return NewWithFiles(wasm, "") }
+
+// NewWithFiles is New with directory root readable by the module as "/"
+// (none when root is ""), as a WASI host with file access would.
+func NewWithFiles(wasm []byte, root string) (*VM, error) {
 	ctx := context.Background()
 	v := &VM{ctx: ctx, r: wazero.NewRuntime(ctx), props: map[string][]byte{}, state: map[string][]byte{}, KeepLog: true,
 		byName: map[string]uint32{}, closed: map[uint32]bool{}, status: map[uint32]uint32{}, nextID: pluginID + 1, fn: map[string]api.Function{}}
 	var err error
-	if v.mod, err = proxyvm.Instantiate(ctx, v.r, wasm, v.handler); err != nil {
+	var fs wazero.FSConfig
+	if root != "" {
+		fs = wazero.NewFSConfig().WithReadOnlyDirMount(root, "/")
+	}
+	if v.mod, err = proxyvm.Instantiate(ctx, v.r, wasm, v.handler, fs); err != nil {
 		v.r.Close(ctx)
 		return nil, err
 	}

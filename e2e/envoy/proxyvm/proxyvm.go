@@ -76,7 +76,7 @@ func New(wasm []byte, kind Kind) (*VM, error) {
 	v := &VM{kind: kind, ctx: ctx, r: wazero.NewRuntime(ctx), exports: map[string]api.Function{},
 		closed: map[uint32]bool{}, kinds: map[uint32]uint32{}}
 	var err error
-	if v.mod, err = Instantiate(ctx, v.r, wasm, v.hostcall); err != nil {
+	if v.mod, err = Instantiate(ctx, v.r, wasm, v.hostcall, nil); err != nil {
 		v.r.Close(ctx)
 		return nil, err
 	}
@@ -90,8 +90,9 @@ type Hostcall func(m api.Module, s []uint64) uint32
 // Instantiate compiles wasm into r and instantiates it as a wasip1
 // reactor (_initialize runs), with WASI and with each host function it
 // imports from "env" answered by hostcall(name); a nil answer makes the
-// function return "unimplemented".
-func Instantiate(ctx context.Context, r wazero.Runtime, wasm []byte, hostcall func(name string) Hostcall) (api.Module, error) {
+// function return "unimplemented". fs, when not nil, is the files the
+// module may read (Envoy gives none).
+func Instantiate(ctx context.Context, r wazero.Runtime, wasm []byte, hostcall func(name string) Hostcall, fs wazero.FSConfig) (api.Module, error) {
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	compiled, err := r.CompileModule(ctx, wasm)
 	if err != nil {
@@ -117,8 +118,11 @@ func Instantiate(ctx context.Context, r wazero.Runtime, wasm []byte, hostcall fu
 	if _, err := b.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	return r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
-		WithStartFunctions("_initialize").WithStdout(os.Stderr).WithStderr(os.Stderr))
+	mc := wazero.NewModuleConfig().WithStartFunctions("_initialize").WithStdout(os.Stderr).WithStderr(os.Stderr)
+	if fs != nil {
+		mc = mc.WithFSConfig(fs)
+	}
+	return r.InstantiateModule(ctx, compiled, mc)
 }
 
 // Close releases the runtime.

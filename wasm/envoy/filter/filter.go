@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -25,6 +27,14 @@ type Config struct {
 	Deny  string `json:"deny"`
 	// Hosts is an /etc/hosts-format table for name lookups ("" = none).
 	Hosts string `json:"hosts"`
+	// AllowFile, DenyFile and HostsFile name files holding those texts
+	// instead, read once when the plugin is configured (a file and its
+	// text together are an error; so is a file that cannot be read or is
+	// larger than engine.MaxTableSize). The host must give the module
+	// file access: Envoy gives none, so there only the texts work.
+	AllowFile string `json:"allowFile"`
+	DenyFile  string `json:"denyFile"`
+	HostsFile string `json:"hostsFile"`
 	// Daemon is the daemon name the rules are matched against ("envoy").
 	Daemon string `json:"daemon"`
 	// Profile is "debian" (default), "upstream" or "freebsd".
@@ -84,6 +94,11 @@ func ParseConfig(b []byte) (Config, error) {
 	}
 	if dec.More() {
 		return c, errors.New("plugin configuration: trailing data after the JSON object")
+	}
+	for _, f := range []struct{ name, text, file string }{{"allow", c.Allow, c.AllowFile}, {"deny", c.Deny, c.DenyFile}, {"hosts", c.Hosts, c.HostsFile}} {
+		if f.text != "" && f.file != "" {
+			return c, fmt.Errorf("plugin configuration: %s and %sFile: give the text or the file, not both", f.name, f.name)
+		}
 	}
 	if c.Daemon == "" {
 		c.Daemon = "envoy"
@@ -291,11 +306,22 @@ type Rule struct {
 // Rules are the rules that decided so far, indexed by ID.
 func (f *Filter) Rules() []Rule { return f.rules }
 
-// New parses the configuration and compiles both tables once.
+// New parses the configuration, reads the files it names, and compiles
+// both tables once.
 func New(configJSON []byte) (*Filter, error) {
 	c, err := ParseConfig(configJSON)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range []struct {
+		key, file string
+		text      *string
+	}{{"allowFile", c.AllowFile, &c.Allow}, {"denyFile", c.DenyFile, &c.Deny}, {"hostsFile", c.HostsFile, &c.Hosts}} {
+		if f.file != "" {
+			if *f.text, err = readTable(f.file); err != nil {
+				return nil, fmt.Errorf("plugin configuration: %s: %v", f.key, err)
+			}
+		}
 	}
 	prof, _ := engine.ParseProfile(c.Profile)
 	p := &engine.Policy{
@@ -324,6 +350,24 @@ func New(configJSON []byte) (*Filter, error) {
 	f.addRule("default allow", "tcpwrap.rule.default") // DefaultRule
 	f.addRule("error", "tcpwrap.rule.error")           // ErrorRule
 	return f, nil
+}
+
+// readTable reads a file named in the configuration, at most
+// engine.MaxTableSize bytes.
+func readTable(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", fmt.Errorf("%v (a proxy-wasm host without file access, such as Envoy, cannot read files: give the text instead)", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, engine.MaxTableSize+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %v", name, err)
+	}
+	if len(b) > engine.MaxTableSize {
+		return "", fmt.Errorf("%s: more than %d bytes", name, engine.MaxTableSize)
+	}
+	return string(b), nil
 }
 
 // Diagnostics are the problems found while reading both tables (libwrap

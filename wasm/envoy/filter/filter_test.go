@@ -3,6 +3,8 @@ package filter
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -261,6 +263,56 @@ func TestParseV4PortAnswers(t *testing.T) {
 		"1.2.3.4:65536": false, "01.2.3.4:1": false, "1.2.3.4:01": false, "1.2.3.4": false, "256.1.1.1:1": false, "[::1]:80": false} {
 		if _, ok := parseV4Port(s); ok != want {
 			t.Errorf("parseV4Port(%q) answered %v, want %v", s, ok, want)
+		}
+	}
+}
+
+// TestConfigFiles: allowFile, denyFile and hostsFile are read once and
+// decide as the same texts given inline; a file together with its text, a
+// file that cannot be read and one over engine.MaxTableSize are refused.
+func TestConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	allow := "envoy: bastion.example.org 10.0.1.\n"
+	deny := "envoy: ALL\n"
+	hosts := "10.0.0.5 bastion.example.org\n"
+	fromFiles, err := New(fmt.Appendf(nil, `{"allowFile": %q, "denyFile": %q, "hostsFile": %q}`,
+		write("hosts.allow", allow), write("hosts.deny", deny), write("hosts", hosts)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline, err := New(fmt.Appendf(nil, `{"allow": %q, "deny": %q, "hosts": %q}`, allow, deny, hosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := netip.MustParseAddrPort("10.9.9.9:22")
+	for c, want := range map[string]string{"10.0.0.5:1": "hosts.allow:1", "10.0.1.7:1": "hosts.allow:1", "10.0.0.6:1": "hosts.deny:1"} {
+		client := netip.MustParseAddrPort(c)
+		got := fromFiles.Decide(client, server)
+		if got.Rule != want || !reflect.DeepEqual(got, inline.Decide(client, server)) {
+			t.Errorf("%s: %+v from the files, want %s as inline", c, got, want)
+		}
+	}
+
+	big := write("big", "")
+	if err := os.Truncate(big, engine.MaxTableSize+1); err != nil {
+		t.Fatal(err)
+	}
+	for conf, want := range map[string]string{
+		`{"allow": "ALL: ALL\n", "allowFile": "/x"}`:    "allow and allowFile: give the text or the file, not both",
+		`{"hosts": "10.0.0.1 a\n", "hostsFile": "/x"}`:  "hosts and hostsFile",
+		fmt.Sprintf(`{"denyFile": %q}`, dir+"/missing"): "denyFile: open " + dir + "/missing: no such file or directory (a proxy-wasm host without file access, such as Envoy, cannot read files: give the text instead)",
+		fmt.Sprintf(`{"allowFile": %q}`, big):           fmt.Sprintf("allowFile: %s: more than %d bytes", big, engine.MaxTableSize),
+		fmt.Sprintf(`{"hostsFile": %q}`, dir):           "hostsFile: read " + dir + ":",
+	} {
+		if _, err := New([]byte(conf)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", conf, err, want)
 		}
 	}
 }
