@@ -25,6 +25,8 @@ Commands:
   check    report problems in the tables (tcpdchk's and more), as text,
            JSON or SARIF
   fmt      rewrite tables in a canonical layout that keeps every decision
+  envoy    print the Envoy filter's plugin configuration with the tables
+           on this machine in it
 
 Run "tcpwrap COMMAND -h" for a command's flags.
 `
@@ -49,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 		return runCheck(args[1:], stdout, stderr)
 	case "fmt":
 		return runFmt(args[1:], stdout, stderr)
+	case "envoy":
+		return runEnvoy(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "tcpwrap: unknown command %q (run \"tcpwrap -h\" for the list)\n", args[0])
 	return exitUsage
