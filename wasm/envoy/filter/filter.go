@@ -1,7 +1,8 @@
 // Package filter is the host-independent half of the tcpwrap proxy-wasm
-// network filter (wasm/envoy): the plugin configuration, the compiled
-// policy and one decision per connection. It runs natively and under
-// GOOS=wasip1 alike, and never runs a command.
+// filters (wasm/envoy): the plugin configuration, the compiled policy and
+// one decision per connection or request. It runs natively and under
+// GOOS=wasip1 alike, reads a file only when the configuration names one,
+// and never runs a command.
 package filter
 
 import (
