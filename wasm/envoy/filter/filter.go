@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 
@@ -356,7 +355,7 @@ func New(configJSON []byte) (*Filter, error) {
 // readTable reads a file named in the configuration, at most
 // engine.MaxTableSize bytes.
 func readTable(name string) (string, error) {
-	f, err := os.Open(name)
+	f, err := openTable(name)
 	if err != nil {
 		return "", fmt.Errorf("%v (a proxy-wasm host without file access, such as Envoy, cannot read files: give the text instead)", err)
 	}
