@@ -1,6 +1,8 @@
 package main
 
 import (
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -112,4 +114,63 @@ func TestNativeBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGCPacer: the pacer's metrics exist as uint64 samples in this
+// toolchain (the module is built by the same one; a missing name would
+// make Value.Uint64 panic inside the filter), and the next collection
+// waits for as many bytes as the live heap, gcMinGrowth at least.
+func TestGCPacer(t *testing.T) {
+	kinds := map[string]metrics.ValueKind{}
+	for _, d := range metrics.All() {
+		kinds[d.Name] = d.Kind
+	}
+	for _, name := range []string{gcAllocs, gcLive} {
+		if k, ok := kinds[name]; !ok || k != metrics.KindUint64 {
+			t.Errorf("runtime/metrics %s: present %v, kind %v; want a uint64", name, ok, k)
+		}
+	}
+	for _, c := range []struct{ allocs, live, want uint64 }{
+		{0, 0, gcMinGrowth},
+		{100 << 20, 1 << 20, 100<<20 + gcMinGrowth},
+		{100 << 20, 60 << 20, 160 << 20},
+	} {
+		if got := nextGC(c.allocs, c.live); got != c.want {
+			t.Errorf("nextGC(%d, %d) = %d, want %d", c.allocs, c.live, got, c.want)
+		}
+	}
+
+	// Natively the runtime collects on its own as well; what is checked
+	// is that tick collects once the threshold is passed and not before.
+	var g gcPacer
+	for range gcCheckEvery {
+		g.tick()
+	}
+	if g.next == 0 {
+		t.Fatal("no collection at the first check")
+	}
+	before := g.next
+	keep := make([][]byte, 0, 64)
+	for range gcCheckEvery {
+		g.tick()
+	}
+	if g.next != before {
+		t.Errorf("collected with next %d, %d bytes short", before, before-allocated())
+	}
+	for allocated() < before {
+		keep = append(keep[:0], make([]byte, 1<<16))
+	}
+	for range gcCheckEvery {
+		g.tick()
+	}
+	if g.next <= before {
+		t.Errorf("no collection past next %d (allocated %d)", before, allocated())
+	}
+	runtime.KeepAlive(keep)
+}
+
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: gcAllocs}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }

@@ -13,7 +13,10 @@
 // the CPU time of the (locked) thread running the module, which other jobs
 // on a shared machine disturb less. Run from the module root:
 //
-//	go run ./e2e/envoy/bench [-n 100000] [-runs 3]
+//	go run ./e2e/envoy/bench [-n 100000] [-runs 3] [-deny 20000]
+//
+// -deny adds a blocklist to hosts.deny: the module's live heap, and so the
+// cost of its garbage collections, grows with the tables.
 package main
 
 import (
@@ -43,6 +46,7 @@ var (
 	runs = flag.Int("runs", 3, "runs per filter (the best is printed)")
 	only = flag.String("only", "", "comma-separated setups to run, of network, network-proxytest, HTTP, HTTP-proxyvm (default all)")
 	prof = flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	deny = flag.Int("deny", 0, "hosts.deny lines naming addresses no client has, before its ALL: ALL (a blocklist; the module's live heap grows with it)")
 )
 
 // fail reports the bench's own errors: the standard logger is silenced,
@@ -101,10 +105,16 @@ func main() {
 	for i := 1; i <= 99; i++ {
 		fmt.Fprintf(&allow, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
 	}
+	// -deny blocks 172.16.0.0/12, one address a line.
+	var denyTable strings.Builder
+	for i := 0; i < *deny; i++ {
+		fmt.Fprintf(&denyTable, "ALL: 172.%d.%d.%d\n", 16+i>>16&15, i>>8&255, i&255)
+	}
+	denyTable.WriteString("ALL: ALL\n")
 	// config is the plugin configuration for a filter kind, with the
 	// decision caches on or off.
 	config := func(filter string, cacheOff bool) []byte {
-		c := map[string]any{"allow": allow.String(), "deny": "ALL: ALL\n", "filter": filter}
+		c := map[string]any{"allow": allow.String(), "deny": denyTable.String(), "filter": filter}
 		if cacheOff {
 			c["decisionCache"] = 0
 		}
@@ -131,6 +141,10 @@ func main() {
 			fail.Fatal(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	label := "tcpwrap (100-line table)"
+	if *deny > 0 {
+		label = fmt.Sprintf("tcpwrap (%d lines)", 100+*deny)
 	}
 	for _, kind := range kinds {
 		for _, w := range []struct {
@@ -163,7 +177,7 @@ func main() {
 			}
 			rb, rs := compare(base, subject)
 			fmt.Printf("  %-26s %s %s%s\n", "pass-through", rb.format(nil), unit, base.info())
-			fmt.Printf("  %-26s %s %s%s\n", "tcpwrap (100-line table)", rs.format(&rb), unit, subject.info())
+			fmt.Printf("  %-26s %s %s%s\n", label, rs.format(&rb), unit, subject.info())
 		}
 	}
 }
