@@ -66,6 +66,7 @@ type pluginContext struct {
 	errors                     proxywasm.MetricCounter
 	rules                      []ruleState  // by filter rule ID
 	mode                       string       // "" or " (shadow)"
+	prefix                     string       // "tcpwrap: " + the daemon + " "
 	buf                        []byte       // the log line being built
 	tcp                        *tcpContext  // shared by every connection
 	http                       *httpContext // shared by every request
@@ -73,10 +74,14 @@ type pluginContext struct {
 }
 
 // ruleState is what the plugin keeps per deciding rule: its counter
-// (defined once) and its name as the filter state value.
+// (defined once), its name as the filter state value, and the end of its
+// log line (": granted by hosts.allow:3 (shadow)") for the access it
+// last gave.
 type ruleState struct {
 	counter proxywasm.MetricCounter
 	value   []byte
+	access  engine.Access
+	suffix  string
 }
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -95,6 +100,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.f = f
 	p.rules = p.rules[:0]
+	p.prefix = "tcpwrap: " + f.Config.Daemon + " "
 	p.granted = proxywasm.DefineCounterMetric("tcpwrap.granted")
 	p.denied = proxywasm.DefineCounterMetric("tcpwrap.denied")
 	p.delegated = proxywasm.DefineCounterMetric("tcpwrap.delegated")
@@ -186,18 +192,12 @@ func (p *pluginContext) record(r *filter.Result, client, via string, server []by
 	}
 	setFilterState(value)
 
-	b := append(p.buf[:0], "tcpwrap: "...)
-	b = append(b, p.f.Config.Daemon...)
-	b = append(b, ' ')
+	b := append(p.buf[:0], p.prefix...)
 	b = append(b, client...)
 	b = append(b, via...)
 	b = append(b, " -> "...)
 	b = append(b, server...)
-	b = append(b, ": "...)
-	b = append(b, r.Access...)
-	b = append(b, " by "...)
-	b = append(b, r.Rule...)
-	b = append(b, p.mode...)
+	b = append(b, p.suffix(rs, r)...)
 	p.buf = b
 	// A fresh string: the host may keep it (proxytest does, without a
 	// copy, also when it runs the .wasm), so the reused buffer itself must
@@ -206,6 +206,18 @@ func (p *pluginContext) record(r *filter.Result, client, via string, server []by
 	for _, c := range r.Commands {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}
+}
+
+// suffix is the end of r's log line: the access and the rule, and the
+// mode. It is kept per rule but for ErrorRule, whose text varies.
+func (p *pluginContext) suffix(rs *ruleState, r *filter.Result) string {
+	if r.RuleID == filter.ErrorRule {
+		return ": " + string(r.Access) + " by " + r.Rule + p.mode
+	}
+	if rs.suffix == "" || rs.access != r.Access {
+		rs.access, rs.suffix = r.Access, ": "+string(r.Access)+" by "+r.Rule+p.mode
+	}
+	return rs.suffix
 }
 
 // gcPacer forces a garbage collection now and then. In a Go wasip1
