@@ -21,9 +21,13 @@ var denyBody = []byte("access denied\n")
 
 var denyHeaders = [][2]string{{"content-type", "text/plain"}}
 
-func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
+	defer h.p.recoverStream(&action, "request", h.deny)
 	p := h.p
 	p.gc.tick()
+	if p.testHook != nil {
+		p.testHook()
+	}
 	src, dst := str(property(sourceAddress)), property(destinationAddress)
 	server, _ := filter.ParseAddr(str(dst))
 	peer, perr := filter.ParseAddr(src)

@@ -63,7 +63,7 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	f                          *filter.Filter
 	granted, denied, delegated proxywasm.MetricCounter
-	errors                     proxywasm.MetricCounter
+	errors, internal           proxywasm.MetricCounter
 	rules                      []ruleState  // by filter rule ID
 	mode                       string       // "" or " (shadow)"
 	prefix                     string       // "tcpwrap: " + the daemon + " "
@@ -71,6 +71,7 @@ type pluginContext struct {
 	tcp                        *tcpContext  // shared by every connection
 	http                       *httpContext // shared by every request
 	gc                         gcPacer
+	testHook                   func() // natively, tests make callbacks panic with it
 }
 
 // ruleState is what the plugin keeps per deciding rule: its counter
@@ -84,7 +85,16 @@ type ruleState struct {
 	suffix  string
 }
 
-func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
+	defer func() {
+		if v := recover(); v != nil {
+			proxywasm.LogCriticalf("tcpwrap: internal error while configuring: %v", v)
+			status = types.OnPluginStartStatusFailed
+		}
+	}()
+	if p.testHook != nil {
+		p.testHook()
+	}
 	conf, err := proxywasm.GetPluginConfiguration()
 	if err != nil && err != types.ErrorStatusNotFound {
 		proxywasm.LogCriticalf("tcpwrap: cannot read the plugin configuration: %v", err)
@@ -105,6 +115,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	p.denied = proxywasm.DefineCounterMetric("tcpwrap.denied")
 	p.delegated = proxywasm.DefineCounterMetric("tcpwrap.delegated")
 	p.errors = proxywasm.DefineCounterMetric("tcpwrap.address_errors")
+	p.internal = proxywasm.DefineCounterMetric("tcpwrap.internal_errors")
 	mode := "enforcing"
 	p.mode = ""
 	if f.Config.Shadow {
@@ -160,6 +171,27 @@ func (p *pluginContext) rule(id int) *ruleState {
 		p.rules = append(p.rules, ruleState{counter: proxywasm.DefineCounterMetric(r.Counter), value: []byte(r.Name)})
 	}
 	return &p.rules[id]
+}
+
+// recoverStream is deferred by each stream callback. A Go panic that
+// escaped a callback would trap the module, and Envoy would fail every
+// later stream on that VM; a panic is instead logged as critical,
+// counted (tcpwrap.internal_errors, and a denial), recorded in filter state,
+// and the stream denied through deny (let through in shadow mode): an
+// access check that cannot decide fails closed.
+func (p *pluginContext) recoverStream(action *types.Action, what string, deny func() types.Action) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	p.internal.Increment(1)
+	p.denied.Increment(1)
+	setFilterState([]byte("error: internal"))
+	proxywasm.LogCriticalf("tcpwrap: internal error deciding a %s: %v; %s%s", what, v, engine.Denied, p.mode)
+	*action = types.ActionContinue
+	if !p.f.Config.Shadow {
+		*action = deny()
+	}
 }
 
 // property reads a host property. The bytes are the host's copy for this
@@ -256,10 +288,20 @@ func (g *gcPacer) tick() {
 		g.samples[0].Name, g.samples[1].Name = gcAllocs, gcLive
 	}
 	metrics.Read(g.samples[:1])
+	if g.samples[0].Value.Kind() != metrics.KindUint64 {
+		// Not in this runtime (TestGCPacer says it is): collect at every
+		// check rather than panic in Value.Uint64.
+		runtime.GC()
+		return
+	}
 	if allocs := g.samples[0].Value.Uint64(); allocs >= g.next {
 		runtime.GC()
 		metrics.Read(g.samples[:])
-		g.next = nextGC(g.samples[0].Value.Uint64(), g.samples[1].Value.Uint64())
+		live := uint64(0)
+		if g.samples[1].Value.Kind() == metrics.KindUint64 {
+			live = g.samples[1].Value.Uint64()
+		}
+		g.next = nextGC(g.samples[0].Value.Uint64(), live)
 	}
 }
 

@@ -15,7 +15,23 @@ const testConf = `{"allow": "envoy: 10.0.0.0/8\nenvoy: 192.0.2.7 : spawn (echo %
 // start runs the plugin natively under proxytest with conf.
 func start(t *testing.T, conf string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
 	t.Helper()
-	opt := proxytest.NewEmulatorOption().WithVMContext(&vmContext{}).WithPluginConfiguration([]byte(conf)).
+	return startVM(t, &vmContext{}, conf)
+}
+
+// hookVM makes plugin contexts that call hook at the start of every
+// callback (pluginContext.testHook).
+type hookVM struct {
+	types.DefaultVMContext
+	hook func()
+}
+
+func (v *hookVM) NewPluginContext(uint32) types.PluginContext {
+	return &pluginContext{testHook: v.hook}
+}
+
+func startVM(t *testing.T, vm types.VMContext, conf string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
+	t.Helper()
+	opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(conf)).
 		WithProperty([]string{"destination", "address"}, []byte("10.1.1.1:443"))
 	host, reset := proxytest.NewHostEmulator(opt)
 	t.Cleanup(reset)
@@ -173,4 +189,76 @@ func allocated() uint64 {
 	s := []metrics.Sample{{Name: gcAllocs}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
+}
+
+// TestNativePanicRecovered: a panic in a callback is recovered (natively
+// a panic would fail the test; in wasm it would trap the module): a
+// stream is denied, or let through in shadow mode, with a critical log,
+// tcpwrap.internal_errors and "error: internal" in filter state, and the
+// next stream is decided as usual; a panic while configuring fails the
+// start.
+func TestNativePanicRecovered(t *testing.T) {
+	armed := false
+	vm := &hookVM{hook: func() {
+		if armed {
+			panic("boom")
+		}
+	}}
+	for _, c := range []struct {
+		name, conf string
+		stream     func(proxytest.HostEmulator) (types.Action, string)
+		denied     types.Action
+	}{
+		{"network", testConf, func(host proxytest.HostEmulator) (types.Action, string) {
+			a := connect(t, host, "10.2.3.4:5555")
+			rule, _ := host.GetProperty(FilterStateRule)
+			return a, string(rule)
+		}, types.ActionPause},
+		{"network shadow", testConf[:len(testConf)-1] + `, "shadow": true}`, func(host proxytest.HostEmulator) (types.Action, string) {
+			a := connect(t, host, "10.2.3.4:5555")
+			rule, _ := host.GetProperty(FilterStateRule)
+			return a, string(rule)
+		}, types.ActionContinue},
+		{"http", httpConf, func(host proxytest.HostEmulator) (types.Action, string) {
+			a, resp, rule := request(t, host, "10.2.3.4:5555")
+			if armed != (resp != nil && resp.StatusCode == 403) {
+				t.Errorf("armed %v: local response %+v", armed, resp)
+			}
+			return a, rule
+		}, types.ActionPause},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			armed = false
+			host, st := startVM(t, vm, c.conf)
+			if st != types.OnPluginStartStatusOK {
+				t.Fatal(host.GetCriticalLogs())
+			}
+			armed = true
+			if a, rule := c.stream(host); a != c.denied || rule != "error: internal" {
+				t.Errorf("panicking stream: action %v, filter state %q; want %v, error: internal", a, rule, c.denied)
+			}
+			armed = false
+			if a, rule := c.stream(host); a != types.ActionContinue || rule != "hosts.allow:1" {
+				t.Errorf("next stream: action %v, filter state %q", a, rule)
+			}
+			if counter(t, host, "tcpwrap.internal_errors") != 1 || counter(t, host, "tcpwrap.denied") != 1 || counter(t, host, "tcpwrap.granted") != 1 {
+				t.Errorf("counters: internal %d denied %d granted %d", counter(t, host, "tcpwrap.internal_errors"),
+					counter(t, host, "tcpwrap.denied"), counter(t, host, "tcpwrap.granted"))
+			}
+			if l := strings.Join(host.GetCriticalLogs(), "\n"); !strings.Contains(l, "tcpwrap: internal error deciding a ") || !strings.Contains(l, ": boom; denied") {
+				t.Errorf("critical logs: %q", l)
+			}
+		})
+	}
+	t.Run("configure", func(t *testing.T) {
+		armed = true
+		host, st := startVM(t, vm, testConf)
+		armed = false
+		if st != types.OnPluginStartStatusFailed {
+			t.Errorf("start: %v", st)
+		}
+		if l := strings.Join(host.GetCriticalLogs(), "\n"); !strings.Contains(l, "tcpwrap: internal error while configuring: boom") {
+			t.Errorf("critical logs: %q", l)
+		}
+	})
 }

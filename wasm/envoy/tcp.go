@@ -19,9 +19,13 @@ type tcpContext struct {
 // afterwards (property bytes are not).
 func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-func (t *tcpContext) OnNewConnection() types.Action {
+func (t *tcpContext) OnNewConnection() (action types.Action) {
+	defer t.p.recoverStream(&action, "connection", closeDownstream)
 	p := t.p
 	p.gc.tick()
+	if p.testHook != nil {
+		p.testHook()
+	}
 	src, dst := str(property(sourceAddress)), property(destinationAddress)
 	client, err := filter.ParseAddr(src)
 	if err != nil {
@@ -33,10 +37,14 @@ func (t *tcpContext) OnNewConnection() types.Action {
 	r := p.f.DecideText(client, src, server)
 	p.record(&r, src, "", dst)
 	if r.Close {
-		if err := proxywasm.CloseDownstream(); err != nil {
-			proxywasm.LogErrorf("tcpwrap: close downstream: %v", err)
-		}
-		return types.ActionPause
+		return closeDownstream()
 	}
 	return types.ActionContinue
+}
+
+func closeDownstream() types.Action {
+	if err := proxywasm.CloseDownstream(); err != nil {
+		proxywasm.LogErrorf("tcpwrap: close downstream: %v", err)
+	}
+	return types.ActionPause
 }
