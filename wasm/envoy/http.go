@@ -70,14 +70,8 @@ func (p *pluginContext) trusted(peer netip.AddrPort, perr error) bool {
 // shadow mode let through.
 func (h *httpContext) badHeader(src string, dst []byte, err error) types.Action {
 	p := h.p
-	p.errors.Increment(1)
-	p.denied.Increment(1)
-	setFilterState([]byte("error: bad " + p.f.Config.ClientAddressHeader))
 	proxywasm.LogWarnf("tcpwrap: %s %s -> %s: %s by bad client address header: %v%s", p.f.Config.Daemon, src, dst, engine.Denied, err, p.mode)
-	if p.f.Config.Shadow {
-		return types.ActionContinue
-	}
-	return h.deny()
+	return p.refuse(p.errors, []byte("error: bad "+p.f.Config.ClientAddressHeader), h.deny)
 }
 
 func (h *httpContext) deny() types.Action {

@@ -175,23 +175,29 @@ func (p *pluginContext) rule(id int) *ruleState {
 
 // recoverStream is deferred by each stream callback. A Go panic that
 // escaped a callback would trap the module, and Envoy would fail every
-// later stream on that VM; a panic is instead logged as critical,
-// counted (tcpwrap.internal_errors, and a denial), recorded in filter state,
-// and the stream denied through deny (let through in shadow mode): an
+// later stream on that VM; a panic is instead logged as critical and
+// the stream refused (tcpwrap.internal_errors, "error: internal"): an
 // access check that cannot decide fails closed.
 func (p *pluginContext) recoverStream(action *types.Action, what string, deny func() types.Action) {
 	v := recover()
 	if v == nil {
 		return
 	}
-	p.internal.Increment(1)
-	p.denied.Increment(1)
-	setFilterState([]byte("error: internal"))
 	proxywasm.LogCriticalf("tcpwrap: internal error deciding a %s: %v; %s%s", what, v, engine.Denied, p.mode)
-	*action = types.ActionContinue
-	if !p.f.Config.Shadow {
-		*action = deny()
+	*action = p.refuse(p.internal, []byte("error: internal"), deny)
+}
+
+// refuse ends a stream the filter could not decide: it is counted under
+// c and as a denial, state goes into filter state, and the stream is
+// denied through deny, or let through in shadow mode.
+func (p *pluginContext) refuse(c proxywasm.MetricCounter, state []byte, deny func() types.Action) types.Action {
+	c.Increment(1)
+	p.denied.Increment(1)
+	setFilterState(state)
+	if p.f.Config.Shadow {
+		return types.ActionContinue
 	}
+	return deny()
 }
 
 // property reads a host property. The bytes are the host's copy for this
@@ -243,13 +249,15 @@ func (p *pluginContext) record(r *filter.Result, client, via string, server []by
 // suffix is the end of r's log line: the access and the rule, and the
 // mode. It is kept per rule but for ErrorRule, whose text varies.
 func (p *pluginContext) suffix(rs *ruleState, r *filter.Result) string {
-	if r.RuleID == filter.ErrorRule {
-		return ": " + string(r.Access) + " by " + r.Rule + p.mode
+	keep := r.RuleID != filter.ErrorRule
+	if keep && rs.suffix != "" && rs.access == r.Access {
+		return rs.suffix
 	}
-	if rs.suffix == "" || rs.access != r.Access {
-		rs.access, rs.suffix = r.Access, ": "+string(r.Access)+" by "+r.Rule+p.mode
+	s := ": " + string(r.Access) + " by " + r.Rule + p.mode
+	if keep {
+		rs.access, rs.suffix = r.Access, s
 	}
-	return rs.suffix
+	return s
 }
 
 // gcPacer forces a garbage collection now and then. In a Go wasip1

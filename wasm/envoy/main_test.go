@@ -204,21 +204,18 @@ func TestNativePanicRecovered(t *testing.T) {
 			panic("boom")
 		}
 	}}
+	connection := func(host proxytest.HostEmulator) (types.Action, string) {
+		a := connect(t, host, "10.2.3.4:5555")
+		rule, _ := host.GetProperty(FilterStateRule)
+		return a, string(rule)
+	}
 	for _, c := range []struct {
 		name, conf string
 		stream     func(proxytest.HostEmulator) (types.Action, string)
 		denied     types.Action
 	}{
-		{"network", testConf, func(host proxytest.HostEmulator) (types.Action, string) {
-			a := connect(t, host, "10.2.3.4:5555")
-			rule, _ := host.GetProperty(FilterStateRule)
-			return a, string(rule)
-		}, types.ActionPause},
-		{"network shadow", testConf[:len(testConf)-1] + `, "shadow": true}`, func(host proxytest.HostEmulator) (types.Action, string) {
-			a := connect(t, host, "10.2.3.4:5555")
-			rule, _ := host.GetProperty(FilterStateRule)
-			return a, string(rule)
-		}, types.ActionContinue},
+		{"network", testConf, connection, types.ActionPause},
+		{"network shadow", testConf[:len(testConf)-1] + `, "shadow": true}`, connection, types.ActionContinue},
 		{"http", httpConf, func(host proxytest.HostEmulator) (types.Action, string) {
 			a, resp, rule := request(t, host, "10.2.3.4:5555")
 			if armed != (resp != nil && resp.StatusCode == 403) {
