@@ -105,16 +105,11 @@ func main() {
 	for i := 1; i <= 99; i++ {
 		fmt.Fprintf(&allow, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
 	}
-	// -deny blocks 172.16.0.0/12, one address a line.
-	var denyTable strings.Builder
-	for i := 0; i < *deny; i++ {
-		fmt.Fprintf(&denyTable, "ALL: 172.%d.%d.%d\n", 16+i>>16&15, i>>8&255, i&255)
-	}
-	denyTable.WriteString("ALL: ALL\n")
+	denyTable := envoy.Blocklist(*deny) + "ALL: ALL\n"
 	// config is the plugin configuration for a filter kind, with the
 	// decision caches on or off.
 	config := func(filter string, cacheOff bool) []byte {
-		c := map[string]any{"allow": allow.String(), "deny": denyTable.String(), "filter": filter}
+		c := map[string]any{"allow": allow.String(), "deny": denyTable, "filter": filter}
 		if cacheOff {
 			c["decisionCache"] = 0
 		}
