@@ -48,23 +48,25 @@ type Log struct {
 
 // VM is one instantiated module with one plugin context (id 1).
 type VM struct {
-	ctx     context.Context
-	r       wazero.Runtime
-	mod     api.Module
-	config  []byte
-	props   map[string][]byte
-	state   map[string][]byte // filter state the plugin set
-	Logs    []Log
-	KeepLog bool // keep logs (default true); off for long runs
-	metrics []string
-	values  []uint64
-	byName  map[string]uint32
-	closed  map[uint32]bool
-	headers map[string]string // the current request's headers
-	status  map[uint32]uint32 // local responses sent, by context
-	active  uint32
-	nextID  uint32
-	fn      map[string]api.Function
+	ctx        context.Context
+	r          wazero.Runtime
+	mod        api.Module
+	config     []byte
+	props      map[string][]byte
+	state      map[string][]byte // filter state the plugin set
+	Logs       []Log
+	KeepLog    bool // keep logs (default true); off for long runs
+	metrics    []string
+	values     []uint64
+	byName     map[string]uint32
+	closed     map[uint32]bool
+	headers    map[string]string // the current request's headers
+	status     map[uint32]uint32 // local responses sent, by context
+	active     uint32
+	nextID     uint32
+	fn         map[string]api.Function
+	alloc      api.Function // proxy_on_memory_allocate
+	allocStack [1]uint64
 }
 
 const pluginID = 1
@@ -226,12 +228,18 @@ func (v *VM) give(m api.Module, data []byte, ptrPtr, sizePtr uint64) uint32 {
 	if len(data) == 0 {
 		return 1 // NotFound
 	}
-	r, err := m.ExportedFunction("proxy_on_memory_allocate").Call(v.ctx, uint64(len(data)))
-	if err != nil {
+	// Looked up once: ExportedFunction makes a new function, stack and
+	// all, each time, which would weigh on every filter's fixed cost.
+	if v.alloc == nil {
+		v.alloc = m.ExportedFunction("proxy_on_memory_allocate")
+	}
+	s := v.allocStack[:]
+	s[0] = uint64(len(data))
+	if err := v.alloc.CallWithStack(v.ctx, s); err != nil {
 		panic(err)
 	}
-	m.Memory().Write(uint32(r[0]), data)
-	m.Memory().WriteUint32Le(uint32(ptrPtr), uint32(r[0]))
+	m.Memory().Write(uint32(s[0]), data)
+	m.Memory().WriteUint32Le(uint32(ptrPtr), uint32(s[0]))
 	m.Memory().WriteUint32Le(uint32(sizePtr), uint32(len(data)))
 	return 0
 }

@@ -56,15 +56,17 @@ const (
 // A VM is one instantiated module. Like a proxy-wasm VM, it is not safe
 // for concurrent use.
 type VM struct {
-	kind    Kind
-	ctx     context.Context
-	r       wazero.Runtime
-	mod     api.Module
-	exports map[string]api.Function
-	stack   [8]uint64
-	closed  map[uint32]bool
-	kinds   map[uint32]uint32 // metric ID -> metric type
-	current uint32            // the context of the callback running
+	kind       Kind
+	ctx        context.Context
+	r          wazero.Runtime
+	mod        api.Module
+	exports    map[string]api.Function
+	stack      [8]uint64
+	alloc      api.Function // proxy_on_memory_allocate
+	allocStack [1]uint64
+	closed     map[uint32]bool
+	kinds      map[uint32]uint32 // metric ID -> metric type
+	current    uint32            // the context of the callback running
 }
 
 var _ types.VMContext = (*VM)(nil)
@@ -315,13 +317,22 @@ func (v *VM) give(m api.Module, data []byte, err error, ptrPtr, sizePtr uint64) 
 	if len(data) == 0 {
 		return statusNotFound
 	}
-	f := m.ExportedFunction("proxy_on_memory_allocate")
-	r, cerr := f.Call(v.ctx, uint64(len(data)))
-	if cerr != nil {
+	// The export is looked up once: wazero makes a new function, stack
+	// and all, on every ExportedFunction, which cost more than the rest
+	// of a host call and so inflated every filter's fixed cost. (The
+	// callback that called this host function is a different export,
+	// so reusing one api.Function here never re-enters it.)
+	if v.alloc == nil {
+		v.alloc = m.ExportedFunction("proxy_on_memory_allocate")
+	}
+	s := v.allocStack[:]
+	s[0] = uint64(len(data))
+	if cerr := v.alloc.CallWithStack(v.ctx, s); cerr != nil {
 		panic(fmt.Sprintf("proxyvm: proxy_on_memory_allocate: %v", cerr))
 	}
+	ptr := uint32(s[0])
 	mem := m.Memory()
-	if !mem.Write(uint32(r[0]), data) || !mem.WriteUint32Le(uint32(ptrPtr), uint32(r[0])) ||
+	if !mem.Write(ptr, data) || !mem.WriteUint32Le(uint32(ptrPtr), ptr) ||
 		!mem.WriteUint32Le(uint32(sizePtr), uint32(len(data))) {
 		panic("proxyvm: out of range guest memory")
 	}
