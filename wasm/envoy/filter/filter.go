@@ -229,6 +229,8 @@ type Filter struct {
 	cuts         []uint32
 	cuts6        []u128
 	servers      [maxServers]intervals
+	last         *intervals     // the servers entry used last
+	lastServer   netip.AddrPort // its address and port
 	next         int
 	hits, misses uint64
 }
@@ -584,6 +586,15 @@ func (f *Filter) interval6(c, s netip.Addr, port uint16) *verdict {
 // A new server takes the place of the one that came in longest ago, its
 // verdicts cleared.
 func (f *Filter) server(s netip.Addr, port uint16) *intervals {
+	if f.last != nil && f.lastServer == netip.AddrPortFrom(s, port) {
+		return f.last
+	}
+	iv := f.findServer(s, port)
+	f.last, f.lastServer = iv, netip.AddrPortFrom(s, port)
+	return iv
+}
+
+func (f *Filter) findServer(s netip.Addr, port uint16) *intervals {
 	server, bits := s.As16(), addrKind(s)
 	var iv *intervals
 	for i := range f.servers {
