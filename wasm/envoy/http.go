@@ -28,15 +28,15 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if p.testHook != nil {
 		p.testHook()
 	}
-	src, dst := str(property(sourceAddress)), property(destinationAddress)
-	server, _ := filter.ParseAddr(str(dst))
+	src := str(property(sourceAddress))
+	p.dst.read()
 	peer, perr := filter.ParseAddr(src)
 	client, text, via := peer, src, ""
 	if name := p.f.Config.ClientAddressHeader; name != "" && p.trusted(peer, perr) {
 		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
 			ap, entry, err := p.f.Config.HeaderClient(v)
 			if err != nil {
-				return h.badHeader(src, dst, err)
+				return h.badHeader(src, err)
 			}
 			client, text, via, perr = ap, entry, " ("+name+" from "+src+")", nil
 		}
@@ -46,8 +46,8 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; request let through", src)
 		return types.ActionContinue
 	}
-	r := p.f.DecideText(client, text, server)
-	p.record(&r, text, via, dst)
+	r := p.f.DecideText(client, text, p.dst.server)
+	p.record(&r, text, via)
 	if r.Close {
 		return h.deny()
 	}
@@ -68,9 +68,9 @@ func (p *pluginContext) trusted(peer netip.AddrPort, perr error) bool {
 // unreadable: it is denied (a client address the operator said to trust
 // cannot be known), logged and counted as an address error, and in
 // shadow mode let through.
-func (h *httpContext) badHeader(src string, dst []byte, err error) types.Action {
+func (h *httpContext) badHeader(src string, err error) types.Action {
 	p := h.p
-	proxywasm.LogWarnf("tcpwrap: %s %s -> %s: %s by bad client address header: %v%s", p.f.Config.Daemon, src, dst, engine.Denied, err, p.mode)
+	proxywasm.LogWarnf("tcpwrap: %s %s -> %s: %s by bad client address header: %v%s", p.f.Config.Daemon, src, p.dst.text, engine.Denied, err, p.mode)
 	return p.refuse(p.errors, []byte("error: bad "+p.f.Config.ClientAddressHeader), h.deny)
 }
 

@@ -19,17 +19,22 @@
 // (github.com/proxy-wasm/proxy-wasm-go-sdk, standard Go). It also builds
 // natively, for proxytest.
 //
-// The per-connection path allocates little: every connection shares one
+// The per-connection path allocates nothing of its own (measured: 6.5
+// objects and 98 bytes a connection, the SDK's, as in a pass-through
+// filter that only reads the two properties): every connection shares one
 // stream context, metric IDs are defined once per rule and kept in a slice
 // by rule ID, the filter state value is a cached byte slice per rule set
 // through a path serialised once (hostcall_wasip1.go), addresses are
 // parsed from the property bytes, decisions are remembered by interval of
 // clients or by address (package filter's caches), the engine takes
 // an IPv4 client's address text as read, and log lines are appended into
-// one buffer (no fmt).
+// one buffer (no fmt) and handed to the host without a copy, their ends
+// made once per rule and destination address.
 package main
 
 import (
+	"bytes"
+	"net/netip"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -71,18 +76,43 @@ type pluginContext struct {
 	tcp                        *tcpContext  // shared by every connection
 	http                       *httpContext // shared by every request
 	gc                         gcPacer
-	testHook                   func() // natively, tests make callbacks panic with it
+	dst                        destination // the destination address last read
+	testHook                   func()      // natively, tests make callbacks panic with it
 }
 
 // ruleState is what the plugin keeps per deciding rule: its counter
-// (defined once), its name as the filter state value, and the end of its
-// log line (": granted by hosts.allow:3 (shadow)") for the access it
-// last gave.
+// (defined once), its name as the filter state value, and, for the access
+// it last gave, that access's counter and the end of its log line
+// (" -> 10.0.0.1:22: granted by hosts.allow:3 (shadow)") for the
+// destination address of generation gen.
 type ruleState struct {
 	counter proxywasm.MetricCounter
 	value   []byte
 	access  engine.Access
-	suffix  string
+	outcome proxywasm.MetricCounter
+	gen     uint64
+	tail    []byte
+}
+
+// destination is the destination address as last read: a listener's
+// address is the same on every stream, so it is parsed (and the log
+// lines' tails made for it) only when it changes, which counts a new
+// generation.
+type destination struct {
+	text   []byte
+	server netip.AddrPort // the zero value when text is unreadable
+	gen    uint64
+}
+
+// read reads destination.address.
+func (d *destination) read() {
+	b := property(destinationAddress)
+	if d.gen != 0 && bytes.Equal(b, d.text) {
+		return
+	}
+	d.text = append(d.text[:0], b...)
+	d.server, _ = filter.ParseAddr(string(d.text))
+	d.gen++
 }
 
 func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
@@ -212,52 +242,51 @@ func property(path []string) []byte {
 
 // record counts, logs and stores one decision. client is the address as
 // read ("10.0.0.1:5555"), via says where it came from when not
-// source.address (the header and the peer), server the local address.
-func (p *pluginContext) record(r *filter.Result, client, via string, server []byte) {
-	switch r.Access {
-	case engine.Granted:
-		p.granted.Increment(1)
-	case engine.Denied:
-		p.denied.Increment(1)
-	case engine.Delegated:
-		p.delegated.Increment(1)
-	}
+// source.address (the header and the peer); the server is p.dst.
+func (p *pluginContext) record(r *filter.Result, client, via string) {
 	rs := p.rule(r.RuleID)
-	rs.counter.Increment(1)
-	value := rs.value
+	value, tail := rs.value, rs.tail
+	// A rule gives one access for a configuration; the access is checked
+	// all the same, as cheap insurance for the counter and the line.
+	if r.RuleID == filter.ErrorRule || rs.access != r.Access || rs.gen != p.dst.gen {
+		tail = p.tail(rs, r)
+	}
 	if r.RuleID == filter.ErrorRule {
 		value = []byte(r.Rule)
 	}
+	rs.outcome.Increment(1)
+	rs.counter.Increment(1)
 	setFilterState(value)
 
 	b := append(p.buf[:0], p.prefix...)
 	b = append(b, client...)
 	b = append(b, via...)
-	b = append(b, " -> "...)
-	b = append(b, server...)
-	b = append(b, p.suffix(rs, r)...)
+	b = append(b, tail...)
 	p.buf = b
-	// A fresh string: the host may keep it (proxytest does, without a
-	// copy, also when it runs the .wasm), so the reused buffer itself must
-	// not be handed over.
-	proxywasm.LogInfo(string(b))
+	logInfo(b)
 	for _, c := range r.Commands {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}
 }
 
-// suffix is the end of r's log line: the access and the rule, and the
-// mode. It is kept per rule but for ErrorRule, whose text varies.
-func (p *pluginContext) suffix(rs *ruleState, r *filter.Result) string {
-	keep := r.RuleID != filter.ErrorRule
-	if keep && rs.suffix != "" && rs.access == r.Access {
-		return rs.suffix
+// tail makes the end of r's log line (the server, the access, the rule
+// and the mode) and the access's counter into rs. They are kept for the
+// next decision by the same rule but for ErrorRule, whose text varies.
+func (p *pluginContext) tail(rs *ruleState, r *filter.Result) []byte {
+	rs.access, rs.gen = r.Access, p.dst.gen
+	switch r.Access {
+	case engine.Granted:
+		rs.outcome = p.granted
+	case engine.Delegated:
+		rs.outcome = p.delegated
+	default: // engine.Denied, the only other access
+		rs.outcome = p.denied
 	}
-	s := ": " + string(r.Access) + " by " + r.Rule + p.mode
-	if keep {
-		rs.access, rs.suffix = r.Access, s
-	}
-	return s
+	t := append(rs.tail[:0], " -> "...)
+	t = append(t, p.dst.text...)
+	t = append(t, ": "+string(r.Access)+" by "+r.Rule+p.mode...)
+	rs.tail = t
+	return t
 }
 
 // gcPacer forces a garbage collection now and then. In a Go wasip1

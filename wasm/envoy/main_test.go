@@ -98,6 +98,34 @@ func TestNativeAllowDeny(t *testing.T) {
 	}
 }
 
+// TestNativeDestinationChanges: on a listener bound to a wildcard address
+// destination.address is whichever local address the client reached, so
+// one rule's log line (whose end is kept per rule) must follow it, as must
+// the decision (the rule names a server address).
+func TestNativeDestinationChanges(t *testing.T) {
+	host, st := start(t, `{"allow": "envoy: 10.0.0.0/8\n", "deny": "envoy@10.1.1.2: ALL\n"}`)
+	if st != types.OnPluginStartStatusOK {
+		t.Fatal(host.GetCriticalLogs())
+	}
+	for _, c := range []struct{ src, dst, line string }{
+		{"10.2.3.4:1", "10.1.1.1:443", "10.2.3.4:1 -> 10.1.1.1:443: granted by hosts.allow:1"},
+		{"10.2.3.4:2", "10.1.1.2:443", "10.2.3.4:2 -> 10.1.1.2:443: granted by hosts.allow:1"},
+		{"203.0.113.9:3", "10.1.1.2:443", "203.0.113.9:3 -> 10.1.1.2:443: denied by hosts.deny:1"},
+		{"203.0.113.9:4", "10.1.1.1:443", "203.0.113.9:4 -> 10.1.1.1:443: granted by default allow"},
+		{"10.2.3.4:5", "10.1.1.1:443", "10.2.3.4:5 -> 10.1.1.1:443: granted by hosts.allow:1"},
+		{"203.0.113.9:6", "10.1.1.2:443", "203.0.113.9:6 -> 10.1.1.2:443: denied by hosts.deny:1"},
+	} {
+		if err := host.SetProperty([]string{"destination", "address"}, []byte(c.dst)); err != nil {
+			t.Fatal(err)
+		}
+		connect(t, host, c.src)
+		logs := host.GetInfoLogs()
+		if got, want := logs[len(logs)-1], "tcpwrap: envoy "+c.line; got != want {
+			t.Errorf("%s -> %s: logged %q, want %q", c.src, c.dst, got, want)
+		}
+	}
+}
+
 func TestNativeDefaultAndShadow(t *testing.T) {
 	host, st := start(t, `{"deny": "envoy: 203.0.113.0/255.255.255.0\n", "shadow": true}`)
 	if st != types.OnPluginStartStatusOK {

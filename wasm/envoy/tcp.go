@@ -26,16 +26,16 @@ func (t *tcpContext) OnNewConnection() (action types.Action) {
 	if p.testHook != nil {
 		p.testHook()
 	}
-	src, dst := str(property(sourceAddress)), property(destinationAddress)
+	src := str(property(sourceAddress))
+	p.dst.read()
 	client, err := filter.ParseAddr(src)
 	if err != nil {
 		p.errors.Increment(1)
 		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; connection left open", src)
 		return types.ActionContinue
 	}
-	server, _ := filter.ParseAddr(str(dst)) // zero value: no server address
-	r := p.f.DecideText(client, src, server)
-	p.record(&r, src, "", dst)
+	r := p.f.DecideText(client, src, p.dst.server)
+	p.record(&r, src, "")
 	if r.Close {
 		return closeDownstream()
 	}
