@@ -583,8 +583,8 @@ func (f *Filter) interval6(c, s netip.Addr, port uint16) *verdict {
 }
 
 // server is the interval cache's verdicts for server address s and port.
-// A new server takes the place of the one that came in longest ago, its
-// verdicts cleared.
+// The last server asked for is checked first: on a listener, every
+// connection has the same one.
 func (f *Filter) server(s netip.Addr, port uint16) *intervals {
 	if f.last != nil && f.lastServer == netip.AddrPortFrom(s, port) {
 		return f.last
@@ -594,6 +594,9 @@ func (f *Filter) server(s netip.Addr, port uint16) *intervals {
 	return iv
 }
 
+// findServer looks for s and port among the servers remembered. A new
+// server takes the place of the one that came in longest ago, its
+// verdicts cleared.
 func (f *Filter) findServer(s netip.Addr, port uint16) *intervals {
 	server, bits := s.As16(), addrKind(s)
 	var iv *intervals
