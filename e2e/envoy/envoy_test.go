@@ -215,10 +215,11 @@ func TestWasmMillion(t *testing.T) {
 // hosts.deny, linear memory flat; every fourth client is on the
 // blocklist, and the counters add up. The module's live heap is tens of
 // MB here, and its collector waits for that many bytes of garbage, of
-// which a connection makes about 100 (the SDK's copies of the two
+// which a connection makes about 34 (the host's copies of the two
 // properties), so the heap settles later than with a small table
-// (measured: 37.7 MB at the start, 59.4 MB from 750,000 connections,
-// 60.3 MB from 2,000,000 to 7,000,000): the warm-up is 2,500,000.
+// (measured: 37.7 MB at the start, 59.8 MB from 1,420,000 connections,
+// one more step to 60.6 MB at 5,460,000, flat from there to 7,000,000):
+// the warm-up is 2,500,000.
 func TestWasmMillionBlocklist(t *testing.T) {
 	c, _ := json.Marshal(map[string]string{"allow": "envoy: 10.0.0.0/8\n", "deny": Blocklist(20_000)})
 	v := newVM(t, string(c))

@@ -2,8 +2,9 @@ package main
 
 import "github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
 
-// Two host calls made on every decision go straight to the host instead
-// of through the SDK, which would allocate.
+// The host calls made on every decision go straight to the host instead
+// of through the SDK, which would allocate (as do the property reads,
+// package hostcall).
 //
 // setFilterState: the SDK's SetProperty serialises the property path anew
 // on every call; this sends one serialised once. The host copies the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/engine"
 	"github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+	"github.com/tcpwrap/tcpwrap/wasm/envoy/hostcall"
 )
 
 // httpContext is the HTTP filter: one per request.
@@ -28,7 +29,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if p.testHook != nil {
 		p.testHook()
 	}
-	src := str(property(sourceAddress))
+	src := str(hostcall.Property(sourceAddress))
 	p.dst.read()
 	peer, perr := filter.ParseAddr(src)
 	client, text, via := peer, src, ""

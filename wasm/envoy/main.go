@@ -19,9 +19,9 @@
 // (github.com/proxy-wasm/proxy-wasm-go-sdk, standard Go). It also builds
 // natively, for proxytest.
 //
-// The per-connection path allocates nothing of its own (measured: 6.5
-// objects and 98 bytes a connection, the SDK's, as in a pass-through
-// filter that only reads the two properties): every connection shares one
+// The per-connection path allocates nothing of its own (measured: 2
+// objects and 34 bytes a connection, the host's copies of the two
+// properties; package hostcall reads them): every connection shares one
 // stream context, metric IDs are defined once per rule and kept in a slice
 // by rule ID, the filter state value is a cached byte slice per rule set
 // through a path serialised once (hostcall_wasip1.go), addresses are
@@ -44,6 +44,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/engine"
 	"github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+	"github.com/tcpwrap/tcpwrap/wasm/envoy/hostcall"
 )
 
 func main() {}
@@ -56,8 +57,8 @@ func init() { proxywasm.SetVMContext(&vmContext{}) }
 var FilterStateRule = []string{filter.StateKey}
 
 var (
-	sourceAddress      = []string{"source", "address"}
-	destinationAddress = []string{"destination", "address"}
+	sourceAddress      = hostcall.NewPath("source", "address")
+	destinationAddress = hostcall.NewPath("destination", "address")
 )
 
 type vmContext struct{ types.DefaultVMContext }
@@ -106,7 +107,7 @@ type destination struct {
 
 // read reads destination.address.
 func (d *destination) read() {
-	b := property(destinationAddress)
+	b := hostcall.Property(destinationAddress)
 	if d.gen != 0 && bytes.Equal(b, d.text) {
 		return
 	}
@@ -228,16 +229,6 @@ func (p *pluginContext) refuse(c proxywasm.MetricCounter, state []byte, deny fun
 		return types.ActionContinue
 	}
 	return deny()
-}
-
-// property reads a host property. The bytes are the host's copy for this
-// call (proxy_on_memory_allocate), which nothing else writes to.
-func property(path []string) []byte {
-	b, err := proxywasm.GetProperty(path)
-	if err != nil {
-		return nil
-	}
-	return b
 }
 
 // record counts, logs and stores one decision. client is the address as

@@ -7,6 +7,7 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/tcpwrap/tcpwrap/wasm/envoy/filter"
+	"github.com/tcpwrap/tcpwrap/wasm/envoy/hostcall"
 )
 
 // tcpContext is the network filter: one per downstream connection.
@@ -26,7 +27,7 @@ func (t *tcpContext) OnNewConnection() (action types.Action) {
 	if p.testHook != nil {
 		p.testHook()
 	}
-	src := str(property(sourceAddress))
+	src := str(hostcall.Property(sourceAddress))
 	p.dst.read()
 	client, err := filter.ParseAddr(src)
 	if err != nil {

@@ -1,13 +1,17 @@
 // Command bench measures decisions/s of the built tcpwrap proxy-wasm
-// filter (wasm/envoy) on a 100-line table, beside pass-through filters
-// that only read the same properties:
+// filter (wasm/envoy) on a 100-line table, beside two pass-through filters
+// that only read the same properties: through the SDK, as a filter
+// written the obvious way does (e2e/envoy/passthrough, passthroughhttp),
+// and the way tcpwrap's filter reads them, without allocating
+// (e2e/envoy/passthroughlean). The figures:
 //
 //   - the network filter, connections/s, in wazero under e2e/envoy's test
 //     host, and as the VM of the SDK's proxytest host emulator (through
-//     e2e/envoy/proxyvm), each beside e2e/envoy/passthrough;
+//     e2e/envoy/proxyvm);
 //   - the HTTP filter, requests/s, in wazero under the SDK's proxytest,
-//     through its own .wasm runner and through e2e/envoy/proxyvm, beside
-//     e2e/envoy/passthroughhttp.
+//     through its own .wasm runner and through e2e/envoy/proxyvm.
+//
+// tcpwrap's figure is followed by its share of each pass-through's.
 //
 // Each figure is the best of -runs runs of -n, by wall-clock time and by
 // the CPU time of the (locked) thread running the module, which other jobs
@@ -126,6 +130,7 @@ func main() {
 	}
 	clients := distinct()
 	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
+	passLean := build("./e2e/envoy/passthroughlean")
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -151,28 +156,29 @@ func main() {
 			{"distinct clients", clients, false},
 			{"distinct clients, decisionCache 0", clients, true},
 		} {
-			var base, subject runner
+			var base, lean, subject runner
 			unit := "connections/s"
 			conf, httpConf := config("network", w.cacheOff), config("http", w.cacheOff)
 			switch kind {
 			case "network":
 				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
-				base, subject = network(pass, conf, w.srcs), network(tcpwrap, conf, w.srcs)
+				base, lean, subject = network(pass, conf, w.srcs), network(passLean, conf, w.srcs), network(tcpwrap, conf, w.srcs)
 			case "network-proxytest":
 				fmt.Printf("network filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-				base, subject = proxytestNetwork(pass, conf, w.srcs), proxytestNetwork(tcpwrap, conf, w.srcs)
+				base, lean, subject = proxytestNetwork(pass, conf, w.srcs), proxytestNetwork(passLean, conf, w.srcs), proxytestNetwork(tcpwrap, conf, w.srcs)
 			case "HTTP":
 				fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
-				base, subject = httpRunner(passHTTP, httpConf, w.srcs, nil), httpRunner(tcpwrap, httpConf, w.srcs, nil)
+				base, lean, subject = httpRunner(passHTTP, httpConf, w.srcs, nil), httpRunner(passLean, httpConf, w.srcs, nil), httpRunner(tcpwrap, httpConf, w.srcs, nil)
 				unit = "requests/s"
 			case "HTTP-proxyvm":
 				fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-				base, subject = httpRunner(passHTTP, httpConf, w.srcs, proxyVM), httpRunner(tcpwrap, httpConf, w.srcs, proxyVM)
+				base, lean, subject = httpRunner(passHTTP, httpConf, w.srcs, proxyVM), httpRunner(passLean, httpConf, w.srcs, proxyVM), httpRunner(tcpwrap, httpConf, w.srcs, proxyVM)
 				unit = "requests/s"
 			}
-			rb, rs := compare(base, subject)
-			fmt.Printf("  %-26s %s %s%s\n", "pass-through", rb.format(nil), unit, base.info())
-			fmt.Printf("  %-26s %s %s%s\n", label, rs.format(&rb), unit, subject.info())
+			r := compare(base, lean, subject)
+			fmt.Printf("  %-27s %s %s%s\n", "pass-through (SDK reads)", r[0].format(), unit, base.info())
+			fmt.Printf("  %-27s %s %s%s\n", "pass-through (lean reads)", r[1].format(), unit, lean.info())
+			fmt.Printf("  %-27s %s %s%s\n", label, r[2].format(r[0], r[1]), unit, subject.info())
 		}
 	}
 }
@@ -181,12 +187,20 @@ func main() {
 // time.
 type rates struct{ wall, cpu float64 }
 
-// format prints r, and r as a share of base when base is set.
-func (r rates) format(base *rates) string {
-	if base == nil {
-		return fmt.Sprintf("%8.0f wall %8.0f cpu       ", r.wall, r.cpu)
+// format prints r, and r's cpu figure as a share of each of bases.
+func (r rates) format(bases ...rates) string {
+	s := fmt.Sprintf("%8.0f wall %8.0f cpu", r.wall, r.cpu)
+	for i, b := range bases {
+		sep := " ("
+		if i > 0 {
+			sep = ", "
+		}
+		s += fmt.Sprintf("%s%3.0f%%", sep, 100*r.cpu/b.cpu)
 	}
-	return fmt.Sprintf("%8.0f wall %8.0f cpu (%3.0f%%)", r.wall, r.cpu, 100*r.cpu/base.cpu)
+	if len(bases) > 0 {
+		return s + ")"
+	}
+	return s + "            "
 }
 
 func threadCPU() time.Duration {
@@ -207,22 +221,23 @@ type runner struct {
 	info          func() string
 }
 
-// compare warms both runners, then times them -runs times each,
-// alternating so that drift on the machine touches both alike, and keeps
-// each one's best rates.
-func compare(a, b runner) (ra, rb rates) {
-	defer a.close()
-	defer b.close()
-	for _, x := range []runner{a, b} {
+// compare warms the runners, then times them -runs times each, in turn
+// so that drift on the machine touches all alike, and keeps each one's
+// best rates.
+func compare(rs ...runner) []rates {
+	out := make([]rates, len(rs))
+	for _, x := range rs {
+		defer x.close()
 		x.prepare()
 		x.run(warm)
 		x.done()
 	}
 	for i := 0; i < *runs; i++ {
-		ra = ra.keep(timed(a))
-		rb = rb.keep(timed(b))
+		for k, x := range rs {
+			out[k] = out[k].keep(timed(x))
+		}
 	}
-	return ra, rb
+	return out
 }
 
 func timed(x runner) rates {
