@@ -307,9 +307,13 @@ func TestWasmConfigFiles(t *testing.T) {
 	if ok, err := v.Configure(files); err != nil || !ok {
 		t.Fatalf("configuration with files refused: %v %v\n%s", ok, err, logs(v))
 	}
-	for src, closed := range map[string]bool{"10.1.2.3:1": false, "203.0.113.9:1": true} {
-		if _, c, err := v.Connect(src, "10.1.1.1:443"); err != nil || c != closed {
-			t.Errorf("%s: closed %v (err %v), want %v", src, c, err, closed)
+	// In order: the filter state checked below is the last connection's.
+	for _, c := range []struct {
+		src    string
+		closed bool
+	}{{"10.1.2.3:1", false}, {"203.0.113.9:1", true}} {
+		if _, closed, err := v.Connect(c.src, "10.1.1.1:443"); err != nil || closed != c.closed {
+			t.Errorf("%s: closed %v (err %v), want %v", c.src, closed, err, c.closed)
 		}
 	}
 	if got := string(v.FilterState("wasm.tcpwrap.rule")); got != "hosts.deny:1" {
