@@ -24,7 +24,7 @@
 // properties; package hostcall reads them): every connection shares one
 // stream context, metric IDs are defined once per rule and kept in a slice
 // by rule ID, the filter state value is a cached byte slice per rule set
-// through a path serialised once (hostcall_wasip1.go), addresses are
+// through a path serialised once (package hostcall), addresses are
 // parsed from the property bytes, decisions are remembered by interval of
 // clients or by address (package filter's caches), the engine takes
 // an IPv4 client's address text as read, and log lines are appended into
@@ -54,7 +54,9 @@ func init() { proxywasm.SetVMContext(&vmContext{}) }
 // FilterStateRule is the property path holding the deciding rule
 // (filter.StateKey; %FILTER_STATE(wasm.tcpwrap.rule:PLAIN)% in an Envoy
 // access log).
-var FilterStateRule = []string{filter.StateKey}
+var FilterStateRule = filterState.Elems()
+
+var filterState = hostcall.NewPath(filter.StateKey)
 
 var (
 	sourceAddress      = hostcall.NewPath("source", "address")
@@ -224,7 +226,7 @@ func (p *pluginContext) recoverStream(action *types.Action, what string, deny fu
 func (p *pluginContext) refuse(c proxywasm.MetricCounter, state []byte, deny func() types.Action) types.Action {
 	c.Increment(1)
 	p.denied.Increment(1)
-	setFilterState(state)
+	hostcall.SetProperty(filterState, state)
 	if p.f.Config.Shadow {
 		return types.ActionContinue
 	}
@@ -247,14 +249,14 @@ func (p *pluginContext) record(r *filter.Result, client, via string) {
 	}
 	rs.outcome.Increment(1)
 	rs.counter.Increment(1)
-	setFilterState(value)
+	hostcall.SetProperty(filterState, value)
 
 	b := append(p.buf[:0], p.prefix...)
 	b = append(b, client...)
 	b = append(b, via...)
 	b = append(b, tail...)
 	p.buf = b
-	logInfo(b)
+	hostcall.LogInfo(b)
 	for _, c := range r.Commands {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}

@@ -1,6 +1,7 @@
-// Command passthrough is the baseline for bench-envoy: a proxy-wasm network
-// filter that reads the same two properties as tcpwrap's filter and lets
-// every connection through.
+// Command passthrough is one of bench-envoy's baselines: a proxy-wasm
+// network filter that reads the same two properties as tcpwrap's filter,
+// through the SDK (e2e/envoy/passthroughlean reads them as tcpwrap does),
+// and lets every connection through.
 package main
 
 import (

@@ -1,6 +1,7 @@
-// Command passthroughhttp is the HTTP baseline for bench-envoy: a
+// Command passthroughhttp is one of bench-envoy's HTTP baselines: a
 // proxy-wasm HTTP filter that reads the same two properties as tcpwrap's
-// filter and lets every request through.
+// filter, through the SDK (e2e/envoy/passthroughlean reads them as
+// tcpwrap does), and lets every request through.
 package main
 
 import (

@@ -14,17 +14,30 @@ func TestNewPath(t *testing.T) {
 	}
 }
 
-// TestProperty reads through the SDK natively; e2e/envoy runs the
-// wasip1 version inside the built filter, whose every decision needs it.
-func TestProperty(t *testing.T) {
+// TestNative goes through the SDK, natively; e2e/envoy runs the wasip1
+// versions inside the built filter, whose every decision makes all three
+// calls.
+func TestNative(t *testing.T) {
 	opt := proxytest.NewEmulatorOption().WithVMContext(&types.DefaultVMContext{}).
 		WithProperty([]string{"source", "address"}, []byte("10.0.0.1:5555"))
-	_, reset := proxytest.NewHostEmulator(opt)
+	host, reset := proxytest.NewHostEmulator(opt)
 	defer reset()
 	if got := Property(NewPath("source", "address")); string(got) != "10.0.0.1:5555" {
 		t.Errorf("source.address = %q", got)
 	}
 	if got := Property(NewPath("destination", "address")); got != nil {
 		t.Errorf("missing property = %q, want nil", got)
+	}
+	state := NewPath("tcpwrap.rule")
+	SetProperty(state, []byte("hosts.allow:1"))
+	SetProperty(state, nil) // sets nothing
+	if got, err := host.GetProperty(state.Elems()); string(got) != "hosts.allow:1" {
+		t.Errorf("tcpwrap.rule = %q (%v)", got, err)
+	}
+	line := []byte("first")
+	LogInfo(line)
+	copy(line, "reuse")
+	if l := host.GetInfoLogs(); len(l) != 1 || l[0] != "first" {
+		t.Errorf("info logs %q, want [first]", l)
 	}
 }
