@@ -227,6 +227,7 @@ type Filter struct {
 	// decisions by interval for the last few server addresses and ports,
 	// the next to replace being servers[next].
 	cuts         []uint32
+	index4       []uint32 // nil, or indexCuts(cuts) when there are more than indexAbove
 	cuts6        []u128
 	servers      [maxServers]intervals
 	last         *intervals     // the servers entry used last
@@ -273,6 +274,11 @@ func toU128(a netip.Addr) u128 {
 }
 
 func (x u128) lessEq(y u128) bool { return x.hi < y.hi || x.hi == y.hi && x.lo <= y.lo }
+
+// indexAbove is the number of IPv4 cuts above which they are indexed by
+// /16 (Filter.index4, 256 KiB): a binary search over fewer takes at most
+// six steps.
+const indexAbove = 64
 
 // maxServers is how many server addresses and ports the interval cache
 // keeps verdicts for.
@@ -342,6 +348,9 @@ func New(configJSON []byte) (*Filter, error) {
 		}
 		f.cache = make([]cacheEntry, size)
 		f.cuts, _ = p.ClientCutsV4()
+		if len(f.cuts) > indexAbove {
+			f.index4 = indexCuts(f.cuts)
+		}
 		if cuts6, ok := p.ClientCutsV6(); ok {
 			f.cuts6 = make([]u128, len(cuts6))
 			for i, a := range cuts6 {
@@ -425,7 +434,15 @@ func ParseAddr(s string) (netip.AddrPort, error) {
 // netip.ParseAddrPort (which ParseAddr falls back on for anything else; the
 // two agree wherever this one answers, FuzzParseV4Port).
 func parseV4Port(s string) (netip.AddrPort, bool) {
-	var b [4]byte
+	a, port, ok := parseV4(s)
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), port), true
+}
+
+// parseV4 is parseV4Port with the address as a number.
+func parseV4(s string) (addr uint32, port uint16, ok bool) {
 	i := 0
 	for k := 0; k < 5; k++ {
 		if k > 0 {
@@ -434,31 +451,27 @@ func parseV4Port(s string) (netip.AddrPort, bool) {
 				want = ':'
 			}
 			if i >= len(s) || s[i] != want {
-				return netip.AddrPort{}, false
+				return 0, 0, false
 			}
 			i++
 		}
-		start, v := i, 0
-		for i < len(s) && i-start < 5 && s[i] >= '0' && s[i] <= '9' {
-			v = v*10 + int(s[i]-'0')
+		start, v := i, uint32(0)
+		for i < len(s) && i-start < 5 && s[i]-'0' <= 9 {
+			v = v*10 + uint32(s[i]-'0')
 			i++
 		}
-		n := i - start
-		if n == 0 || n > 1 && s[start] == '0' {
-			return netip.AddrPort{}, false
+		if n := i - start; n == 0 || n > 1 && s[start] == '0' {
+			return 0, 0, false
 		}
 		if k == 4 {
-			if i != len(s) || v > 65535 {
-				return netip.AddrPort{}, false
-			}
-			return netip.AddrPortFrom(netip.AddrFrom4(b), uint16(v)), true
+			return addr, uint16(v), i == len(s) && v <= 65535
 		}
 		if v > 255 {
-			return netip.AddrPort{}, false
+			return 0, 0, false
 		}
-		b[k] = byte(v)
+		addr = addr<<8 | v
 	}
-	return netip.AddrPort{}, false
+	return 0, 0, false
 }
 
 // Decide decides one connection from client (remote) to server (local).
@@ -519,8 +532,7 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 	if slot != nil {
 		if slot.full {
 			f.hits++
-			rule := &f.rules[slot.rule]
-			return Result{Access: accesses[slot.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(slot.rule), Close: slot.close}
+			return f.result(*slot)
 		}
 		f.misses++
 	}
@@ -539,6 +551,42 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 	return r
 }
 
+// result is the Result of a remembered verdict.
+func (f *Filter) result(v verdict) Result {
+	rule := &f.rules[v.rule]
+	return Result{Access: accesses[v.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(v.rule), Close: v.close}
+}
+
+// Remembered is DecideText's answer for a client given only as its text
+// ("10.0.0.1:5555"), as the deciding rule's ID (see [Rule]) and the
+// access it gave, when the interval cache has it and it can be had
+// without reading the text into a netip.AddrPort: the text is a plain
+// IPv4 ip:port (parseV4Port's form), server is the server decided for
+// last, and a client of the same interval was decided before. Otherwise
+// it reports false, and the caller reads the address and calls
+// DecideText, which decides and remembers. A remembered decision is
+// never an error and runs no command; the stream is to be closed when the
+// access is not granted, unless in shadow mode (Result.Close).
+//
+// This is the filter's hot path: a listener's connections all have one
+// server, and most clients fall in intervals seen before.
+func (f *Filter) Remembered(client string, server netip.AddrPort) (rule int, access engine.Access, ok bool) {
+	iv := f.last
+	if iv == nil || iv.verdicts == nil || f.lastServer != server {
+		return 0, "", false
+	}
+	a, _, ok := parseV4(client)
+	if !ok {
+		return 0, "", false
+	}
+	v := iv.verdicts[f.interval4(a)]
+	if !v.full {
+		return 0, "", false
+	}
+	f.hits++
+	return int(v.rule), accesses[v.access], true
+}
+
 // interval is the interval cache's slot for IPv4 client c and server s:
 // the verdict for c's interval of Filter.cuts, kept for s's address and
 // port.
@@ -548,9 +596,17 @@ func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
 		iv.verdicts = make([]verdict, len(f.cuts))
 	}
 	b := c.As4()
-	a := binary.BigEndian.Uint32(b[:])
-	// The last cut at or below a (cuts[0] is 0).
+	return &iv.verdicts[f.interval4(binary.BigEndian.Uint32(b[:]))]
+}
+
+// interval4 is the index of IPv4 address a's interval: the last cut at or
+// below a (cuts[0] is 0). With an index (Filter.index4), only the cuts
+// within a's /16 are searched.
+func (f *Filter) interval4(a uint32) int {
 	lo, hi := 0, len(f.cuts)
+	if f.index4 != nil {
+		lo, hi = int(f.index4[a>>16]), int(f.index4[a>>16+1])+1
+	}
 	for hi-lo > 1 {
 		m := int(uint(lo+hi) >> 1)
 		if f.cuts[m] <= a {
@@ -559,7 +615,24 @@ func (f *Filter) interval(c, s netip.Addr, port uint16) *verdict {
 			hi = m
 		}
 	}
-	return &iv.verdicts[lo]
+	return lo
+}
+
+// indexCuts makes Filter.index4 for sorted cuts starting at 0: entry h
+// is the interval holding address h<<16, and entry 1<<16 the last
+// interval, so that an address's interval lies between the entries of its
+// /16 and the next.
+func indexCuts(cuts []uint32) []uint32 {
+	index := make([]uint32, 1<<16+1)
+	k := 0
+	for h := range 1 << 16 {
+		for k+1 < len(cuts) && cuts[k+1] <= uint32(h)<<16 {
+			k++
+		}
+		index[h] = uint32(k)
+	}
+	index[1<<16] = uint32(len(cuts) - 1)
+	return index
 }
 
 // interval6 is interval for IPv6 client c (one that engine.CutsCoverV6)

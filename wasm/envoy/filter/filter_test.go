@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -121,6 +122,9 @@ func TestCacheSameAnswers(t *testing.T) {
 		{`{"allow": "envoy: 10.0.0.0/255.255.255.0 : setenv A ` + strings.Repeat("%a", 990) + ` : allow\n"}`, true, true},
 		{`{"allow": "envoy: 10.0.*.7 : deny\nenvoy: .5 : deny\n", "deny": "ALL: UNKNOWN\n", ` + hosts + `}`, false, true},                       // IPv4 by address only
 		{`{"allow": "envoy: [2001:db8:0:1::]/64 10.0.1.\nenvoy: *a : deny\n", "deny": "envoy: [2001:db8::]/32\n", ` + hosts + `}`, true, false}, // IPv6 by address only
+		// More than indexAbove IPv4 cuts (Filter.index4), some at the
+		// edges of a /16.
+		{`{"allow": "envoy: ` + manyAddrs() + ` : allow\n", "deny": "envoy: 10.0.0.0/255.255.254.0 0.0.0.0 255.255.255.255 10.1.0.0 10.0.255.255\n"}`, true, true},
 		// IPv4-mapped and IPv4-compatible clients: their text has a
 		// dotted quad, so IPv4 patterns reach them.
 		{`{"allow": "envoy: 10.0.1.\n", "deny": "envoy: .7\nALL: ALL\n", ` + hosts + `}`, false, true},
@@ -137,9 +141,13 @@ func TestCacheSameAnswers(t *testing.T) {
 			if size != `0` && ((f.cuts != nil) != c.intervals || (f.cuts6 != nil) != c.intervals6) {
 				t.Fatalf("%s: cuts %v and %v, want intervals %v and %v", c.conf, f.cuts, f.cuts6, c.intervals, c.intervals6)
 			}
+			if (f.index4 != nil) != (len(f.cuts) > indexAbove) {
+				t.Fatalf("%s: %d cuts, index %v", c.conf, len(f.cuts), f.index4 != nil)
+			}
 			filters = append(filters, f)
 		}
-		clients := []string{"10.0.0.5:1", "10.0.0.6:1", "10.0.0.6:2", "10.0.1.7:3", "10.0.2.7:3", "[2001:db8::5]:4", "[::ffff:10.0.0.5]:5", "[::ffff:10.0.1.7]:5", "[fe80::1%eth0]:6", "[fe80::1%eth1]:6", "192.0.2.1:7"}
+		clients := []string{"10.0.0.5:1", "10.0.0.6:1", "10.0.0.6:2", "10.0.1.7:3", "10.0.2.7:3", "[2001:db8::5]:4", "[::ffff:10.0.0.5]:5", "[::ffff:10.0.1.7]:5", "[fe80::1%eth0]:6", "[fe80::1%eth1]:6", "192.0.2.1:7",
+			"0.0.0.0:1", "255.255.255.255:1", "10.0.255.255:1", "10.1.0.0:1", "10.1.0.1:1", "10.0.255.254:1"}
 		for i := 0; i < 300; i++ { // 10.0.0.0/22, every address once
 			clients = append(clients, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i * 7 % 1024 >> 8), byte(i * 7 % 1024)}), uint16(i)).String())
 		}
@@ -160,21 +168,121 @@ func TestCacheSameAnswers(t *testing.T) {
 		for gcd(stride, len(clients)) != 1 {
 			stride++
 		}
+		remembered := 0
 		for i := 0; i < 2*len(servers)*len(clients); i++ {
-			c := netip.MustParseAddrPort(clients[(i*stride)%len(clients)])
+			text := clients[(i*stride)%len(clients)]
+			c := netip.MustParseAddrPort(text)
 			s := netip.MustParseAddrPort(servers[(i/len(clients))%len(servers)])
 			want := filters[0].Decide(c, s)
+			if _, _, ok := filters[0].Remembered(text, s); ok {
+				t.Fatalf("%s -> %s: Remembered answered with decisionCache 0", c, s)
+			}
 			for _, f := range filters[1:] {
-				if got := f.Decide(c, s); !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s -> %s with %d cache entries: %+v, want %+v", c, s, len(f.cache), got, want)
+				// Remembered answers before the decision only from an
+				// earlier client of the interval, and right after it
+				// whenever the decision was remembered; when it answers,
+				// it is the decision, and one that Result.Close follows
+				// from, with no error and no command.
+				for _, when := range []string{"before", "after"} {
+					if id, access, ok := f.Remembered(text, s); ok {
+						remembered++
+						close := access != engine.Granted && !f.Config.Shadow
+						if id != want.RuleID || access != want.Access || close != want.Close || id == ErrorRule || len(want.Commands) > 0 {
+							t.Fatalf("%s -> %s with %d cache entries: Remembered %s the decision: rule %d, %s; want %+v", c, s, len(f.cache), when, id, access, want)
+						}
+					}
+					if when == "before" {
+						if got := f.Decide(c, s); !reflect.DeepEqual(got, want) {
+							t.Fatalf("%s -> %s with %d cache entries: %+v, want %+v", c, s, len(f.cache), got, want)
+						}
+					}
 				}
 			}
 		}
 		if hits, _ := filters[2].CacheStats(); hits == 0 {
 			t.Errorf("%s: no decision came from the cache", c.conf)
 		}
+		if c.intervals && remembered == 0 {
+			t.Errorf("%s: Remembered never answered", c.conf)
+		}
 		if hits, misses := filters[0].CacheStats(); hits != 0 || misses != 0 {
 			t.Errorf("decisionCache 0: %d hits, %d misses", hits, misses)
+		}
+	}
+}
+
+// TestRememberedServer: Remembered answers only for the server decided for
+// last, whose verdicts may differ from another's.
+func TestRememberedServer(t *testing.T) {
+	f, err := New([]byte(`{"allow": "envoy@10.9.9.9: 10.0.0.0/255.0.0.0\n", "deny": "ALL: ALL\n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := netip.MustParseAddrPort("10.9.9.9:22"), netip.MustParseAddrPort("10.9.9.8:22")
+	for _, c := range []struct {
+		server netip.AddrPort
+		rule   string
+	}{{a, "hosts.allow:1"}, {b, "hosts.deny:1"}, {a, "hosts.allow:1"}, {netip.AddrPortFrom(a.Addr(), 23), "hosts.allow:1"}} {
+		if id, _, ok := f.Remembered("10.0.0.1:5555", c.server); ok {
+			t.Fatalf("%s: Remembered answered %s before a decision for this server", c.server, f.Rules()[id].Name)
+		}
+		if r := f.Decide(netip.MustParseAddrPort("10.0.0.1:5555"), c.server); r.Rule != c.rule {
+			t.Fatalf("%s: %s, want %s", c.server, r.Rule, c.rule)
+		}
+		if id, _, ok := f.Remembered("10.0.0.2:1", c.server); !ok || f.Rules()[id].Name != c.rule {
+			t.Fatalf("%s: Remembered %s, %v; want %s", c.server, f.Rules()[id].Name, ok, c.rule)
+		}
+	}
+}
+
+// manyAddrs is a host list of 80 addresses in 10.0.0.0/22, 160 IPv4 cuts.
+func manyAddrs() string {
+	var b strings.Builder
+	for i := range 80 {
+		fmt.Fprintf(&b, " 10.0.%d.%d", i*13/256, i*13%256)
+	}
+	return b.String()[1:]
+}
+
+// TestInterval4: with the /16 index, an address's interval is the one a
+// search of all the cuts finds, for addresses at and around every cut and
+// every /16 edge, over cut sets sparse, dense and clustered.
+func TestInterval4(t *testing.T) {
+	for _, cuts := range [][]uint32{
+		{0, 1, 0xffffffff},
+		{0, 1, 0x0a000000, 0x0a010000, 0x0a010001, 0xffffffff},
+		func() []uint32 { // every /16 edge and a cut inside each of some
+			c := []uint32{0, 1}
+			for h := uint32(1); h < 1<<16; h++ {
+				c = append(c, h<<16)
+				if h%7 == 0 {
+					c = append(c, h<<16|uint32(h))
+				}
+			}
+			return append(c, 0xffffffff)
+		}(),
+		func() []uint32 { // 500 cuts in one /16
+			c := []uint32{0, 1}
+			for i := uint32(0); i < 500; i++ {
+				c = append(c, 0x0a000000|i*97)
+			}
+			return append(c, 0xffffffff)
+		}(),
+	} {
+		f := &Filter{cuts: cuts}
+		g := &Filter{cuts: cuts, index4: indexCuts(cuts)}
+		var probes []uint32
+		for _, c := range cuts {
+			probes = append(probes, c-1, c, c+1, c&^0xffff, c|0xffff, (c&^0xffff)-1)
+		}
+		for i := uint32(0); i < 100000; i++ {
+			probes = append(probes, i*42949)
+		}
+		for _, a := range probes {
+			want := sort.Search(len(cuts), func(i int) bool { return cuts[i] > a }) - 1
+			if got, plain := g.interval4(a), f.interval4(a); got != want || plain != want {
+				t.Fatalf("%d cuts: %08x in interval %d (without the index %d), want %d", len(cuts), a, got, plain, want)
+			}
 		}
 	}
 }
