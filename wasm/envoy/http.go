@@ -31,9 +31,16 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	}
 	src := str(hostcall.Property(sourceAddress))
 	p.dst.read()
+	name := p.f.Config.ClientAddressHeader
+	if name == "" {
+		if rs := p.remembered(src); rs != nil {
+			p.record(rs, rs.value, src, "")
+			return h.action(rs.close)
+		}
+	}
 	peer, perr := filter.ParseAddr(src)
 	client, text, via := peer, src, ""
-	if name := p.f.Config.ClientAddressHeader; name != "" && p.trusted(peer, perr) {
+	if name != "" && p.trusted(peer, perr) {
 		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
 			ap, entry, err := p.f.Config.HeaderClient(v)
 			if err != nil {
@@ -43,13 +50,16 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		}
 	}
 	if perr != nil {
-		p.errors.Increment(1)
+		hostcall.Increment(p.errors)
 		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; request let through", src)
 		return types.ActionContinue
 	}
-	r := p.f.DecideText(client, text, p.dst.server)
-	p.record(&r, text, via)
-	if r.Close {
+	return h.action(p.decide(client, text, via))
+}
+
+// action is the action on a request to deny or not.
+func (h *httpContext) action(deny bool) types.Action {
+	if deny {
 		return h.deny()
 	}
 	return types.ActionContinue

@@ -34,6 +34,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"runtime"
 	"runtime/metrics"
@@ -70,6 +71,7 @@ func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginC
 type pluginContext struct {
 	types.DefaultPluginContext
 	f                          *filter.Filter
+	network                    bool // f is for a network filter, not an HTTP one
 	granted, denied, delegated proxywasm.MetricCounter
 	errors, internal           proxywasm.MetricCounter
 	rules                      []ruleState  // by filter rule ID
@@ -85,14 +87,17 @@ type pluginContext struct {
 
 // ruleState is what the plugin keeps per deciding rule: its counter
 // (defined once), its name as the filter state value, and, for the access
-// it last gave, that access's counter and the end of its log line
-// (" -> 10.0.0.1:22: granted by hosts.allow:3 (shadow)") for the
-// destination address of generation gen.
+// it last gave, that access's counter, whether the stream is closed, and
+// the end of its log line (" -> 10.0.0.1:22: granted by hosts.allow:3
+// (shadow)") for the destination address of generation gen. (A rule's
+// access can change: the default rule denies in PARANOID mode a client
+// whose name does not check out.)
 type ruleState struct {
 	counter proxywasm.MetricCounter
 	value   []byte
 	access  engine.Access
 	outcome proxywasm.MetricCounter
+	close   bool
 	gen     uint64
 	tail    []byte
 }
@@ -110,7 +115,7 @@ type destination struct {
 // read reads destination.address.
 func (d *destination) read() {
 	b := hostcall.Property(destinationAddress)
-	if d.gen != 0 && bytes.Equal(b, d.text) {
+	if d.gen != 0 && same(b, d.text) {
 		return
 	}
 	d.text = append(d.text[:0], b...)
@@ -141,7 +146,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	for _, d := range f.Diagnostics() {
 		proxywasm.LogWarnf("tcpwrap: %s", d)
 	}
-	p.f = f
+	p.f, p.network = f, f.Config.Filter == "network"
 	p.rules = p.rules[:0]
 	p.prefix = "tcpwrap: " + f.Config.Daemon + " "
 	p.granted = proxywasm.DefineCounterMetric("tcpwrap.granted")
@@ -178,7 +183,7 @@ func profileName(s string) string {
 // A context keeps no state of its own beyond the plugin, so every stream
 // shares one (no allocation per connection).
 func (p *pluginContext) NewTcpContext(uint32) types.TcpContext {
-	if p.f == nil || p.f.Config.Filter != "network" {
+	if p.f == nil || !p.network {
 		return nil
 	}
 	if p.tcp == nil {
@@ -188,7 +193,7 @@ func (p *pluginContext) NewTcpContext(uint32) types.TcpContext {
 }
 
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	if p.f == nil || p.f.Config.Filter != "http" {
+	if p.f == nil || p.network {
 		return nil
 	}
 	if p.http == nil {
@@ -199,6 +204,14 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 
 // rule is the plugin's state for filter rule id, made on its first use.
 func (p *pluginContext) rule(id int) *ruleState {
+	if id < len(p.rules) {
+		return &p.rules[id]
+	}
+	return p.newRules(id)
+}
+
+// newRules makes the plugin's state for the rules up to id.
+func (p *pluginContext) newRules(id int) *ruleState {
 	for len(p.rules) <= id {
 		r := p.f.Rules()[len(p.rules)]
 		p.rules = append(p.rules, ruleState{counter: proxywasm.DefineCounterMetric(r.Counter), value: []byte(r.Name)})
@@ -224,8 +237,8 @@ func (p *pluginContext) recoverStream(action *types.Action, what string, deny fu
 // c and as a denial, state goes into filter state, and the stream is
 // denied through deny, or let through in shadow mode.
 func (p *pluginContext) refuse(c proxywasm.MetricCounter, state []byte, deny func() types.Action) types.Action {
-	c.Increment(1)
-	p.denied.Increment(1)
+	hostcall.Increment(c)
+	hostcall.Increment(p.denied)
 	hostcall.SetProperty(filterState, state)
 	if p.f.Config.Shadow {
 		return types.ActionContinue
@@ -233,41 +246,50 @@ func (p *pluginContext) refuse(c proxywasm.MetricCounter, state []byte, deny fun
 	return deny()
 }
 
-// record counts, logs and stores one decision. client is the address as
-// read ("10.0.0.1:5555"), via says where it came from when not
-// source.address (the header and the peer); the server is p.dst.
-func (p *pluginContext) record(r *filter.Result, client, via string) {
-	rs := p.rule(r.RuleID)
-	value, tail := rs.value, rs.tail
-	// A rule gives one access for a configuration; the access is checked
-	// all the same, as cheap insurance for the counter and the line.
-	if r.RuleID == filter.ErrorRule || rs.access != r.Access || rs.gen != p.dst.gen {
-		tail = p.tail(rs, r)
+// remembered is the state of the rule that decides a client whose
+// address reads client when the filter's interval cache has the answer
+// (filter.Filter.Remembered), readied for record; nil otherwise. This is
+// the hot path: no netip.AddrPort is made.
+func (p *pluginContext) remembered(client string) *ruleState {
+	id, access, ok := p.f.Remembered(client, p.dst.server)
+	if !ok || id >= len(p.rules) {
+		return nil
 	}
+	rs := &p.rules[id]
+	if rs.access != access || rs.gen != p.dst.gen {
+		p.ready(rs, access, p.f.Rules()[id].Name)
+	}
+	return rs
+}
+
+// decide decides a stream from client, whose address reads text, that
+// remembered could not answer; records the decision (via as for record);
+// logs the commands its rule would run; and reports whether to close the
+// stream.
+func (p *pluginContext) decide(client netip.AddrPort, text, via string) bool {
+	r := p.f.DecideText(client, text, p.dst.server)
+	rs := p.rule(r.RuleID)
+	value := rs.value
 	if r.RuleID == filter.ErrorRule {
 		value = []byte(r.Rule)
 	}
-	rs.outcome.Increment(1)
-	rs.counter.Increment(1)
-	hostcall.SetProperty(filterState, value)
-
-	b := append(p.buf[:0], p.prefix...)
-	b = append(b, client...)
-	b = append(b, via...)
-	b = append(b, tail...)
-	p.buf = b
-	hostcall.LogInfo(b)
+	if r.RuleID == filter.ErrorRule || rs.access != r.Access || rs.gen != p.dst.gen {
+		p.ready(rs, r.Access, r.Rule)
+	}
+	p.record(rs, value, text, via)
 	for _, c := range r.Commands {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}
+	return r.Close
 }
 
-// tail makes the end of r's log line (the server, the access, the rule
-// and the mode) and the access's counter into rs. They are kept for the
-// next decision by the same rule but for ErrorRule, whose text varies.
-func (p *pluginContext) tail(rs *ruleState, r *filter.Result) []byte {
-	rs.access, rs.gen = r.Access, p.dst.gen
-	switch r.Access {
+// ready makes rs's outcome counter, close and log line end for a decision
+// by the rule called rule that gave access, to the current destination.
+// They are kept for the rule's next decision; the error rule's are made
+// anew every time, for its name (its message) varies.
+func (p *pluginContext) ready(rs *ruleState, access engine.Access, rule string) {
+	rs.access, rs.gen = access, p.dst.gen
+	switch access {
 	case engine.Granted:
 		rs.outcome = p.granted
 	case engine.Delegated:
@@ -275,11 +297,40 @@ func (p *pluginContext) tail(rs *ruleState, r *filter.Result) []byte {
 	default: // engine.Denied, the only other access
 		rs.outcome = p.denied
 	}
+	rs.close = access != engine.Granted && !p.f.Config.Shadow
 	t := append(rs.tail[:0], " -> "...)
 	t = append(t, p.dst.text...)
-	t = append(t, ": "+string(r.Access)+" by "+r.Rule+p.mode...)
+	t = append(t, ": "+string(access)+" by "+rule+p.mode...)
 	rs.tail = t
-	return t
+}
+
+// record counts, logs and stores one decision by rs, value going into
+// filter state (rs.value, or an error's message). client is the address
+// as read ("10.0.0.1:5555"), via says where it came from when not
+// source.address (the header and the peer); the server is p.dst.
+func (p *pluginContext) record(rs *ruleState, value []byte, client, via string) {
+	hostcall.Increment(rs.outcome)
+	hostcall.Increment(rs.counter)
+	hostcall.SetProperty(filterState, value)
+	b := append(p.buf[:0], p.prefix...)
+	b = append(b, client...)
+	b = append(b, via...)
+	b = append(b, rs.tail...)
+	p.buf = b
+	hostcall.LogInfo(b)
+}
+
+// same is bytes.Equal for an address property. In Go's wasm code a call
+// costs about as much as comparing a short address word by word, and
+// bytes.Equal makes two; 8 to 16 bytes (every IPv4 ip:port but the
+// longest) are compared as two 8-byte words, the second overlapping the
+// first.
+func same(a, b []byte) bool {
+	if n := len(a); n == len(b) && n >= 8 && n <= 16 {
+		return binary.LittleEndian.Uint64(a) == binary.LittleEndian.Uint64(b) &&
+			binary.LittleEndian.Uint64(a[n-8:]) == binary.LittleEndian.Uint64(b[n-8:])
+	}
+	return bytes.Equal(a, b)
 }
 
 // gcPacer forces a garbage collection now and then. In a Go wasip1
@@ -311,9 +362,13 @@ const (
 )
 
 func (g *gcPacer) tick() {
-	if g.n++; g.n%gcCheckEvery != 0 {
-		return
+	if g.n++; g.n%gcCheckEvery == 0 {
+		g.check()
 	}
+}
+
+// check reads the allocation total and collects when it is due.
+func (g *gcPacer) check() {
 	if g.samples[0].Name == "" {
 		g.samples[0].Name, g.samples[1].Name = gcAllocs, gcLive
 	}

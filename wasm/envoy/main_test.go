@@ -287,3 +287,53 @@ func TestNativePanicRecovered(t *testing.T) {
 		}
 	})
 }
+
+// TestNativeDefaultRuleAccessChanges: the default rule's access is not
+// fixed. In the upstream profile's PARANOID mode a client whose name does
+// not map back to its address is denied with no rule matched, so the
+// plugin's state for that rule (its outcome counter, whether to close, its
+// log line's end) must follow each decision, remembered ones included.
+func TestNativeDefaultRuleAccessChanges(t *testing.T) {
+	host, st := start(t, `{"profile": "upstream", "allow": "", "deny": "envoy: 192.0.2.0/255.255.255.0\n",
+		"hosts": "10.0.0.5 good.example.org\n10.0.0.6 127.0.0.5\n"}`)
+	if st != types.OnPluginStartStatusOK {
+		t.Fatalf("start: %v %v", st, host.GetCriticalLogs())
+	}
+	var granted, denied uint64
+	for i := range 6 {
+		for _, c := range []struct {
+			src  string
+			want types.Action
+		}{{"10.0.0.5:1", types.ActionContinue}, {"10.0.0.6:1", types.ActionPause}, {"10.0.0.7:1", types.ActionContinue}} {
+			if a := connect(t, host, c.src); a != c.want {
+				t.Fatalf("round %d, %s: action %v, want %v", i, c.src, a, c.want)
+			}
+			if rule, _ := host.GetProperty(FilterStateRule); string(rule) != "default allow" {
+				t.Fatalf("round %d, %s: filter state %q", i, c.src, rule)
+			}
+			if c.want == types.ActionContinue {
+				granted++
+			} else {
+				denied++
+			}
+			if g, d := counter(t, host, "tcpwrap.granted"), counter(t, host, "tcpwrap.denied"); g != granted || d != denied {
+				t.Fatalf("round %d, %s: granted %d denied %d, want %d and %d", i, c.src, g, d, granted, denied)
+			}
+		}
+	}
+	logs := host.GetInfoLogs()
+	for _, want := range []string{
+		"tcpwrap: envoy 10.0.0.6:1 -> 10.1.1.1:443: denied by default allow",
+		"tcpwrap: envoy 10.0.0.7:1 -> 10.1.1.1:443: granted by default allow",
+	} {
+		n := 0
+		for _, l := range logs {
+			if l == want {
+				n++
+			}
+		}
+		if n != 6 {
+			t.Errorf("%d lines %q, want 6", n, want)
+		}
+	}
+}

@@ -29,15 +29,22 @@ func (t *tcpContext) OnNewConnection() (action types.Action) {
 	}
 	src := str(hostcall.Property(sourceAddress))
 	p.dst.read()
+	if rs := p.remembered(src); rs != nil {
+		p.record(rs, rs.value, src, "")
+		return connection(rs.close)
+	}
 	client, err := filter.ParseAddr(src)
 	if err != nil {
-		p.errors.Increment(1)
+		hostcall.Increment(p.errors)
 		proxywasm.LogWarnf("tcpwrap: source.address %q unreadable; connection left open", src)
 		return types.ActionContinue
 	}
-	r := p.f.DecideText(client, src, p.dst.server)
-	p.record(&r, src, "")
-	if r.Close {
+	return connection(p.decide(client, src, ""))
+}
+
+// connection is the action on a connection to close or not.
+func connection(close bool) types.Action {
+	if close {
 		return closeDownstream()
 	}
 	return types.ActionContinue

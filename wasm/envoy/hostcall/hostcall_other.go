@@ -25,3 +25,6 @@ func SetProperty(p Path, value []byte) {
 // LogInfo logs line through the SDK, as a fresh string: proxytest keeps
 // the string it is given, and line may be reused.
 func LogInfo(line []byte) { proxywasm.LogInfo(string(line)) }
+
+// Increment adds 1 to the counter metric id through the SDK.
+func Increment(id proxywasm.MetricCounter) { id.Increment(1) }

@@ -3,6 +3,7 @@ package hostcall
 import (
 	"testing"
 
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -15,7 +16,7 @@ func TestNewPath(t *testing.T) {
 }
 
 // TestNative goes through the SDK, natively; e2e/envoy runs the wasip1
-// versions inside the built filter, whose every decision makes all three
+// versions inside the built filter, whose every decision makes all four
 // calls.
 func TestNative(t *testing.T) {
 	opt := proxytest.NewEmulatorOption().WithVMContext(&types.DefaultVMContext{}).
@@ -39,5 +40,11 @@ func TestNative(t *testing.T) {
 	copy(line, "reuse")
 	if l := host.GetInfoLogs(); len(l) != 1 || l[0] != "first" {
 		t.Errorf("info logs %q, want [first]", l)
+	}
+	c := proxywasm.DefineCounterMetric("tcpwrap.test")
+	Increment(c)
+	Increment(c)
+	if n, err := host.GetCounterMetric("tcpwrap.test"); n != 2 || err != nil {
+		t.Errorf("counter = %d (%v), want 2", n, err)
 	}
 }

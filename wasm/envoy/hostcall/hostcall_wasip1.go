@@ -1,6 +1,10 @@
 package hostcall
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+)
 
 //go:wasmimport env proxy_get_property
 func proxyGetProperty(path *byte, pathSize int32, value unsafe.Pointer, valueSize *int32) uint32
@@ -10,6 +14,9 @@ func proxySetProperty(path *byte, pathSize int32, value *byte, valueSize int32) 
 
 //go:wasmimport env proxy_log
 func proxyLog(level int32, message *byte, size int32) uint32
+
+//go:wasmimport env proxy_increment_metric
+func proxyIncrementMetric(id uint32, offset int64) uint32
 
 // logLevelInfo is proxy-wasm's info log level.
 const logLevelInfo = 2
@@ -59,3 +66,7 @@ func LogInfo(line []byte) {
 		proxyLog(logLevelInfo, &line[0], int32(len(line)))
 	}
 }
+
+// Increment adds 1 to the counter metric id (as proxy_define_metric gave
+// it). A host's error (only for an id it never gave) is ignored.
+func Increment(id proxywasm.MetricCounter) { proxyIncrementMetric(uint32(id), 1) }
