@@ -329,9 +329,9 @@ func (p *pluginContext) record(rs *ruleState, value []byte, client, via string) 
 
 // same is bytes.Equal for an address property. In Go's wasm code a call
 // costs about as much as comparing a short address word by word, and
-// bytes.Equal makes two; 8 to 16 bytes (every IPv4 ip:port but the
-// longest) are compared as two 8-byte words, the second overlapping the
-// first.
+// bytes.Equal makes two; 8 to 16 bytes (an IPv4 ip:port such as
+// "10.255.0.1:22") are compared as two 8-byte words, the second
+// overlapping the first.
 func same(a, b []byte) bool {
 	if n := len(a); n == len(b) && n >= 8 && n <= 16 {
 		return binary.LittleEndian.Uint64(a) == binary.LittleEndian.Uint64(b) &&

@@ -337,3 +337,22 @@ func TestNativeDefaultRuleAccessChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestSame: same is bytes.Equal, on either side of its two-word case and
+// for a difference at every position.
+func TestSame(t *testing.T) {
+	for _, a := range []string{"", "1.2.3.4", "1.2.3.4:", "10.0.0.1:22", "10.255.0.1:22", "192.168.100.1:80", "192.168.100.10:80", "255.255.255.255:65535"} {
+		for _, b := range []string{"", "1.2.3.4", "1.2.3.4:", "10.0.0.1:22", "10.255.0.1:22", "192.168.100.1:80", "192.168.100.10:80", "255.255.255.255:65535"} {
+			if got, want := same([]byte(a), []byte(b)), a == b; got != want {
+				t.Errorf("same(%q, %q) = %v", a, b, got)
+			}
+		}
+		for i := range len(a) {
+			c := []byte(a)
+			c[i]++
+			if same([]byte(a), c) {
+				t.Errorf("same(%q, %q) = true", a, c)
+			}
+		}
+	}
+}
