@@ -263,7 +263,7 @@ func (p *pluginContext) remembered(client string) *ruleState {
 		return nil
 	}
 	rs := &p.rules[id]
-	if rs.access != access || rs.gen != p.dst.gen {
+	if p.stale(rs, access) {
 		p.ready(rs, access, p.f.Rules()[id].Name)
 	}
 	return rs
@@ -278,9 +278,10 @@ func (p *pluginContext) decide(client netip.AddrPort, text, via string) bool {
 	rs := p.rule(r.RuleID)
 	value := rs.value
 	if r.RuleID == filter.ErrorRule {
+		// Its name, the error's message, varies: readied every time.
 		value = []byte(r.Rule)
-	}
-	if r.RuleID == filter.ErrorRule || rs.access != r.Access || rs.gen != p.dst.gen {
+		p.ready(rs, r.Access, r.Rule)
+	} else if p.stale(rs, r.Access) {
 		p.ready(rs, r.Access, r.Rule)
 	}
 	p.record(rs, value, text, via)
@@ -288,6 +289,12 @@ func (p *pluginContext) decide(client netip.AddrPort, text, via string) bool {
 		proxywasm.LogInfo("tcpwrap: " + c.Kind + " not run: " + strings.TrimSpace(c.Command))
 	}
 	return r.Close
+}
+
+// stale reports whether rs was readied for another access or destination
+// than a decision that gave access.
+func (p *pluginContext) stale(rs *ruleState, access engine.Access) bool {
+	return rs.access != access || rs.gen != p.dst.gen
 }
 
 // ready makes rs's outcome counter, close and log line end for a decision

@@ -532,7 +532,8 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 	if slot != nil {
 		if slot.full {
 			f.hits++
-			return f.result(*slot)
+			rule := &f.rules[slot.rule]
+			return Result{Access: accesses[slot.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(slot.rule), Close: slot.close}
 		}
 		f.misses++
 	}
@@ -549,12 +550,6 @@ func (f *Filter) DecideText(client netip.AddrPort, text string, server netip.Add
 		}
 	}
 	return r
-}
-
-// result is the Result of a remembered verdict.
-func (f *Filter) result(v verdict) Result {
-	rule := &f.rules[v.rule]
-	return Result{Access: accesses[v.access], Rule: rule.Name, Counter: rule.Counter, RuleID: int(v.rule), Close: v.close}
 }
 
 // Remembered is DecideText's answer for a client given only as its text
