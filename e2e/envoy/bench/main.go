@@ -1,9 +1,13 @@
 // Command bench measures decisions/s of the built tcpwrap proxy-wasm
-// filter (wasm/envoy) on a 100-line table, beside two pass-through filters
-// that only read the same properties: through the SDK, as a filter
-// written the obvious way does (e2e/envoy/passthrough, passthroughhttp),
-// and the way tcpwrap's filter reads them, without allocating
-// (e2e/envoy/passthroughlean). The figures:
+// filter (wasm/envoy) on a 100-line table, beside four pass-through
+// filters that let every stream through: one that does nothing at all;
+// two that only read the same properties as tcpwrap, through the SDK as a
+// filter written the obvious way does (e2e/envoy/passthrough,
+// passthroughhttp) and the way tcpwrap's filter reads them, without
+// allocating (e2e/envoy/passthroughlean); and one that reads them so and
+// then makes the four host calls with which tcpwrap records a decision
+// (passthroughlean, "record"), so that what is left between it and
+// tcpwrap is the decision itself. The figures:
 //
 //   - the network filter, connections/s, in wazero under e2e/envoy's test
 //     host, and as the VM of the SDK's proxytest host emulator (through
@@ -11,7 +15,8 @@
 //   - the HTTP filter, requests/s, in wazero under the SDK's proxytest,
 //     through its own .wasm runner and through e2e/envoy/proxyvm.
 //
-// tcpwrap's figure is followed by its share of each pass-through's.
+// tcpwrap's figure is followed by its share of each pass-through's, in
+// the order printed.
 //
 // Each figure is the best of -runs runs of -n, by wall-clock time and by
 // the CPU time of the (locked) thread running the module, which other jobs
@@ -120,6 +125,12 @@ func main() {
 		b, _ := json.Marshal(c)
 		return b
 	}
+	// leanConfig is passthroughlean's configuration for a filter kind and
+	// what it does on each stream.
+	leanConfig := func(filter, mode string) []byte {
+		b, _ := json.Marshal(map[string]string{"filter": filter, "passthrough": mode})
+		return b
+	}
 
 	build := func(pkg string) []byte {
 		wasm, err := envoy.Build(pkg, dir)
@@ -131,6 +142,7 @@ func main() {
 	clients := distinct()
 	pass, passHTTP, tcpwrap := build("./e2e/envoy/passthrough"), build("./e2e/envoy/passthroughhttp"), build("./wasm/envoy")
 	passLean := build("./e2e/envoy/passthroughlean")
+	checkLean(passLean, leanConfig)
 	log.SetOutput(io.Discard) // proxytest prints every plugin log line
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -156,30 +168,69 @@ func main() {
 			{"distinct clients", clients, false},
 			{"distinct clients, decisionCache 0", clients, true},
 		} {
-			var base, lean, subject runner
 			unit := "connections/s"
 			conf, httpConf := config("network", w.cacheOff), config("http", w.cacheOff)
+			// The filters, in the order printed: the four baselines, then
+			// tcpwrap.
+			var rs []runner
 			switch kind {
 			case "network":
 				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
-				base, lean, subject = network(pass, conf, w.srcs), network(passLean, conf, w.srcs), network(tcpwrap, conf, w.srcs)
+				rs = []runner{network(passLean, leanConfig("network", "none"), w.srcs), network(pass, conf, w.srcs),
+					network(passLean, leanConfig("network", "read"), w.srcs), network(passLean, leanConfig("network", "record"), w.srcs),
+					network(tcpwrap, conf, w.srcs)}
 			case "network-proxytest":
 				fmt.Printf("network filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-				base, lean, subject = proxytestNetwork(pass, conf, w.srcs), proxytestNetwork(passLean, conf, w.srcs), proxytestNetwork(tcpwrap, conf, w.srcs)
-			case "HTTP":
-				fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
-				base, lean, subject = httpRunner(passHTTP, httpConf, w.srcs, nil), httpRunner(passLean, httpConf, w.srcs, nil), httpRunner(tcpwrap, httpConf, w.srcs, nil)
-				unit = "requests/s"
-			case "HTTP-proxyvm":
-				fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-				base, lean, subject = httpRunner(passHTTP, httpConf, w.srcs, proxyVM), httpRunner(passLean, httpConf, w.srcs, proxyVM), httpRunner(tcpwrap, httpConf, w.srcs, proxyVM)
+				rs = []runner{proxytestNetwork(passLean, leanConfig("network", "none"), w.srcs), proxytestNetwork(pass, conf, w.srcs),
+					proxytestNetwork(passLean, leanConfig("network", "read"), w.srcs), proxytestNetwork(passLean, leanConfig("network", "record"), w.srcs),
+					proxytestNetwork(tcpwrap, conf, w.srcs)}
+			case "HTTP", "HTTP-proxyvm":
+				var load func([]byte) (proxytest.WasmVMContext, error)
+				if kind == "HTTP" {
+					fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
+				} else {
+					fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
+					load = proxyVM
+				}
+				rs = []runner{httpRunner(passLean, leanConfig("http", "none"), w.srcs, load), httpRunner(passHTTP, httpConf, w.srcs, load),
+					httpRunner(passLean, leanConfig("http", "read"), w.srcs, load), httpRunner(passLean, leanConfig("http", "record"), w.srcs, load),
+					httpRunner(tcpwrap, httpConf, w.srcs, load)}
 				unit = "requests/s"
 			}
-			r := compare(base, lean, subject)
-			fmt.Printf("  %-27s %s %s%s\n", "pass-through (SDK reads)", r[0].format(), unit, base.info())
-			fmt.Printf("  %-27s %s %s%s\n", "pass-through (lean reads)", r[1].format(), unit, lean.info())
-			fmt.Printf("  %-27s %s %s%s\n", label, r[2].format(r[0], r[1]), unit, subject.info())
+			r := compare(rs...)
+			for i, name := range []string{"pass-through (no reads)", "pass-through (SDK reads)", "pass-through (lean reads)", "lean reads + 4 host calls"} {
+				fmt.Printf("  %-27s %s %s%s\n", name, r[i].format(), unit, rs[i].info())
+			}
+			fmt.Printf("  %-27s %s %s%s\n", label, r[4].format(r[:4]...), unit, rs[4].info())
 		}
+	}
+}
+
+// checkLean makes sure that each of passthroughlean's ways does what its
+// row says, on one connection in e2e/envoy's host: "record" logs one line,
+// counts twice and sets filter state, the others do none of that.
+func checkLean(wasm []byte, config func(filter, mode string) []byte) {
+	for _, mode := range []string{"none", "read", "record"} {
+		v, err := envoy.New(wasm)
+		if err != nil {
+			fail.Fatal(err)
+		}
+		if ok, err := v.Configure(config("network", mode)); err != nil || !ok {
+			fail.Fatalf("passthroughlean %s: configure: %v %v", mode, ok, err)
+		}
+		before := len(v.Logs)
+		if action, closed, err := v.Connect("10.1.2.3:40000", "10.255.0.1:22"); err != nil || action != 0 || closed {
+			fail.Fatalf("passthroughlean %s: action %d, closed %v, %v", mode, action, closed, err)
+		}
+		logs := len(v.Logs) - before
+		granted, _ := v.Counter("passthrough.granted")
+		rule, _ := v.Counter("passthrough.rule.hosts_allow_3")
+		state := string(v.FilterState("wasm.tcpwrap.rule"))
+		recorded := logs == 1 && granted == 1 && rule == 1 && state == "hosts.allow:3"
+		if quiet := logs == 0 && granted == 0 && rule == 0 && state == ""; mode == "record" && !recorded || mode != "record" && !quiet {
+			fail.Fatalf("passthroughlean %s: %d log lines, counters %d and %d, filter state %q", mode, logs, granted, rule, state)
+		}
+		v.Close()
 	}
 }
 
