@@ -228,6 +228,9 @@ func parseV6(s string) (netip.Addr, string, bool) {
 	if err != nil || !a.Is6() {
 		return netip.Addr{}, "", false
 	}
+	if numeric(zone) && !fitsUint32(zone) {
+		return netip.Addr{}, "", false
+	}
 	if zone != "" && !numeric(zone) {
 		if zone != "lo" || !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
 			return netip.Addr{}, "", false
@@ -239,6 +242,13 @@ func parseV6(s string) (netip.Addr, string, bool) {
 	}
 	zone = strings.TrimLeft(zone, "0")
 	return a, zone, true
+}
+
+// fitsUint32 reports whether decimal digits z make a number below 2^32
+// (a scope id).
+func fitsUint32(z string) bool {
+	z = strings.TrimLeft(z, "0")
+	return len(z) < 10 || len(z) == 10 && z <= "4294967295"
 }
 
 func numeric(z string) bool {

@@ -192,7 +192,7 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 	}
 	st.d = d
 	st.daemon = truncate(r.Daemon)
-	if st.daemon == "" {
+	if st.daemon == "" && !r.EmptyDaemon {
 		st.daemon = unknown
 	}
 	if r.User != "" {

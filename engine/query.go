@@ -132,7 +132,7 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 			}
 		}
 	}
-	base := Request{Daemon: daemon, Prime: true}
+	base := Request{Daemon: daemon, EmptyDaemon: true, Prime: true}
 	if hasServer {
 		if !hostnameKnown(server) {
 			base.Server.Name = server
@@ -178,7 +178,7 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 		decide(r)
 		return out
 	}
-	if a, err := netip.ParseAddr(client); err == nil && a.Is6() && p.Profile().ipv6() {
+	if p.Profile().numericV6(client) {
 		r := base
 		r.Client.Addr = client
 		decide(r)
@@ -223,17 +223,60 @@ func (p *Policy) hostNameLog(res Resolver, a netip.Addr) []string {
 	return st.d.Log
 }
 
+// numericV6 reports whether tcpdmatch takes client operand s as a numeric
+// IPv6 address, kept as written: Debian's asks getaddrinfo (numeric, IPv6
+// only), which takes a scope ("fe80::1%lo", "2001:db8::1%2"); FreeBSD's
+// takes an IPv6 address; upstream's none.
+func (p Profile) numericV6(s string) bool {
+	switch p {
+	case Debian:
+		_, _, ok := parseV6(s)
+		return ok
+	case Upstream:
+		return false
+	}
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is6()
+}
+
+// scopeName is the scope of a socket address with numeric scope id zone
+// (parseV6) as getnameinfo prints it: a link-local address's scope by its
+// interface's name (the engine knows only "lo", index 1), another's by
+// its number.
+func scopeName(a netip.Addr, zone string) string {
+	if zone == "1" && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+		return "lo"
+	}
+	return zone
+}
+
 // findInetAddr resolves a tcpdmatch host operand to its addresses.
+//
+// Debian's (built for IPv6) asks getaddrinfo for a numeric address first
+// (inet_aton's forms exactly, such as "1.2.3" or "4294967295", or IPv6
+// with a scope) and then for a name, so that anything else is "host not
+// found". The others take a dotted quad or IPv6 address as
+// is and refuse any other string of digits and dots as "not an internet
+// address".
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
-	if v, ok := dotQuadAddr(host); ok {
-		return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
-	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
-		return []netip.Addr{a}, true
-	}
-	if !notInaddr(host) {
-		warn("%s: not an internet address", host)
-		return nil, false
+	if p.Profile() == Debian {
+		if v, ok := inetAton(host, true); ok {
+			return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+		}
+		if a, zone, ok := parseV6(host); ok {
+			return []netip.Addr{a.WithZone(scopeName(a, zone))}, true
+		}
+	} else {
+		if v, ok := dotQuadAddr(host); ok {
+			return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+		}
+		if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+			return []netip.Addr{a}, true
+		}
+		if !notInaddr(host) {
+			warn("%s: not an internet address", host)
+			return nil, false
+		}
 	}
 	var addrs []netip.Addr
 	canon4, a4, ok4 := res.LookupHost(host, false)
@@ -270,7 +313,10 @@ func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 	show("client:   username ", d.primed[2])
 	show("server:   hostname ", d.primed[3])
 	show("server:   address  ", d.primed[4])
-	lines = append(lines, "server:   process  "+d.primed[5])
+	if !asciiEqualFold(d.primed[5], unknown) {
+		// An empty name is shown: "server:   process  ".
+		lines = append(lines, "server:   process  "+d.primed[5])
+	}
 	if d.paranoid {
 		return append(lines, "access:   denied (PARANOID mode)", ""), nil
 	}

@@ -108,7 +108,7 @@ func Reach(p *Policy) (rules []RuleReach, ok bool) {
 				if decider < 0 {
 					decider = i
 					if rules[i].Witness == nil {
-						w := Request{Daemon: dc.req.Daemon, Server: dc.req.Server, Client: cc.req.Client, User: cc.req.User}
+						w := Request{Daemon: dc.req.Daemon, EmptyDaemon: dc.req.EmptyDaemon, Server: dc.req.Server, Client: cc.req.Client, User: cc.req.User}
 						rules[i].Witness = &w
 					}
 					continue
@@ -148,7 +148,7 @@ func (p *Policy) listMatchAlone(ln *Line, r Request, daemonSide bool) (ok bool) 
 		st.res = emptyResolver{}
 	}
 	st.daemon = truncate(r.Daemon)
-	if st.daemon == "" {
+	if st.daemon == "" && !r.EmptyDaemon {
 		st.daemon = unknown
 	}
 	if r.User != "" {

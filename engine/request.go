@@ -15,8 +15,14 @@ const maxString = 127
 
 // A Request is one connection to decide.
 type Request struct {
-	// Daemon is the server's process name ("" = "unknown").
+	// Daemon is the server's process name ("" = "unknown", unless
+	// EmptyDaemon).
 	Daemon string `json:"daemon"`
+	// EmptyDaemon makes an empty Daemon the empty name, as libwrap has it
+	// when a program gives it "" (tcpdmatch with an operand such as
+	// "@host" or "/usr/sbin/"), rather than "unknown": then no rule
+	// naming "unknown" matches, KNOWN and "*" do, and %d is "".
+	EmptyDaemon bool `json:"emptyDaemon,omitempty"`
 	// Client and Server are the two endpoints.
 	Client Endpoint `json:"client"`
 	Server Endpoint `json:"server"`

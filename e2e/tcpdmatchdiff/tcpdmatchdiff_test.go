@@ -332,3 +332,41 @@ func TestBanners(t *testing.T) {
 	}
 	fmt.Printf("tcpdmatchdiff: %d banner cases compared with Debian's tcpdmatch\n", len(runs))
 }
+
+// TestOperands compares the daemon, server and client operands of odd
+// forms: an empty daemon name (kept empty, not "unknown"), and servers and
+// clients that Debian's find_inet_addr reads as numeric addresses
+// (inet_aton's short and whole-number forms, IPv6 with a scope) or looks
+// up as names (anything else, even of digits and dots). (IPv6 addresses
+// with a scope are left out: under nss_wrapper, whose getaddrinfo drops
+// the scope, Debian's tcpdmatch prints them otherwise than with glibc's;
+// engine/testdata/tcpdmatch has them as glibc answers.)
+func TestOperands(t *testing.T) {
+	h := harness(t)
+	bin := ourTcpdmatch(t)
+	allow := "unknown: ALL: spawn echo unknown %d %s\n" +
+		"?*: ALL: spawn echo named %d %s\n" +
+		"*: ALL: spawn echo any %d %s %c %u\n"
+	deny := "ALL: ALL\n"
+	c := libwrap.Case{Allow: &allow, Deny: &deny,
+		Hosts: "127.0.0.1 lo\n10.0.0.1 c\n192.0.2.1 good.example.com alias.example.com good\n"}
+	runs := [][]string{
+		{"@127.0.0.1", "10.0.0.1"}, {"/usr/sbin/", "10.0.0.1"}, {"", "10.0.0.1"}, {"@good", "10.0.0.1"},
+		{"unknown", "10.0.0.1"}, {"UNKNOWN", "10.0.0.1"}, {"sshd", "10.0.0.1"},
+	}
+	for _, op := range []string{"", ".", "1", "0", "1.2.3", "1.2.3.", "1.2.3.4.5", "4294967295", "255.255.255.255",
+		"0x7f.0.0.1", "010.0.0.1", "0.0.0.0", "1.2.3.4 ", "1.2.3.4 x", "10.0.0.1\t", "::ffff:1.2.3.4",
+		"fe80::1%", "[::1]", "2001:db8::1 ",
+		"GOOD.EXAMPLE.COM", "alias.example.com", "good", "1e1", "-", "unknown", "PARANOID"} {
+		runs = append(runs, []string{"sshd", op}, []string{"sshd", "u@" + op}, []string{"sshd@" + op, "10.0.0.1"})
+	}
+	t.Run("group", func(t *testing.T) {
+		for i, args := range runs {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				compare(t, h, bin, "operands", c, args)
+			})
+		}
+	})
+	fmt.Printf("tcpdmatchdiff: %d operand cases compared with Debian's tcpdmatch\n", len(runs))
+}
