@@ -74,3 +74,35 @@ func TestCNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestNetgroupMembers checks the netgroup reader against what glibc's
+// files backend makes of odd tables (e2e/difftest's TestNetgroupTables
+// compares the same tables with libwrap).
+func TestNetgroupMembers(t *testing.T) {
+	for _, tc := range []struct {
+		table string
+		in    bool // good.example.com in g1
+	}{
+		{"g1 (good.example.com,,)\n", true},
+		{"g1 (good.example.com)\n", false},                    // no commas: the list ends
+		{"g1 (good.example.com,)\n", false},                   // one comma
+		{"g1 (nosuch) (good.example.com,,)\n", false},         // its commas are found in the next triple
+		{"g1 (nosuch,x) (good.example.com,,)\n", false},       // host "nosuch", user "x) (good.example.com"
+		{"g1 ( good.example.com , , )\n", true},               // fields are stripped
+		{"g1 (,,)\n", true},                                   // an empty host is any host
+		{"g1 (-,,)\n", false},                                 // "-" is none
+		{"g1 g2(good.example.com,,)\ng2 (nosuch,,)\n", false}, // a group name runs to white space
+		{"g1 g2 (good.example.com,,)\ng2 (nosuch,,)\n", true}, // a group, then a triple
+		{"g1 (nosuch,,) \\\n (good.example.com,,)\n", true},   // continued
+		{"g1 (good.example.com\x00,,)\n", false},              // a NUL ends the line
+		{"g1 (GOOD.EXAMPLE.COM,,)\n", true},                   // host names fold case
+		{"g1 (good.example.com,,)\ng1 (nosuch,,)\n", true},    // the first line counts
+		{"g1 (nosuch,,)\ng1 (good.example.com,,)\n", false},   // the first line counts
+		{"g1\u00a0(good.example.com,,)\n", false},             // no space but C's
+	} {
+		r := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte(tc.table))
+		if got := r.InNetgroup("g1", "good.example.com"); got != tc.in {
+			t.Errorf("%q: good.example.com in g1 = %v, want %v", tc.table, got, tc.in)
+		}
+	}
+}

@@ -164,36 +164,60 @@ func parseNetgroups(table []byte) map[string][]ngMember {
 		if j := strings.IndexAny(name, "\t"); j >= 0 {
 			name, rest = name[:j], name[j+1:]+" "+rest
 		}
-		var members []ngMember
-		rest = strings.TrimSpace(rest)
-		for rest != "" {
-			if rest[0] == '(' {
-				end := strings.IndexByte(rest, ')')
-				if end < 0 {
-					break
-				}
-				parts := strings.Split(rest[1:end], ",")
-				for len(parts) < 3 {
-					parts = append(parts, "")
-				}
-				h := strings.TrimSpace(parts[0])
-				members = append(members, ngMember{host: h, hostAny: h == "", hostNil: h == "-",
-					user: strings.TrimSpace(parts[1]), dom: strings.TrimSpace(parts[2])})
-				rest = strings.TrimSpace(rest[end+1:])
-				continue
-			}
-			f, r2, _ := strings.Cut(rest, " ")
-			if j := strings.IndexAny(f, "\t("); j >= 0 {
-				f, r2 = f[:j], f[j:]+" "+r2
-			}
-			members = append(members, ngMember{group: f})
-			rest = strings.TrimSpace(r2)
-		}
+		members := parseMembers(rest)
 		if _, dup := m[name]; !dup {
 			m[name] = members
 		}
 	}
 	return m
+}
+
+// parseMembers reads a netgroup's members as glibc's files backend does:
+// a member not starting with "(" is a netgroup name, up to white space; a
+// triple runs to its second comma, wherever that is, and then to a ")",
+// each field stripped of white space (empty is a wildcard). A triple
+// without its commas or its ")" ends the list there: glibc stops
+// reading the group.
+func parseMembers(rest string) []ngMember {
+	if i := strings.IndexByte(rest, 0); i >= 0 {
+		rest = rest[:i] // a C string
+	}
+	var members []ngMember
+	for {
+		for rest != "" && isCSpace(rest[0]) {
+			rest = rest[1:]
+		}
+		if rest == "" {
+			return members
+		}
+		if rest[0] != '(' {
+			n := 0
+			for n < len(rest) && !isCSpace(rest[n]) {
+				n++
+			}
+			members = append(members, ngMember{group: rest[:n]})
+			rest = rest[n:]
+			continue
+		}
+		c1 := strings.IndexByte(rest, ',')
+		if c1 < 0 {
+			return members
+		}
+		c2 := strings.IndexByte(rest[c1+1:], ',')
+		if c2 < 0 {
+			return members
+		}
+		c2 += c1 + 1
+		end := strings.IndexByte(rest[c2+1:], ')')
+		if end < 0 {
+			return members
+		}
+		end += c2 + 1
+		h := chop(rest[1:c1])
+		members = append(members, ngMember{host: h, hostAny: h == "", hostNil: h == "-",
+			user: chop(rest[c1+1 : c2]), dom: chop(rest[c2+1 : end])})
+		rest = rest[end+1:]
+	}
 }
 
 // LookupAddr implements [Resolver].
