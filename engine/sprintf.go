@@ -81,7 +81,7 @@ func appendArg(b []byte, verb byte, arg any) []byte {
 	case 'c':
 		switch a := arg.(type) {
 		case uint8:
-			return append(b, string(rune(a))...)
+			return append(b, a) // one byte, as C prints a char
 		case int32:
 			return append(b, string(a)...)
 		}

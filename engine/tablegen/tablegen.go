@@ -312,7 +312,7 @@ func (g *gen) options() string {
 			"spawn echo %a %c %d %h %n %s %u",
 			"spawn echo %A %H %N %r %R",
 			"spawn (/usr/bin/logger %h) &",
-			"spawn echo a\\:b [x] $y %z %",
+			"spawn echo a\\:b [x] $y %z %", "spawn echo %\xff %\x80x",
 			"twist /bin/echo hello %h",
 			"aclexec /bin/false %h",
 			"aclexec /bin/true",
