@@ -68,7 +68,11 @@ func formatLine(ln *Line, raw []byte, p Profile) []byte {
 			}
 		}
 	}
-	s := strings.TrimRight(b.String(), " \t")
+	s := b.String()
+	if ln.Third == nil || p.options() {
+		// Not after a shell command: its trailing blanks are its own.
+		s = strings.TrimRight(s, " \t")
+	}
 	if len(s) > MaxLineLength || strings.HasPrefix(s, "#") || s == "" {
 		return raw
 	}
