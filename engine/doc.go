@@ -63,7 +63,10 @@
 // The behavioural specification is ../shared/spec/hosts_access.md; the
 // code cites its sections. Every vector of that spec is a golden case
 // under testdata/ (verified ones under testdata/vectors, the derived
-// FreeBSD and upstream ones under testdata/derived).
+// FreeBSD and upstream ones under testdata/derived). Cases found since
+// by comparing with the real binaries are under testdata/found, and
+// under testdata/glibc those whose texts only glibc's own resolver gives
+// (the differential harness answers names through nss_wrapper).
 //
 // # Deviations
 //

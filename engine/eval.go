@@ -709,8 +709,13 @@ func (h *hostState) addrText() string {
 }
 
 // numericHost formats an address the way getnameinfo(NI_NUMERICHOST)
-// does on glibc.
+// does on glibc, its scope as scopeText.
 func numericHost(a netip.Addr) string {
+	zone := ""
+	if z := scopeText(a); z != "" {
+		zone = "%" + z
+	}
+	a = a.WithZone("")
 	if a.Is6() && !a.Is4In6() {
 		b := a.As16()
 		zero12 := true
@@ -721,14 +726,25 @@ func numericHost(a netip.Addr) string {
 		}
 		if zero12 && (b[12] != 0 || b[13] != 0) {
 			// glibc prints IPv4-compatible addresses with a dotted tail.
-			s := sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15])
-			if a.Zone() != "" {
-				s += "%" + a.Zone()
-			}
-			return s
+			return sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15]) + zone
 		}
 	}
-	return a.String()
+	return a.String() + zone
+}
+
+// scopeText is the scope of IPv6 address a as getnameinfo prints it: none
+// for scope 0, the interface's name for a link-local address's scope (the
+// engine knows only index 1, "lo"), else the number; a zone that is not a
+// number is taken to be an interface name already.
+func scopeText(a netip.Addr) string {
+	z := a.Zone()
+	if numeric(z) {
+		z = strings.TrimLeft(z, "0")
+		if z == "1" && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+			z = "lo"
+		}
+	}
+	return z
 }
 
 // hostname is libwrap's eval_hostname.
@@ -802,8 +818,11 @@ func (st *evalState) lookupName(h *hostState) {
 		h.name = paranoid
 		return
 	}
+	// The forward lookup's addresses have no scope: a client with one is
+	// never among them.
+	scoped := a.Is6() && scopeText(h.ep.Socket.Addr()) != ""
 	for _, x := range addrs {
-		if x.WithZone("") == a {
+		if x.WithZone("") == a && !scoped {
 			if st.lookups != nil {
 				st.noteLookup("reverse lookup of %s: %q, verified by its forward lookup", a, name)
 			}
@@ -813,7 +832,7 @@ func (st *evalState) lookupName(h *hostState) {
 	if st.lookups != nil {
 		st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
 	}
-	st.warn("host name/address mismatch: %s != %s", numericHost(a), canon)
+	st.warn("host name/address mismatch: %s != %s", numericHost(a.WithZone(h.ep.Socket.Addr().Zone())), canon)
 	h.name = paranoid
 }
 

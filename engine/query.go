@@ -239,17 +239,6 @@ func (p Profile) numericV6(s string) bool {
 	return err == nil && a.Is6()
 }
 
-// scopeName is the scope of a socket address with numeric scope id zone
-// (parseV6) as getnameinfo prints it: a link-local address's scope by its
-// interface's name (the engine knows only "lo", index 1), another's by
-// its number.
-func scopeName(a netip.Addr, zone string) string {
-	if zone == "1" && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
-		return "lo"
-	}
-	return zone
-}
-
 // findInetAddr resolves a tcpdmatch host operand to its addresses.
 //
 // Debian's (built for IPv6) asks getaddrinfo for a numeric address first
@@ -264,7 +253,7 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 			return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
 		}
 		if a, zone, ok := parseV6(host); ok {
-			return []netip.Addr{a.WithZone(scopeName(a, zone))}, true
+			return []netip.Addr{a.WithZone(zone)}, true
 		}
 	} else {
 		if v, ok := dotQuadAddr(host); ok {

@@ -221,6 +221,11 @@ func TestCorpus(t *testing.T) {
 		if p, ok := a["profile"]; ok && strings.TrimSpace(p) != "debian" {
 			continue // other profiles have no binary here
 		}
+		if filepath.Base(filepath.Dir(file)) == "glibc" {
+			// Texts as glibc's resolver gives them, which the harness'
+			// nss_wrapper does not (scoped IPv6 addresses).
+			continue
+		}
 		c := libwrap.Case{Files: map[string]string{}, Hosts: a["hosts"], Netgroup: a["netgroup"]}
 		for name, data := range a {
 			data = strings.ReplaceAll(data, caseDir, libwrap.DirPlaceholder)
