@@ -337,8 +337,9 @@ func (st *evalState) scan(t *Table, allow bool) int {
 	}
 	st.ctxFile, st.ctxLine = t.Name, 0
 	r := st.scanLines(t, allow)
-	// Not deferred: a jump out of the table ends the decision, and
-	// nothing reads the context after one (probe clears it itself).
+	// Not deferred: like libwrap, a jump out of the table (an allow or
+	// deny option, an error) leaves the context set, which shows in the
+	// warnings of a probe expanded afterwards.
 	st.ctxFile, st.ctxLine = "", 0
 	return r
 }
@@ -846,7 +847,10 @@ func (st *evalState) evalUser() string {
 }
 
 // probe expands the request's probe template after the decision; an
-// overflow there only loses the probe.
+// overflow there only loses the probe. Its warnings carry the context the
+// decision left: none when the tables were read to the end, the deciding
+// rule's file and line when an option or an error ended the decision
+// (libwrap restores the context only when table_match returns).
 func (st *evalState) probe(template string) {
 	defer func() {
 		if e := recover(); e != nil {
@@ -855,6 +859,5 @@ func (st *evalState) probe(template string) {
 			}
 		}
 	}()
-	st.ctxFile = ""
 	st.d.Probe = st.percentX(template, 8192)
 }
