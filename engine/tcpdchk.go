@@ -65,6 +65,13 @@ type tcpdchk struct {
 	ctxFile  string
 	ctxLine  int
 	files    []string // the pattern files being read
+	// spent is set once a pattern file with a line in it has been
+	// checked: tcpdchk splits the file's lines with strtok, whose one
+	// saved position the list that named the file was being split
+	// with too, so nothing after the file in that list (or in that line
+	// of the file that named it) is ever checked. The list's loop stops
+	// and clears it.
+	spent bool
 }
 
 func (c *tcpdchk) print(line string) { c.out.Lines = append(c.out.Lines, line) }
@@ -217,6 +224,10 @@ func (c *tcpdchk) daemonList(list string) {
 			c.warn("(consider using an address instead)")
 		}
 		c.daemon(pat)
+		if c.spent {
+			c.spent = false
+			break
+		}
 	}
 	if daemons == 0 {
 		c.warn("daemon list is empty or ends in EXCEPT")
@@ -236,6 +247,10 @@ func (c *tcpdchk) clientList(list string) {
 			c.host(host)
 		} else {
 			c.host(tok)
+		}
+		if c.spent {
+			c.spent = false
+			break
 		}
 	}
 	if clients == 0 {
@@ -335,7 +350,10 @@ func (c *tcpdchk) host(pat string) int {
 	switch {
 	case pat == "":
 		// check_host is never given an empty pattern by strtok except
-		// after '@': it then falls to the numeric branch and does nothing.
+		// after '@'. It then takes the numeric branch, where the byte
+		// before the pattern (the NUL that replaced the '@') is not a
+		// dot, and looks "" up: "host not found".
+		c.dns(pat)
 	case pat[0] == '@':
 		if !c.netgroupHasMembers(pat[1:]) {
 			c.warn("%s: unknown or empty netgroup", pat[1:])
@@ -399,14 +417,10 @@ func validNetMask(net, mask string) bool {
 		if _, ok := dotQuadAddr(mask); ok {
 			return true
 		}
-		if mask != "" && strings.Trim(mask, "0123456789") == "" && len(mask) <= 2 {
-			n := 0
-			for i := 0; i < len(mask); i++ {
-				n = n*10 + int(mask[i]-'0')
-			}
-			if n >= 1 && n <= 32 {
-				return true
-			}
+		if n := cAtoi(mask); n >= 1 && n <= 32 {
+			// Debian's prefix length, read with atoi: "024", "24x" and
+			// "+24" are 24 (as they are when the rule is matched).
+			return true
 		}
 	}
 	if !isInet6Pattern(net) {
@@ -441,6 +455,9 @@ func (c *tcpdchk) patternFile(path string) {
 	defer func() { c.ctxFile, c.ctxLine = saved, savedLine }()
 	c.ctxFile, c.ctxLine = path, 0
 	// fgets(buf, BUFSIZ): every call is a line, a long line several.
+	if len(data) > 0 {
+		defer func() { c.spent = true }() // for the list that named this file
+	}
 	for len(data) > 0 {
 		n := len(data)
 		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
@@ -457,6 +474,10 @@ func (c *tcpdchk) patternFile(path string) {
 		c.ctxLine++
 		for _, w := range chkTokens(chunk, " \t\r\n") {
 			c.host(w)
+			if c.spent { // a file named on this line was read
+				c.spent = false
+				break
+			}
 		}
 	}
 }
