@@ -25,7 +25,7 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"-x"}, config{}, "tcpdchk: invalid option -- 'x'"},
 		{[]string{"-i"}, config{}, "tcpdchk: option requires an argument -- 'i'"},
 		{[]string{"--hosts"}, config{}, "tcpdchk: option '--hosts' requires an argument"},
-		{[]string{"--bogus"}, config{}, "tcpdchk: unrecognized option '--bogus'"},
+		{[]string{"--bogus"}, config{}, "tcpdchk: invalid option -- '-'"},
 	} {
 		cfg, err := parseArgs(tc.args)
 		if tc.err != "" {

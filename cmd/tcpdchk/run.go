@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/getopt"
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
@@ -67,34 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cfg.local {
 		allowPath, denyPath = "hosts.allow", "hosts.deny"
 	}
-	var netgroups []byte
-	if cfg.netgroupFile != "" {
-		if netgroups, err = os.ReadFile(cfg.netgroupFile); err != nil {
-			fmt.Fprintf(stderr, "%s: --netgroup %s: %s\n", name, cfg.netgroupFile, sysdeps.Strerror(err))
-			return 1
-		}
-	}
-	var res engine.Resolver
-	if cfg.hostsFile != "" {
-		data, err := os.ReadFile(cfg.hostsFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: --hosts %s: %s\n", name, cfg.hostsFile, sysdeps.Strerror(err))
-			return 1
-		}
-		hr := engine.NewHostsResolver(cfg.hostsFile, data)
-		for _, d := range hr.Diagnostics {
-			fmt.Fprintf(stderr, "%s: %s: %s\n", name, d.Severity, d.Error())
-		}
-		if cfg.netgroupFile != "" {
-			hr = hr.WithNetgroups(cfg.netgroupFile, netgroups)
-		}
-		res = hr
-	} else {
-		var ng engine.Resolver
-		if cfg.netgroupFile != "" {
-			ng = engine.NewHostsResolver("", nil).WithNetgroups(cfg.netgroupFile, netgroups)
-		}
-		res = sysdeps.NewResolver(ng)
+	res, err := sysdeps.LoadResolver(name, cfg.hostsFile, cfg.netgroupFile, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
 	}
 	p := &engine.Policy{Resolver: res, Files: sysdeps.Files{}, DryRun: true}
 	r := p.Tcpdchk(&engine.TcpdchkOptions{Implicit: cfg.implicit, Verbose: cfg.verbose,

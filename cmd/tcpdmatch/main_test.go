@@ -157,7 +157,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-d", "-i"}, "tcpdmatch: option requires an argument -- 'i'"},
 		{[]string{"-x", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- 'x'"},
 		{[]string{"-dq", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- 'q'"},
-		{[]string{"--verbose", "sshd", "10.0.0.1"}, "tcpdmatch: unrecognized option '--verbose'"},
+		{[]string{"--verbose", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- '-'"},
 		{[]string{"sshd", "10.0.0.1", "--hosts"}, "tcpdmatch: option '--hosts' requires an argument"},
 	} {
 		r := tcpdmatch(tc.args...)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/getopt"
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
@@ -17,17 +16,18 @@ const name = "tcpdmatch"
 
 // usageText is printed (on standard error, exit status 1) for a usage
 // error: three lines, as Debian's tcpdmatch prints.
-const usageText = `usage: tcpdmatch [-d] [-i inet_conf] [--hosts FILE] daemon[@server] [user@]client
+const usageText = `usage: tcpdmatch [-d] [-i inet_conf] [--hosts FILE] [--netgroup FILE] daemon[@server] [user@]client
 	-d: read hosts.allow and hosts.deny in the current directory, not in /etc
 	-i: the inetd.conf file to examine (default /etc/inetd.conf, if any)
 `
 
 // config is the parsed command line.
 type config struct {
-	local     bool   // -d
-	inetd     string // -i FILE ("" = the default)
-	hostsFile string // --hosts FILE ("" = the system resolver)
-	operands  []string
+	local        bool   // -d
+	inetd        string // -i FILE ("" = the default)
+	hostsFile    string // --hosts FILE ("" = the system resolver)
+	netgroupFile string // --netgroup FILE ("" = no netgroups)
+	operands     []string
 }
 
 // usageError is a bad command line; its message (if any) precedes the
@@ -35,20 +35,21 @@ type config struct {
 type usageError string
 
 // parseArgs reads the command line the way glibc's getopt("di:") does,
-// plus the long option --hosts FILE.
+// plus the long options --hosts FILE and --netgroup FILE.
 func parseArgs(args []string) (*config, error) {
-	r, err := getopt.Parse(name, args, "d", "i", "hosts")
+	r, err := getopt.Parse(name, args, "d", "i", "hosts", "netgroup")
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
-	return &config{local: r.Flags['d'], inetd: r.Values['i'], hostsFile: r.Long["hosts"], operands: r.Operands}, nil
+	return &config{local: r.Flags['d'], inetd: r.Values['i'], hostsFile: r.Long["hosts"],
+		netgroupFile: r.Long["netgroup"], operands: r.Operands}, nil
 }
 
 func (e usageError) Error() string { return string(e) }
 
 // run is the whole program: args are the arguments after the program
 // name. It returns the exit status: 0 after a verdict, 1 for a usage error,
-// an unreadable -i or --hosts file, or a client or server that cannot be
+// an unreadable -i, --hosts or --netgroup file, or a client or server that cannot be
 // resolved (tcpdmatch's statuses).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	_ = stdin
@@ -67,20 +68,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg.local {
 		allowPath, denyPath = "hosts.allow", "hosts.deny"
 	}
-	var res engine.Resolver
-	if cfg.hostsFile != "" {
-		data, err := os.ReadFile(cfg.hostsFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: --hosts %s: %s\n", name, cfg.hostsFile, sysdeps.Strerror(err))
-			return 1
-		}
-		hr := engine.NewHostsResolver(cfg.hostsFile, data)
-		for _, d := range hr.Diagnostics {
-			fmt.Fprintf(stderr, "%s: %s: %s\n", name, d.Severity, d.Error())
-		}
-		res = hr
-	} else {
-		res = sysdeps.NewResolver(nil)
+	res, err := sysdeps.LoadResolver(name, cfg.hostsFile, cfg.netgroupFile, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
 	}
 	p := &engine.Policy{
 		Allow:    loadTable(allowPath, stderr),

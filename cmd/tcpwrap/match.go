@@ -256,32 +256,7 @@ func loadTable(path string, prof engine.Profile) *tableInfo {
 }
 
 func loadResolver(cfg *matchConfig, stderr io.Writer) (engine.Resolver, error) {
-	var netgroups []byte
-	if cfg.netgroupFile != "" {
-		var err error
-		if netgroups, err = os.ReadFile(cfg.netgroupFile); err != nil {
-			return nil, fmt.Errorf("--netgroup %s: %s", cfg.netgroupFile, sysdeps.Strerror(err))
-		}
-	}
-	if cfg.hostsFile == "" {
-		var ng engine.Resolver
-		if netgroups != nil {
-			ng = engine.NewHostsResolver(cfg.netgroupFile, nil).WithNetgroups(cfg.netgroupFile, netgroups)
-		}
-		return sysdeps.NewResolver(ng), nil
-	}
-	hosts, err := os.ReadFile(cfg.hostsFile)
-	if err != nil {
-		return nil, fmt.Errorf("--hosts %s: %s", cfg.hostsFile, sysdeps.Strerror(err))
-	}
-	res := engine.NewHostsResolver(cfg.hostsFile, hosts)
-	for _, d := range res.Diagnostics {
-		fmt.Fprintf(stderr, "tcpwrap: %s: %s\n", d.Severity, d.Error())
-	}
-	if netgroups != nil {
-		res = res.WithNetgroups(cfg.netgroupFile, netgroups)
-	}
-	return res, nil
+	return sysdeps.LoadResolver("tcpwrap", cfg.hostsFile, cfg.netgroupFile, stderr)
 }
 
 // runMatch is the match command.

@@ -68,11 +68,11 @@ func TestMain(m *testing.M) {
 
 // runOurs runs our tcpdmatch the way the harness runs Debian's: in a
 // fresh case directory holding the case's files, as `tcpdmatch -d -i
-// /dev/null ARGS...`, with --hosts giving the case's hosts table. Its
-// standard output comes first, then its standard error without our own
-// diagnostics of the hosts file ("tcpdmatch: ..."); real tcpdmatch writes
-// to standard error only just before it exits, so this is the order the
-// harness sees. The case directory is replaced by {DIR}.
+// /dev/null ARGS...`, with --hosts and --netgroup giving the case's
+// tables. Its standard output comes first, then its standard error
+// without our own diagnostics of the hosts file ("tcpdmatch: ..."); real
+// tcpdmatch writes to standard error only just before it exits, so this
+// is the order the harness sees. The case directory is replaced by {DIR}.
 func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string, int) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "tcpdmatchdiff-case-")
@@ -103,11 +103,14 @@ func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string,
 	if c.Deny != nil {
 		write("hosts.deny", *c.Deny)
 	}
-	hosts := filepath.Join(dir, "hosts")
+	hosts, netgroup := filepath.Join(dir, "hosts"), filepath.Join(dir, "netgroup")
 	if err := os.WriteFile(hosts, []byte(c.Hosts), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"-d", "-i", "/dev/null", "--hosts", hosts}, args...)...)
+	if err := os.WriteFile(netgroup, []byte(c.Netgroup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"-d", "-i", "/dev/null", "--hosts", hosts, "--netgroup", netgroup}, args...)...)
 	cmd.Dir = caseD
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -369,4 +372,25 @@ func TestOperands(t *testing.T) {
 		}
 	})
 	fmt.Printf("tcpdmatchdiff: %d operand cases compared with Debian's tcpdmatch\n", len(runs))
+}
+
+// TestNetgroups compares netgroup patterns, answered from the case's
+// netgroup table (--netgroup), for a client given by name and by address,
+// and a user@ form.
+func TestNetgroups(t *testing.T) {
+	h := harness(t)
+	bin := ourTcpdmatch(t)
+	allow := "sshd: @trusted\nin.ftpd: alice@@trusted : spawn echo %u\n"
+	deny := "ALL: ALL\n"
+	c := libwrap.Case{Allow: &allow, Deny: &deny,
+		Hosts:    "10.0.0.1 good.example.com good\n10.0.0.2 other.example.com\n",
+		Netgroup: "trusted (good.example.com,,) (,alice,)\n"}
+	runs := [][]string{
+		{"sshd", "good"}, {"sshd", "10.0.0.1"}, {"sshd", "other.example.com"},
+		{"in.ftpd", "alice@good.example.com"}, {"in.ftpd", "bob@good.example.com"}, {"in.ftpd", "alice@10.0.0.2"},
+	}
+	for _, args := range runs {
+		compare(t, h, bin, "netgroups", c, args)
+	}
+	fmt.Printf("tcpdmatchdiff: %d netgroup cases compared with Debian's tcpdmatch\n", len(runs))
 }

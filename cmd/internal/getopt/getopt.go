@@ -42,7 +42,9 @@ func Parse(prog string, args []string, flags, withArg string, long ...string) (*
 				known = known || l == opt
 			}
 			if !known {
-				return nil, fmt.Errorf("%s: unrecognized option '%s'", prog, a)
+				// Debian's tools use getopt, not getopt_long: to them
+				// "--bogus" is the option '-', which they do not know.
+				return nil, fmt.Errorf("%s: invalid option -- '-'", prog)
 			}
 			if !hasVal {
 				if i+1 >= len(args) {

@@ -15,7 +15,7 @@ func TestParse(t *testing.T) {
 		{[]string{"-", "x"}, "flags map[] values map[] long map[] operands [- x]"},
 		{[]string{"-x"}, "error p: invalid option -- 'x'"},
 		{[]string{"-i"}, "error p: option requires an argument -- 'i'"},
-		{[]string{"--bogus"}, "error p: unrecognized option '--bogus'"},
+		{[]string{"--bogus"}, "error p: invalid option -- '-'"},
 		{[]string{"--hosts"}, "error p: option '--hosts' requires an argument"},
 	} {
 		r, err := Parse("p", tc.args, "adv", "i", "hosts", "netgroup")

@@ -2,8 +2,11 @@ package sysdeps
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
 	"os/user"
 	"strings"
 	"sync"
@@ -176,4 +179,39 @@ func (s *Resolver) LookupUser(name string) bool {
 func (s *Resolver) LookupGroup(name string) bool {
 	_, err := user.LookupGroup(name)
 	return err == nil
+}
+
+// LoadResolver is the resolver of the --hosts FILE and --netgroup FILE
+// options the commands share: an /etc/hosts-format table instead of the
+// system resolver, and an /etc/netgroup-format table (without one, every
+// netgroup is unknown). Either may be "". The hosts table's diagnostics
+// are written to stderr, after prog; a file that cannot be read is an
+// error naming its option.
+func LoadResolver(prog, hostsFile, netgroupFile string, stderr io.Writer) (engine.Resolver, error) {
+	var netgroups []byte
+	if netgroupFile != "" {
+		var err error
+		if netgroups, err = os.ReadFile(netgroupFile); err != nil {
+			return nil, fmt.Errorf("--netgroup %s: %s", netgroupFile, Strerror(err))
+		}
+	}
+	if hostsFile == "" {
+		var ng engine.Resolver
+		if netgroupFile != "" {
+			ng = engine.NewHostsResolver(netgroupFile, nil).WithNetgroups(netgroupFile, netgroups)
+		}
+		return NewResolver(ng), nil
+	}
+	hosts, err := os.ReadFile(hostsFile)
+	if err != nil {
+		return nil, fmt.Errorf("--hosts %s: %s", hostsFile, Strerror(err))
+	}
+	res := engine.NewHostsResolver(hostsFile, hosts)
+	for _, d := range res.Diagnostics {
+		fmt.Fprintf(stderr, "%s: %s: %s\n", prog, d.Severity, d.Error())
+	}
+	if netgroupFile != "" {
+		res = res.WithNetgroups(netgroupFile, netgroups)
+	}
+	return res, nil
 }
