@@ -14,13 +14,17 @@ type MapFiles map[string]string
 
 // ReadFile implements [Files].
 func (m MapFiles) ReadFile(name string) ([]byte, error) {
-	if s, ok := m[name]; ok {
+	clean, err := m.resolve(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if s, ok := m[clean]; ok {
 		return []byte(s), nil
 	}
-	if m.isDir(name) {
+	if m.isDir(clean) {
 		return nil, nil
 	}
-	if m.parentIsFile(name) {
+	if m.parentIsFile(clean) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.ENOTDIR}
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
@@ -28,13 +32,52 @@ func (m MapFiles) ReadFile(name string) ([]byte, error) {
 
 // Stat implements [Files].
 func (m MapFiles) Stat(name string) error {
-	if _, ok := m[name]; ok || m.isDir(name) {
+	clean, err := m.resolve(name)
+	if err != nil {
+		return &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	if _, ok := m[clean]; ok || m.isDir(clean) {
 		return nil
 	}
-	if m.parentIsFile(name) {
+	if m.parentIsFile(clean) {
 		return &fs.PathError{Op: "stat", Path: name, Err: syscall.ENOTDIR}
 	}
 	return &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
+// resolve follows an absolute name component by component, as the kernel
+// does, to the entry it names: "//" and "/./" are "/", ".." goes up from a
+// directory, and a component followed by a slash must be a directory
+// (ENOTDIR when it is a file, ENOENT when it does not exist), so that
+// "/d//f", "/d/./f" and "/d/x/../f" name "/d/f" only when "/d/x" is a
+// directory, and "/d/f/" is not a file. A relative name is kept as it is.
+func (m MapFiles) resolve(name string) (string, error) {
+	if !strings.HasPrefix(name, "/") {
+		return name, nil
+	}
+	cur := "/"
+	comps := strings.Split(name[1:], "/")
+	for i, c := range comps {
+		switch c {
+		case "", ".":
+			continue // cur is a directory
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		if i == len(comps)-1 {
+			return next, nil
+		}
+		if _, ok := m[next]; ok {
+			return "", syscall.ENOTDIR
+		}
+		if !m.isDir(next) {
+			return "", fs.ErrNotExist
+		}
+		cur = next
+	}
+	return cur, nil
 }
 
 func (m MapFiles) isDir(name string) bool {

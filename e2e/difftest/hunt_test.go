@@ -2,6 +2,10 @@
 
 package difftest
 
+// Cases found by differential hunts: corners of the C library that the
+// engine imitates (netgroup tables, path resolution), compared with
+// libwrap on every run.
+
 import (
 	"fmt"
 	"net/netip"
@@ -86,4 +90,46 @@ func TestNetgroupTables(t *testing.T) {
 		}
 	}
 	fmt.Printf("difftest: %d netgroup requests compared with libwrap\n", n)
+}
+
+// TestFilePaths compares pattern files and banner directories named with
+// "//", "/./", "dir/../" and a trailing "/", which the kernel resolves
+// and the engine's in-memory files must resolve alike.
+func TestFilePaths(t *testing.T) {
+	h := harness(t)
+	files := map[string]string{"l": "10.0.0.1\n", "sub/m": "10.0.0.1\n", "ban/sshd": "hello %d\n"}
+	var cases []libwrap.Case
+	var rs [][]libwrap.Request
+	var rules []string
+	for _, p := range []string{"{DIR}//l", "{DIR}/./l", "{DIR}/sub/../l", "{DIR}/sub//m", "{DIR}/nosub/../l",
+		"{DIR}/l/", "{DIR}/l/.", "{DIR}/sub/", "{DIR}/sub/m/..", "{DIR}/./sub/./m", "/{DIR}/l"} {
+		rules = append(rules, "ALL: "+p+"\n")
+	}
+	for _, d := range []string{"{DIR}/ban/", "{DIR}//ban", "{DIR}/./ban", "{DIR}/sub/../ban", "{DIR}/l/../ban", "{DIR}/nosub/../ban"} {
+		rules = append(rules, "ALL: ALL: banners "+d+"\n")
+	}
+	req := tablegen.Request{Daemon: "sshd", Client: netip.MustParseAddrPort("10.0.0.1:40000")}
+	for _, r := range rules {
+		deny := r
+		cases = append(cases, libwrap.Case{Deny: &deny, Files: files, Hosts: "10.0.0.1 good.example.com\n"})
+		rs = append(rs, []libwrap.Request{toHarness(req)})
+	}
+	results, err := h.RunBatch(cases, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rules {
+		d := policyFor(cases[i], engine.Debian).Evaluate(toEngine(req))
+		diffs := compare(results[i][0], d)
+		if ld := logDiff(results[i][0], d); ld != "" {
+			diffs = append(diffs, ld)
+		}
+		if got, want := d.Banner, strings.ReplaceAll(results[i][0].Banner, libwrap.DirPlaceholder, caseDir); got != want {
+			diffs = append(diffs, fmt.Sprintf("banner: libwrap %q, engine %q", want, got))
+		}
+		if len(diffs) > 0 {
+			t.Errorf("hosts.deny %q:\n%s", r, strings.Join(diffs, "\n"))
+		}
+	}
+	fmt.Printf("difftest: %d file path cases compared with libwrap\n", len(rules))
 }
