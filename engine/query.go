@@ -267,24 +267,55 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 			return nil, false
 		}
 	}
-	var addrs []netip.Addr
-	canon4, a4, ok4 := res.LookupHost(host, false)
-	canon6, a6, ok6 := res.LookupHost(host, true)
-	if !ok4 && !ok6 {
+	canon, addrs, ok := lookupAny(res, host)
+	if !ok {
 		warn("%s: host not found", host)
 		return nil, false
-	}
-	canon := canon4
-	if !ok4 {
-		canon = canon6
 	}
 	if !asciiEqualFold(canon, host) {
 		warn("%s: hostname alias", host)
 		warn("(official name: %s)", canon)
 	}
-	addrs = append(addrs, a4...)
-	addrs = append(addrs, a6...)
 	return addrs, true
+}
+
+// AnyFamilyResolver is implemented by resolvers that look a name up in
+// both address families at once, as getaddrinfo with AF_UNSPEC does for
+// tcpdmatch's operands and tcpdchk's host checks: the addresses in the
+// resolver's own order, and the canonical name of the first.
+type AnyFamilyResolver interface {
+	LookupHostAny(name string) (canon string, addrs []netip.Addr, ok bool)
+}
+
+// LookupHostAny implements [AnyFamilyResolver]: every line naming the
+// host, in the table's order, and the first name of the first.
+func (r *HostsResolver) LookupHostAny(name string) (string, []netip.Addr, bool) {
+	var canon string
+	var addrs []netip.Addr
+	for _, i := range r.byName[toLowerASCII(name)] {
+		e := r.entries[i]
+		if canon == "" {
+			canon = e.names[0]
+		}
+		addrs = append(addrs, e.addr)
+	}
+	return canon, addrs, len(addrs) > 0
+}
+
+// lookupAny looks name up in both families: through [AnyFamilyResolver]
+// when res has it, else IPv4 then IPv6, the canonical name the first
+// family's.
+func lookupAny(res Resolver, name string) (string, []netip.Addr, bool) {
+	if r, ok := res.(AnyFamilyResolver); ok {
+		return r.LookupHostAny(name)
+	}
+	canon4, a4, ok4 := res.LookupHost(name, false)
+	canon6, a6, ok6 := res.LookupHost(name, true)
+	canon := canon4
+	if !ok4 {
+		canon = canon6
+	}
+	return canon, append(append([]netip.Addr{}, a4...), a6...), ok4 || ok6
 }
 
 // tcpdmatchBlock renders one verdict block as tcpdmatch prints it: its
@@ -395,9 +426,7 @@ func resolveOperand(res Resolver, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{a}, nil
 	}
-	_, a4, _ := res.LookupHost(host, false)
-	_, a6, _ := res.LookupHost(host, true)
-	addrs := append(append([]netip.Addr{}, a4...), a6...)
+	_, addrs, _ := lookupAny(res, host)
 	if len(addrs) == 0 {
 		return nil, errors.New(sprintf("%s: host not found", host))
 	}

@@ -497,21 +497,16 @@ func (c *tcpdchk) dns(host string) int {
 	} else if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
 		addrs = []netip.Addr{a}
 	} else {
-		canon4, a4, ok4 := c.res.LookupHost(host, false)
-		canon6, a6, ok6 := c.res.LookupHost(host, true)
-		if !ok4 && !ok6 {
+		canon, all, ok := lookupAny(c.res, host)
+		if !ok {
 			c.warn("%s: host not found", host)
 			return 0
-		}
-		canon := canon4
-		if !ok4 {
-			canon = canon6
 		}
 		if canon != "" && !asciiEqualFold(canon, host) {
 			c.warn("%s: hostname alias", host)
 			c.warn("(official name: %s)", canon)
 		}
-		addrs = append(append(addrs, a4...), a6...)
+		addrs = all
 	}
 	for _, a := range addrs {
 		st := &evalState{pol: c.p, prof: Debian, res: c.res, d: &Decision{}, ctxFile: c.ctxFile, ctxLine: c.ctxLine}

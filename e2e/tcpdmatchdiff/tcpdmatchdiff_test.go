@@ -394,3 +394,26 @@ func TestNetgroups(t *testing.T) {
 	}
 	fmt.Printf("tcpdmatchdiff: %d netgroup cases compared with Debian's tcpdmatch\n", len(runs))
 }
+
+// TestBothFamilies compares names with IPv4 and IPv6 addresses: one
+// verdict block per address in the table's order (the order of a
+// getaddrinfo answer from the harness' nss_wrapper), and the canonical
+// name of the first address's line.
+func TestBothFamilies(t *testing.T) {
+	h := harness(t)
+	bin := ourTcpdmatch(t)
+	allow := "sshd: [2001:db8::]/32 : spawn echo %a %h\n"
+	deny := "ALL: ALL\n"
+	c := libwrap.Case{Allow: &allow, Deny: &deny,
+		Hosts: "2001:db8::2 dual.example.com\n10.0.0.40 dual.example.com\n" +
+			"2001:db8::3 v6name.example.com dual2\n10.0.0.41 dual2\n" +
+			"10.0.0.42 tri.example.com\n2001:db8::4 tri.example.com\n10.0.0.43 tri.example.com\n"}
+	runs := [][]string{
+		{"sshd", "dual.example.com"}, {"sshd", "dual2"}, {"sshd", "tri.example.com"},
+		{"sshd@dual2", "10.0.0.1"}, {"sshd@v6name.example.com", "tri.example.com"},
+	}
+	for _, args := range runs {
+		compare(t, h, bin, "both families", c, args)
+	}
+	fmt.Printf("tcpdmatchdiff: %d cases of names in both families compared with Debian's tcpdmatch\n", len(runs))
+}
