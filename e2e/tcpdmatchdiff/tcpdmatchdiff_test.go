@@ -162,6 +162,20 @@ func compare(t *testing.T, h *libwrap.Harness, bin, name string, c libwrap.Case,
 	}
 }
 
+// compareAll compares the invocations runs of case c, in parallel, and
+// says how many kind cases it compared.
+func compareAll(t *testing.T, h *libwrap.Harness, bin, kind string, c libwrap.Case, runs [][]string) {
+	t.Run("group", func(t *testing.T) {
+		for i, args := range runs {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				compare(t, h, bin, kind, c, args)
+			})
+		}
+	})
+	fmt.Printf("tcpdmatchdiff: %d %s cases compared with Debian's tcpdmatch\n", len(runs), kind)
+}
+
 // TestVectors compares every tcpdmatch request of the Debian golden
 // corpus.
 func TestVectors(t *testing.T) {
@@ -301,15 +315,7 @@ func TestInetd(t *testing.T) {
 		{"in.ftpd", "-i", "inetd.conf", "10.0.0.1"},
 		{"--", "in.ftpd", "10.0.0.1"},
 	}
-	t.Run("group", func(t *testing.T) {
-		for i, args := range runs {
-			t.Run(fmt.Sprint(i), func(t *testing.T) {
-				t.Parallel()
-				compare(t, h, bin, "inetd", base, args)
-			})
-		}
-	})
-	fmt.Printf("tcpdmatchdiff: %d inetd.conf cases compared with Debian's tcpdmatch\n", len(runs))
+	compareAll(t, h, bin, "inetd.conf", base, runs)
 }
 
 // TestBanners compares banner output: CRLF line ends (the harness, like
@@ -363,15 +369,7 @@ func TestOperands(t *testing.T) {
 		"GOOD.EXAMPLE.COM", "alias.example.com", "good", "1e1", "-", "unknown", "PARANOID"} {
 		runs = append(runs, []string{"sshd", op}, []string{"sshd", "u@" + op}, []string{"sshd@" + op, "10.0.0.1"})
 	}
-	t.Run("group", func(t *testing.T) {
-		for i, args := range runs {
-			t.Run(fmt.Sprint(i), func(t *testing.T) {
-				t.Parallel()
-				compare(t, h, bin, "operands", c, args)
-			})
-		}
-	})
-	fmt.Printf("tcpdmatchdiff: %d operand cases compared with Debian's tcpdmatch\n", len(runs))
+	compareAll(t, h, bin, "operand", c, runs)
 }
 
 // TestNetgroups compares netgroup patterns, answered from the case's
@@ -389,10 +387,7 @@ func TestNetgroups(t *testing.T) {
 		{"sshd", "good"}, {"sshd", "10.0.0.1"}, {"sshd", "other.example.com"},
 		{"in.ftpd", "alice@good.example.com"}, {"in.ftpd", "bob@good.example.com"}, {"in.ftpd", "alice@10.0.0.2"},
 	}
-	for _, args := range runs {
-		compare(t, h, bin, "netgroups", c, args)
-	}
-	fmt.Printf("tcpdmatchdiff: %d netgroup cases compared with Debian's tcpdmatch\n", len(runs))
+	compareAll(t, h, bin, "netgroup", c, runs)
 }
 
 // TestBothFamilies compares names with IPv4 and IPv6 addresses: one
@@ -412,8 +407,5 @@ func TestBothFamilies(t *testing.T) {
 		{"sshd", "dual.example.com"}, {"sshd", "dual2"}, {"sshd", "tri.example.com"},
 		{"sshd@dual2", "10.0.0.1"}, {"sshd@v6name.example.com", "tri.example.com"},
 	}
-	for _, args := range runs {
-		compare(t, h, bin, "both families", c, args)
-	}
-	fmt.Printf("tcpdmatchdiff: %d cases of names in both families compared with Debian's tcpdmatch\n", len(runs))
+	compareAll(t, h, bin, "both-family name", c, runs)
 }
