@@ -244,8 +244,8 @@ func (p Profile) numericV6(s string) bool {
 // Debian's (built for IPv6) asks getaddrinfo for a numeric address first
 // (inet_aton's forms exactly, such as "1.2.3" or "4294967295", or IPv6
 // with a scope) and then for a name, so that anything else is "host not
-// found". The others take a dotted quad or IPv6 address as
-// is and refuse any other string of digits and dots as "not an internet
+// found". The others take a dotted quad or IPv6 address as is and
+// refuse any other string of digits and dots as "not an internet
 // address".
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
 	if p.Profile() == Debian {
@@ -285,21 +285,6 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 // resolver's own order, and the canonical name of the first.
 type AnyFamilyResolver interface {
 	LookupHostAny(name string) (canon string, addrs []netip.Addr, ok bool)
-}
-
-// LookupHostAny implements [AnyFamilyResolver]: every line naming the
-// host, in the table's order, and the first name of the first.
-func (r *HostsResolver) LookupHostAny(name string) (string, []netip.Addr, bool) {
-	var canon string
-	var addrs []netip.Addr
-	for _, i := range r.byName[toLowerASCII(name)] {
-		e := r.entries[i]
-		if canon == "" {
-			canon = e.names[0]
-		}
-		addrs = append(addrs, e.addr)
-	}
-	return canon, addrs, len(addrs) > 0
 }
 
 // lookupAny looks name up in both families: through [AnyFamilyResolver]

@@ -229,6 +229,21 @@ func (r *HostsResolver) LookupAddr(a netip.Addr) (string, bool) {
 	return r.entries[i].names[0], true
 }
 
+// LookupHostAny implements [AnyFamilyResolver]: every line naming the
+// host, in the table's order, and the first name of the first.
+func (r *HostsResolver) LookupHostAny(name string) (string, []netip.Addr, bool) {
+	var canon string
+	var addrs []netip.Addr
+	for _, i := range r.byName[toLowerASCII(name)] {
+		e := r.entries[i]
+		if canon == "" {
+			canon = e.names[0]
+		}
+		addrs = append(addrs, e.addr)
+	}
+	return canon, addrs, len(addrs) > 0
+}
+
 // LookupHost implements [Resolver].
 func (r *HostsResolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bool) {
 	var canon string
