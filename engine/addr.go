@@ -10,6 +10,11 @@ import (
 
 const inaddrNone = 0xffffffff
 
+// v4Addr is the IPv4 address whose number (as inet_aton gives it) is v.
+func v4Addr(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
 // inetAton parses s like glibc's inet_aton: one to four parts, each decimal,
 // octal (leading 0) or hex (0x), the last part filling the remaining bytes.
 // Trailing text is accepted when it starts with a white-space character

@@ -793,7 +793,7 @@ func (st *evalState) lookupName(h *hostState) {
 	canon, addrs, ok := st.res.LookupHost(h.name, v6)
 	if v, num := inetAton(h.name, false); num && st.prof == Upstream {
 		// gethostbyname answers a numeric name itself.
-		canon, addrs, ok = h.name, []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+		canon, addrs, ok = h.name, []netip.Addr{v4Addr(v)}, true
 	}
 	if !ok {
 		if st.lookups != nil {

@@ -250,14 +250,14 @@ func (p Profile) numericV6(s string) bool {
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
 	if p.Profile() == Debian {
 		if v, ok := inetAton(host, true); ok {
-			return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+			return []netip.Addr{v4Addr(v)}, true
 		}
 		if a, zone, ok := parseV6(host); ok {
 			return []netip.Addr{a.WithZone(zone)}, true
 		}
 	} else {
 		if v, ok := dotQuadAddr(host); ok {
-			return []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}, true
+			return []netip.Addr{v4Addr(v)}, true
 		}
 		if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
 			return []netip.Addr{a}, true

@@ -407,7 +407,7 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 		if hp.v4ok {
 			n := hp.net4
 			for _, v := range []uint32{n, n + 1, n | ^hp.mask4, n &^ 1} {
-				a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+				a := v4Addr(v)
 				addrs.add(a.String())
 				addrs.add("::ffff:" + a.String())
 			}

@@ -493,7 +493,7 @@ func (c *tcpdchk) dns(host string) int {
 		return 0
 	}
 	if v, ok := inetAton(host, false); ok {
-		addrs = []netip.Addr{netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})}
+		addrs = []netip.Addr{v4Addr(v)}
 	} else if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
 		addrs = []netip.Addr{a}
 	} else {
