@@ -168,35 +168,33 @@ func main() {
 			{"distinct clients", clients, false},
 			{"distinct clients, decisionCache 0", clients, true},
 		} {
-			unit := "connections/s"
-			conf, httpConf := config("network", w.cacheOff), config("http", w.cacheOff)
-			// The filters, in the order printed: the four baselines, then
-			// tcpwrap.
-			var rs []runner
+			// load loads one filter for this setup; filter and sdk are
+			// tcpwrap's kind of filter and the SDK pass-through for it.
+			var load func(wasm, conf []byte) runner
+			filter, sdk, unit := "network", pass, "connections/s"
 			switch kind {
 			case "network":
 				fmt.Printf("network filter in e2e/envoy's host, %s:\n", w.name)
-				rs = []runner{network(passLean, leanConfig("network", "none"), w.srcs), network(pass, conf, w.srcs),
-					network(passLean, leanConfig("network", "read"), w.srcs), network(passLean, leanConfig("network", "record"), w.srcs),
-					network(tcpwrap, conf, w.srcs)}
+				load = func(wasm, conf []byte) runner { return network(wasm, conf, w.srcs) }
 			case "network-proxytest":
 				fmt.Printf("network filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-				rs = []runner{proxytestNetwork(passLean, leanConfig("network", "none"), w.srcs), proxytestNetwork(pass, conf, w.srcs),
-					proxytestNetwork(passLean, leanConfig("network", "read"), w.srcs), proxytestNetwork(passLean, leanConfig("network", "record"), w.srcs),
-					proxytestNetwork(tcpwrap, conf, w.srcs)}
-			case "HTTP", "HTTP-proxyvm":
-				var load func([]byte) (proxytest.WasmVMContext, error)
-				if kind == "HTTP" {
-					fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
-				} else {
-					fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
-					load = proxyVM
-				}
-				rs = []runner{httpRunner(passLean, leanConfig("http", "none"), w.srcs, load), httpRunner(passHTTP, httpConf, w.srcs, load),
-					httpRunner(passLean, leanConfig("http", "read"), w.srcs, load), httpRunner(passLean, leanConfig("http", "record"), w.srcs, load),
-					httpRunner(tcpwrap, httpConf, w.srcs, load)}
-				unit = "requests/s"
+				load = func(wasm, conf []byte) runner { return proxytestNetwork(wasm, conf, w.srcs) }
+			case "HTTP":
+				fmt.Printf("HTTP filter under proxytest (its wasm runner), %s:\n", w.name)
+				load = func(wasm, conf []byte) runner { return httpRunner(wasm, conf, w.srcs, nil) }
+			case "HTTP-proxyvm":
+				fmt.Printf("HTTP filter under proxytest (e2e/envoy/proxyvm), %s:\n", w.name)
+				load = func(wasm, conf []byte) runner { return httpRunner(wasm, conf, w.srcs, proxyVM) }
 			}
+			if strings.HasPrefix(kind, "HTTP") {
+				filter, sdk, unit = "http", passHTTP, "requests/s"
+			}
+			conf := config(filter, w.cacheOff)
+			// The filters, in the order printed: the four baselines, then
+			// tcpwrap.
+			rs := []runner{load(passLean, leanConfig(filter, "none")), load(sdk, conf),
+				load(passLean, leanConfig(filter, "read")), load(passLean, leanConfig(filter, "record")),
+				load(tcpwrap, conf)}
 			r := compare(rs...)
 			for i, name := range []string{"pass-through (no reads)", "pass-through (SDK reads)", "pass-through (lean reads)", "lean reads + 4 host calls"} {
 				fmt.Printf("  %-27s %s %s%s\n", name, r[i].format(), unit, rs[i].info())
