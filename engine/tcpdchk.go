@@ -412,16 +412,13 @@ func (c *tcpdchk) netgroupHasMembers(group string) bool {
 	return ok && l.NetgroupExists(group)
 }
 
+// validNetMask is tcpdchk's net/mask check. An IPv4 one is good when the
+// matcher takes it (a dotted mask, or a prefix length read with atoi:
+// "024", "24x" and "+24" are 24); an IPv6 one is tcpdchk's own test.
 func validNetMask(net, mask string) bool {
-	if _, ok := dotQuadAddr(net); ok {
-		if _, ok := dotQuadAddr(mask); ok {
-			return true
-		}
-		if n := cAtoi(mask); n >= 1 && n <= 32 {
-			// Debian's prefix length, read with atoi: "024", "24x" and
-			// "+24" are 24 (as they are when the rule is matched).
-			return true
-		}
+	hp := hostPat{netText: net, maskText: mask}
+	if hp.compileNetmask(Debian); hp.v4ok {
+		return true
 	}
 	if !isInet6Pattern(net) {
 		return false
