@@ -18,8 +18,9 @@ import (
 // that a canonical form could change in libwrap's reading — comments, lines
 // without a separator, continued, unterminated or over-long lines, lines
 // with a NUL or a CR, a rule whose first token starts with '#', FreeBSD
-// lines with a '#' or a backslash, upstream's shell commands — is kept as
-// it is. The physical line structure never changes.
+// lines with a '#' or a backslash, upstream's shell commands, a line whose
+// canonical form would end in a backslash (which would join the next line
+// to it) — is kept as it is. The physical line structure never changes.
 func Format(src []byte, p Profile) []byte {
 	t := Parse("", src, p)
 	var out bytes.Buffer
@@ -73,7 +74,8 @@ func formatLine(ln *Line, raw []byte, p Profile) []byte {
 		// Not after a shell command: its trailing blanks are its own.
 		s = strings.TrimRight(s, " \t")
 	}
-	if len(s) > MaxLineLength || strings.HasPrefix(s, "#") || s == "" {
+	if len(s) > MaxLineLength || strings.HasPrefix(s, "#") || s == "" || strings.HasSuffix(s, "\\") {
+		// A backslash now last would join the next line to this one.
 		return raw
 	}
 	return []byte(s + "\n")

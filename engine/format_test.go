@@ -23,6 +23,11 @@ func TestFormatExamples(t *testing.T) {
 		{"sshd: 10.0.0.1", "sshd: 10.0.0.1"},   // unterminated: kept
 		{"sshd: [::1] :deny\n", "sshd: [::1]: deny\n"},
 		{"sshd: ALL: spawn x\\ : deny\n", "sshd: ALL: spawn x\\ : deny\n"},
+		// A backslash before blanks ends nothing; before the newline it
+		// would join the next line: kept (found by FuzzFormat).
+		{"sshd: a \\  \nALL: ALL\n", "sshd: a \\  \nALL: ALL\n"},
+		{"sshd: ALL: spawn x \\ \t\n", "sshd: ALL: spawn x \\ \t\n"},
+		{"sshd: a \\ , b  \n", "sshd: a, \\, b\n"},
 	} {
 		if got := string(Format([]byte(tc.in), Debian)); got != tc.want {
 			t.Errorf("Format(%q) = %q, want %q", tc.in, got, tc.want)

@@ -267,3 +267,75 @@ func TestDaemonLinesBounded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheck: checking never panics, every diagnostic lies inside its
+// table, the list comes out sorted, and checking is deterministic.
+func FuzzCheck(f *testing.F) {
+	seedTables(f, func(allow, deny string) { f.Add(allow, deny, true) })
+	f.Fuzz(func(t *testing.T, allow, deny string, paranoid bool) {
+		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
+		files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+			a, d := Parse("hosts.allow", []byte(allow), prof), Parse("hosts.deny", []byte(deny), prof)
+			opts := CheckOptions{Resolver: res, Files: files, Paranoid: paranoid, ImplicitAllow: paranoid}
+			diags := Check(a, d, opts)
+			for _, dg := range diags {
+				src := allow
+				if dg.File == "hosts.deny" {
+					src = deny
+				} else if dg.File != "hosts.allow" {
+					t.Fatalf("diagnostic in unknown file %q: %v", dg.File, dg)
+				}
+				if s := dg.Span; s.Start.Offset < 0 || s.End.Offset > len(src) || s.Start.Offset > s.End.Offset {
+					t.Fatalf("%v: span outside the %d-byte table", dg, len(src))
+				}
+				if dg.Msg == "" || dg.Code == "" {
+					t.Fatalf("diagnostic without a message or code: %#v", dg)
+				}
+				if _, ok := CheckDocs[dg.Code]; !ok {
+					t.Fatalf("undocumented code %q", dg.Code)
+				}
+			}
+			sorted := append(Diagnostics(nil), diags...)
+			sorted.Sort()
+			if !reflect.DeepEqual(sorted, diags) {
+				t.Fatal("Check's diagnostics are not sorted")
+			}
+			if again := Check(a, d, opts); !reflect.DeepEqual(again, diags) {
+				t.Fatal("Check is not deterministic")
+			}
+		}
+	})
+}
+
+// FuzzFormat: formatting never panics, a second Format changes nothing,
+// and the formatted tables decide a few requests as the originals do.
+func FuzzFormat(f *testing.F) {
+	seedTables(f, func(allow, deny string) { f.Add(allow); f.Add(deny) })
+	res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
+	files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/ban/sshd": "hi %a\n"}
+	var reqs []Request
+	for _, daemon := range []string{"sshd", "in.telnetd", "ftpd"} {
+		for _, c := range []string{"10.0.0.1:4000", "10.0.0.2:4000", "10.0.0.7:4000", "192.168.1.9:4000", "[2001:db8::1]:4000", "[::1]:4000"} {
+			reqs = append(reqs, Request{Daemon: daemon, User: "alice",
+				Client: Endpoint{Socket: netip.MustParseAddrPort(c)},
+				Server: Endpoint{Socket: netip.MustParseAddrPort("127.1.0.1:22")}})
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+			once := Format([]byte(text), prof)
+			if twice := Format(once, prof); string(twice) != string(once) {
+				t.Fatalf("%v: a second Format changed\n%q\nto\n%q", prof, once, twice)
+			}
+			before := &Policy{Deny: Parse("hosts.deny", []byte(text), prof), Allow: Parse("hosts.allow", []byte(text), prof), Resolver: res, Files: files}
+			after := &Policy{Deny: Parse("hosts.deny", once, prof), Allow: Parse("hosts.allow", once, prof), Resolver: res, Files: files}
+			for _, r := range reqs {
+				if da, db := decisionText(before.Decide(r)), decisionText(after.Decide(r)); da != db {
+					t.Fatalf("%v: Format changed a decision for %s from %s\ntable %q\nformatted %q\nbefore %s\nafter  %s",
+						prof, r.Daemon, r.Client.Socket, text, once, da, db)
+				}
+			}
+		}
+	})
+}
