@@ -70,7 +70,16 @@ type Line struct {
 	Overlong bool `json:"overlong,omitempty"`
 	NUL      bool `json:"nul,omitempty"`
 
-	index int // position in Table.Lines
+	index int    // position in Table.Lines
+	conts []cont // the physical lines joined to the first, in order
+}
+
+// A cont is a physical line joined to the one before it, after a
+// backslash-newline or (afterNUL) a NUL byte: Text[at:end] came from span.
+type cont struct {
+	at, end  int
+	span     Span
+	afterNUL bool
 }
 
 // A Field is a piece of text with its position.

@@ -62,6 +62,8 @@ var CheckDocs = map[string]string{
 	"host-not-found":        "The host name in the pattern does not resolve.",
 	"indented-comment":      "'#' is a comment only in column 1: this line is a rule whose first pattern is '#'.",
 	"trailing-comment":      "'#' in a list is a pattern, not a comment: the words after it are live patterns.",
+	"comment-continued":     "A comment ending in a backslash joins the next line to it: that line is part of the comment.",
+	"backslash-blank":       "A backslash followed by blanks or a CR does not continue the line: the next line is read on its own.",
 	"unbalanced-brackets":   "An unbalanced '[' or ']' hides every later ':' of the line.",
 	"trailing-colon":        "A ':' at the end of a rule is an empty option: libwrap reports an error and denies when the rule matches.",
 	"option-error":          "An option libwrap rejects: when the rule matches, libwrap logs an error and denies.",
@@ -120,11 +122,85 @@ func (c *checker) table(t *Table, allow bool) {
 		if ln.Kind == LineNoSeparator && (strings.Contains(ln.Text, "[") || strings.Contains(ln.Text, "]")) && strings.Contains(ln.Text, ":") {
 			c.add(t, ln.TextSpan, SeverityError, "unbalanced-brackets", "unbalanced brackets hide the ':' separator: the line is skipped")
 		}
+		c.continued(t, ln)
+		c.backslashBlank(t, ln)
 		if ln.Kind != LineRule {
 			continue
 		}
 		c.rule(t, ln, allow)
 	}
+}
+
+// commentAt returns the index in ln's text where a comment starts (0 for
+// a comment line, FreeBSD's '#' cut otherwise), or -1.
+func commentAt(t *Table, ln *Line) int {
+	switch {
+	case ln.Kind == LineComment:
+		return 0
+	case ln.Kind == LineUnterminated:
+		return -1
+	case t.Profile.hashComments():
+		return hashCut(ln.Text)
+	}
+	return -1
+}
+
+// continued reports physical lines a comment swallows: a backslash at the
+// end of a comment (or a NUL byte in it) joins the next physical line to
+// the comment, rule or not. Joined lines that are blank or comments
+// themselves change nothing.
+func (c *checker) continued(t *Table, ln *Line) {
+	at := commentAt(t, ln)
+	if at < 0 {
+		return
+	}
+	for _, k := range ln.conts {
+		if k.at <= at {
+			continue
+		}
+		s := strings.TrimLeft(ln.Text[k.at:k.end], " \t\r")
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		why := "ends in a backslash"
+		if k.afterNUL {
+			why = "holds a NUL byte"
+		}
+		c.add(t, k.span, SeverityWarning, "comment-continued",
+			"line %d is part of the comment above it: line %d %s, which joins the next line to it",
+			k.span.Start.Line, k.span.Start.Line-1, why)
+	}
+}
+
+// backslashBlank reports a line whose last byte but blanks is a
+// backslash: libwrap joins lines only at a backslash right before the
+// newline, so this one ends there (spec F13: backslash, CR, LF).
+func (c *checker) backslashBlank(t *Table, ln *Line) {
+	if ln.Kind == LineComment || ln.Kind == LineUnterminated || ln.NUL {
+		return
+	}
+	trimmed := strings.TrimRight(ln.Text, " \t\r")
+	i := len(trimmed) - 1
+	if i < 0 || i == len(ln.Text)-1 || trimmed[i] != '\\' {
+		return
+	}
+	if at := commentAt(t, ln); at >= 0 && at < i {
+		return // FreeBSD: the backslash is in a comment
+	}
+	span := ln.TextSpan
+	if n := len(ln.conts); n == 0 || ln.conts[n-1].at <= i {
+		// The backslash is on the last physical line, k bytes before its end.
+		k, end := len(ln.Text)-i, ln.TextSpan.End
+		span.Start = Pos{Offset: end.Offset - k, Line: end.Line, Col: end.Col - k}
+	}
+	what := "blanks"
+	if rest := ln.Text[i+1:]; strings.Trim(rest, "\r") == "" {
+		what = "a carriage return"
+	} else if strings.Contains(rest, "\r") {
+		what = "blanks and a carriage return"
+	}
+	c.add(t, span, SeverityWarning, "backslash-blank",
+		"this backslash is followed by %s, so it does not continue the line: the next line is read on its own", what)
 }
 
 func lastIsExcept(l *List) bool {

@@ -81,3 +81,73 @@ func TestCheck(t *testing.T) {
 		t.Errorf("diagnostics differ\n--- got\n%s\n--- want\n%s", g, w)
 	}
 }
+
+// TestCheckContinuation pins the two backslash traps at the end of a line:
+// a comment that swallows the next line (spec F28) and a backslash that
+// does not continue its line because blanks or a CR follow it (F13).
+func TestCheckContinuation(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		profile Profile
+		text    string
+		want    []string // "line:col-line:col code"
+	}{
+		{"comment swallows a rule", Debian,
+			"sshd: 10.0.0.9\n# old rule \\\nsshd: 10.0.0.1\n",
+			[]string{"3:1-3:15 comment-continued"}},
+		{"comment swallows two rules", Debian,
+			"# a \\\nsshd: 10.0.0.1 \\\nin.ftpd: ALL\n",
+			[]string{"2:1-2:16 comment-continued", "3:1-3:13 comment-continued"}},
+		{"comment joined to blanks and comments", Debian,
+			"# a \\\n   \\\n# b \\\n\t# c\n",
+			nil},
+		{"NUL in a comment", Debian,
+			"# a\x00b\nsshd: ALL\n",
+			[]string{"2:1-2:10 comment-continued"}},
+		{"FreeBSD trailing comment swallows a rule", FreeBSD,
+			"sshd: 10.0.0.9 # note \\\nsshd: 10.0.0.1\n",
+			[]string{"2:1-2:15 comment-continued"}},
+		{"Debian: no trailing comments", Debian,
+			"sshd: 10.0.0.9 \\# note \\\nsshd: 10.0.0.1\n",
+			nil},
+		{"backslash then blanks", Debian,
+			"sshd: 10.0.0.9 \\  \n  10.0.0.1: ALL\n",
+			[]string{"1:16-1:19 backslash-blank"}},
+		{"backslash then CR", Debian,
+			"sshd: 10.0.0.9 \\\r\nALL: 10.0.0.1\r\n",
+			[]string{"1:16-1:18 backslash-blank"}},
+		{"backslash then tab on a continued line", Debian,
+			"sshd: \\\n 10.0.0.9 \\\t\nALL: ALL\n",
+			[]string{"2:11-2:13 backslash-blank"}},
+		{"backslash joined from the line before", Debian,
+			"sshd: a\\\\\n  \nALL: ALL\n",
+			[]string{"1:1-2:3 backslash-blank"}},
+		{"a real continuation", Debian,
+			"sshd: 10.0.0.9 \\\n 10.0.0.1\n",
+			nil},
+		{"FreeBSD: the backslash is in a comment", FreeBSD,
+			"sshd: 10.0.0.9 # see \\ \nALL: ALL\n",
+			nil},
+		{"backslash-blank in a comment", Debian,
+			"# see \\ \nALL: ALL\n",
+			nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, d := range Check(Parse("hosts.allow", []byte(tc.text), tc.profile), nil, CheckOptions{NoReach: true}) {
+				if d.Code != "comment-continued" && d.Code != "backslash-blank" {
+					continue
+				}
+				got = append(got, fmt.Sprintf("%d:%d-%d:%d %s", d.Span.Start.Line, d.Span.Start.Col, d.Span.End.Line, d.Span.End.Col, d.Code))
+				if src := tc.text[d.Span.Start.Offset:d.Span.End.Offset]; d.Code == "backslash-blank" && !strings.HasPrefix(src, "\\") {
+					if n := len(got); !strings.HasPrefix(tc.name, "backslash joined") {
+						t.Errorf("diagnostic %d's span %q does not start at the backslash", n, src)
+					}
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}

@@ -86,6 +86,12 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	} else {
 		ln.Text = string(text)
 	}
+	for _, s := range ll.segs {
+		if s.buf > 0 && s.buf < len(ln.Text) && t.lines.pos(s.src).Col == 1 {
+			end := min(s.buf+s.n, len(ln.Text))
+			ln.conts = append(ln.conts, cont{at: s.buf, end: end, span: t.lines.span(s.src, s.src+end-s.buf), afterNUL: s.afterNUL})
+		}
+	}
 	if ll.nul {
 		t.Diagnostics.add(Diagnostic{File: t.Name, Span: ln.Span, Severity: SeverityWarning, Code: "nul-byte",
 			Msg: "NUL byte: libwrap drops the rest of the physical line and joins the next one"})
@@ -109,12 +115,8 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 		return ln
 	}
 	if t.Profile.hashComments() {
-		// FreeBSD cuts the line at the first '#' not preceded by a backslash.
-		for i := 0; i < len(text); i++ {
-			if text[i] == '#' && (i == 0 || text[i-1] != '\\') {
-				text = text[:i]
-				break
-			}
+		if i := hashCut(text); i >= 0 {
+			text = text[:i]
 		}
 	}
 	if len(text) > 0 && text[0] == '#' {
@@ -158,6 +160,17 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 		}
 	}
 	return ln
+}
+
+// hashCut returns the index of the first '#' of s not preceded by a
+// backslash, where FreeBSD cuts a line, or -1.
+func hashCut[T string | []byte](s T) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '#' && (i == 0 || s[i-1] != '\\') {
+			return i
+		}
+	}
+	return -1
 }
 
 // splitAt returns the index of the first delimiter at or after from that is

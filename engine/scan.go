@@ -16,6 +16,7 @@ const MaxLineLength = bufLen - 2
 // segment maps a run of bytes of a logical line back to the source.
 type segment struct {
 	buf, src, n int
+	afterNUL    bool // the physical line before this one was cut by a NUL byte
 }
 
 // logicalLine is one line as xgets returns it.
@@ -54,6 +55,7 @@ type lineReader struct {
 func (r *lineReader) next() (l logicalLine, ok bool) {
 	l.start = r.pos
 	budget := bufLen // like fgets's size argument: room left, including the NUL
+	afterNUL := false
 	for {
 		if budget <= 1 || r.pos >= len(r.src) {
 			// Debian stops here when the buffer is full; upstream would ask
@@ -76,10 +78,11 @@ func (r *lineReader) next() (l logicalLine, ok bool) {
 		start := r.pos
 		r.pos = end
 		got := len(chunk)
+		cut := false
 		for i, c := range chunk {
 			if c == 0 {
 				got = i
-				l.nul = true
+				l.nul, cut = true, true
 				break
 			}
 		}
@@ -88,12 +91,13 @@ func (r *lineReader) next() (l logicalLine, ok bool) {
 			if got >= 2 && chunk[got-2] == '\\' {
 				got -= 2
 			} else {
-				l.add(chunk[:got], start)
+				l.add(chunk[:got], start, afterNUL)
 				l.terminated = true
 				break
 			}
 		}
-		l.add(chunk[:got], start)
+		l.add(chunk[:got], start, afterNUL)
+		afterNUL = cut
 		budget -= got
 	}
 	l.end = r.pos
@@ -105,11 +109,11 @@ func (r *lineReader) next() (l logicalLine, ok bool) {
 	return l, true
 }
 
-func (l *logicalLine) add(b []byte, src int) {
+func (l *logicalLine) add(b []byte, src int, afterNUL bool) {
 	if len(b) == 0 {
 		return
 	}
-	l.segs = append(l.segs, segment{buf: len(l.text), src: src, n: len(b)})
+	l.segs = append(l.segs, segment{buf: len(l.text), src: src, n: len(b), afterNUL: afterNUL})
 	if len(l.text) == 0 {
 		// Most logical lines are one physical line: share the source
 		// (capacity cut, so that a continuation copies).
