@@ -231,9 +231,13 @@ bench-server:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./engine
 	$(GO) test -run='^$$' -fuzz='^FuzzEvaluate$$' -fuzztime=$(FUZZTIME) ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzCheck$$' -fuzztime=$(FUZZTIME) ./engine
+	$(GO) test -run='^$$' -fuzz='^FuzzFormat$$' -fuzztime=$(FUZZTIME) ./engine
 	$(GO) test -run='^$$' -fuzz='^FuzzClientCutsV4$$' -fuzztime=$(FUZZTIME) ./engine
 	$(GO) test -run='^$$' -fuzz='^FuzzClientCutsV6$$' -fuzztime=$(FUZZTIME) ./engine
 	$(GO) test -run='^$$' -fuzz='^FuzzParseV4Port$$' -fuzztime=$(FUZZTIME) ./wasm/envoy/filter
+	$(GO) test -run='^$$' -fuzz='^FuzzJSONDecode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
+	$(GO) test -run='^$$' -fuzz='^FuzzJSONEncode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
 
 install-deps:
 	bash .ci/install-deps
