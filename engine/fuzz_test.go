@@ -339,3 +339,46 @@ func FuzzFormat(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResolver: reading hosts, netgroup, passwd and group tables and
+// asking them anything never panics nor hangs (netgroups may nest in
+// cycles), answers the same twice, and tcpdmatch's operands are read
+// against them without a panic.
+func FuzzResolver(f *testing.F) {
+	f.Add(string(fuzzHosts), "g (good.example.com,,) (,alice,)\nh g (-,bob,)\n", "alice:x:1:1::/:/bin/sh\n", "staff:x:50:\n", "g", "good.example.com")
+	f.Add("10.0.0.1 a b a\n::1 localhost\n", "a b\nb a\nc (a,b,c\n", "", "", "a", "10.0.0.1")
+	f.Add("fe80::1%eth0 x\n10.0.0.1\n# c\n", "x (\\\n,y,)\n", "root\n", "wheel\n", "x", "x")
+	f.Fuzz(func(t *testing.T, hosts, netgroup, passwd, group, name, client string) {
+		r := NewHostsResolver("hosts", []byte(hosts)).WithNetgroups("netgroup", []byte(netgroup)).WithUsers([]byte(passwd), []byte(group))
+		ask := func() string {
+			var b strings.Builder
+			for _, v6 := range []bool{false, true} {
+				c, addrs, ok := r.LookupHost(name, v6)
+				fmt.Fprint(&b, c, addrs, ok)
+			}
+			c, addrs, ok := r.LookupHostAny(client)
+			fmt.Fprint(&b, c, addrs, ok)
+			if a, err := netip.ParseAddr(client); err == nil {
+				n, ok := r.LookupAddr(a)
+				fmt.Fprint(&b, n, ok)
+			}
+			fmt.Fprint(&b, r.InNetgroup(name, client), r.NetgroupExists(name), r.NetgroupHasMembers(name),
+				r.LookupUser(name), r.LookupGroup(name))
+			return b.String()
+		}
+		if a, b := ask(), ask(); a != b {
+			t.Fatalf("the resolver answered differently twice:\n%s\n%s", a, b)
+		}
+		for _, d := range r.Diagnostics {
+			if s := d.Span; s.Start.Offset < 0 || s.End.Offset > len(hosts) || s.Start.Offset > s.End.Offset {
+				t.Fatalf("%v: span outside the %d-byte hosts table", d, len(hosts))
+			}
+		}
+		p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: @"+name+" "+client+" KNOWN PARANOID\n"), Debian),
+			Deny: Parse("hosts.deny", []byte("ALL: ALL: spawn echo %a %A %c %d %h %H %n %N %s %u\n"), Debian), Resolver: r}
+		res := p.Tcpdmatch(name, client)
+		if res.ExitCode != 0 && len(res.Stderr) == 0 && len(res.Lines) == 0 {
+			t.Fatalf("tcpdmatch %q %q: exit %d with no message", name, client, res.ExitCode)
+		}
+	})
+}
