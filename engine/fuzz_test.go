@@ -382,3 +382,27 @@ func FuzzResolver(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTcpdchk: tcpdchk's emulation never panics nor hangs on any tables
+// and inetd.conf, and prints the same twice.
+func FuzzTcpdchk(f *testing.F) {
+	seedTables(f, func(allow, deny string) {
+		f.Add(allow, deny, "telnet stream tcp nowait root /usr/sbin/tcpd in.telnetd\n", false)
+	})
+	f.Add("ALL: /case/list\n", "ALL: ALL: banners /case/ban\n", "ftp stream tcp nowait root /usr/sbin/tcpd /case/list\n", true)
+	f.Fuzz(func(t *testing.T, allow, deny, inetd string, flags bool) {
+		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
+		files := MapFiles{"/case/hosts.allow": allow, "/case/hosts.deny": deny, "/case/inetd.conf": inetd,
+			"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+			p := &Policy{Allow: Parse("/case/hosts.allow", []byte(allow), prof), Deny: Parse("/case/hosts.deny", []byte(deny), prof),
+				Resolver: res, Files: files}
+			o := &TcpdchkOptions{Implicit: flags, Verbose: !flags, InetdConf: "/case/inetd.conf",
+				AllowPath: "/case/hosts.allow", DenyPath: "/case/hosts.deny"}
+			a, b := p.Tcpdchk(o), p.Tcpdchk(o)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%v: tcpdchk printed differently twice", prof)
+			}
+		}
+	})
+}
