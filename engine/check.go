@@ -76,7 +76,7 @@ var CheckDocs = map[string]string{
 	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
 	"shadowed-rule":         "Every request the rule matches is decided by earlier rules: it never decides anything.",
 	"rule-never-matches":    "No request matches the rule at all.",
-	"reach-skipped":         "The tables are too large for the reachability analysis.",
+	"reach-skipped":         "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork).",
 	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
 }
 
@@ -575,7 +575,9 @@ func (c *checker) reach(allow, deny *Table) {
 			t = deny
 		}
 		if t != nil {
-			c.add(t, Span{}, SeverityInfo, "reach-skipped", "tables too large to look for rules no request reaches")
+			c.add(t, Span{}, SeverityInfo, "reach-skipped",
+				"tables too large to look for rules no request reaches (over %d representative requests, or %d list evaluations)",
+				MaxReachRequests, MaxReachWork)
 		}
 		return
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -120,4 +121,46 @@ func TestLimit_ExpansionOverflow(t *testing.T) {
 
 func itoa(i int) string {
 	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
+
+// TestLimit_ReachWork: the analysis of rules no request reaches evaluates
+// every representative against every rule, which grows with the square of
+// a blocklist's length. Up to MaxReachWork it runs (and finds a repeated
+// address shadowed); past it, Check says it skipped it, and still reports
+// everything else of a 20,000-line blocklist.
+func TestLimit_ReachWork(t *testing.T) {
+	blocklist := func(n int) *Table {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "ALL: 10.%d.%d.1\n", i/250, i%250)
+		}
+		b.WriteString("ALL: 10.0.0.1\n") // the first line again
+		return Parse("hosts.deny", []byte(b.String()), Debian)
+	}
+	codes := func(d Diagnostics) map[string]int {
+		m := map[string]int{}
+		for _, x := range d {
+			m[x.Code]++
+		}
+		return m
+	}
+	small := blocklist(100)
+	p := &Policy{Deny: small}
+	sp := newReachSpace(p, 1<<40)
+	if work := (len(sp.daemons)*len(sp.servers) + len(sp.clients)*len(sp.users)) * 101; work > MaxReachWork {
+		t.Fatalf("a 101-line blocklist needs %d list evaluations, over MaxReachWork", work)
+	}
+	if got := codes(Check(nil, small, CheckOptions{})); got["shadowed-rule"] != 1 || got["reach-skipped"] != 0 {
+		t.Errorf("101 lines: %v, want one shadowed-rule and no reach-skipped", got)
+	}
+	for _, n := range []int{1000, 20_000} {
+		big := blocklist(n)
+		if _, ok := Reach(&Policy{Deny: big}); ok {
+			t.Errorf("%d lines: Reach ran, past MaxReachWork", n+1)
+		}
+		got := codes(Check(nil, big, CheckOptions{Paranoid: true}))
+		if got["reach-skipped"] != 1 || got["shadowed-rule"] != 0 {
+			t.Errorf("%d lines: %v, want reach-skipped", n+1, got)
+		}
+	}
 }
