@@ -241,31 +241,22 @@ func (p Profile) numericV6(s string) bool {
 
 // findInetAddr resolves a tcpdmatch host operand to its addresses.
 //
-// Debian's (built for IPv6) asks getaddrinfo for a numeric address first
-// (inet_aton's forms exactly, such as "1.2.3" or "4294967295", or IPv6
-// with a scope) and then for a name, so that anything else is "host not
-// found". The others take a dotted quad or IPv6 address as is and
-// refuse any other string of digits and dots as "not an internet
-// address".
+// Debian's is [findInetAddr]. The others take a dotted quad or IPv6
+// address as is and refuse any other string of digits and dots as "not
+// an internet address".
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
 	if p.Profile() == Debian {
-		if v, ok := inetAton(host, true); ok {
-			return []netip.Addr{v4Addr(v)}, true
-		}
-		if a, zone, ok := parseV6(host); ok {
-			return []netip.Addr{a.WithZone(zone)}, true
-		}
-	} else {
-		if v, ok := dotQuadAddr(host); ok {
-			return []netip.Addr{v4Addr(v)}, true
-		}
-		if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
-			return []netip.Addr{a}, true
-		}
-		if !notInaddr(host) {
-			warn("%s: not an internet address", host)
-			return nil, false
-		}
+		return findInetAddr(res, host, warn)
+	}
+	if v, ok := dotQuadAddr(host); ok {
+		return []netip.Addr{v4Addr(v)}, true
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		return []netip.Addr{a}, true
+	}
+	if !notInaddr(host) {
+		warn("%s: not an internet address", host)
+		return nil, false
 	}
 	canon, addrs, ok := lookupAny(res, host)
 	if !ok {
@@ -274,6 +265,52 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 	}
 	if !asciiEqualFold(canon, host) {
 		warn("%s: hostname alias", host)
+		warn("(official name: %s)", canon)
+	}
+	return addrs, true
+}
+
+// findInetAddr is Debian's find_inet_addr, the one routine behind
+// tcpdmatch's server and client operands and tcpdchk's host check
+// (check_dns): the addresses of host, with its warnings.
+//
+// It asks getaddrinfo for a numeric address first: inet_aton's forms
+// exactly, as glibc's numeric getaddrinfo reads them ("1.2.3",
+// "4294967295", "0x10.1"; nothing may follow, not even the vertical tab
+// or form feed that tcpdchk does not split at), or IPv6 with a scope
+// glibc takes ([parseV6]). Then it looks host up as a name in both
+// families; anything else is "host not found". A name whose canonical
+// name differs from it (without regard to case) is an alias, and the
+// official name is printed cut at libwrap's STRING_LENGTH (128 bytes);
+// a resolver that gives no canonical name ("") stands for getaddrinfo's
+// NULL one: "(cannot obtain official name)".
+func findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
+	if v, ok := inetAton(host, true); ok {
+		return []netip.Addr{v4Addr(v)}, true
+	}
+	if a, zone, ok := parseV6(host); ok {
+		return []netip.Addr{a.WithZone(zone)}, true
+	}
+	if strings.ContainsAny(host, "\r\x00") {
+		// No name has these (tcpdchk keeps the CR of a CRLF line in the
+		// last token): do not hand them to a resolver.
+		warn("%s: host not found", host)
+		return nil, false
+	}
+	canon, addrs, ok := lookupAny(res, host)
+	if !ok {
+		warn("%s: host not found", host)
+		return nil, false
+	}
+	switch {
+	case canon == "":
+		warn("%s: hostname alias", host)
+		warn("(cannot obtain official name)")
+	case !asciiEqualFold(canon, host):
+		warn("%s: hostname alias", host)
+		if len(canon) > maxString+1 {
+			canon = canon[:maxString+1]
+		}
 		warn("(official name: %s)", canon)
 	}
 	return addrs, true

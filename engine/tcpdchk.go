@@ -479,31 +479,13 @@ func (c *tcpdchk) patternFile(path string) {
 	}
 }
 
-// dns is check_dns: the addresses of a name or numeric address, each
-// with its name looked up and verified as libwrap does.
+// dns is check_dns: the addresses of a name or numeric address as
+// tcpdmatch finds them ([findInetAddr]), each with its name looked up and
+// verified as libwrap does.
 func (c *tcpdchk) dns(host string) int {
-	var addrs []netip.Addr
-	if strings.ContainsAny(host, "\r\x00") {
-		// getaddrinfo refuses a name or address with a CR (tcpdchk keeps
-		// the CR of a CRLF line in the last token).
-		c.warn("%s: host not found", host)
+	addrs, ok := findInetAddr(c.res, host, c.warn)
+	if !ok {
 		return 0
-	}
-	if v, ok := inetAton(host, false); ok {
-		addrs = []netip.Addr{v4Addr(v)}
-	} else if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
-		addrs = []netip.Addr{a}
-	} else {
-		canon, all, ok := lookupAny(c.res, host)
-		if !ok {
-			c.warn("%s: host not found", host)
-			return 0
-		}
-		if canon != "" && !asciiEqualFold(canon, host) {
-			c.warn("%s: hostname alias", host)
-			c.warn("(official name: %s)", canon)
-		}
-		addrs = all
 	}
 	for _, a := range addrs {
 		st := &evalState{pol: c.p, prof: Debian, res: c.res, d: &Decision{}, ctxFile: c.ctxFile, ctxLine: c.ctxLine}

@@ -346,10 +346,12 @@ func TestBanners(t *testing.T) {
 // forms: an empty daemon name (kept empty, not "unknown"), and servers and
 // clients that Debian's find_inet_addr reads as numeric addresses
 // (inet_aton's short and whole-number forms, IPv6 with a scope) or looks
-// up as names (anything else, even of digits and dots). (IPv6 addresses
-// with a scope are left out: under nss_wrapper, whose getaddrinfo drops
-// the scope, Debian's tcpdmatch prints them otherwise than with glibc's;
-// engine/testdata/tcpdmatch has them as glibc answers.)
+// up as names (anything else, even of digits and dots, or a number
+// followed by a vertical tab or form feed), and an alias whose official
+// name is longer than libwrap's STRING_LENGTH (printed cut). (IPv6
+// addresses with a valid scope are left out: under nss_wrapper, whose
+// getaddrinfo drops the scope, Debian's tcpdmatch prints them otherwise
+// than with glibc's; engine/testdata/glibc has them as glibc answers.)
 func TestOperands(t *testing.T) {
 	h := harness(t)
 	bin := ourTcpdmatch(t)
@@ -358,7 +360,8 @@ func TestOperands(t *testing.T) {
 		"*: ALL: spawn echo any %d %s %c %u\n"
 	deny := "ALL: ALL\n"
 	c := libwrap.Case{Allow: &allow, Deny: &deny,
-		Hosts: "127.0.0.1 lo\n10.0.0.1 c\n192.0.2.1 good.example.com alias.example.com good\n"}
+		Hosts: "127.0.0.1 lo\n10.0.0.1 c\n192.0.2.1 good.example.com alias.example.com good\n" +
+			"192.0.2.9 " + strings.Repeat("x", 150) + ".example.com longalias\n"}
 	runs := [][]string{
 		{"@127.0.0.1", "10.0.0.1"}, {"/usr/sbin/", "10.0.0.1"}, {"", "10.0.0.1"}, {"@good", "10.0.0.1"},
 		{"unknown", "10.0.0.1"}, {"UNKNOWN", "10.0.0.1"}, {"sshd", "10.0.0.1"},
@@ -366,7 +369,9 @@ func TestOperands(t *testing.T) {
 	for _, op := range []string{"", ".", "1", "0", "1.2.3", "1.2.3.", "1.2.3.4.5", "4294967295", "255.255.255.255",
 		"0x7f.0.0.1", "010.0.0.1", "0.0.0.0", "1.2.3.4 ", "1.2.3.4 x", "10.0.0.1\t", "::ffff:1.2.3.4",
 		"fe80::1%", "[::1]", "2001:db8::1 ",
-		"GOOD.EXAMPLE.COM", "alias.example.com", "good", "1e1", "-", "unknown", "PARANOID"} {
+		"GOOD.EXAMPLE.COM", "alias.example.com", "good", "1e1", "-", "unknown", "PARANOID",
+		"10.0.0.1\v", "10.0.0.1\f", "10.0.0.1\x01", "0x10.1", "0X7F.1", "4294967296", "fe80::1%eth0",
+		"2001:db8::1%lo", "fe80::1%4294967296", "fe80::1%-1", "longalias"} {
 		runs = append(runs, []string{"sshd", op}, []string{"sshd", "u@" + op}, []string{"sshd@" + op, "10.0.0.1"})
 	}
 	compareAll(t, h, bin, "operand", c, runs)
