@@ -96,13 +96,15 @@ func TestFindInetAddrShared(t *testing.T) {
 }
 
 // TestTcpdchkScopedBrackets checks tcpdchk's is_inet6_addr on bracketed
-// addresses with a scope, as glibc's numeric getaddrinfo (IPv6 only)
-// takes them: a valid scope is an address, said nothing about; any other
-// is looked up as a name, brackets and all. Checked by hand against
+// addresses with a scope, alone and as the net of a net/prefix, as
+// glibc's numeric getaddrinfo (IPv6 only) takes them: a valid scope is an
+// address, said nothing about; any other is looked up as a name,
+// brackets and all, or makes a bad net/mask pattern. Checked by hand against
 // Debian's tcpdchk under glibc, as above.
 func TestTcpdchkScopedBrackets(t *testing.T) {
 	files := MapFiles{"/dev/null": "", "/t/hosts.deny": "",
-		"/t/hosts.allow": "ALL: [fe80::1%1] [fe80::1%lo] [fe80::1%999] [fe80::1%01] [fe80::1%eth0] [2001:db8::1%lo] [fe80::1%]\n"}
+		"/t/hosts.allow": "ALL: [fe80::1%1] [fe80::1%lo] [fe80::1%999] [fe80::1%01] [fe80::1%eth0] [2001:db8::1%lo] [fe80::1%]" +
+			" [fe80::1%1]/64 [fe80::1%lo]/64 [fe80::1%eth0]/64\n"}
 	p := &Policy{Files: files, Resolver: NewHostsResolver("hosts", nil), DryRun: true}
 	r := p.Tcpdchk(&TcpdchkOptions{InetdConf: "/dev/null", AllowPath: "/t/hosts.allow", DenyPath: "/t/hosts.deny"})
 	var got []string
@@ -111,7 +113,8 @@ func TestTcpdchkScopedBrackets(t *testing.T) {
 			got = append(got, rest)
 		}
 	}
-	want := []string{"[fe80::1%eth0]: host not found", "[2001:db8::1%lo]: host not found", "[fe80::1%]: host not found"}
+	want := []string{"[fe80::1%eth0]: host not found", "[2001:db8::1%lo]: host not found", "[fe80::1%]: host not found",
+		"[fe80::1%eth0]/64: bad net/mask pattern"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}

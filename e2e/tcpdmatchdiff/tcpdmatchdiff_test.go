@@ -371,7 +371,9 @@ func TestOperands(t *testing.T) {
 		"fe80::1%", "[::1]", "2001:db8::1 ",
 		"GOOD.EXAMPLE.COM", "alias.example.com", "good", "1e1", "-", "unknown", "PARANOID",
 		"10.0.0.1\v", "10.0.0.1\f", "10.0.0.1\x01", "0x10.1", "0X7F.1", "4294967296", "fe80::1%eth0",
-		"2001:db8::1%lo", "fe80::1%4294967296", "fe80::1%-1", "longalias"} {
+		"2001:db8::1%lo", "fe80::1%4294967296", "fe80::1%-1", "longalias",
+		"0xffffffff", "037777777777", "1.0xffffff", "1.2.65536", "1.2.3.4x", "[1.2.3.4]", "::127.0.0.1",
+		"1.2.3.4%lo", "fe80::1%LO"} {
 		runs = append(runs, []string{"sshd", op}, []string{"sshd", "u@" + op}, []string{"sshd@" + op, "10.0.0.1"})
 	}
 	compareAll(t, h, bin, "operand", c, runs)
