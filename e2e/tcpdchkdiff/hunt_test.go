@@ -17,10 +17,10 @@ import (
 
 // realFileDirs are where real-world hosts.allow and hosts.deny files were
 // collected for TestRealFiles (never committed: they are other people's
-// files): TCPDCHK_REALFILES, colon-separated. Opt-in, so that what a
+// files): REALFILES, colon-separated. Opt-in, so that what a
 // machine happens to hold in some directory never changes what CI runs.
 func realFileDirs() []string {
-	if v := os.Getenv("TCPDCHK_REALFILES"); v != "" {
+	if v := os.Getenv("REALFILES"); v != "" {
 		return strings.Split(v, ":")
 	}
 	return nil
@@ -144,12 +144,12 @@ func realUnits(files []realFile) []realUnit {
 // netgroups a member), plain with a hosts table of aliases and
 // mismatched names; a hosts.allow alone also with CRLF line ends and
 // without its final newline (always -d: the case's tables).
-// Skipped unless TCPDCHK_REALFILES names directories of collected files
-// (e.g. /tmp/realfiles:/tmp/realfiles_c). TCPDCHK_REALFILES_MATCH limits it
+// Skipped unless REALFILES names directories of collected files
+// (e.g. /tmp/realfiles:/tmp/realfiles_c). REALFILES_MATCH limits it
 // to files whose name contains that string.
 func TestRealFiles(t *testing.T) {
 	files := loadRealFiles(t)
-	if m := os.Getenv("TCPDCHK_REALFILES_MATCH"); m != "" {
+	if m := os.Getenv("REALFILES_MATCH"); m != "" {
 		var keep []realFile
 		for _, f := range files {
 			if strings.Contains(f.name, m) {
@@ -159,7 +159,7 @@ func TestRealFiles(t *testing.T) {
 		files = keep
 	}
 	if len(files) == 0 {
-		t.Skip("no real files: set TCPDCHK_REALFILES to directories of collected hosts.allow and hosts.deny files")
+		t.Skip("no real files: set REALFILES to directories of collected hosts.allow and hosts.deny files")
 	}
 	h := harness(t)
 	bin := build(t)

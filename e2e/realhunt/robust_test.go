@@ -1,0 +1,92 @@
+package realhunt
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+func req(r Request) engine.Request {
+	return engine.Request{Daemon: r.Daemon, User: r.User,
+		Client: engine.Endpoint{Socket: r.Client}, Server: engine.Endpoint{Socket: r.Server}}
+}
+
+func sig(d *engine.Decision) string {
+	var o []string
+	for _, x := range d.Options {
+		v := "<nil>"
+		if x.Value != nil {
+			v = *x.Value
+		}
+		o = append(o, x.Name+"="+v)
+	}
+	var m []string
+	for _, x := range d.Matches {
+		m = append(m, fmt.Sprintf("%s:%d", x.File, x.Line))
+	}
+	return fmt.Sprint(d.Access, m, o, d.Log, d.Banner, d.Commands, d.Error)
+}
+
+// TestRobust: parse, check, format and tcpdchk never panic or hang on the
+// real files, and formatting keeps every decision.
+func TestRobust(t *testing.T) {
+	files, err := Load()
+	if err != nil {
+		t.Skip(err)
+	}
+	n := 0
+	for _, rc := range Cases(files) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for _, prof := range []engine.Profile{engine.Debian, engine.Upstream, engine.FreeBSD} {
+				res := engine.NewHostsResolver("hosts", []byte(rc.Hosts)).WithNetgroups("netgroup", []byte(rc.Netgroup))
+				tab := func(name string, s *string) *engine.Table {
+					if s == nil {
+						return engine.MissingTable(name, prof)
+					}
+					return engine.Parse(name, []byte(*s), prof)
+				}
+				fmtd := func(s *string) *string {
+					if s == nil {
+						return nil
+					}
+					f := string(engine.Format([]byte(*s), prof))
+					if g := string(engine.Format([]byte(f), prof)); g != f {
+						t.Errorf("%s (%v): Format not idempotent", rc.Name, prof)
+					}
+					if strings.Count(f, "\n") != strings.Count(*s, "\n") {
+						t.Errorf("%s (%v): Format changed the line count", rc.Name, prof)
+					}
+					return &f
+				}
+				p := &engine.Policy{Allow: tab("hosts.allow", rc.Allow), Deny: tab("hosts.deny", rc.Deny), Resolver: res, Files: engine.MapFiles{}}
+				q := &engine.Policy{Allow: tab("hosts.allow", fmtd(rc.Allow)), Deny: tab("hosts.deny", fmtd(rc.Deny)), Resolver: res, Files: engine.MapFiles{}}
+				_ = engine.Check(p.Allow, p.Deny, engine.CheckOptions{Resolver: res, Files: engine.MapFiles{}, ImplicitAllow: true, Paranoid: true})
+				_ = p.Tcpdchk(&engine.TcpdchkOptions{Verbose: true, Implicit: true, InetdConf: "/dev/null", AllowPath: "hosts.allow", DenyPath: "hosts.deny"})
+				for _, r := range rc.Requests {
+					n++
+					a, b := p.Evaluate(req(r)), q.Evaluate(req(r))
+					if sig(a) != sig(b) {
+						t.Errorf("%s (%v): formatting changed the decision for %v:\n%s\n%s", rc.Name, prof, r, sig(a), sig(b))
+						return
+					}
+				}
+				for _, op := range rc.Tcpdmatch {
+					pp := *p
+					pp.DryRun = true
+					_ = pp.Tcpdmatch(op[0], op[1])
+				}
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: hang", rc.Name)
+		}
+	}
+	t.Logf("%d decisions compared with the formatted tables", n)
+}
