@@ -240,6 +240,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseV4Port$$' -fuzztime=$(FUZZTIME) ./wasm/envoy/filter
 	$(GO) test -run='^$$' -fuzz='^FuzzJSONDecode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
 	$(GO) test -run='^$$' -fuzz='^FuzzJSONEncode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
+	$(GO) test -run='^$$' -fuzz='^FuzzAPI$$' -fuzztime=$(FUZZTIME) ./web
 
 install-deps:
 	bash .ci/install-deps
