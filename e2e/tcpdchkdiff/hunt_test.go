@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
-	"github.com/tcpwrap/tcpwrap/engine/golden"
 )
 
 // realFileDirs are where real-world hosts.allow and hosts.deny files were
@@ -245,27 +244,8 @@ func TestProbe(t *testing.T) {
 	h := harness(t)
 	bin := build(t)
 	for _, p := range strings.Split(v, ":") {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := golden.Parse(b).Sections()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := libwrap.Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
-		if v, ok := s["hosts.allow"]; ok {
-			c.Allow = &v
-		}
-		if v, ok := s["hosts.deny"]; ok {
-			c.Deny = &v
-		}
-		for k, v := range s {
-			if rest, ok := strings.CutPrefix(k, "files/"); ok {
-				c.Files[rest] = v
-			}
-		}
-		args, _ := golden.SplitArgs(s["args"])
+		cc := readCorpusCase(t, p)
+		c, args := cc.c, cc.args
 		want, wantCode, err := h.Tcpdchk(c, args...)
 		if err != nil {
 			t.Fatal(err)

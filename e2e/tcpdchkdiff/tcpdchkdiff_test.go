@@ -57,38 +57,43 @@ func loadCorpus(t *testing.T) []corpusCase {
 	}
 	var out []corpusCase
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := golden.Parse(b).Sections()
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		c := libwrap.Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
-		if v, ok := s["hosts.allow"]; ok {
-			c.Allow = &v
-		}
-		if v, ok := s["hosts.deny"]; ok {
-			c.Deny = &v
-		}
-		for k, v := range s {
-			if rest, ok := strings.CutPrefix(k, "files/"); ok {
-				c.Files[rest] = v
-			}
-		}
-		if c.Modes, err = libwrap.ParseModes(s["modes"]); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		_, c.AsNobody = s["nobody"]
-		args, err := golden.SplitArgs(s["args"])
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		out = append(out, corpusCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), c: c, args: args,
-			want: splitLines(s["want"])})
+		out = append(out, readCorpusCase(t, p))
 	}
 	return out
+}
+
+// readCorpusCase reads one case in cmd/tcpdchk's corpus format.
+func readCorpusCase(t *testing.T, p string) corpusCase {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := golden.Parse(b).Sections()
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	c := libwrap.Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
+	if v, ok := s["hosts.allow"]; ok {
+		c.Allow = &v
+	}
+	if v, ok := s["hosts.deny"]; ok {
+		c.Deny = &v
+	}
+	for k, v := range s {
+		if rest, ok := strings.CutPrefix(k, "files/"); ok {
+			c.Files[rest] = v
+		}
+	}
+	if c.Modes, err = libwrap.ParseModes(s["modes"]); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	_, c.AsNobody = s["nobody"]
+	args, err := golden.SplitArgs(s["args"])
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return corpusCase{name: strings.TrimSuffix(filepath.Base(p), ".txtar"), c: c, args: args, want: splitLines(s["want"])}
 }
 
 // splitLines splits output as the harness does: at LF, one trailing CR
