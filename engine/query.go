@@ -105,7 +105,9 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 			warn("REAL_DAEMON_DIR %s is not a directory", RealDaemonDir)
 		}
 	}
-	daemon, server, hasServer := strings.Cut(daemonArg, "@")
+	// tcpdmatch splits its operands at '@' the way rules are split
+	// (split_at): an '@' after a stray '[' or ']' stays in the name.
+	daemon, server, hasServer := cutAt(daemonArg, '@', p.Profile().ipv6())
 	if strings.HasPrefix(daemon, "/") {
 		base := daemon[strings.LastIndexByte(daemon, '/')+1:]
 		warn("%s: daemon name normalized to: %s", daemon, base)
@@ -155,7 +157,7 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 			base.Server.Socket = netip.AddrPortFrom(addrs[0], 0)
 		}
 	}
-	user, client, hasUser := strings.Cut(clientArg, "@")
+	user, client, hasUser := cutAt(clientArg, '@', p.Profile().ipv6())
 	if !hasUser {
 		client, user = user, ""
 	}
@@ -453,4 +455,13 @@ func resolveOperand(res Resolver, host string) ([]netip.Addr, error) {
 		return nil, errors.New(sprintf("%s: host not found", host))
 	}
 	return addrs, nil
+}
+
+// cutAt cuts s around the first delim outside square brackets (see
+// splitAt), like strings.Cut.
+func cutAt(s string, delim byte, brackets bool) (before, after string, found bool) {
+	if i := splitAt(s, 0, delim, brackets); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
 }
