@@ -144,17 +144,22 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 				out.ExitCode = 1
 				return out
 			}
+			// tcpdmatch looks up the name of every address (with its
+			// warnings) before it counts them, and so before it reads
+			// the client operand; the name is kept for every block.
+			var name string
+			for _, a := range addrs {
+				var lines []string
+				name, lines = p.hostNameLog(res, a)
+				out.Lines = append(out.Lines, lines...)
+			}
 			if len(addrs) > 1 {
-				// tcpdmatch looks up the name of every address before it
-				// counts them.
-				for _, a := range addrs {
-					out.Lines = append(out.Lines, p.hostNameLog(res, a)...)
-				}
 				out.Stderr = append(out.Stderr, "Error: "+server+" has more than one address", "Please specify an address instead")
 				out.ExitCode = 1
 				return out
 			}
 			base.Server.Socket = netip.AddrPortFrom(addrs[0], 0)
+			base.Server.Name = name
 		}
 	}
 	user, client, hasUser := cutAt(clientArg, '@', p.Profile().ipv6())
@@ -204,25 +209,21 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 		r := base
 		r.Client.Socket = netip.AddrPortFrom(a, 0)
 		decide(r)
-		if i == 0 && base.Server.Socket.IsValid() && base.Server.Name == "" {
-			// tcpdmatch resets only the client between addresses: the
-			// server's name, looked up (with its warnings) for the first
-			// block, is reused as it is.
-			base.Server.Name = out.Predictions[0].Decision.Server.Name
-		}
 	}
 	return out
 }
 
 // hostNameLog looks up and verifies the name of a server address the way
-// tcpdmatch's server loop does, and returns the warnings logged.
-func (p *Policy) hostNameLog(res Resolver, a netip.Addr) []string {
+// tcpdmatch's server loop does, and returns the name ("unknown" or
+// "paranoid" when it has none) and the warnings logged.
+func (p *Policy) hostNameLog(res Resolver, a netip.Addr) (string, []string) {
 	st := &evalState{pol: p, prof: p.Profile(), res: res, d: &Decision{}}
 	h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}, server: true}
-	if st.hostname(&h) == unknown {
+	name := st.hostname(&h)
+	if name == unknown {
 		st.warn("host address %s->name lookup failed", st.hostaddr(&h))
 	}
-	return st.d.Log
+	return name, st.d.Log
 }
 
 // numericV6 reports whether tcpdmatch takes client operand s as a numeric
