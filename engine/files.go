@@ -50,10 +50,16 @@ func (m MapFiles) Stat(name string) error {
 // directory, and a component followed by a slash must be a directory
 // (ENOTDIR when it is a file, ENOENT when it does not exist), so that
 // "/d//f", "/d/./f" and "/d/x/../f" name "/d/f" only when "/d/x" is a
-// directory, and "/d/f/" is not a file. A relative name is kept as it is.
+// directory, and "/d/f/" is not a file. Names are as long as Linux takes
+// them: a name of PATH_MAX (4096) bytes or more, or a component longer
+// than NAME_MAX (255) bytes reached by the walk, is ENAMETOOLONG. A
+// relative name is kept as it is.
 func (m MapFiles) resolve(name string) (string, error) {
 	if !strings.HasPrefix(name, "/") {
 		return name, nil
+	}
+	if len(name) >= pathMax {
+		return "", syscall.ENAMETOOLONG
 	}
 	cur := "/"
 	comps := strings.Split(name[1:], "/")
@@ -64,6 +70,9 @@ func (m MapFiles) resolve(name string) (string, error) {
 		case "..":
 			cur = path.Dir(cur)
 			continue
+		}
+		if len(c) > nameMax {
+			return "", syscall.ENAMETOOLONG
 		}
 		next := path.Join(cur, c)
 		if i == len(comps)-1 {
@@ -79,6 +88,12 @@ func (m MapFiles) resolve(name string) (string, error) {
 	}
 	return cur, nil
 }
+
+// Linux's limits on names (PATH_MAX counts the terminating NUL).
+const (
+	pathMax = 4096
+	nameMax = 255
+)
 
 func (m MapFiles) isDir(name string) bool {
 	if name == "/" {
