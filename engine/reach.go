@@ -45,7 +45,8 @@ type RuleReach struct {
 // Reach analyses every rule of allow and deny (either may be nil) under
 // policy p's resolver (netgroups) and files (pattern files). aclexec
 // commands are assumed to succeed. It returns ok=false when the tables
-// need more than MaxReachRequests representatives.
+// need more than MaxReachRequests representatives, or more than
+// MaxReachWork evaluations of a rule's list for one.
 func Reach(p *Policy) (rules []RuleReach, ok bool) {
 	var lines []*Line
 	for _, t := range []*Table{p.Allow, p.Deny} {
@@ -67,8 +68,8 @@ func Reach(p *Policy) (rules []RuleReach, ok bool) {
 	// request (daemon, server) and its client list the client side
 	// (client, user); the two sides are independent. Each side's
 	// representatives fall into classes by which rules' lists they match:
-	// sig[i] tells whether rule i's list matches, on lists the rules that
-	// do, in order.
+	// sig[i] says whether rule i's list matches, and on lists those rules
+	// in order.
 	type class struct {
 		sig []bool
 		on  []int
