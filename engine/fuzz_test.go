@@ -27,13 +27,17 @@ func seedTables(f *testing.F, add func(allow, deny string)) {
 	}
 }
 
+// spanIn fails unless s lies inside an input of n bytes.
+func spanIn(t *testing.T, s Span, n int) {
+	t.Helper()
+	if s.Start.Offset < 0 || s.End.Offset > n || s.Start.Offset > s.End.Offset {
+		t.Fatalf("span %v outside the %d-byte input", s, n)
+	}
+}
+
 // checkSpans fails unless every position in t lies inside src.
 func checkSpans(t *testing.T, tab *Table, src []byte) {
-	in := func(s Span) {
-		if s.Start.Offset < 0 || s.End.Offset > len(src) || s.Start.Offset > s.End.Offset {
-			t.Fatalf("span %v outside the %d-byte input", s, len(src))
-		}
-	}
+	in := func(s Span) { spanIn(t, s, len(src)) }
 	for _, ln := range tab.Lines {
 		in(ln.Span)
 		for _, l := range []*List{ln.Daemons, ln.Clients} {
@@ -78,14 +82,25 @@ var fuzzHosts = []byte(`10.0.0.1 good.example.com good
 127.1.0.2 lo2
 `)
 
+// fuzzResolver answers the fuzz targets' lookups: fuzzHosts and a
+// netgroup g with a host and a user.
+func fuzzResolver() *HostsResolver {
+	return NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
+}
+
+// fuzzFiles are the fuzz targets' pattern and banner files, one of which
+// names itself.
+func fuzzFiles() MapFiles {
+	return MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+}
+
 // FuzzEvaluate: deciding never panics, Evaluate and Decide agree, and the
 // same request gives the same decision twice.
 func FuzzEvaluate(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow, deny, "sshd", "10.0.0.1", uint16(22)) })
 	f.Add("ALL: /case/self\n", "", "sshd", "10.0.0.1", uint16(22))
 	f.Fuzz(func(t *testing.T, allow, deny, daemon, client string, port uint16) {
-		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
-		files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		res, files := fuzzResolver(), fuzzFiles()
 		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
 			p := &Policy{Allow: Parse("hosts.allow", []byte(allow), prof), Deny: Parse("hosts.deny", []byte(deny), prof),
 				Resolver: res, Files: files}
@@ -273,8 +288,7 @@ func TestDaemonLinesBounded(t *testing.T) {
 func FuzzCheck(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow, deny, true) })
 	f.Fuzz(func(t *testing.T, allow, deny string, paranoid bool) {
-		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
-		files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		res, files := fuzzResolver(), fuzzFiles()
 		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
 			a, d := Parse("hosts.allow", []byte(allow), prof), Parse("hosts.deny", []byte(deny), prof)
 			opts := CheckOptions{Resolver: res, Files: files, Paranoid: paranoid, ImplicitAllow: paranoid}
@@ -286,9 +300,7 @@ func FuzzCheck(f *testing.F) {
 				} else if dg.File != "hosts.allow" {
 					t.Fatalf("diagnostic in unknown file %q: %v", dg.File, dg)
 				}
-				if s := dg.Span; s.Start.Offset < 0 || s.End.Offset > len(src) || s.Start.Offset > s.End.Offset {
-					t.Fatalf("%v: span outside the %d-byte table", dg, len(src))
-				}
+				spanIn(t, dg.Span, len(src))
 				if dg.Msg == "" || dg.Code == "" {
 					t.Fatalf("diagnostic without a message or code: %#v", dg)
 				}
@@ -312,8 +324,7 @@ func FuzzCheck(f *testing.F) {
 // and the formatted tables decide a few requests as the originals do.
 func FuzzFormat(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow); f.Add(deny) })
-	res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
-	files := MapFiles{"/case/list": "10.0.0.1 .example.com\n", "/case/ban/sshd": "hi %a\n"}
+	res, files := fuzzResolver(), fuzzFiles()
 	var reqs []Request
 	for _, daemon := range []string{"sshd", "in.telnetd", "ftpd"} {
 		for _, c := range []string{"10.0.0.1:4000", "10.0.0.2:4000", "10.0.0.7:4000", "192.168.1.9:4000", "[2001:db8::1]:4000", "[::1]:4000"} {
@@ -324,18 +335,7 @@ func FuzzFormat(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
-			once := Format([]byte(text), prof)
-			if twice := Format(once, prof); string(twice) != string(once) {
-				t.Fatalf("%v: a second Format changed\n%q\nto\n%q", prof, once, twice)
-			}
-			before := &Policy{Deny: Parse("hosts.deny", []byte(text), prof), Allow: Parse("hosts.allow", []byte(text), prof), Resolver: res, Files: files}
-			after := &Policy{Deny: Parse("hosts.deny", once, prof), Allow: Parse("hosts.allow", once, prof), Resolver: res, Files: files}
-			for _, r := range reqs {
-				if da, db := decisionText(before.Decide(r)), decisionText(after.Decide(r)); da != db {
-					t.Fatalf("%v: Format changed a decision for %s from %s\ntable %q\nformatted %q\nbefore %s\nafter  %s",
-						prof, r.Daemon, r.Client.Socket, text, once, da, db)
-				}
-			}
+			formatKeeps(t, text, prof, reqs, res, files)
 		}
 	})
 }
@@ -370,9 +370,7 @@ func FuzzResolver(f *testing.F) {
 			t.Fatalf("the resolver answered differently twice:\n%s\n%s", a, b)
 		}
 		for _, d := range r.Diagnostics {
-			if s := d.Span; s.Start.Offset < 0 || s.End.Offset > len(hosts) || s.Start.Offset > s.End.Offset {
-				t.Fatalf("%v: span outside the %d-byte hosts table", d, len(hosts))
-			}
+			spanIn(t, d.Span, len(hosts))
 		}
 		p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: @"+name+" "+client+" KNOWN PARANOID\n"), Debian),
 			Deny: Parse("hosts.deny", []byte("ALL: ALL: spawn echo %a %A %c %d %h %H %n %N %s %u\n"), Debian), Resolver: r}
@@ -391,9 +389,8 @@ func FuzzTcpdchk(f *testing.F) {
 	})
 	f.Add("ALL: /case/list\n", "ALL: ALL: banners /case/ban\n", "ftp stream tcp nowait root /usr/sbin/tcpd /case/list\n", true)
 	f.Fuzz(func(t *testing.T, allow, deny, inetd string, flags bool) {
-		res := NewHostsResolver("hosts", fuzzHosts).WithNetgroups("netgroup", []byte("g (good.example.com,,) (,alice,)\n"))
-		files := MapFiles{"/case/hosts.allow": allow, "/case/hosts.deny": deny, "/case/inetd.conf": inetd,
-			"/case/list": "10.0.0.1 .example.com\n", "/case/self": "/case/self\n", "/case/ban/sshd": "hi %a\n"}
+		res, files := fuzzResolver(), fuzzFiles()
+		files["/case/hosts.allow"], files["/case/hosts.deny"], files["/case/inetd.conf"] = allow, deny, inetd
 		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
 			p := &Policy{Allow: Parse("/case/hosts.allow", []byte(allow), prof), Deny: Parse("/case/hosts.deny", []byte(deny), prof),
 				Resolver: res, Files: files}
