@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,12 +22,7 @@ func FuzzAPI(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	st, err := OpenStore(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	h := NewServer(Config{Store: st, Rate: -1})
+	h, _ := newTestServer(f, Config{})
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, path := range []string{"/api/evaluate", "/api/check", "/api/format", "/api/shares"} {
 			res := do(t, h, "POST", path, jsonCT, body)

@@ -20,7 +20,7 @@ import (
 
 // newTestServer is a server on a fresh database in t's temporary
 // directory, without a rate limit unless cfg sets one.
-func newTestServer(t *testing.T, cfg Config) (http.Handler, *Store) {
+func newTestServer(t testing.TB, cfg Config) (http.Handler, *Store) {
 	t.Helper()
 	if cfg.Store == nil {
 		st, err := OpenStore(context.Background(), filepath.Join(t.TempDir(), "test.db"))
