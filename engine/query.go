@@ -217,8 +217,16 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 // tcpdmatch's server loop does, and returns the name ("unknown" or
 // "paranoid" when it has none) and the warnings logged.
 func (p *Policy) hostNameLog(res Resolver, a netip.Addr) (string, []string) {
-	st := &evalState{pol: p, prof: p.Profile(), res: res, d: &Decision{}}
-	h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}, server: true}
+	return addrNameLog(p, p.Profile(), res, a, "", 0)
+}
+
+// addrNameLog looks up and verifies the name of address a as libwrap
+// does, for tcpdmatch's server operand and tcpdchk's check_dns alike: the
+// name ("unknown" or "paranoid" when it has none) and the warnings
+// logged, in the context of file:line when file is not empty.
+func addrNameLog(p *Policy, prof Profile, res Resolver, a netip.Addr, file string, line int) (string, []string) {
+	st := &evalState{pol: p, prof: prof, res: res, d: &Decision{}, ctxFile: file, ctxLine: line}
+	h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}}
 	name := st.hostname(&h)
 	if name == unknown {
 		st.warn("host address %s->name lookup failed", st.hostaddr(&h))

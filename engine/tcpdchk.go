@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"net/netip"
 	"strings"
 )
 
@@ -488,12 +487,8 @@ func (c *tcpdchk) dns(host string) int {
 		return 0
 	}
 	for _, a := range addrs {
-		st := &evalState{pol: c.p, prof: Debian, res: c.res, d: &Decision{}, ctxFile: c.ctxFile, ctxLine: c.ctxLine}
-		h := hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 0)}}
-		if st.hostname(&h) == unknown {
-			st.warn("host address %s->name lookup failed", st.hostaddr(&h))
-		}
-		c.out.Lines = append(c.out.Lines, st.d.Log...)
+		_, lines := addrNameLog(c.p, Debian, c.res, a, c.ctxFile, c.ctxLine)
+		c.out.Lines = append(c.out.Lines, lines...)
 	}
 	return len(addrs)
 }
