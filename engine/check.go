@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -71,6 +72,7 @@ var CheckDocs = map[string]string{
 	"twist-resident":        "twist in a daemon that stays resident is refused from its second connection on.",
 	"sockd-option":          "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
 	"attacker-controlled":   "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
+	"unknown-expansion":     "A '%' followed by a letter libwrap does not know expands to nothing, with a warning.",
 	"dns-fails-open":        "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
 	"dns-fails-closed":      "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
 	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
@@ -368,6 +370,7 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 		return
 	}
 	if !t.Profile.options() {
+		c.expansions(t, ln.Third.Span, "shell", ln.Third.Text, true)
 		return
 	}
 	jumped := false
@@ -409,12 +412,8 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 		if (name == "allow" && allow) || (name == "deny" && !allow) {
 			c.add(t, f.Span, SeverityInfo, "option-redundant", "%s in %s restates what the table does", name, t.Name)
 		}
-		if name == "spawn" || name == "twist" || name == "aclexec" {
-			for _, seq := range []string{"%h", "%n", "%u"} {
-				if f.Value != nil && strings.Contains(*f.Value, seq) {
-					c.add(t, f.Span, SeverityWarning, "attacker-controlled", "%s in a %s command: the client chooses its value (DNS or ident); libwrap replaces unsafe characters, but not every meaning", seq, name)
-				}
-			}
+		if op.flags&optExpand != 0 && f.Value != nil {
+			c.expansions(t, f.Span, name, *f.Value, name != "setenv")
 		}
 		if name == "twist" {
 			for _, d := range ln.Daemons.Tokens {
@@ -433,6 +432,42 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 	}
 	if allow && c.opts.ImplicitAllow && !jumped {
 		c.add(t, ln.TextSpan, SeverityInfo, "implicit-allow", "implicit \"allow\" at end of rule")
+	}
+}
+
+// expansions checks the %-sequences of v, the value of the option called
+// name (or, without options, the shell command): a letter libwrap does not
+// know, and, in a command, the values the client chooses.
+func (c *checker) expansions(t *Table, span Span, name, v string, command bool) {
+	var client [3]bool // %h, %n, %u
+	var seen [256]bool
+	var unknown []byte // in order of appearance
+	percentCodes(v, func(ch byte) {
+		switch {
+		case !knownPercent(ch, t.Profile):
+			if !seen[ch] {
+				seen[ch] = true
+				unknown = append(unknown, ch)
+			}
+		case ch == 'h':
+			client[0] = true
+		case ch == 'n':
+			client[1] = true
+		case ch == 'u':
+			client[2] = true
+		}
+	})
+	for _, ch := range unknown {
+		seq := strconv.Quote("%" + string([]byte{ch}))
+		c.add(t, span, SeverityWarning, "unknown-expansion", "%s in %s: libwrap knows no such sequence; it warns \"unrecognized\" and expands it to nothing", seq, name)
+	}
+	if !command {
+		return
+	}
+	for i, seq := range []string{"%h", "%n", "%u"} {
+		if client[i] {
+			c.add(t, span, SeverityWarning, "attacker-controlled", "%s in a %s command: the client chooses its value (DNS or ident); libwrap replaces unsafe characters, but not every meaning", seq, name)
+		}
 	}
 }
 

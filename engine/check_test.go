@@ -151,3 +151,64 @@ func TestCheckContinuation(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckExpansions pins the %-sequence checks: unknown sequences in
+// every expanded option (and, without options, the shell command), the
+// client-chosen values in commands only, and "%%" as a literal.
+func TestCheckExpansions(t *testing.T) {
+	for _, c := range []struct {
+		prof Profile
+		rule string
+		want []string // "code msg-fragment"
+	}{
+		{Debian, "sshd: ALL: spawn echo %z %d 100% sure %%h\n", []string{
+			`unknown-expansion "%z" in spawn`, `unknown-expansion "% " in spawn`}},
+		{Debian, "sshd: ALL: setenv X %h%q\n", []string{`unknown-expansion "%q" in setenv`}},
+		{Debian, "sshd: ALL: twist echo %u %r %R %z %z\n", []string{
+			`unknown-expansion "%z" in twist`, `attacker-controlled %u in a twist command`}},
+		{FreeBSD, "sshd: ALL: twist echo %r %R\n", []string{ // Debian's only (spec X10)
+			`unknown-expansion "%r" in twist`, `unknown-expansion "%R" in twist`}},
+		{Debian, "sshd: ALL: spawn echo %\xff 50%\n", []string{`unknown-expansion "%\xff" in spawn`}},
+		{Debian, "sshd: ALL: severity auth.info\n", nil},
+		{Upstream, "sshd: ALL: echo %h %x\n", []string{`unknown-expansion "%x" in shell`, `attacker-controlled %h in a shell command`}},
+	} {
+		if !c.prof.options() && strings.Contains(c.rule, "twist") {
+			t.Fatalf("bad case %q", c.rule)
+		}
+		var got []string
+		for _, d := range Check(Parse("hosts.allow", []byte(c.rule), c.prof), nil, CheckOptions{NoReach: true}) {
+			if d.Code != "unknown-expansion" && d.Code != "attacker-controlled" {
+				continue
+			}
+			if d.Span.Start.Line != 1 || d.Severity != SeverityWarning {
+				t.Errorf("%s %q: %v at %v", c.prof, c.rule, d.Severity, d.Span.Start)
+			}
+			got = append(got, d.Code+" "+d.Msg)
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s %q: got %q, want %q", c.prof, c.rule, got, c.want)
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], c.want[i]) {
+				t.Errorf("%s %q: diagnostic %d is %q, want it to begin %q", c.prof, c.rule, i, got[i], c.want[i])
+			}
+		}
+	}
+}
+
+// TestKnownPercent checks that the checker's list of %-sequences is the
+// evaluator's: every byte after '%' is known exactly when expanding it
+// gives no "unrecognized" warning.
+func TestKnownPercent(t *testing.T) {
+	for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+		for c := 0; c < 256; c++ {
+			st := &evalState{prof: prof, res: emptyResolver{}, d: &Decision{}}
+			st.percentX("%"+string([]byte{byte(c)}), 8192)
+			warned := len(st.d.Warnings) > 0
+			if knownPercent(byte(c), prof) == warned {
+				t.Errorf("%s: %q: knownPercent %v, but the evaluator warned: %q", prof, "%"+string([]byte{byte(c)}), !warned, st.d.Warnings)
+			}
+		}
+	}
+}

@@ -54,6 +54,29 @@ func (st *evalState) percentX(s string, size int) string {
 	return string(out)
 }
 
+// percentCodes calls f with the character after each '%' of s, reading s
+// as percentX does: "%%" is one sequence, and a '%' at the end is kept as
+// it is.
+func percentCodes(s string, f func(c byte)) {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '%' {
+			f(s[i+1])
+			i++
+		}
+	}
+}
+
+// knownPercent reports whether expandOne knows %c under profile p.
+func knownPercent(c byte, p Profile) bool {
+	switch c {
+	case 'a', 'A', 'c', 'd', 'h', 'H', 'n', 'N', 'p', 's', 'u', '%':
+		return true
+	case 'r', 'R':
+		return p.percentPorts()
+	}
+	return false
+}
+
 // expandOne returns the sanitised value of %c, updating the attribute it
 // came from in place as libwrap does.
 func (st *evalState) expandOne(c byte) string {
