@@ -116,7 +116,8 @@ type Step struct {
 	DaemonMatch bool `json:"daemonMatch"`
 	ClientMatch bool `json:"clientMatch"`
 	Match       bool `json:"match"`
-	// Note explains a line that was not a rule, or what followed a match.
+	// Note explains a line that was not a rule, what followed a match, or
+	// the error that ended the decision on this line.
 	Note string `json:"note,omitempty"`
 }
 
@@ -125,7 +126,8 @@ type TokenStep struct {
 	Text string `json:"text"`
 	Span Span   `json:"span"`
 	// State is "match", "no-match", "except" (the operator, reached),
-	// or "skipped" (not evaluated).
+	// "skipped" (not evaluated), or "error" (its evaluation ended the
+	// decision, as Why says: a pattern file that includes itself).
 	State string `json:"state"`
 	// Depth counts the EXCEPT operators before the token: tokens at an
 	// odd depth exclude.

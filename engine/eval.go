@@ -210,6 +210,9 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 			d.Access = j.access
 			d.Reason = j.reason
 			d.Error = j.err
+			if n := len(d.Trace); j.err != "" && n > 0 && d.Trace[n-1].Note == "" {
+				d.Trace[n-1].Note = "libwrap stops here: " + j.err
+			}
 			result = d
 		}
 		if r.Probe != "" {
@@ -402,10 +405,14 @@ func (st *evalState) scanLines(t *Table, allow bool) int {
 		dm := st.listMatch(ln.Daemons.Tokens, step, false)
 		cm := false
 		if dm {
+			if step != nil {
+				// Set before the client list, which an error can end.
+				step.DaemonMatch = true
+			}
 			cm = st.listMatch(ln.Clients.Tokens, step, true)
 		}
 		if step != nil {
-			step.DaemonMatch, step.ClientMatch, step.Match = dm, cm, dm && cm
+			step.ClientMatch, step.Match = cm, dm && cm
 		}
 		if dm && cm {
 			matched = ln
@@ -475,7 +482,7 @@ func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenSte
 	for ; i < len(toks); i++ {
 		t := toks[i]
 		if t.Except {
-			st.record(out, t, "except", "EXCEPT reached before any pattern matched: the list does not match", nil)
+			st.record(out, t, "except", "EXCEPT: reached before any pattern matched, so the list does not match", nil)
 			st.skipRest(toks, i+1, out)
 			return false
 		}
@@ -488,13 +495,7 @@ func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenSte
 			}
 		} else {
 			lookups := []string{}
-			st.lookups = &lookups
-			if client {
-				ok = st.clientMatch(t.pat.client)
-			} else {
-				ok = st.daemonMatch(t.pat.daemon)
-			}
-			st.lookups = nil
+			ok = st.tracedMatch(t, client, out, &lookups)
 			state := "no-match"
 			if ok {
 				state = "match"
@@ -530,6 +531,26 @@ func (st *evalState) listFrom(toks []*Token, i int, client bool, out *[]TokenSte
 		}
 	}
 	return false
+}
+
+// tracedMatch matches one token for a trace, noting lookups. A token whose
+// evaluation ends the decision (a pattern file that includes itself, one
+// nested too deep) is recorded with state "error" before the jump goes on.
+func (st *evalState) tracedMatch(t *Token, client bool, out *[]TokenStep, lookups *[]string) bool {
+	st.lookups = lookups
+	defer func() {
+		st.lookups = nil
+		if e := recover(); e != nil {
+			if j, ok := e.(jump); ok && j.err != "" {
+				st.record(out, t, "error", j.err, *lookups)
+			}
+			panic(e)
+		}
+	}()
+	if client {
+		return st.clientMatch(t.pat.client)
+	}
+	return st.daemonMatch(t.pat.daemon)
 }
 
 func (st *evalState) skipRest(toks []*Token, i int, out *[]TokenStep) {

@@ -47,6 +47,17 @@ func TestLimit_PatternFileCycle(t *testing.T) {
 	if len(d.Warnings) == 0 || !strings.HasPrefix(d.Warnings[len(d.Warnings)-1], "error: hosts.deny, line 1: pattern file /a includes itself") {
 		t.Errorf("warnings %q", d.Warnings)
 	}
+	// The trace ends on the line and the token that ended the decision.
+	if len(d.Trace) != 1 {
+		t.Fatalf("trace of %d steps, want 1", len(d.Trace))
+	}
+	st := d.Trace[0]
+	if !st.DaemonMatch || st.ClientMatch || st.Match || !strings.HasPrefix(st.Note, "libwrap stops here: pattern file /a includes itself") {
+		t.Errorf("step: daemonMatch %v clientMatch %v match %v note %q", st.DaemonMatch, st.ClientMatch, st.Match, st.Note)
+	}
+	if len(st.Clients) != 1 || st.Clients[0].State != "error" || st.Clients[0].Text != "/a" || !strings.Contains(st.Clients[0].Why, "includes itself") {
+		t.Errorf("client tokens %+v, want /a in state error", st.Clients)
+	}
 }
 
 func TestLimit_PatternFileDepth(t *testing.T) {

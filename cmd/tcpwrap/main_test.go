@@ -479,6 +479,14 @@ func TestText(t *testing.T) {
 			"hosts.allow/": "",
 			"hosts.deny":   "sshd 10.0.0.1\nsshd: 10.0.0.9 \\\n 10.0.0.8\nsshd: 10.9.9.9",
 		}, []string{"sshd", "10.0.0.1"}},
+		// A pattern file that includes itself ends the decision on its
+		// token: the trace says where and why. (The long name keeps the
+		// token column at its 32-byte cap whatever the temporary
+		// directory's name.)
+		{"cycle", map[string]string{
+			"hosts.allow":                   "sshd: DIR/pattern-files/includes-itself\n",
+			"pattern-files/includes-itself": "10.0.0.5\nDIR/pattern-files/includes-itself\n",
+		}, []string{"sshd", "10.0.0.1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

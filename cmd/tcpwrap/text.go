@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ func (p painter) state(s string, width int) string {
 	switch s {
 	case "match":
 		return p.green(padded)
-	case "no-match":
+	case "no-match", "error":
 		return p.red(padded)
 	case "except":
 		return p.paint("35", padded)
@@ -223,6 +224,10 @@ func (m *matcher) writeTable(w *bufio.Writer, p painter, idx int, ti *tableInfo,
 		switch {
 		case s.Match:
 			fmt.Fprintf(w, "      => %s\n", p.green("the rule matches"))
+		case stepFailed(s):
+			// The note says which error.
+			fmt.Fprintf(w, "      => %s\n", p.red(cmp.Or(s.Note, "error: libwrap stops here")))
+			continue
 		case !s.DaemonMatch:
 			fmt.Fprintf(w, "      => %s\n", p.dim("no match (daemon list)"))
 		default:
@@ -240,6 +245,22 @@ func (m *matcher) writeTable(w *bufio.Writer, p painter, idx int, ti *tableInfo,
 		}
 		fmt.Fprintf(w, "  %s  %s\n", p.bold(loc), p.dim(fmt.Sprintf("not read: libwrap stopped at line %d", last)))
 	}
+}
+
+// stepFailed reports whether evaluating one of s's tokens ended the
+// decision with an error.
+func stepFailed(s engine.Step) bool {
+	for _, t := range s.Clients {
+		if t.State == "error" {
+			return true
+		}
+	}
+	for _, t := range s.Daemons {
+		if t.State == "error" {
+			return true
+		}
+	}
+	return false
 }
 
 // lastLine is the number of a table's last logical line.
