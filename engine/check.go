@@ -79,6 +79,8 @@ var CheckDocs = map[string]string{
 	"shadowed-rule":         "Every request the rule matches is decided by earlier rules: it never decides anything.",
 	"rule-never-matches":    "No request matches the rule at all.",
 	"reach-skipped":         "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork).",
+	"hosts-bad-address":     "A hosts-table line whose first word is not an IP address: the line is ignored.",
+	"hosts-no-name":         "A hosts-table line with an address and no name: the line is ignored.",
 	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
 }
 

@@ -32,7 +32,8 @@ type CheckOutput struct {
 }
 
 // Check reports the problems of the policy's tables (engine.Check), host
-// names looked up in its hosts table. It never panics.
+// names looked up in its hosts table, and the lines of the hosts table
+// that cannot be read. It never panics.
 func Check(p Policy) (out CheckOutput) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -51,8 +52,14 @@ func Check(p Policy) (out CheckOutput) {
 	if deny.Missing {
 		deny = nil
 	}
+	diags := engine.Check(allow, deny, engine.CheckOptions{Resolver: ep.Resolver, Files: ep.Files})
+	if res, ok := ep.Resolver.(*engine.HostsResolver); ok {
+		// The hosts table's own lines that could not be read.
+		diags = append(diags, res.Diagnostics...)
+		diags.Sort()
+	}
 	out.Diagnostics = []Diagnostic{}
-	for _, d := range engine.Check(allow, deny, engine.CheckOptions{Resolver: ep.Resolver, Files: ep.Files}) {
+	for _, d := range diags {
 		out.Diagnostics = append(out.Diagnostics, FromDiagnostic(d))
 	}
 	return out

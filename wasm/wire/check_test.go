@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,26 @@ func TestCheckAndFormat(t *testing.T) {
 		if out := string(FormatJSON([]byte(bad))); !strings.Contains(out, `"error"`) {
 			t.Errorf("format %q: %s", bad, out)
 		}
+	}
+}
+
+// TestCheckHostsTable: the hosts table's unreadable lines are diagnosed
+// with the tables', in file order, as tcpwrap check --hosts does.
+func TestCheckHostsTable(t *testing.T) {
+	in := `{"allow": "sshd: a.example.com\n", "hosts": "notanip a.example.com\n10.0.0.1\n10.0.0.2 a.example.com\n"}`
+	var c CheckOutput
+	if err := json.Unmarshal(CheckJSON([]byte(in)), &c); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range c.Diagnostics {
+		if d.Doc == "" {
+			t.Errorf("%s has no doc", d.Code)
+		}
+		got = append(got, fmt.Sprintf("%s:%d:%d:%s", d.File, d.Line, d.Col, d.Code))
+	}
+	want := "/etc/hosts:1:1:hosts-bad-address /etc/hosts:2:1:hosts-no-name"
+	if g := strings.Join(got, " "); !strings.HasPrefix(g, want) {
+		t.Errorf("diagnostics %q, want them to begin %q", g, want)
 	}
 }
