@@ -395,6 +395,16 @@ func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 	return lines, raw
 }
 
+// EmptyOperand is the error for an operand whose part called what is
+// empty: "daemon name is empty" for an empty operand, `empty daemon name in
+// "@host"` otherwise.
+func EmptyOperand(what, arg string) error {
+	if arg == "" {
+		return errors.New(what + " is empty")
+	}
+	return errors.New(sprintf("empty %s in %q", what, arg))
+}
+
 // Query builds the requests of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`:
 // unlike tcpdmatch, an address operand is a connection from that address,
 // whose name is looked up (lazily, with the double check) when a rule
@@ -409,7 +419,7 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 		daemon = path.Base(daemon)
 	}
 	if daemon == "" {
-		return nil, errors.New(sprintf("empty daemon name in %q", daemonArg))
+		return nil, EmptyOperand("daemon name", daemonArg)
 	}
 	base := Request{Daemon: daemon}
 	if hasServer {
@@ -435,7 +445,7 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 	}
 	base.User = user
 	if client == "" {
-		return nil, errors.New(sprintf("empty client in %q", clientArg))
+		return nil, EmptyOperand("client", clientArg)
 	}
 	if !hostnameKnown(client) {
 		r := base

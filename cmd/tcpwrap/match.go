@@ -160,12 +160,12 @@ func checkOperands(daemonArg, clientArg string) error {
 	daemon, server, hasServer := strings.Cut(daemonArg, "@")
 	switch {
 	case daemon == "":
-		return usagef("empty daemon name in %q", daemonArg)
+		return usagef("%v", engine.EmptyOperand("daemon name", daemonArg))
 	case hasServer && server == "":
 		return usagef("empty server after @ in %q", daemonArg)
 	}
 	if _, client, ok := strings.Cut(clientArg, "@"); clientArg == "" || ok && client == "" {
-		return usagef("empty client in %q", clientArg)
+		return usagef("%v", engine.EmptyOperand("client", clientArg))
 	}
 	return nil
 }
