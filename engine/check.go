@@ -3,6 +3,7 @@ package engine
 import (
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // CheckOptions configure [Check].
@@ -72,6 +73,7 @@ var CheckDocs = map[string]string{
 	"twist-resident":        "twist in a daemon that stays resident is refused from its second connection on.",
 	"sockd-option":          "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
 	"attacker-controlled":   "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
+	"invisible-character":   "A pattern holds a byte order mark, a zero-width or direction-control character, or a non-ASCII blank: it looks like another pattern but never matches like it.",
 	"unknown-expansion":     "A '%' followed by a letter libwrap does not know expands to nothing, with a warning.",
 	"dns-fails-open":        "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
 	"dns-fails-closed":      "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
@@ -227,6 +229,7 @@ func (c *checker) rule(t *Table, ln *Line, allow bool) {
 		}
 		c.daemonToken(t, tok)
 		c.commentToken(t, tok, i, ln)
+		c.invisible(t, tok)
 	}
 	for i, tok := range ln.Clients.Tokens {
 		if tok.Except {
@@ -234,9 +237,32 @@ func (c *checker) rule(t *Table, ln *Line, allow bool) {
 		}
 		c.clientToken(t, tok)
 		c.commentToken(t, tok, i+len(ln.Daemons.Tokens), ln)
+		c.invisible(t, tok)
 	}
 	c.options(t, ln, allow)
 	c.dns(t, ln, allow)
+}
+
+// invisible flags a pattern holding a character that does not show, or
+// shows as a blank: a byte order mark, a zero-width or direction-control
+// character (Unicode Cf), or a space other than the ASCII blank (Zs, such
+// as a no-break space). libwrap compares bytes and splits words only at
+// ASCII blanks, so "sshd\u200b" or "sshd\u00a0x" is one pattern that
+// looks like another and matches nothing it seems to.
+func (c *checker) invisible(t *Table, tok *Token) {
+	for _, r := range tok.Text {
+		if r != ' ' && (unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r)) {
+			kind := "an invisible"
+			if unicode.Is(unicode.Zs, r) {
+				kind = "a non-ASCII blank"
+			}
+			hex := strings.ToUpper(strconv.FormatInt(int64(r), 16))
+			hex = strings.Repeat("0", max(0, 4-len(hex))) + hex
+			c.add(t, tok.Span, SeverityWarning, "invisible-character",
+				"%q holds %s character, U+%s: libwrap compares bytes, so the pattern is not what it looks like", tok.Text, kind, hex)
+			return
+		}
+	}
 }
 
 // commentToken flags a '#' token that is not the first of the line: a

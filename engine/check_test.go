@@ -212,3 +212,34 @@ func TestKnownPercent(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckInvisible pins invisible-character: on the pattern that holds
+// one, once per pattern, and not for visible non-ASCII letters.
+func TestCheckInvisible(t *testing.T) {
+	allow := "\ufeffsshd: 10.0.0.1\n" + // 1 a byte order mark glued to the first daemon
+		"sshd\u200b: 10.0.0.2\n" + // 2 zero-width space
+		"in.ftpd: 10.0.0.3\u00a0EXCEPT\u00a010.0.0.4\n" + // 3 no-break spaces: one pattern
+		"sshd: \u202e4.0.0.01 café.example\n" + // 4 right-to-left override; é is fine
+		"sshd: 10.0.0.5 \u200b\u200b\n" // 5 a pattern of two zero-width spaces
+	var got []string
+	for _, d := range Check(Parse("hosts.allow", []byte(allow), Debian), nil, CheckOptions{NoReach: true}) {
+		if d.Code == "invisible-character" {
+			got = append(got, fmt.Sprintf("%d:%d %s", d.Span.Start.Line, d.Span.Start.Col, d.Msg))
+		}
+	}
+	want := []string{
+		`1:1 "\ufeffsshd" holds an invisible character, U+FEFF`,
+		`2:1 "sshd\u200b" holds an invisible character, U+200B`,
+		`3:10 "10.0.0.3\u00a0EXCEPT\u00a010.0.0.4" holds a non-ASCII blank character, U+00A0`,
+		`4:7 "\u202e4.0.0.01" holds an invisible character, U+202E`,
+		`5:16 "\u200b\u200b" holds an invisible character, U+200B`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %d diagnostics", got, len(want))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("diagnostic %d: %q, want it to begin %q", i, got[i], want[i])
+		}
+	}
+}
