@@ -27,6 +27,10 @@ import (
 )
 
 func main() {
+	// One instance decides one evolving policy call after call (the
+	// playground's workers): an edit of hosts.allow does not parse a long
+	// hosts.deny again.
+	wire.CacheTables()
 	api := js.Global().Get("Object").New()
 	api.Set("version", wire.Version)
 	api.Set("goVersion", runtime.Version())

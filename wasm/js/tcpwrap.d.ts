@@ -32,6 +32,14 @@ export interface Input {
    * table's name for the address, else client.example.com.
    */
   dns?: { mode: "missing" | "lying" | "consistent"; name?: string } | null;
+  /**
+   * When positive, every run of at least this many consecutive steps of
+   * one file that matched nothing and carry no note becomes one step of
+   * kind "fold" (line, endLine, count, daemonLines; no text, no tokens).
+   */
+  traceFold?: number;
+  /** Keep only the trace steps of these lines of one table (base name), nothing folded. */
+  traceLines?: { file: string; first: number; last: number } | null;
 }
 
 /** The operands of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`. */
@@ -121,7 +129,7 @@ export interface Step {
   file: string;
   line: number;
   span: Span;
-  kind: "rule" | "comment" | "blank" | "no-separator" | "unterminated";
+  kind: "rule" | "comment" | "blank" | "no-separator" | "unterminated" | "fold";
   text: string;
   daemons: Token[] | null;
   clients: Token[] | null;
@@ -129,6 +137,10 @@ export interface Step {
   clientMatch: boolean;
   match: boolean;
   note?: string;
+  /** A fold's last line, how many steps it stands for, and how many of them named the daemon. */
+  endLine?: number;
+  count?: number;
+  daemonLines?: number;
 }
 
 export interface Token {

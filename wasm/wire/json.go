@@ -563,8 +563,9 @@ func foldName(s string) string {
 }
 
 var (
-	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace", "dns"}
-	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", "", ""}
+	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace", "dns", "traceFold", "traceLines"}
+	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", "", "", "", ""}
+	rangeFields    = []string{"file", "first", "last"}
 	dnsFields      = []string{"mode", "name"}
 	requestsFields = []string{"requests", "noTrace"}
 	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort"}
@@ -598,6 +599,32 @@ func (d *decoder) input(in *Input) {
 			d.boolean(&in.NoTrace)
 		case 11:
 			d.dns(&in.DNS)
+		case 12:
+			d.integer(&in.TraceFold)
+		case 13:
+			d.lineRange(&in.TraceLines)
+		}
+	})
+}
+
+// lineRange decodes a *LineRange as encoding/json fills a pointer.
+func (d *decoder) lineRange(p **LineRange) {
+	if d.isNull() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(LineRange)
+	}
+	v := *p
+	d.object("LineRange", "wire.LineRange", rangeFields, nil, func(i int) {
+		switch i {
+		case 0:
+			d.str(&v.File)
+		case 1:
+			d.integer(&v.First)
+		case 2:
+			d.integer(&v.Last)
 		}
 	})
 }
@@ -1092,6 +1119,15 @@ func appendStep(b []byte, s *Step) []byte {
 	if s.Note != "" {
 		b = append(b, `,"note":`...)
 		b = appendString(b, s.Note)
+	}
+	for _, f := range [...]struct {
+		name string
+		n    int
+	}{{`,"endLine":`, s.EndLine}, {`,"count":`, s.Count}, {`,"daemonLines":`, s.DaemonLines}} {
+		if f.n != 0 {
+			b = append(b, f.name...)
+			b = strconv.AppendInt(b, int64(f.n), 10)
+		}
 	}
 	return append(b, '}')
 }

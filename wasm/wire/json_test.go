@@ -96,6 +96,8 @@ var decodeCases = []string{
 	`{"files":[]}`, `{"files":"x"}`, `{"files":{"/a":1}}`, `{"files":{"/a":"1"},"files":{"/b":"2"}}`, `{"files":{"/a":"1"},"files":null}`,
 	`{"noTrace":1}`, `{"noTrace":"true"}`, `{"noTrace":null}`, `{"noTrace":false}`,
 	`{"dns":{"mode":"lying","name":"x.example"}}`, `{"dns":null}`, `{"dns":"lying"}`, `{"dns":{"mode":1}}`, `{"dns":{"mode":"missing","extra":1}}`, `{"DNS":{"Mode":"consistent"}}`, `{"dns":{}}`, `{"dns":[]}`, `{"dns":{"mode":"missing"},"dns":{"name":"y"}}`,
+	`{"traceFold":3,"traceLines":{"file":"hosts.deny","first":1,"last":2}}`, `{"traceLines":null}`, `{"traceLines":{"first":"1"}}`,
+	`{"traceLines":{"file":1,"x":2}}`, `{"traceLines":[]}`, `{"traceFold":"x"}`, `{"traceFold":1.5}`, `{"TRACELINES":{"FIRST":2}}`,
 	`{"requests":{}}`, `{"requests":"x"}`, `{"requests":1}`, `{"requests":[1]}`, `{"requests":["x"]}`, `{"requests":[[]]}`, `{"requests":[true]}`,
 	`{"requests":[{"daemon":1}]}`, `{"requests":[{"clientPort":70000}]}`, `{"requests":[{"clientPort":-1}]}`, `{"requests":[{"clientPort":1.5}]}`,
 	`{"requests":[{"clientPort":"22"}]}`, `{"requests":[{"serverPort":-0}]}`, `{"requests":[{"serverPort":65536}]}`,
@@ -164,7 +166,7 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
 		Env: []Env{{Name: s, Value: s}}, Severity: s, Log: []string{},
 		Trace: []Step{{File: s, Line: n, Span: span, Kind: s, Text: s, Daemons: []Token{{Text: s, Span: span, State: s, Depth: n,
 			Why: s, Lookups: []string{s}}, {Lookups: []string{}}}, Clients: []Token{}, DaemonMatch: true, Match: n%2 == 0, Note: s},
-			{}},
+			{}, {Kind: s, EndLine: n, Count: -n, DaemonLines: 1}},
 		Request: Echo{Daemon: s, Client: s, ClientPort: 65535, ServerPort: uint16(n), Address: s, Line: n}}
 	empty := &Result{Env: []Env{}, Trace: []Step{}}
 	out := Output{Error: s, Results: []RequestResult{{Predictions: []*Result{r, full, empty, nil}}, {Error: s},

@@ -100,7 +100,8 @@ type Step struct {
 	File string `json:"file"` // base name
 	Line int    `json:"line"`
 	Span Span   `json:"span"`
-	// Kind is rule, comment, blank, no-separator or unterminated.
+	// Kind is rule, comment, blank, no-separator or unterminated; fold
+	// for a run of steps folded into one ([Input.TraceFold]).
 	Kind string `json:"kind"`
 	Text string `json:"text"`
 	// Daemons and Clients are the lists token by token; Clients is null
@@ -111,6 +112,12 @@ type Step struct {
 	ClientMatch bool    `json:"clientMatch"`
 	Match       bool    `json:"match"`
 	Note        string  `json:"note,omitempty"`
+	// EndLine, Count and DaemonLines describe a fold: its last line, how
+	// many steps it stands for and how many of them are rules whose
+	// daemon list matched.
+	EndLine     int `json:"endLine,omitempty"`
+	Count       int `json:"count,omitempty"`
+	DaemonLines int `json:"daemonLines,omitempty"`
 }
 
 // A Token is one token of a list as evaluated.

@@ -116,6 +116,18 @@ type Input struct {
 	// lookups were missing, lying or consistent (the playground's DNS
 	// what-if); see [DNS].
 	DNS *DNS `json:"dns,omitempty"`
+	// TraceFold, when positive, shortens each trace: every run of at
+	// least TraceFold consecutive steps of one file that matched nothing
+	// and carry no note (comments, blank lines, rules whose daemon or
+	// client list did not match) becomes one step of kind "fold": Line
+	// its first line, EndLine its last, Count its steps, DaemonLines how
+	// many of them are rules whose daemon list matched, Span the whole
+	// run, no text and no tokens. A 50,000-line blocklist's trace is then
+	// one step instead of 50,000.
+	TraceFold int `json:"traceFold,omitempty"`
+	// TraceLines, when set, keeps only the trace steps of those lines
+	// (nothing folded): what a fold stands for, a part at a time.
+	TraceLines *LineRange `json:"traceLines,omitempty"`
 }
 
 // A Request is one pair of operands of `tcpwrap match`: DAEMON[@SERVER]
@@ -166,6 +178,8 @@ type Compiled struct {
 	// query, when set, turns requests into engine requests instead of
 	// policy.Resolver (a DNS what-if: see withDNS).
 	query engine.Resolver
+	// trace is how traces are cut (see withTrace).
+	trace traceShape
 }
 
 // Compile builds the policy p. Its error is data for the caller
@@ -192,7 +206,7 @@ func Compile(p Policy) (c *Compiled, err error) {
 		if text == nil {
 			return engine.MissingTable(name, prof)
 		}
-		return engine.Parse(name, []byte(*text), prof)
+		return tables.parse(name, *text, prof)
 	}
 	res := engine.NewHostsResolver("/etc/hosts", []byte(p.Hosts))
 	if p.Netgroup != nil {
@@ -231,7 +245,7 @@ func Evaluate(in Input) Output {
 		}
 		c = c.withDNS(in.DNS, in.Requests)
 	}
-	return c.Evaluate(in.Requests, in.NoTrace)
+	return c.withTrace(traceShape{fold: in.TraceFold, lines: in.TraceLines}).Evaluate(in.Requests, in.NoTrace)
 }
 
 // Evaluate decides reqs, with full traces unless noTrace. It never
@@ -282,6 +296,7 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Decide(req), false)
 		} else {
 			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Evaluate(req), true)
+			rr.Predictions[i].Trace = c.trace.shape(rr.Predictions[i].Trace)
 		}
 	}
 	return rr
