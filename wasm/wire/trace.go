@@ -66,10 +66,14 @@ func (s traceShape) shape(steps []Step) []Step {
 	return out
 }
 
-// quiet reports whether st may be folded: a comment, a blank line or a
-// rule that did not match, with no note (a comment's note is "comment");
-// never the last step when it matched (the deciding rule).
+// quiet reports whether st may be folded: a comment, a blank line, a
+// line without a colon (its warning is also the checker's) or a rule
+// that did not match, with no note (a comment's note is "comment"); never
+// the last step when it matched (the deciding rule).
 func quiet(st *Step, last bool) bool {
+	if st.Kind == "no-separator" {
+		return true
+	}
 	if st.Note != "" && st.Note != st.Kind || st.Match && last {
 		return false
 	}

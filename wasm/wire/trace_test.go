@@ -15,16 +15,16 @@ func stepLine(s Step) string {
 }
 
 // TestTraceFold: runs of quiet steps of one file become one step; the
-// deciding rule, notes and short runs stay; TraceLines gives a fold's
-// steps back.
+// deciding rule and short runs stay; TraceLines gives a fold's steps
+// back.
 func TestTraceFold(t *testing.T) {
 	var deny strings.Builder
 	deny.WriteString("# blocklist\n")
 	for i := range 6 {
 		fmt.Fprintf(&deny, "ALL: 10.0.0.%d\n", i+1)
 	}
-	deny.WriteString("sshd 10.0.0.7\n") // no colon: a note, never folded
-	deny.WriteString("in.ftpd: ALL\nin.ftpd: ALL\n")
+	deny.WriteString("sshd 10.0.0.7\n") // no colon: folded too
+	deny.WriteString("in.ftpd: ALL\nsshd: 10.0.0.1 : severity\nin.ftpd: ALL\n")
 	deny.WriteString("sshd: 192.0.2.2\n")
 	in := Input{Policy: Policy{Allow: ptr("in.ftpd: 1.2.3.4\nin.ftpd: 1.2.3.5\nin.ftpd: 1.2.3.6\nin.ftpd: 1.2.3.7\n"), Deny: ptr(deny.String())},
 		Requests: []Request{{Daemon: "sshd", Client: "192.0.2.2"}}, TraceFold: 3}
@@ -35,19 +35,16 @@ func TestTraceFold(t *testing.T) {
 	}
 	want := []string{
 		"hosts.allow:1-4 fold 4 (0)",
-		"hosts.deny:1-7 fold 7 (6)",
-		"hosts.deny:8 no-separator match=false",
-		"hosts.deny:9 rule match=false",
-		"hosts.deny:10 rule match=false",
-		"hosts.deny:11 rule match=true",
+		"hosts.deny:1-11 fold 11 (7)",
+		"hosts.deny:12 rule match=true",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("folded trace:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if p.Access != "denied" || p.Matched == nil || p.Matched.Line != 11 {
+	if p.Access != "denied" || p.Matched == nil || p.Matched.Line != 12 {
 		t.Errorf("decision: %s %+v", p.Access, p.Matched)
 	}
-	if f := p.Trace[1]; f.Span.Start.Line != 1 || f.Span.End.Line != 8 || f.Text != "" || f.Daemons != nil {
+	if f := p.Trace[1]; f.Span.Start.Line != 1 || f.Span.End.Line != 12 || f.Text != "" || f.Daemons != nil {
 		t.Errorf("fold: %+v", f)
 	}
 
