@@ -2,11 +2,16 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -254,5 +259,76 @@ func TestPlaygroundWithoutAssets(t *testing.T) {
 		if script != assets || notice == assets || shown == assets {
 			t.Errorf("assets=%v: script %v, notice %v, results outside noscript %v", assets, script, notice, shown)
 		}
+	}
+}
+
+// TestErrorPages: a bad share link opened in a browser gets an HTML page
+// with a title and a way back, with the status it always had; the API
+// keeps its JSON errors.
+func TestErrorPages(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	for _, c := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/s/" + strings.Repeat("a", IDLen), http.StatusNotFound, "share not found"},
+		{"/s/xyz", http.StatusBadRequest, "malformed share id"},
+		{"/s/" + strings.Repeat("a", IDLen) + "/", http.StatusNotFound, "There is no page at"},
+		{"/nowhere", http.StatusNotFound, "There is no page at"},
+	} {
+		res := do(t, h, "GET", c.path, "", "")
+		if res.code != c.code || !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(res.body, "<title>tcpwrap: "+strconv.Itoa(c.code)) || !strings.Contains(res.body, c.want) ||
+			!strings.Contains(res.body, `<a href="/">Open the playground</a>`) {
+			t.Errorf("GET %s: %d %q\n%s", c.path, res.code, res.header.Get("Content-Type"), res.body)
+		}
+	}
+	if res := do(t, h, "GET", "/api/shares/xyz", "", ""); res.code != http.StatusBadRequest || res.header.Get("Content-Type") != "application/json" {
+		t.Errorf("API: %d %q %s", res.code, res.header.Get("Content-Type"), res.body)
+	}
+	if res := do(t, h, "GET", "/share", "", ""); res.code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /share (POST only): %d, want 405", res.code)
+	}
+}
+
+// TestPageGzip: pages are gzipped for a client that accepts it.
+func TestPageGzip(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	plain := do(t, h, "GET", "/", "", "")
+	gz := do(t, h, "GET", "/", "", "", "Accept-Encoding", "gzip")
+	if gz.header.Get("Content-Encoding") != "gzip" || gz.header.Get("Vary") != "Accept-Encoding" || len(gz.body) >= len(plain.body)/2 {
+		t.Fatalf("GET / with gzip: %v, %d bytes (plain %d)", gz.header, len(gz.body), len(plain.body))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(gz.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil || string(b) != plain.body {
+		t.Errorf("gunzipped page differs from the plain one (%v)", err)
+	}
+}
+
+// TestShareKeepsExactText: a share whose texts hold carriage returns
+// sends them exactly (#doc-data), since a textarea turns CR LF into LF;
+// ports, which have no field, ride on the request rows.
+func TestShareKeepsExactText(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	doc := `{"allow":"sshd: 10.0.0.1 \\\r\n  10.0.0.2\r\n","deny":"ALL: ALL\n","requests":[{"daemon":"sshd","client":"10.0.0.2","clientPort":2222,"serverPort":22}]}`
+	res := do(t, h, "POST", "/api/shares", "application/json", doc)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(res.body), &created); err != nil || created.ID == "" {
+		t.Fatalf("create: %d %s", res.code, res.body)
+	}
+	page := do(t, h, "GET", "/s/"+created.ID, "", "").body
+	if !strings.Contains(page, `<script id="doc-data" type="application/json">`) || !strings.Contains(page, `10.0.0.1 \\\r\n  10.0.0.2\r\n`) {
+		t.Errorf("no exact copy of the texts in the page")
+	}
+	if !strings.Contains(page, `data-client-port="2222" data-server-port="22"`) {
+		t.Errorf("ports not on the request row")
+	}
+	if strings.Contains(do(t, h, "GET", "/", "", "").body, `id="doc-data"`) {
+		t.Errorf("#doc-data without carriage returns")
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tcpwrap/tcpwrap/static"
@@ -16,6 +17,10 @@ type playgroundData struct {
 	ShareID string
 	Doc     *Document
 	Results []requestView
+	// Raw, when set, is Doc again as JSON for the page's script: its texts
+	// hold carriage returns, which the HTML parser turns into newlines in
+	// the textareas (see rawDoc).
+	Raw *Document
 	// Assets is whether this build has the front end (static/dist, made
 	// by `make assets`); without it the page says so and shows the
 	// server's decisions.
@@ -173,6 +178,22 @@ func profileTitle(p string) string {
 	return p
 }
 
+// rawDoc is d when one of its texts holds a carriage return, else nil:
+// such a text cannot travel in a textarea's content (HTML reads CR LF
+// and CR as LF), so the page takes it from a JSON copy.
+func rawDoc(d *Document) *Document {
+	has := func(s *string) bool { return s != nil && strings.Contains(*s, "\r") }
+	if has(d.Allow) || has(d.Deny) || has(d.Hosts) || has(d.Netgroup) {
+		return d
+	}
+	for _, c := range d.Files {
+		if strings.Contains(c, "\r") {
+			return d
+		}
+	}
+	return nil
+}
+
 func hasText(s *string) bool { return s != nil && *s != "" }
 
 func strPtr(s string) *string { return &s }
@@ -190,6 +211,14 @@ func placeholder(s *string) string {
 		return "(no such file: type to create it)"
 	}
 	return "(empty file)"
+}
+
+// port is a request's port for a data attribute: "" for none.
+func port(p uint16) string {
+	if p == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(p))
 }
 
 func selected(b bool) string {

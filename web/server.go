@@ -7,6 +7,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,7 +132,7 @@ func NewServer(cfg Config) http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static", s.static))
 
-	var h http.Handler = mux
+	var h http.Handler = pageNotFound(mux)
 	h = http.TimeoutHandler(h, cfg.HandlerTimeout, "request timed out\n")
 	h = s.rateLimit(h)
 	h = cleanPath(h)
@@ -140,6 +141,35 @@ func NewServer(cfg Config) http.Handler {
 }
 
 // NewHTTPServer is an http.Server for h with the server's timeouts.
+// pageNotFound answers a GET of a path mux has no page for (a share
+// link with a trailing slash, a mistyped address) with an HTML 404 page
+// instead of the mux's plain text; the API's paths, and paths another
+// method would match (405), are left to mux.
+func pageNotFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !isAPI(r) {
+			if _, pat := mux.Handler(r); pat == "" && !otherMethod(mux, r) {
+				httpError(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// otherMethod reports whether mux has a pattern for r's path with
+// another method.
+func otherMethod(mux *http.ServeMux, r *http.Request) bool {
+	for _, m := range []string{http.MethodPost, http.MethodDelete} {
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pat := mux.Handler(r2); pat != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
@@ -216,6 +246,18 @@ func httpError(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	if isAPI(r) {
 		writeJSON(w, code, errorBody{Error: msg})
 		return
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// A page someone opened (a share link, a mistyped address): an
+		// HTML page with a way back, with the same status.
+		var buf bytes.Buffer
+		if errorPage(code, msg).Render(r.Context(), &buf) == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(code)
+			w.Write(buf.Bytes())
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
