@@ -210,6 +210,20 @@ async function whyVerdict(page) {
   return { text: (await el.textContent()).trim(), access: await el.getAttribute('data-access') };
 }
 
+// checked waits until the checker has answered for the current text:
+// no check pending (ul#diagnostics not aria-busy) and no new answer for
+// 400 ms.
+async function checked(page) {
+  let last = -1;
+  await until('the checker idle', async () => {
+    const c = await page.evaluate(() => ({ n: window.tcpwrapPlayground.checks, busy: document.getElementById('diagnostics').hasAttribute('aria-busy') }));
+    const ok = !c.busy && c.n === last;
+    last = c.n;
+    if (!ok) await sleep(350);
+    return ok;
+  }, (v) => v, 30000);
+}
+
 async function counters(page) {
   return page.evaluate(() => {
     const p = window.tcpwrapPlayground;
@@ -280,7 +294,9 @@ await step('3 diagnostic: a broken line is marked and listed, and cleared when f
   await until('row 1 decided', () => verdictOf(main, 0), (v) => v === 'denied' || v === 'granted');
   const allowMarks = () => main.locator('div.editor:has(#allow) mark.diag').count();
   const listed = () => main.locator('ul#diagnostics > li').count();
-  await sleep(300);
+  // The list must be this text's, not an earlier keystroke's: the checker
+  // answered after the last edit and is idle ("checking…" gone).
+  await checked(main);
   const base = await listed();
   assert(await allowMarks() === 0, 'mark.diag in #allow before the broken line');
   // Typed at the end of the text, as a user would.
@@ -717,6 +733,162 @@ await step('10 controls: #theme, #help, select#examples, select#profile, #format
     await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
     const cmd = await until('#commands lists the expanded spawn command', () => page.locator('#commands').textContent(), (t) => t && t.includes('/bin/echo in.ftpd 10.0.0.3'));
     notes.push(`#commands: ${JSON.stringify(cmd.trim().replace(/\s+/g, ' ').slice(0, 100))}`);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 11. long tables (each of these froze the tab once): folded traces, capped lists, size limits.
+async function setPane(page, id, text) {
+  await page.$eval('#' + id, (t, text) => {
+    t.value = text;
+    t.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+  }, text);
+}
+await step('11 long tables: a 20,000-line trace is one fold, opened a part at a time; diagnostics and sizes capped', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await setRow(page, 0, { daemon: 'sshd', client: '192.168.7.7', server: '', user: '' });
+    await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+    await setPane(page, 'allow', '');
+    let deny = '';
+    for (let i = 0; i < 20000; i++) deny += `ALL: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}\n`;
+    const t0 = Date.now();
+    await setPane(page, 'deny', deny);
+    const sum = await until('#trace li.fold for hosts.deny lines 1–20,000', () => page.evaluate(() => {
+      const f = document.querySelector('#trace li.fold summary');
+      return f ? f.textContent : '';
+    }), (t) => t.includes('lines 1–20,000: no match (20,000 lines'), 60000);
+    notes.push(`trace of a 20,000-line hosts.deny on screen after ${Date.now() - t0} ms: ${JSON.stringify(sum)}`);
+    const w = await whyVerdict(page);
+    assert(w.access === 'granted', `#why-verdict ${JSON.stringify(w)}, want granted`);
+    const n = await page.evaluate(() => document.querySelectorAll('#trace li').length);
+    assert(n <= 3, `#trace has ${n} li, want the fold and the end`);
+    await page.locator('#trace li.fold summary').click();
+    await until('200 li.step inside the opened fold', () => page.locator('#trace li.fold li.step').count(), (k) => k === 200, 30000);
+    const more = await page.locator('#trace li.fold li.more button').textContent();
+    assert(more === 'Show lines 201–400', `the fold's next button: ${JSON.stringify(more)}`);
+    await page.locator('#trace li.fold li.more button').click();
+    await until('400 li.step after "Show lines 201–400"', () => page.locator('#trace li.fold li.step').count(), (k) => k === 400, 30000);
+    // Keystrokes stay cheap: the unchanged hosts.deny is not parsed again.
+    await page.locator('#allow').focus();
+    const lat = [];
+    for (const ch of 'sshd: 1') {
+      const before = (await counters(page)).evaluations;
+      await page.keyboard.type(ch);
+      const c = await until('evaluation after a keystroke', () => counters(page), (c) => c.evaluations > before, 30000);
+      lat.push(Math.round(c.latency));
+    }
+    notes.push(`keystroke to verdicts with the 20,000-line hosts.deny: ${lat.join(' ')} ms`);
+    // 5,000 lines without a colon: the list draws 100 diagnostics and counts the rest.
+    let bad = '';
+    for (let i = 0; i < 5000; i++) bad += `sshd 10.0.${(i >> 8) & 255}.${i & 255}\n`;
+    await setPane(page, 'deny', bad);
+    const last = await until('ul#diagnostics: 100 li and "and 4,9xx more"', () => page.evaluate(() => {
+      const li = [...document.querySelectorAll('#diagnostics > li')];
+      return { n: li.length, last: li.length ? li[li.length - 1].textContent : '' };
+    }), (v) => v.n === 101 && /^and 4,9\d\d more \(5,0\d\d in all/.test(v.last), 60000);
+    notes.push(`diagnostics: ${JSON.stringify(last.last)}`);
+    // Past the module's limit: the message names the pane and its size.
+    await setPane(page, 'deny', 'ALL: ' + 'x'.repeat(1100000) + '\n');
+    const err = await until('td.verdict error naming hosts.deny', () => page.locator('table#requests tbody tr.request td.verdict').first().getAttribute('title'),
+      (t) => t && t.includes('hosts.deny is 1,100,006 bytes') && t.includes('1,048,576'), 30000);
+    notes.push(`too large: ${JSON.stringify(err)}`);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+await step('12 explanations: banner, address, daemon@host, several addresses, diagnostic links', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await page.locator('details.more > summary').click().catch(() => {});
+    await setPane(page, 'files', '-- /etc/banners/sshd --\nHello <b>%c</b> from %s\n');
+    await setPane(page, 'allow', 'sshd: ALL: banners /etc/banners\n');
+    await setPane(page, 'deny', '');
+    await setPane(page, 'hosts', '10.0.0.2 multi.example.com\n10.0.0.9 multi.example.com\n');
+    await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.2', server: '', user: '' });
+    await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+    const det = await until('#why-details shows the banner as text', () => page.locator('#why-details').textContent(), (t) => t.includes('Hello <b>'));
+    notes.push(`details: ${JSON.stringify(det.replace(/\s+/g, ' ').slice(0, 160))}`);
+    const v = await until('#why-verdict names the address the engine never looked up', () => whyVerdict(page), (w) => w.text.includes('client 10.0.0.2 (name'));
+    assert(!v.text.includes('unknown'), `#why-verdict says unknown: ${v.text}`);
+    // daemon@host: the host part is why the line does not match.
+    await setPane(page, 'allow', 'sshd@host.example.com: 10.0.0.0/8\n');
+    await setRow(page, 0, { server: '192.0.2.2' });
+    const out = await until('the daemon@host line explains its host part', () => page.locator('#trace li.step').first().textContent(),
+      (t) => t.includes('daemon@host') && t.includes('sshd@host.example.com does not match'));
+    notes.push(`daemon@host: ${JSON.stringify(out.replace(/\s+/g, ' ').slice(0, 200))}`);
+    // A name with two addresses: each address's explanation.
+    await setPane(page, 'allow', 'sshd: 10.0.0.2\n');
+    await setPane(page, 'deny', 'ALL: ALL\n');
+    await setRow(page, 0, { server: '', client: 'multi.example.com' });
+    await until('row 1 mixed', () => verdictOf(page, 0), (x) => x === 'mixed');
+    await until('select#why-address with both addresses', () => page.$$eval('#why-address option', (o) => o.map((x) => x.value)), (xs) => xs.join() === '10.0.0.2,10.0.0.9');
+    await until('granted for the first address', () => whyVerdict(page), (w) => w.access === 'granted');
+    await page.locator('#why-address').selectOption('10.0.0.9');
+    await until('denied for the second address', () => whyVerdict(page), (w) => w.access === 'denied' && w.text.includes('10.0.0.9'));
+    // A diagnostic's link selects its own range and shows its own message.
+    await setPane(page, 'allow', 'sshd: 10.0.0.1\nsshd 10.0.0.2\nin.ftpd: ALL: bogus\n');
+    const loc = page.locator('#diagnostics li button.loc', { hasText: 'hosts.allow:3' }).first();
+    await until('a diagnostic on hosts.allow line 3', () => loc.count(), (k) => k > 0);
+    const msg = (await loc.locator('xpath=..').textContent()).replace(/^\S+\s+\w+:\s*/, '').replace(/\s*\[[^\]]+\]\s*$/, '');
+    await page.locator('#diagnostics li button.loc', { hasText: 'hosts.allow:2' }).first().click();
+    await loc.click();
+    const line = await page.locator('#diag-line').textContent();
+    assert(line.includes(msg.trim().slice(0, 30)), `#diag-line after the line-3 link: ${JSON.stringify(line)}, want ${JSON.stringify(msg)}`);
+    const sel = await page.$eval('#allow', (t) => [t.selectionStart, t.selectionEnd]);
+    assert(sel[0] > 'sshd: 10.0.0.1\nsshd 10.0.0.2\n'.length, `selection ${sel} does not start inside line 3 past its start`);
+    // A continued rule: its trace link selects every physical line.
+    await setPane(page, 'allow', 'sshd: 10.9.9.9 \\\n  10.0.0.2\n');
+    await setRow(page, 0, { client: '10.0.0.2' });
+    const stop = page.locator('#trace li.step.stop[data-line="2"] button.loc');
+    await until('the continued rule (hosts.allow line 2) decides', () => stop.count(), (k) => k === 1);
+    await stop.click();
+    const s2 = await page.$eval('#allow', (t) => t.value.slice(t.selectionStart, t.selectionEnd));
+    assert(s2 === 'sshd: 10.9.9.9 \\\n  10.0.0.2', `the trace link selected ${JSON.stringify(s2)}`);
+    notes.push(`diagnostic link: ${JSON.stringify(line)}`);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+await step('13 exact texts and links: a CR LF share decides as the server; big links refused; other fragments ignored', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const doc = { allow: 'sshd: 10.0.0.1 \\\r\n  10.0.0.2\r\n', deny: 'ALL: ALL\n', hosts: '', netgroup: null, files: {}, profile: 'debian',
+      requests: [{ daemon: 'sshd', client: '10.0.0.2', clientPort: 2222 }] };
+    const res = await fetch(BASE + '/api/shares', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(doc) });
+    const { id } = await res.json();
+    assert(id, `POST /api/shares: HTTP ${res.status}`);
+    const page = await open(ctx, BASE + '/s/' + id);
+    await until('row 1 denied, as the server decides', () => verdictOf(page, 0), (v) => v === 'denied');
+    const server = await page.$eval('noscript', (n) => n.textContent);
+    assert(/denied/.test(server), 'the server results do not say denied');
+    assert(await page.locator('#allow-cr').isVisible(), 'no carriage-return notice on #allow');
+    await page.locator('#share').click();
+    const url = await until('#share-url', () => page.locator('#share-url').inputValue(), (u) => u.includes('/s/'));
+    assert(url.endsWith('/s/' + id), `re-sharing the unedited share gave ${url}, want /s/${id} (ports and CRs kept)`);
+    // A link larger than a link may be is refused up front.
+    let big = '';
+    for (let i = 0; i < 4000; i++) big += `ALL: 10.${(i >> 8) & 255}.${i & 255}.1\n`;
+    await setPane(page, 'deny', big);
+    await page.locator('#link').click();
+    const st = await until('#share-status refuses the link', () => page.locator('#share-status').textContent(), (t) => t.startsWith('No link:'));
+    assert(/holds at most 65,536 bytes/.test(st), `#share-status: ${st}`);
+    notes.push(st);
+    // The skip link's fragment is not a tcpwrap link.
+    const p2 = await open(ctx, BASE + '/#allow');
+    await sleep(300);
+    assert(await p2.locator('#sharebar').isHidden(), `#allow opened the share bar: ${await p2.locator('#share-status').textContent()}`);
   } finally {
     await closeContext(ctx);
   }

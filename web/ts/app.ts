@@ -23,6 +23,7 @@ import {
   decodeFragment,
   encodeFragment,
   formatFiles,
+  maxFragmentDoc,
   normalizeDoc,
   parseFiles,
   parseRequestLines,
@@ -45,6 +46,9 @@ const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0, mo
 
 // ---- Editors -------------------------------------------------------------
 
+/** The most text (UTF-16 units) the highlighted layer draws at once. */
+const maxPainted = 200_000;
+
 class Pane {
   readonly ta: HTMLTextAreaElement;
   readonly pre: HTMLPreElement;
@@ -52,6 +56,13 @@ class Pane {
   readonly kind: Kind;
   absent: boolean;
   marks: Mark[] = [];
+  /**
+   * raw is the file's exact text while it holds carriage returns, which
+   * a textarea turns into newlines: a loaded file is decided as it is
+   * until the pane is edited (a notice says so).
+   */
+  raw: string | null = null;
+  private crNote: HTMLElement | null = null;
   private frame = 0;
 
   constructor(readonly id: PaneID, onInput: (e: Event) => void) {
@@ -61,6 +72,7 @@ class Pane {
     this.kind = (this.box.dataset.kind as Kind) || "rules";
     this.absent = this.box.hasAttribute("data-absent");
     this.ta.addEventListener("input", (e) => {
+      this.setRaw(null);
       this.setAbsent(false);
       this.fit();
       this.paint();
@@ -74,15 +86,57 @@ class Pane {
 
   /** The file's text; null when it does not exist. */
   get value(): string | null {
+    if (this.raw !== null) return this.raw;
     return this.absent && this.ta.value === "" ? null : this.ta.value;
   }
 
   set value(v: string | null) {
     this.ta.value = v ?? "";
+    this.setRaw(v !== null && v.includes("\r") ? v : null);
     this.setAbsent(v === null);
     this.marks = [];
     this.fit();
     this.paint();
+  }
+
+  setRaw(raw: string | null) {
+    if (raw === this.raw) return;
+    this.raw = raw;
+    if (raw !== null && !this.crNote) {
+      this.crNote = document.createElement("p");
+      this.crNote.className = "cr-note";
+      this.crNote.id = `${this.id}-cr`;
+      this.crNote.textContent =
+        "This file contains carriage returns (CR), which the editor cannot show: it is decided exactly as loaded. Editing it turns every CR LF and lone CR into a newline.";
+      this.box.after(this.crNote);
+    }
+    if (this.crNote) this.crNote.hidden = raw === null;
+    const ids = (this.ta.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && x !== `${this.id}-cr`);
+    if (raw !== null) ids.push(`${this.id}-cr`);
+    this.ta.setAttribute("aria-describedby", ids.join(" "));
+  }
+
+  /**
+   * indexer maps the byte offsets the engine reports in value to
+   * indexes of the textarea's text (where each CR LF is one newline).
+   */
+  indexer(): (off: number) => number {
+    const idx = byteIndex(this.value ?? "");
+    if (this.raw === null) return idx;
+    const raw = this.raw;
+    const drop: number[] = []; // indexes of the CRs of CR LF pairs
+    for (let i = raw.indexOf("\r\n"); i >= 0; i = raw.indexOf("\r\n", i + 2)) drop.push(i);
+    return (off) => {
+      const i = idx(off);
+      let lo = 0;
+      let hi = drop.length;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (drop[m] < i) lo = m + 1;
+        else hi = m;
+      }
+      return i - lo;
+    };
   }
 
   setAbsent(absent: boolean) {
@@ -140,10 +194,14 @@ class Pane {
       const i = v.indexOf("\n", b);
       b = i < 0 ? v.length : i + 1;
     }
-    const marks = this.marks
-      .filter((m) => m.end >= a && m.start <= b)
-      .map((m) => ({ ...m, start: m.start - a, end: m.end - a }));
-    this.inner.innerHTML = highlight(v.slice(a, b), this.kind, marks);
+    // A huge line (a 5 MB paste) is not copied into the highlighted
+    // layer: laying it out twice froze the tab. The textarea shows it.
+    const plain = b - a > maxPainted;
+    this.box.classList.toggle("plain", plain);
+    const marks = plain
+      ? []
+      : this.marks.filter((m) => m.end >= a && m.start <= b).map((m) => ({ ...m, start: m.start - a, end: m.end - a }));
+    this.inner.innerHTML = plain ? "" : highlight(v.slice(a, b), this.kind, marks);
     this.from = first;
     this.to = last;
     this.place(left, top);
@@ -194,23 +252,42 @@ class Pane {
     return n;
   }
 
-  /** reveal selects line n and scrolls to it. */
-  reveal(line: number) {
+  /** lineStart is the index where line n (1-based) starts. */
+  lineStart(n: number): number {
     const v = this.ta.value;
     let start = 0;
-    for (let k = 1; k < line; k++) {
+    for (let k = 1; k < n; k++) {
       const i = v.indexOf("\n", start);
       if (i < 0) break;
       start = i + 1;
     }
-    let end = v.indexOf("\n", start);
+    return start;
+  }
+
+  /**
+   * reveal selects lines first to last (default: first), or from column
+   * col (1-based, in bytes as the engine counts) of line first to its
+   * end, and scrolls to them.
+   */
+  reveal(first: number, col = 0, last = first) {
+    const v = this.ta.value;
+    let start = this.lineStart(first);
+    let end = v.indexOf("\n", this.lineStart(last));
     if (end < 0) end = v.length;
+    if (col > 1) start += byteIndex(v.slice(start, end))(col - 1);
+    this.select(start, end, first);
+  }
+
+  /** select selects start..end (indexes of the text) on line `line`. */
+  select(start: number, end: number, line: number) {
     const details = this.box.closest("details");
     if (details) details.open = true;
     this.ta.focus();
     this.ta.setSelectionRange(start, end);
     const lh = parseFloat(getComputedStyle(this.ta).lineHeight) || 18;
     this.ta.scrollTop = Math.max(0, (line - 3) * lh);
+    // focus ran caretDiag before the caret moved: once more, here.
+    caretDiag();
   }
 }
 
@@ -228,6 +305,11 @@ function readRow(tr: HTMLTableRowElement): Request {
   const r: Request = { daemon: v("daemon"), client: v("client") };
   if (v("server")) r.server = v("server");
   if (v("user")) r.user = v("user");
+  // Ports have no field: a share's or a link's are kept as they came.
+  const cp = Number(tr.dataset.clientPort || 0);
+  const sp = Number(tr.dataset.serverPort || 0);
+  if (cp) r.clientPort = cp;
+  if (sp) r.serverPort = sp;
   return r;
 }
 
@@ -235,6 +317,8 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
   const tr = document.createElement("tr");
   tr.className = "request";
   tr.setAttribute("aria-selected", "false");
+  if (r.clientPort) tr.dataset.clientPort = String(r.clientPort);
+  if (r.serverPort) tr.dataset.serverPort = String(r.serverPort);
   for (const f of fields) {
     const td = document.createElement("td");
     const input = document.createElement("input");
@@ -284,7 +368,7 @@ function collect(): Doc {
     deny: panes.deny.value,
     hosts: panes.hosts.value,
     netgroup: panes.netgroup.value,
-    files: parseFiles(panes.files.ta.value).files,
+    files: parseFiles(panes.files.value ?? "").files,
     profile: profileSel.value as Profile,
     requests: rows().map(readRow),
   };
@@ -357,9 +441,37 @@ function changed(t0 = performance.now()) {
   checkTimer = window.setTimeout(() => checkJobs.run(check), 250);
 }
 
+/** The most JSON the module reads in one call (wire.MaxInputSize). */
+const maxInput = 1 << 20;
+const paneNames: Record<string, string> = { allow: "hosts.allow", deny: "hosts.deny", hosts: "/etc/hosts", netgroup: "/etc/netgroup" };
+
+/**
+ * tooLarge says why input is more than the module reads, naming the
+ * texts that make it so; "" when it is not.
+ */
+function tooLarge(input: Record<string, unknown>): string {
+  const json = JSON.stringify(input);
+  if (json.length <= maxInput / 3) return "";
+  const enc = new TextEncoder();
+  if (enc.encode(json).length <= maxInput) return "";
+  const sizes: [string, number][] = [];
+  for (const [k, name] of Object.entries(paneNames)) {
+    const t = input[k];
+    if (typeof t === "string") sizes.push([name, enc.encode(t).length]);
+  }
+  const files = input.files as Record<string, string> | undefined;
+  if (files) for (const [k, t] of Object.entries(files)) sizes.push([k, enc.encode(t).length]);
+  sizes.sort((a, b) => b[1] - a[1]);
+  const n = (x: number) => x.toLocaleString("en");
+  const big = sizes.filter(([, b]) => b > 0).slice(0, 3).map(([name, b]) => `${name} is ${n(b)} bytes`);
+  return `Too large for the playground: ${big.join(", ")}; all the texts together may be at most 1 MiB (${n(maxInput)} bytes, counted as the JSON sent to the engine).`;
+}
+
 async function evaluateAll(t0: number) {
   const doc = collect();
-  const { result, ms } = await verdicts.call<Output>("evaluate", { ...policy(doc), requests: doc.requests, noTrace: true });
+  const input = { ...policy(doc), requests: doc.requests, noTrace: true };
+  const too = tooLarge(input);
+  const { result, ms } = too ? { result: { error: too } as Output, ms: 0 } : await verdicts.call<Output>("evaluate", input);
   hooks.moduleMs = ms;
   const trs = rows();
   trs.forEach((tr, i) => {
@@ -402,17 +514,25 @@ function why() {
   whyJobs.run(explain);
 }
 
+/** How many quiet lines in a row the module folds into one step. */
+const traceFold = 20;
+/** How many trace entries are drawn at a time (a fold's lines too). */
+const tracePage = 200;
+
+// The selected request's explanation: which of its client's addresses
+// is shown (a name may have several), by address.
+let whyAddress = "";
+
 async function explain() {
   const out = byId("why-verdict");
   const trace = byId("trace");
   const details = byId("why-details");
   const commands = byId("commands");
+  const addrs = byId("why-addresses");
   if (!selected || !selected.isConnected) {
     out.textContent = "Select a request.";
     delete out.dataset.access;
-    trace.replaceChildren();
-    details.replaceChildren();
-    commands.replaceChildren();
+    for (const el of [trace, details, commands, addrs]) el.replaceChildren();
     return;
   }
   const doc = collect();
@@ -420,89 +540,209 @@ async function explain() {
   const input: Record<string, unknown> = { ...policy(doc), requests: [req] };
   const mode = dnsMode();
   if (mode !== "table") input.dns = { mode, name: dnsName.value.trim() };
-  const { result } = await helper.call<Output>("evaluate", input, true);
+  const too = tooLarge(input);
+  if (too) {
+    out.textContent = `error: ${too}`;
+    out.dataset.access = "error";
+    for (const el of [trace, details, commands, addrs]) el.replaceChildren();
+    return;
+  }
+  // The decision first, without a trace (the tables' indexes: fast on
+  // any table), then the trace, folded by the module.
+  const { result } = await helper.call<Output>("evaluate", { ...input, noTrace: true });
   const rr = result.results?.[0];
   const err = result.error ?? rr?.error;
-  trace.replaceChildren();
-  details.replaceChildren();
-  commands.replaceChildren();
+  for (const el of [details, commands, addrs]) el.replaceChildren();
   if (err || !rr?.predictions?.length) {
     out.textContent = `error: ${err ?? "no prediction"}`;
     out.dataset.access = "error";
+    trace.replaceChildren();
     return;
   }
   const ps = rr.predictions;
-  const p = ps[0];
+  let k = Math.max(0, ps.findIndex((p) => p.request.address === whyAddress));
+  if (ps.length > 1) addrs.append(addressPicker(ps, k));
+  const p = ps[k];
+  whyAddress = p.request.address;
   out.dataset.access = p.access;
-  out.replaceChildren(verdictLine(p, ps.length));
+  out.replaceChildren(verdictLine(p, ps));
   if (!dnsName.value && p.client.name && p.client.name !== "unknown" && p.client.name !== "paranoid") {
     dnsName.placeholder = p.client.name;
   }
-  renderTrace(trace, p.trace ?? []);
-  renderDetails(details, commands, p);
+  renderDetails(details, commands, p, req);
+  if (whyJobs.pending) return; // a newer explanation follows: skip this trace
+  trace.setAttribute("aria-busy", "true");
+  const full = await helper.call<Output>("evaluate", { ...input, traceFold }, true);
+  const fp = full.result.results?.[0]?.predictions?.[k];
+  trace.removeAttribute("aria-busy");
+  renderTrace(trace, fp?.trace ?? [], { ...input, requests: [req] }, k);
 }
 
-function verdictLine(p: Result, n: number): DocumentFragment {
+/** addressPicker chooses which of a client's addresses is explained. */
+function addressPicker(ps: Result[], k: number): HTMLElement {
+  const label = document.createElement("label");
+  label.className = "inline";
+  label.textContent = `This client has ${ps.length} addresses; explain `;
+  const sel = document.createElement("select");
+  sel.id = "why-address";
+  ps.forEach((p, i) => {
+    const o = document.createElement("option");
+    o.value = p.request.address;
+    o.textContent = `${p.request.address || "?"} (${p.access})`;
+    o.selected = i === k;
+    sel.append(o);
+  });
+  sel.addEventListener("change", () => {
+    whyAddress = sel.value;
+    why();
+  });
+  label.append(sel);
+  return label;
+}
+
+function verdictLine(p: Result, ps: Result[]): DocumentFragment {
   const f = document.createDocumentFragment();
   const strong = document.createElement("strong");
   strong.className = p.access;
   strong.textContent = p.access;
   f.append(strong, `: ${p.reason}`);
-  f.append(` — client ${hostText(p.client)}`);
-  if (n > 1) f.append(` (first of ${n} addresses)`);
+  f.append(` — client ${hostText(p.client, p.request.address)}`);
+  if (ps.length > 1) {
+    const others = ps.filter((q) => q !== p);
+    const mixed = others.some((q) => q.access !== p.access);
+    f.append(` (one of ${ps.length} addresses${mixed ? "; the others are not all " + p.access : ""})`);
+  }
   return f;
 }
 
-/** hostText shows an endpoint; a null name was never looked up. */
-function hostText(h: { addr: string | null; name: string | null }): string {
-  return `${h.addr ?? "unknown"} (${h.name === null ? "name not looked up" : `name ${h.name}`})`;
+/**
+ * hostText shows an endpoint. The engine looks an address or a name up
+ * only when a rule needs it: a null addr with a known request address
+ * (given) is that address; "unknown" only when there is none.
+ */
+function hostText(h: { addr: string | null; name: string | null }, given = ""): string {
+  return `${h.addr ?? (given || "unknown")} (${h.name === null ? "name not looked up" : `name ${h.name}`})`;
 }
 
-function renderTrace(ol: HTMLElement, steps: Step[]) {
-  const frag = document.createDocumentFragment();
+/** A trace entry: one step, a run of steps for other daemons, or a fold. */
+type Entry = { step: Step; stop: boolean } | { run: Step[] } | { fold: Step };
+
+function entries(steps: Step[]): Entry[] {
+  const out: Entry[] = [];
   const last = steps.length - 1;
   let run: Step[] = [];
   const flush = () => {
-    if (run.length >= 4) {
-      const li = document.createElement("li");
-      li.className = "group";
-      const d = document.createElement("details");
-      const s = document.createElement("summary");
-      s.textContent = `${fileOf(run[0])} lines ${run[0].line}–${run[run.length - 1].line}: ${run.length} lines read, none for this daemon`;
-      const inner = document.createElement("ol");
-      const group = run;
-      // Built when opened: a long table's trace stays cheap.
-      d.addEventListener("toggle", () => {
-        if (d.open && !inner.firstChild) for (const st of group) inner.append(stepItem(st, false));
-      });
-      d.append(s, inner);
-      li.append(d);
-      frag.append(li);
-    } else for (const st of run) frag.append(stepItem(st, false));
+    if (run.length >= 4) out.push({ run });
+    else for (const st of run) out.push({ step: st, stop: false });
     run = [];
   };
   steps.forEach((st, i) => {
     const stop = i === last && st.match;
+    if (st.kind === "fold") {
+      flush();
+      out.push({ fold: st });
+      return;
+    }
     const dull = !stop && (st.kind !== "rule" || !st.daemonMatch);
     if (dull && (run.length === 0 || run[0].file === st.file)) {
       run.push(st);
       return;
     }
     flush();
-    if (dull) {
-      run.push(st);
-      return;
-    }
-    frag.append(stepItem(st, stop));
+    if (dull) run.push(st);
+    else out.push({ step: st, stop });
   });
   flush();
-  if (steps.length === 0 || !steps[last].match) {
-    const li = document.createElement("li");
-    li.className = "end";
-    li.textContent = "No rule matched: the search ran to the end of both files.";
-    frag.append(li);
-  }
+  return out;
+}
+
+/**
+ * renderTrace draws the trace: at most tracePage entries, then a button
+ * for the next ones; folds and runs are drawn when opened. input is the
+ * explanation's input and k its address, for a fold's lines.
+ */
+function renderTrace(ol: HTMLElement, steps: Step[], input: Record<string, unknown>, k: number) {
+  const all = entries(steps);
+  const last = steps.length - 1;
+  const end = steps.length === 0 || !steps[last].match;
+  const frag = document.createDocumentFragment();
+  let shown = 0;
+  const more = () => {
+    const part = document.createDocumentFragment();
+    for (const e of all.slice(shown, shown + tracePage)) part.append(entryItem(e, input, k));
+    shown = Math.min(all.length, shown + tracePage);
+    if (shown < all.length) part.append(moreButton(`Show the next ${Math.min(tracePage, all.length - shown)} of ${all.length - shown} more trace entries`, more));
+    else if (end) {
+      const li = document.createElement("li");
+      li.className = "end";
+      li.textContent = "No rule matched: the search ran to the end of both files.";
+      part.append(li);
+    }
+    return part;
+  };
+  frag.append(more());
   ol.replaceChildren(frag);
+}
+
+/** moreButton is an li with a button that replaces itself with next(). */
+function moreButton(text: string, next: () => DocumentFragment | Promise<DocumentFragment>): HTMLLIElement {
+  const li = document.createElement("li");
+  li.className = "more";
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    li.replaceWith(await next());
+  });
+  li.append(b);
+  return li;
+}
+
+function entryItem(e: Entry, input: Record<string, unknown>, k: number): HTMLLIElement {
+  if ("step" in e) return stepItem(e.step, e.stop);
+  const li = document.createElement("li");
+  li.className = "group";
+  const d = document.createElement("details");
+  const s = document.createElement("summary");
+  const inner = document.createElement("ol");
+  d.append(s, inner);
+  li.append(d);
+  if ("run" in e) {
+    const run = e.run;
+    s.textContent = `${fileOf(run[0])} lines ${run[0].line}–${run[run.length - 1].line}: ${run.length} lines read, none for this daemon`;
+    // Built when opened: a long table's trace stays cheap.
+    d.addEventListener("toggle", () => {
+      if (d.open && !inner.firstChild) for (const st of run) inner.append(stepItem(st, false));
+    });
+    return li;
+  }
+  const f = e.fold;
+  li.classList.add("fold");
+  li.dataset.file = f.file;
+  li.dataset.line = String(f.line);
+  li.dataset.endLine = String(f.endLine ?? f.line);
+  const n = (x: number) => x.toLocaleString("en");
+  s.textContent = `${fileOf(f)} lines ${n(f.line)}–${n(f.endLine ?? f.line)}: no match (${n(f.count ?? 0)} lines` +
+    (f.daemonLines ? `; ${n(f.daemonLines)} for this daemon, whose client list did not match` : "; none for this daemon") + ")";
+  // A fold's lines come from the module when opened, tracePage at a time.
+  let next = f.line;
+  const load = async (): Promise<DocumentFragment> => {
+    const first = next;
+    const lastLine = Math.min(f.endLine ?? f.line, first + tracePage - 1);
+    next = lastLine + 1;
+    const { result } = await helper.call<Output>("evaluate", { ...input, traceLines: { file: f.file, first, last: lastLine } }, true);
+    const part = document.createDocumentFragment();
+    const steps = result.results?.[0]?.predictions?.[k]?.trace ?? [];
+    for (const st of steps) part.append(stepItem(st, false));
+    if (result.error) part.append(Object.assign(document.createElement("li"), { textContent: `error: ${result.error}` }));
+    if (next <= (f.endLine ?? f.line)) part.append(moreButton(`Show lines ${n(next)}–${n(Math.min(f.endLine ?? f.line, next + tracePage - 1))}`, load));
+    return part;
+  };
+  d.addEventListener("toggle", async () => {
+    if (d.open && !inner.firstChild) inner.replaceChildren(await load());
+  });
+  return li;
 }
 
 function fileOf(st: Step): string {
@@ -519,7 +759,8 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
   loc.className = "loc";
   loc.textContent = `${fileOf(st)}:${st.line}`;
   loc.title = "Show this line in the editor";
-  loc.addEventListener("click", () => paneOfFile(st.file)?.reveal(st.line));
+  // A continued rule spans several physical lines; its number is the last.
+  loc.addEventListener("click", () => paneOfFile(st.file)?.reveal(st.span?.start.line || st.line, 0, st.line));
   const code = document.createElement("code");
   code.textContent = st.text.replace(/\n$/, "");
   li.append(loc, " ", code);
@@ -540,7 +781,9 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
       break;
     default:
       note.textContent = !st.daemonMatch
-        ? "the daemon list does not match"
+        ? (st.daemons ?? []).some((t) => t.text.includes("@") && t.state === "no-match")
+          ? "the daemon list does not match (a daemon@host pattern also needs the server's host part to match)"
+          : "the daemon list does not match"
         : !st.clientMatch
           ? "the daemon list matches; the client list does not"
           : stop
@@ -586,7 +829,7 @@ function tokenItem(t: Token): HTMLLIElement {
   return li;
 }
 
-function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result) {
+function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: Request) {
   const dl = document.createElement("dl");
   const row = (k: string, v: string) => {
     const dt = document.createElement("dt");
@@ -598,9 +841,11 @@ function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result) {
     dl.append(dt, dd);
   };
   if (p.matched) row("rule", `${p.matched.path}:${p.matched.line}: ${p.matched.text.replace(/\n$/, "")}`);
-  row("client", `${hostText(p.client)}${p.user ? `, user ${p.user}` : ""}`);
-  row("server", hostText(p.server));
+  row("client", `${hostText(p.client, p.request.address)}${p.user ? `, user ${p.user}` : ""}`);
+  row("server", req.server ? hostText(p.server, req.server) : `${p.server.addr ?? "none given"} (${p.server.name === null ? "name not looked up" : `name ${p.server.name}`})`);
   for (const o of p.options) row("option", o.value === null ? o.name : `${o.name} ${o.value}`);
+  // The banner a banners option would send, as text.
+  if (p.banner != null) row("banner", p.banner);
   for (const w of p.warnings) row("warning", w);
   if (p.error) row("error", p.error);
   for (const l of p.log) row("log", l);
@@ -631,12 +876,34 @@ function paneOfFile(file: string): Pane | null {
 
 let diags: Diagnostic[] = [];
 
+/** How many diagnostics the list draws; the rest are counted. */
+const maxListed = 100;
+
 async function check() {
   const doc = collect();
+  const list = byId("diagnostics");
+  const status = byId("diag-status");
+  const too = tooLarge(policy(doc));
+  if (too) {
+    diags = [];
+    const li = document.createElement("li");
+    li.className = "sev-error";
+    li.textContent = too;
+    list.replaceChildren(li);
+    status.textContent = "";
+    for (const id of paneIDs) panes[id].setMarks([]);
+    hooks.checks++;
+    return;
+  }
+  // The list on screen is the last text's until the checker answers.
+  status.textContent = diags.length || list.firstChild ? "checking…" : "";
+  list.setAttribute("aria-busy", "true");
   const { result } = await helper.call<CheckOutput>("check", policy(doc));
   hooks.checks++;
+  list.removeAttribute("aria-busy");
+  status.textContent = "";
+  if (checkJobs.pending) return; // stale: a newer check follows
   diags = result.diagnostics ?? [];
-  const list = byId("diagnostics");
   const byPane = new Map<Pane, Mark[]>();
   for (const id of paneIDs) byPane.set(panes[id], []);
   const items: HTMLLIElement[] = [];
@@ -647,27 +914,27 @@ async function check() {
     li.textContent = result.error;
     items.push(li);
   }
-  for (const d of diags) {
+  diags.forEach((d, i) => {
     const pane = paneOfFile(d.file);
+    let mark: Mark | null = null;
     if (pane) {
       let base = 0;
+      const text = pane.value ?? "";
+      let ok = true;
       if (pane === panes.files) {
         // The file's text starts after its "-- /path --" line.
-        const hdr = `-- ${d.file} --\n`;
-        const at = pane.ta.value.indexOf(hdr);
-        if (at < 0) continue;
-        base = new TextEncoder().encode(pane.ta.value.slice(0, at + hdr.length)).length;
+        const m = new RegExp(`^-- ${d.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --\r?\n`, "m").exec(text);
+        if (m) base = new TextEncoder().encode(text.slice(0, m.index + m[0].length)).length;
+        ok = !!m;
       }
-      let idx = indexes.get(pane);
-      if (!idx) indexes.set(pane, (idx = byteIndex(pane.ta.value)));
-      byPane.get(pane)!.push({
-        start: idx(base + d.offset),
-        end: idx(base + d.endOffset),
-        severity: d.severity,
-        code: d.code,
-        message: d.message,
-      });
+      if (ok) {
+        let idx = indexes.get(pane);
+        if (!idx) indexes.set(pane, (idx = pane.indexer()));
+        mark = { start: idx(base + d.offset), end: idx(base + d.endOffset), severity: d.severity, code: d.code, message: d.message };
+        byPane.get(pane)!.push(mark);
+      }
     }
+    if (i >= maxListed) return;
     const li = document.createElement("li");
     li.className = `sev-${d.severity}`;
     li.dataset.code = d.code;
@@ -675,7 +942,11 @@ async function check() {
     loc.type = "button";
     loc.className = "loc";
     loc.textContent = `${d.file}:${d.line ?? 0}:${d.col ?? 0}`;
-    loc.addEventListener("click", () => paneOfFile(d.file)?.reveal(d.line ?? 1));
+    // The diagnostic's own range, not just its line.
+    loc.addEventListener("click", () => {
+      if (pane && mark) pane.select(mark.start, Math.max(mark.start, mark.end), d.line ?? 1);
+      else pane?.reveal(d.line ?? 1, d.col ?? 0);
+    });
     li.append(loc, ` ${d.severity}: ${d.message} `);
     const code = document.createElement("span");
     code.className = "code";
@@ -683,13 +954,23 @@ async function check() {
     code.title = d.doc;
     li.append(code);
     items.push(li);
+  });
+  if (diags.length > maxListed) {
+    const li = document.createElement("li");
+    li.className = "more";
+    const n = diags.length - maxListed;
+    li.textContent = `and ${n.toLocaleString("en")} more (${diags.length.toLocaleString("en")} in all; each is underlined in its file)`;
+    items.push(li);
   }
   list.replaceChildren(...items);
   for (const [pane, marks] of byPane) pane.setMarks(marks);
   caretDiag();
 }
 
-/** caretDiag shows the message of the diagnostic on the caret's line. */
+/**
+ * caretDiag shows the message of the diagnostic under the caret, else of
+ * the first on the caret's line.
+ */
 function caretDiag() {
   const line = byId("diag-line");
   const el = document.activeElement;
@@ -699,6 +980,12 @@ function caretDiag() {
     return;
   }
   const n = pane.caretLine();
+  const at = pane.ta.selectionStart;
+  const m = pane.marks.find((x) => x.start <= at && at <= Math.max(x.end, x.start + 1));
+  if (m) {
+    line.textContent = `line ${n}: ${m.severity}: ${m.message}`;
+    return;
+  }
   const d = diags.find((x) => paneOfFile(x.file) === pane && pane !== panes.files && x.line === n);
   line.textContent = d ? `line ${n}: ${d.severity}: ${d.message}` : "";
 }
@@ -721,10 +1008,28 @@ async function copy(url: string, what: string) {
   }
 }
 
+/**
+ * tooBig says why doc cannot be shared nor linked: a share and a link
+ * both hold at most maxFragmentDoc bytes of JSON (the server's
+ * MaxShareSize); "" when it fits.
+ */
+function tooBig(doc: Doc): string {
+  const n = new TextEncoder().encode(JSON.stringify(doc)).length;
+  if (n <= maxFragmentDoc) return "";
+  const f = (x: number) => x.toLocaleString("en");
+  return `this document is ${f(n)} bytes as JSON; a share or a link holds at most ${f(maxFragmentDoc)} bytes (64 KiB). Shorten the tables, or keep the files elsewhere.`;
+}
+
 async function share() {
   shareStatus.textContent = "Sharing…";
   shareBar.hidden = false;
   const doc = collect();
+  const big = tooBig(doc);
+  if (big) {
+    shareURL.value = "";
+    shareStatus.textContent = `Not shared: ${big}`;
+    return;
+  }
   let res: Response;
   try {
     res = await fetch("/api/shares", {
@@ -745,7 +1050,15 @@ async function share() {
 }
 
 async function link() {
-  const frag = await encodeFragment(collect());
+  const doc = collect();
+  const big = tooBig(doc);
+  if (big) {
+    shareBar.hidden = false;
+    shareURL.value = "";
+    shareStatus.textContent = `No link: ${big}`;
+    return;
+  }
+  const frag = await encodeFragment(doc);
   const url = new URL(location.href);
   url.hash = frag;
   history.replaceState(null, "", url.href);
@@ -800,6 +1113,31 @@ function toggleTheme() {
 }
 
 // ---- Start ---------------------------------------------------------------
+
+/** rawDocument is the share's exact texts (#doc-data) when the server sent them. */
+function rawDocument(): Doc | null {
+  const el = document.getElementById("doc-data");
+  if (!el) return null;
+  try {
+    return normalizeDoc(JSON.parse(el.textContent ?? ""));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * keepRaw gives the panes whose texts hold carriage returns their exact
+ * text: the textareas (filled by the HTML parser) hold it with every CR
+ * LF and CR turned into LF.
+ */
+function keepRaw(doc: Doc) {
+  for (const id of ["allow", "deny", "hosts", "netgroup"] as const) {
+    const t = doc[id];
+    if (t !== null && t.includes("\r")) panes[id].value = t;
+  }
+  const files = formatFiles(doc.files);
+  if (files.includes("\r")) panes.files.value = files;
+}
 
 function start() {
   const t = (() => {
@@ -905,7 +1243,10 @@ function start() {
     byId("why-verdict").textContent = `The WebAssembly module did not load: ${e.message}`;
   });
 
-  if (location.hash.length > 1) {
+  // Only a tcpwrap link's fragment is read; others (#allow, the skip
+  // link's) are the page's own anchors.
+  const raw = rawDocument();
+  if (location.hash.startsWith("#v1.")) {
     decodeFragment(location.hash)
       .then(load)
       .catch((e: Error) => {
@@ -913,7 +1254,10 @@ function start() {
         shareStatus.textContent = `This link could not be opened: ${e.message}`;
         changed();
       });
-  } else changed();
+  } else {
+    if (raw) keepRaw(raw);
+    changed();
+  }
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("tcpwrap: no offline mode:", e));

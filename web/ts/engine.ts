@@ -53,6 +53,11 @@ export class Latest {
   private running = false;
   private queued: (() => Promise<void>) | null = null;
 
+  /** Whether a newer job waits: the running one's result is stale. */
+  get pending(): boolean {
+    return this.queued !== null;
+  }
+
   run(job: () => Promise<void>): void {
     if (this.running) {
       this.queued = job;

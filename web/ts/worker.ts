@@ -8,10 +8,13 @@ import "./gen/wasm_exec.js";
 import { startModule } from "./module";
 import type { Output, Step, Tcpwrap } from "../../wasm/js/tcpwrap";
 
-/** trimTrace empties the token lists of steps no daemon matched. */
+/**
+ * trimTrace empties the token lists of steps no daemon matched, except
+ * where a daemon@host pattern failed: its host part is the reason.
+ */
 function trimTrace(steps: Step[] | null) {
   for (const st of steps ?? []) {
-    if (st.kind !== "rule" || !st.daemonMatch) {
+    if (st.kind !== "rule" || (!st.daemonMatch && !(st.daemons ?? []).some((t) => t.text.includes("@")))) {
       st.daemons = null;
       st.clients = null;
     }
@@ -75,7 +78,8 @@ scope.onmessage = async (e: MessageEvent) => {
   switch (req.op) {
     case "evaluate": {
       // trim drops the tokens of the lines the trace shows folded, so
-      // that a 1,000-line table's trace crosses to the page cheaply.
+      // that a 1,000-line table's trace crosses to the page cheaply
+      // (longer runs the module folds itself: Input.traceFold).
       const out = JSON.parse(tw.evaluateJSON(req.input)) as Output;
       if (req.trim) for (const rr of out.results ?? []) for (const p of rr.predictions ?? []) trimTrace(p.trace);
       result = out;
