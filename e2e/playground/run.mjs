@@ -825,6 +825,14 @@ await step('12 explanations: banner, address, daemon@host, several addresses, di
     const out = await until('the daemon@host line explains its host part', () => page.locator('#trace li.step').first().textContent(),
       (t) => t.includes('daemon@host') && t.includes('sshd@host.example.com does not match'));
     notes.push(`daemon@host: ${JSON.stringify(out.replace(/\s+/g, ' ').slice(0, 200))}`);
+    // A pattern file that includes itself: the trace ends on its token.
+    await setPane(page, 'files', '-- /etc/a --\n10.0.0.5\n/etc/a\n');
+    await setPane(page, 'allow', 'sshd: /etc/a\n');
+    await setRow(page, 0, { server: '', client: '10.0.0.1' });
+    const cyc = await until('the trace ends on the pattern file with its error', () => page.locator('#trace').textContent(),
+      (t) => t.includes('an error ended the decision here') && t.includes('/etc/a ended the decision') && !t.includes('ran to the end'));
+    notes.push(`cycle: ${JSON.stringify(cyc.replace(/\s+/g, ' ').slice(0, 200))}`);
+    await setPane(page, 'files', '');
     // A name with two addresses: each address's explanation.
     await setPane(page, 'allow', 'sshd: 10.0.0.2\n');
     await setPane(page, 'deny', 'ALL: ALL\n');

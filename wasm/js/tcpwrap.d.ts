@@ -146,7 +146,7 @@ export interface Step {
 export interface Token {
   text: string;
   span: Span;
-  state: "match" | "no-match" | "except" | "skipped";
+  state: "match" | "no-match" | "except" | "skipped" | "error";
   depth: number;
   why?: string;
   lookups?: string[];

@@ -664,7 +664,9 @@ function entries(steps: Step[]): Entry[] {
 function renderTrace(ol: HTMLElement, steps: Step[], input: Record<string, unknown>, k: number) {
   const all = entries(steps);
   const last = steps.length - 1;
-  const end = steps.length === 0 || !steps[last].match;
+  // An error in the last step (a pattern file that includes itself) ended
+  // the search there; its note says so.
+  const end = steps.length === 0 || (!steps[last].match && !stepFailed(steps[last]));
   const frag = document.createDocumentFragment();
   let shown = 0;
   const more = () => {
@@ -780,7 +782,9 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
       note.textContent = "no newline at the end: libwrap reads no further";
       break;
     default:
-      note.textContent = !st.daemonMatch
+      note.textContent = stepFailed(st)
+        ? "an error ended the decision here"
+        : !st.daemonMatch
         ? (st.daemons ?? []).some((t) => t.text.includes("@") && t.state === "no-match")
           ? "the daemon list does not match (a daemon@host pattern also needs the server's host part to match)"
           : "the daemon list does not match"
@@ -802,13 +806,18 @@ function stepItem(st: Step, stop: boolean): HTMLLIElement {
   return li;
 }
 
+/** stepFailed reports whether one of st's tokens ended the decision. */
+function stepFailed(st: Step): boolean {
+  return [...(st.daemons ?? []), ...(st.clients ?? [])].some((t) => t.state === "error");
+}
+
 function tokenItem(t: Token): HTMLLIElement {
   const li = document.createElement("li");
   li.className = `tok state-${t.state}`;
   li.dataset.depth = String(t.depth);
   const code = document.createElement("code");
   code.textContent = t.text;
-  const state = { match: "matches", "no-match": "does not match", except: "", skipped: "not tested" }[t.state];
+  const state = { match: "matches", "no-match": "does not match", except: "", skipped: "not tested", error: "ended the decision" }[t.state];
   if (t.state === "except") {
     // The token is EXCEPT itself; its reason says what the exception did.
     li.append("  ".repeat(t.depth), code, t.why ? ` ${t.why.replace(/^EXCEPT:\s*/, "")}` : "");
