@@ -30,20 +30,17 @@ func main() {
 	// One instance decides one evolving policy call after call (the
 	// playground's workers): an edit of hosts.allow does not parse a long
 	// hosts.deny again.
-	wire.CacheTables()
+	tables := &wire.TableCache{}
 	api := js.Global().Get("Object").New()
 	api.Set("version", wire.Version)
 	api.Set("goVersion", runtime.Version())
-	api.Set("evaluate", js.FuncOf(evaluate))
-	api.Set("evaluateJSON", js.FuncOf(evaluateJSON))
-	api.Set("check", js.FuncOf(objectCall(wire.CheckJSON)))
+	api.Set("evaluate", js.FuncOf(objectCall(tables.EvaluateJSON)))
+	api.Set("evaluateJSON", js.FuncOf(textCall(tables.EvaluateJSON)))
+	api.Set("check", js.FuncOf(objectCall(tables.CheckJSON)))
 	api.Set("format", js.FuncOf(objectCall(wire.FormatJSON)))
 	js.Global().Set("tcpwrap", api)
 	select {} // keep answering
 }
-
-// evaluate is tcpwrap.evaluate(input: object | string): object.
-var evaluate = objectCall(wire.EvaluateJSON)
 
 // objectCall makes a JS function of one of wire's JSON functions: an
 // object (or JSON text) in, a plain object out; never a throw.
@@ -63,18 +60,21 @@ func objectCall(call func([]byte) []byte) func(js.Value, []js.Value) any {
 	}
 }
 
-// evaluateJSON is tcpwrap.evaluateJSON(input: string): string.
-func evaluateJSON(_ js.Value, args []js.Value) (result any) {
-	defer func() {
-		if v := recover(); v != nil {
-			result = string(wire.ErrorJSON(panicText(v)))
+// textCall makes tcpwrap.evaluateJSON(input: string): string of one of
+// wire's JSON functions: JSON text in and out; never a throw.
+func textCall(call func([]byte) []byte) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (result any) {
+		defer func() {
+			if v := recover(); v != nil {
+				result = string(wire.ErrorJSON(panicText(v)))
+			}
+		}()
+		text, errMsg := inputText(args, false)
+		if errMsg != "" {
+			return string(wire.ErrorJSON(errMsg))
 		}
-	}()
-	text, errMsg := inputText(args, false)
-	if errMsg != "" {
-		return string(wire.ErrorJSON(errMsg))
+		return string(call([]byte(text)))
 	}
-	return string(wire.EvaluateJSON([]byte(text)))
 }
 
 // inputText returns the JSON text of the call's one argument: a string as

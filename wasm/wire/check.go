@@ -34,13 +34,16 @@ type CheckOutput struct {
 // Check reports the problems of the policy's tables (engine.Check), host
 // names looked up in its hosts table, and the lines of the hosts table
 // that cannot be read. It never panics.
-func Check(p Policy) (out CheckOutput) {
+func Check(p Policy) CheckOutput { return check(p, nil) }
+
+// check is Check with tables parsed through tc.
+func check(p Policy, tc *TableCache) (out CheckOutput) {
 	defer func() {
 		if v := recover(); v != nil {
 			out = CheckOutput{Error: panicError(v).Error()}
 		}
 	}()
-	c, err := Compile(p)
+	c, err := compile(p, tc)
 	if err != nil {
 		return CheckOutput{Error: err.Error()}
 	}
@@ -67,13 +70,15 @@ func Check(p Policy) (out CheckOutput) {
 
 // CheckJSON is [Check] on JSON: a [Policy] (or an [Input], whose requests
 // are ignored) in, a [CheckOutput] out.
-func CheckJSON(data []byte) []byte {
+func CheckJSON(data []byte) []byte { return checkJSON(data, nil) }
+
+func checkJSON(data []byte, tc *TableCache) []byte {
 	in, err := decodeInput(data)
 	if err != nil {
 		out := CheckOutput{Error: err.Error()}
 		return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 	}
-	out := Check(in.Policy)
+	out := check(in.Policy, tc)
 	return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 }
 

@@ -99,11 +99,14 @@ func fold(run []Step) Step {
 	return st
 }
 
-// tableCache keeps the tables most recently parsed, so that an edit of
+// A TableCache keeps the tables most recently parsed, so that an edit of
 // one table does not parse the others again (the playground's workers
-// compile the whole policy on every keystroke). Tables are immutable
-// once parsed, so one may serve any number of policies.
-type tableCache struct {
+// compile the whole policy on every keystroke). Tables are immutable once
+// parsed, so one may serve any number of policies. It is for long-lived
+// modules deciding one evolving policy; a server deciding unrelated
+// policies has no use for it. The nil *TableCache parses every table.
+// A TableCache is safe for concurrent use.
+type TableCache struct {
 	mu      sync.Mutex
 	entries []cachedTable // the most recently used first
 }
@@ -118,16 +121,17 @@ type cachedTable struct {
 // of a policy, and both of the one before.
 const tableCacheSize = 4
 
-// tables is the cache Compile uses; nil (the default) parses every table.
-var tables *tableCache
+// Compile is [Compile] reusing a table parsed from the same name, profile
+// and text among the last few tc parsed.
+func (tc *TableCache) Compile(p Policy) (*Compiled, error) { return compile(p, tc) }
 
-// CacheTables makes every later [Compile] reuse a table parsed from the
-// same name, profile and text among the last few it parsed. It is for
-// long-lived modules deciding one evolving policy (the playground's
-// workers); a server deciding unrelated policies has no use for it.
-func CacheTables() { tables = &tableCache{} }
+// EvaluateJSON is [EvaluateJSON] through tc.
+func (tc *TableCache) EvaluateJSON(data []byte) []byte { return evaluateJSON(data, tc) }
 
-func (tc *tableCache) parse(name string, text string, prof engine.Profile) *engine.Table {
+// CheckJSON is [CheckJSON] through tc.
+func (tc *TableCache) CheckJSON(data []byte) []byte { return checkJSON(data, tc) }
+
+func (tc *TableCache) parse(name string, text string, prof engine.Profile) *engine.Table {
 	if tc == nil {
 		return engine.Parse(name, []byte(text), prof)
 	}

@@ -62,27 +62,29 @@ func TestTraceFold(t *testing.T) {
 	}
 }
 
-// TestCacheTables: a cached table answers as a fresh parse does, and an
+// TestCacheTables: a TableCache's table answers as a fresh parse does, and an
 // edited text is parsed again.
 func TestCacheTables(t *testing.T) {
-	defer func(old *tableCache) { tables = old }(tables)
-	CacheTables()
+	tc := &TableCache{}
 	in := Input{Policy: Policy{Allow: ptr(""), Deny: ptr("sshd: 10.0.0.1\n")}, Requests: []Request{{Daemon: "sshd", Client: "10.0.0.1"}}, NoTrace: true}
-	access := func() string { return Evaluate(in).Results[0].Predictions[0].Access }
+	access := func() string { return evaluate(in, tc).Results[0].Predictions[0].Access }
 	if a := access(); a != "denied" {
 		t.Fatalf("first: %s", a)
 	}
-	c1, _ := Compile(in.Policy)
-	c2, _ := Compile(in.Policy)
+	c1, _ := tc.Compile(in.Policy)
+	c2, _ := tc.Compile(in.Policy)
 	if c1.policy.Deny != c2.policy.Deny {
 		t.Error("the same text was parsed twice")
+	}
+	if c3, _ := Compile(in.Policy); c3.policy.Deny == c2.policy.Deny {
+		t.Error("Compile, without a cache, reused a table")
 	}
 	in.Deny = ptr("sshd: 10.0.0.2\n")
 	if a := access(); a != "granted" {
 		t.Errorf("after the edit: %s", a)
 	}
 	in.Profile = "upstream"
-	if c3, _ := Compile(in.Policy); c3.policy.Deny == c2.policy.Deny || c3.policy.Deny.Profile.String() != "upstream" {
+	if c3, _ := tc.Compile(in.Policy); c3.policy.Deny == c2.policy.Deny || c3.policy.Deny.Profile.String() != "upstream" {
 		t.Error("another profile reused the table")
 	}
 }

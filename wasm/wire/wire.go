@@ -184,7 +184,10 @@ type Compiled struct {
 
 // Compile builds the policy p. Its error is data for the caller
 // (unknown version or profile, a relative file path).
-func Compile(p Policy) (c *Compiled, err error) {
+func Compile(p Policy) (c *Compiled, err error) { return compile(p, nil) }
+
+// compile is Compile with tables parsed through tc.
+func compile(p Policy, tc *TableCache) (c *Compiled, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			c, err = nil, panicError(v)
@@ -206,7 +209,7 @@ func Compile(p Policy) (c *Compiled, err error) {
 		if text == nil {
 			return engine.MissingTable(name, prof)
 		}
-		return tables.parse(name, *text, prof)
+		return tc.parse(name, *text, prof)
 	}
 	res := engine.NewHostsResolver("/etc/hosts", []byte(p.Hosts))
 	if p.Netgroup != nil {
@@ -234,8 +237,11 @@ func (c *Compiled) Engine() *engine.Policy { return c.policy }
 
 // Evaluate decides every request of in: see the package documentation.
 // It never panics.
-func Evaluate(in Input) Output {
-	c, err := Compile(in.Policy)
+func Evaluate(in Input) Output { return evaluate(in, nil) }
+
+// evaluate is Evaluate with tables parsed through tc.
+func evaluate(in Input, tc *TableCache) Output {
+	c, err := compile(in.Policy, tc)
 	if err != nil {
 		return Output{Error: err.Error()}
 	}
@@ -304,12 +310,14 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 
 // EvaluateJSON is [Evaluate] on JSON: an [Input] in, an [Output] out. It
 // never panics and always returns a JSON object.
-func EvaluateJSON(data []byte) []byte {
+func EvaluateJSON(data []byte) []byte { return evaluateJSON(data, nil) }
+
+func evaluateJSON(data []byte, tc *TableCache) []byte {
 	in, err := decodeInput(data)
 	if err != nil {
 		return encodeOutput(Output{Error: err.Error()})
 	}
-	return encodeOutput(Evaluate(in))
+	return encodeOutput(evaluate(in, tc))
 }
 
 // CompileJSON is [Compile] on a JSON [Policy] (an [Input] whose requests,
