@@ -99,3 +99,27 @@ func BenchmarkDecider(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReach measures the analysis of rules no request reaches on
+// blocklists. The "analysed" metric is 1 when Reach ran to the end and 0
+// when it gave up over its limits.
+func BenchmarkReach(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 50_000} {
+		for _, kind := range tablegen.Kinds {
+			src, _, _ := tablegen.Sized(kind, n)
+			p := &Policy{Deny: Parse("hosts.deny", []byte(src), Debian)}
+			b.Run(fmt.Sprintf("%s/%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				ok := false
+				for b.Loop() {
+					_, ok = Reach(p)
+				}
+				analysed := 0.0
+				if ok {
+					analysed = 1
+				}
+				b.ReportMetric(analysed, "analysed")
+			})
+		}
+	}
+}
