@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"iter"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -665,22 +666,7 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 	}
 	st.fileStack = append(st.fileStack, path)
 	defer func() { st.fileStack = st.fileStack[:len(st.fileStack)-1] }()
-	for i := 0; i < len(data); {
-		for i < len(data) && isCSpace(data[i]) {
-			i++
-		}
-		if i >= len(data) {
-			break
-		}
-		j := i
-		for j < len(data) && !isCSpace(data[j]) {
-			j++
-		}
-		word := data[i:j]
-		i = j
-		if k := indexByte(word, 0); k >= 0 {
-			word = word[:k]
-		}
+	for word := range patternWords(data) {
 		st.fileWords++
 		if st.fileWords > MaxPatternFileWords {
 			msg := sprintf("pattern files: more than %d words read in one decision", MaxPatternFileWords)
@@ -694,6 +680,33 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 		}
 	}
 	return false
+}
+
+// patternWords yields the words of a pattern file as hostfile_match reads
+// them: separated by white space, each cut at a NUL.
+func patternWords(data []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for i := 0; i < len(data); {
+			for i < len(data) && isCSpace(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				return
+			}
+			j := i
+			for j < len(data) && !isCSpace(data[j]) {
+				j++
+			}
+			word := data[i:j]
+			i = j
+			if k := indexByte(word, 0); k >= 0 {
+				word = word[:k]
+			}
+			if !yield(word) {
+				return
+			}
+		}
+	}
 }
 
 func indexByte(b []byte, c byte) int {
