@@ -114,15 +114,21 @@ func (k *keyIndex) add(hp *hostPat, line int, p Profile) {
 			}
 		}
 	case hostString:
-		key := toLowerASCII(hp.text)
-		switch hp.sp.kind {
-		case strExact:
-			k.exact.add(key, line)
-		case strPrefix:
-			k.prefix.add(key, line)
-		case strSuffix:
-			k.suffix.add(key, line)
-		}
+		k.addString(&hp.sp, line)
+	}
+}
+
+// addString adds line under an exact, prefix or suffix string pattern's
+// key (a host pattern's, or a daemon name's); other patterns have none.
+func (k *keyIndex) addString(sp *strPat, line int) {
+	key := toLowerASCII(sp.text)
+	switch sp.kind {
+	case strExact:
+		k.exact.add(key, line)
+	case strPrefix:
+		k.prefix.add(key, line)
+	case strSuffix:
+		k.suffix.add(key, line)
 	}
 }
 
