@@ -639,7 +639,7 @@ func (c *checker) reach(allow, deny *Table) {
 		}
 		if t != nil {
 			c.add(t, Span{}, SeverityInfo, "reach-skipped",
-				"tables too large to look for rules no request reaches (over %d representative requests, or %d list evaluations)",
+				"tables too large to look for rules no request reaches (over %d representatives, or %d steps)",
 				MaxReachRequests, MaxReachWork)
 		}
 		return

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 )
 
@@ -12,22 +11,54 @@ import (
 // literal, an instance of each prefix, suffix, wildcard, net/mask and
 // netgroup, and fresh values that match none of them, for the daemon, the
 // server, the client's address, its host name in each DNS state (none,
-// "paranoid", verified) and the user. Reach decides every representative
-// and reports, for each rule, a request that it decides, or the earlier
-// rules that decide every request it would match.
+// "paranoid", verified) and the user. Reach finds, for each rule, the first
+// representative it decides, or the earlier rules that decide every
+// representative it would match.
+//
+// A rule matches when its daemon list matches the daemon side of the
+// request (daemon, server) and its client list the client side (address,
+// name, user); the two sides are independent. The daemon side's
+// representatives are few and are tried one by one (reachsides.go). The
+// client side's are every combination of an address, a name and a user,
+// which for a blocklist of addresses and domains is the product of two
+// long lists: Reach never lists them. Most client lists read the address
+// and the name apart (an address pattern, or a domain that matches the
+// name or the address), so the rules a client matches are those its
+// address matches, those its name matches, and those of the few other
+// lists, which are decided once per class of equivalent address, name and
+// user; reachpairs.go combines the classes without listing their products.
+// Indexes keyed by the patterns (as Decide's, index.go) find the rules an
+// address or a name may match, so the work grows with the length of a
+// blocklist, not with its square. reach_oracle_test.go keeps the direct
+// algorithm, and the tests hold Reach to its answers.
 
-// MaxReachRequests bounds the representative requests Reach decides; past
-// it, Reach gives up and says so.
+// MaxReachRequests bounds the representatives Reach builds: the daemon
+// side's requests (every daemon with every server), and the client side's
+// addresses, names and users (whose combinations it never lists); it also
+// bounds the host patterns read, pattern files' words included. Past it,
+// Reach gives up and says so.
 const MaxReachRequests = 2_000_000
 
-// MaxReachWork bounds the lists Reach evaluates: every representative
-// against every rule's daemon or client list. A blocklist's
-// representatives grow with its rules, so the work grows with the square
-// of its length: 2,000,000 lists take 0.1 to 0.8 s natively (50 to 400 ns
-// each, measured on collected real tables), several times that in a
-// browser, and allow some 350 address rules; past it, Reach gives up and
-// says so.
-const MaxReachWork = 2_000_000
+// MaxReachWork bounds Reach's steps: a step is a list or a pattern tried
+// for a representative (a list costs one per pattern, and one per pattern
+// file word read), a class of representatives visited while combining the
+// two sides, or a rule found to shadow another; and each rule the answer
+// names as shadowing another costs reachRefWork steps. A blocklist's steps
+// grow with its length, about 11 per line of addresses or domains (a
+// 50,000-line blocklist takes 0.1 to 0.3 s natively), so the limit allows
+// some 450,000 such lines. Rules that read the address, the name and the
+// user together (EXCEPT lists mixing them, KNOWN, user@, pattern files)
+// cost more, and so do answers: a mixed blocklist whose repeated rules are
+// each shadowed by every earlier domain has an answer that grows with the
+// square of its length. Past the limit, Reach gives up and says so;
+// 5,000,000 steps take at most about a second natively (wildcards tried on
+// every address and name are the slowest), several times that in a
+// browser.
+const MaxReachWork = 5_000_000
+
+// reachRefWork is the steps one rule named in an answer's ShadowedBy
+// costs (a RuleRef to build, and to report).
+const reachRefWork = 4
 
 // A RuleReach is what Reach found about one rule.
 type RuleReach struct {
@@ -37,19 +68,26 @@ type RuleReach struct {
 	// Never is set when the rule matches no request at all, whatever
 	// comes before it.
 	Never bool `json:"never,omitempty"`
-	// ShadowedBy lists the earlier rules that decide every request the
-	// rule would match (when it matches some but decides none).
+	// ShadowedBy lists the earlier rules that decide every request it
+	// would match (when it matches some but decides none).
 	ShadowedBy []RuleRef `json:"shadowedBy,omitempty"`
 }
 
 // Reach analyses every rule of allow and deny (either may be nil) under
 // policy p's resolver (netgroups) and files (pattern files). aclexec
 // commands are assumed to succeed. It returns ok=false when the tables
-// need more than MaxReachRequests representatives, or more than
-// MaxReachWork evaluations of a rule's list for one.
+// need more than MaxReachRequests representatives or more than
+// MaxReachWork steps.
 func Reach(p *Policy) (rules []RuleReach, ok bool) {
+	rules, _, ok = reach(p, MaxReachWork)
+	return rules, ok
+}
+
+// reach is Reach within maxWork steps; it also returns the steps taken.
+func reach(p *Policy, maxWork int) (rules []RuleReach, steps int, ok bool) {
 	var lines []*Line
-	for _, t := range []*Table{p.Allow, p.Deny} {
+	var tables []int
+	for ti, t := range []*Table{p.Allow, p.Deny} {
 		if t == nil {
 			continue
 		}
@@ -57,105 +95,33 @@ func Reach(p *Policy) (rules []RuleReach, ok bool) {
 			if ln.Kind == LineRule {
 				rules = append(rules, RuleReach{Rule: RuleRef{File: t.Name, Line: ln.Num, Span: ln.TextSpan}})
 				lines = append(lines, ln)
+				tables = append(tables, ti)
 			}
 		}
 	}
-	space := newReachSpace(p, min(MaxReachRequests, MaxReachWork/max(len(lines), 1)))
+	space := newReachSpace(p, MaxReachRequests)
 	if space == nil {
-		return nil, false
+		return nil, 0, false
 	}
-	// A rule matches when its daemon list matches the daemon side of the
-	// request (daemon, server) and its client list the client side
-	// (client, user); the two sides are independent. Each side's
-	// representatives fall into classes by which rules' lists they match:
-	// sig[i] says whether rule i's list matches, and on lists those rules
-	// in order.
-	type class struct {
-		sig []bool
-		on  []int
-		req Request
+	b := &reachBudget{left: maxWork}
+	ds := newDaemonSide(p, lines, tables, space, b)
+	if ds == nil {
+		return nil, maxWork - b.left, false
 	}
-	classes := func(daemon bool, side func(yield func(Request))) []class {
-		var out []class
-		seen := map[string]bool{}
-		key := make([]byte, len(lines))
-		side(func(r Request) {
-			st := p.listState(r)
-			var on []int
-			for i, ln := range lines {
-				key[i] = 0
-				if st.listMatchAlone(ln, daemon) {
-					key[i] = 1
-					on = append(on, i)
-				}
-			}
-			if !seen[string(key)] {
-				seen[string(key)] = true
-				sig := make([]bool, len(lines))
-				for _, i := range on {
-					sig[i] = true
-				}
-				out = append(out, class{sig, on, r})
-			}
-		})
-		return out
+	cs := newClientSide(p, lines, space, b)
+	if cs == nil || !combine(rules, ds, cs, space, b) {
+		return nil, maxWork - b.left, false
 	}
-	daemonSide := classes(true, func(yield func(Request)) {
-		for _, d := range space.daemons {
-			for _, s := range space.servers {
-				yield(Request{Daemon: d, Server: s})
-			}
-		}
-	})
-	clientSide := classes(false, func(yield func(Request)) {
-		for _, c := range space.clients {
-			for _, u := range space.users {
-				yield(Request{Client: c, User: u})
-			}
-		}
-	})
-	matchesSome := make([]bool, len(rules))
-	shadow := make([]map[int]bool, len(rules))
-	for _, dc := range daemonSide {
-		for _, cc := range clientSide {
-			decider := -1
-			for _, i := range cc.on {
-				if !dc.sig[i] {
-					continue
-				}
-				matchesSome[i] = true
-				if decider < 0 {
-					decider = i
-					if rules[i].Witness == nil {
-						w := Request{Daemon: dc.req.Daemon, EmptyDaemon: dc.req.EmptyDaemon, Server: dc.req.Server, Client: cc.req.Client, User: cc.req.User}
-						rules[i].Witness = &w
-					}
-					continue
-				}
-				if shadow[i] == nil {
-					shadow[i] = map[int]bool{}
-				}
-				shadow[i][decider] = true
-			}
-		}
-	}
-	for i := range rules {
-		switch {
-		case rules[i].Witness != nil:
-		case !matchesSome[i]:
-			rules[i].Never = true
-		default:
-			var by []int
-			for j := range shadow[i] {
-				by = append(by, j)
-			}
-			sort.Ints(by)
-			for _, j := range by {
-				rules[i].ShadowedBy = append(rules[i].ShadowedBy, rules[j].Rule)
-			}
-		}
-	}
-	return rules, true
+	return rules, maxWork - b.left, true
+}
+
+// A reachBudget counts Reach's steps down from MaxReachWork.
+type reachBudget struct{ left int }
+
+// spend takes n steps and reports whether the budget still holds.
+func (b *reachBudget) spend(n int) bool {
+	b.left -= n
+	return b.left >= 0
 }
 
 // listState returns the state in which listMatchAlone evaluates lists for
@@ -197,11 +163,25 @@ func (st *evalState) listMatchAlone(ln *Line, daemonSide bool) (ok bool) {
 	return st.listFrom(ln.Clients.Tokens, 0, true, nil)
 }
 
+// A reachSpace is the representatives of a pair of tables: the daemon
+// side's requests are every daemon with every server; the client side's
+// are a client without an address then one with each address in turn,
+// each with every name, each with every user, in that order.
 type reachSpace struct {
 	daemons []string
 	servers []Endpoint
-	clients []Endpoint
+	addrs   []netip.Addr
+	names   []string
 	users   []string
+}
+
+// clientEndpoint is a representative client: at address ai (0 for none,
+// i for addrs[i-1]) with name.
+func (sp *reachSpace) clientEndpoint(ai int, name string) Endpoint {
+	if ai == 0 {
+		return Endpoint{Name: name}
+	}
+	return Endpoint{Socket: netip.AddrPortFrom(sp.addrs[ai-1], 40000), Name: name}
 }
 
 // set collects distinct values in order.
@@ -221,7 +201,7 @@ func (s *set[T]) add(v T) {
 }
 
 // newReachSpace returns the representatives of p's tables, or nil when
-// there would be more than limit.
+// there would be more than limit, or more than limit host patterns to read.
 func newReachSpace(p *Policy, limit int) *reachSpace {
 	var daemons, users, names set[string]
 	var addrs set[string]
@@ -288,7 +268,10 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 	}
 	// Pattern files add their words, recursively (bounded).
 	seenFiles := map[string]bool{}
-	for i := 0; i < len(hostWords) && i < 100_000; i++ {
+	for i := 0; i < len(hostWords); i++ {
+		if i == limit {
+			return nil
+		}
 		hp := compileHost(hostWords[i], prof)
 		if hp.kind == hostFile && p.Files != nil && !seenFiles[hp.text] {
 			seenFiles[hp.text] = true
@@ -314,11 +297,10 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 		names.add(c)
 	}
 	servers := 1 + (1+len(serverAddrs.list))*len(ports.list)*len(serverNames.list)
-	clients := len(names.list) * (1 + len(addrs.list))
-	if len(daemons.list)*servers+clients*len(users.list) > limit {
+	if len(daemons.list)*servers+1+len(addrs.list)+len(names.list)+len(users.list) > limit {
 		return nil
 	}
-	sp := &reachSpace{daemons: daemons.list, users: users.list}
+	sp := &reachSpace{daemons: daemons.list, names: names.list, users: users.list}
 	sp.servers = append(sp.servers, Endpoint{})
 	for _, a := range append([]string{"192.0.2.254"}, serverAddrs.list...) {
 		ip, err := netip.ParseAddr(a)
@@ -331,16 +313,9 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 			}
 		}
 	}
-	for _, n := range names.list {
-		sp.clients = append(sp.clients, Endpoint{Name: n}) // no address
-	}
 	for _, a := range addrs.list {
-		ip, err := netip.ParseAddr(a)
-		if err != nil {
-			continue
-		}
-		for _, n := range names.list {
-			sp.clients = append(sp.clients, Endpoint{Socket: netip.AddrPortFrom(ip, 40000), Name: n})
+		if ip, err := netip.ParseAddr(a); err == nil {
+			sp.addrs = append(sp.addrs, ip)
 		}
 	}
 	return sp

@@ -32,8 +32,17 @@ func reachOracle(p *Policy, maxWork int) (rules []RuleReach, ok bool) {
 			}
 		}
 	}
-	space := newReachSpace(p, min(MaxReachRequests, maxWork/max(len(lines), 1)))
+	space := newReachSpace(p, MaxReachRequests)
 	if space == nil {
+		return nil, false
+	}
+	var clients []Endpoint
+	for ai := 0; ai <= len(space.addrs); ai++ {
+		for _, n := range space.names {
+			clients = append(clients, space.clientEndpoint(ai, n))
+		}
+	}
+	if reps := len(space.daemons)*len(space.servers) + len(clients)*len(space.users); reps > min(MaxReachRequests, maxWork/max(len(lines), 1)) {
 		return nil, false
 	}
 	type class struct {
@@ -74,7 +83,7 @@ func reachOracle(p *Policy, maxWork int) (rules []RuleReach, ok bool) {
 		}
 	})
 	clientSide := classes(false, func(yield func(Request)) {
-		for _, c := range space.clients {
+		for _, c := range clients {
 			for _, u := range space.users {
 				yield(Request{Client: c, User: u})
 			}

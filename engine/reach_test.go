@@ -146,3 +146,46 @@ func TestReachBruteForce(t *testing.T) {
 	}
 	t.Logf("%d brute-force requests", checked)
 }
+
+// TestReachSides: hostMatch matches a string pattern where addrSide or
+// nameSide does, a net/mask where addrSide does, KNOWN where both do, and
+// LOCAL and a netgroup where nameSide does, for every profile.
+func TestReachSides(t *testing.T) {
+	pats := []string{"ALL", "LOCAL", "KNOWN", "UNKNOWN", "PARANOID", "unknown", "10.0.0.1", "10.0.0.", "10.", ".1",
+		"10.0.0.0/255.255.255.0", "10.0.0.0/24", "10.0.0.0/255.255.255.128", "0.0.0.0/0.0.0.0", "10.0.0.0/24junk",
+		"[2001:db8::1]", "[2001:db8::]/32", "[::ffff:10.0.0.1]", "[::ffff:10.0.0.0]/104", "[2001:db8::1%1]", "::ffff:10.0.0.1",
+		".example.com", ".EXAMPLE.COM", "good.example.com", "www.", "*.example.com", "10.0.0.?", "*", "lo?", "unk*",
+		"nodots", "@trusted", "@nosuch", "2001:db8::1", "[", "*.*", "."}
+	addrs := []string{unknown, "10.0.0.1", "10.0.0.200", "::ffff:10.0.0.1", "2001:db8::1", "2001:db8::1%1", "fe80::1%lo", "192.168.7.7", "::1"}
+	names := []string{unknown, paranoid, "good.example.com", "GOOD.EXAMPLE.COM", "www.example.net", "nodots", "lo2", "", "10.0.0.1", "x.example.com"}
+	res := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,) (nodots,,)\n"))
+	for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+		cs := &clientSide{p: &Policy{Resolver: res, Deny: Parse("hosts.deny", nil, prof)}}
+		for _, pat := range pats {
+			hp := compileHost(pat, prof)
+			if hp.kind == hostFile {
+				continue
+			}
+			for _, a := range addrs {
+				f := makeAddrForm(a, prof)
+				for _, n := range names {
+					st := cs.state(a, n, unknown)
+					got := st.hostMatch(hp, &st.client)
+					as, ns := addrSide(hp, a, &f, prof), nameSide(hp, n, res, prof)
+					want := as || ns
+					switch hp.kind {
+					case hostNetmask:
+						want = as
+					case hostKnown:
+						want = as && ns
+					case hostLocal, hostNetgroup:
+						want = ns
+					}
+					if got != want {
+						t.Errorf("%s: %q at %q named %q: hostMatch %v, sides %v and %v", prof, pat, a, n, got, as, ns)
+					}
+				}
+			}
+		}
+	}
+}
