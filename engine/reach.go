@@ -85,20 +85,7 @@ func Reach(p *Policy) (rules []RuleReach, ok bool) {
 
 // reach is Reach within maxWork steps; it also returns the steps taken.
 func reach(p *Policy, maxWork int) (rules []RuleReach, steps int, ok bool) {
-	var lines []*Line
-	var tables []int
-	for ti, t := range []*Table{p.Allow, p.Deny} {
-		if t == nil {
-			continue
-		}
-		for _, ln := range t.Lines {
-			if ln.Kind == LineRule {
-				rules = append(rules, RuleReach{Rule: RuleRef{File: t.Name, Line: ln.Num, Span: ln.TextSpan}})
-				lines = append(lines, ln)
-				tables = append(tables, ti)
-			}
-		}
-	}
+	rules, lines, tables := reachRules(p)
 	space := newReachSpace(p, MaxReachRequests)
 	if space == nil {
 		return nil, 0, false
@@ -113,6 +100,25 @@ func reach(p *Policy, maxWork int) (rules []RuleReach, steps int, ok bool) {
 		return nil, maxWork - b.left, false
 	}
 	return rules, maxWork - b.left, true
+}
+
+// reachRules returns the rules of p's tables (hosts.allow's first), each
+// with its RuleReach to fill in and its table (0 for hosts.allow, 1 for
+// hosts.deny).
+func reachRules(p *Policy) (rules []RuleReach, lines []*Line, tables []int) {
+	for ti, t := range []*Table{p.Allow, p.Deny} {
+		if t == nil {
+			continue
+		}
+		for _, ln := range t.Lines {
+			if ln.Kind == LineRule {
+				rules = append(rules, RuleReach{Rule: RuleRef{File: t.Name, Line: ln.Num, Span: ln.TextSpan}})
+				lines = append(lines, ln)
+				tables = append(tables, ti)
+			}
+		}
+	}
+	return rules, lines, tables
 }
 
 // A reachBudget counts Reach's steps down from MaxReachWork.

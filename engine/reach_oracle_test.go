@@ -20,18 +20,7 @@ import (
 // blocklist's length but simple enough to trust. The tests below hold
 // Reach to its answers, witnesses included.
 func reachOracle(p *Policy, maxWork int) (rules []RuleReach, ok bool) {
-	var lines []*Line
-	for _, t := range []*Table{p.Allow, p.Deny} {
-		if t == nil {
-			continue
-		}
-		for _, ln := range t.Lines {
-			if ln.Kind == LineRule {
-				rules = append(rules, RuleReach{Rule: RuleRef{File: t.Name, Line: ln.Num, Span: ln.TextSpan}})
-				lines = append(lines, ln)
-			}
-		}
-	}
+	rules, lines, _ := reachRules(p)
 	space := newReachSpace(p, MaxReachRequests)
 	if space == nil {
 		return nil, false
