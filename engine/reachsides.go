@@ -2,7 +2,6 @@ package engine
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -58,25 +57,10 @@ func (x *sideIndex) lookup(subject string, h *hostState, p Profile, out []int) [
 		out = x.keys.netHits(h, subject, p, out)
 	}
 	if len(out) > n {
-		sort.Ints(out)
-		out = compactInts(out)
+		slices.Sort(out)
+		out = slices.Compact(out)
 	}
 	return out
-}
-
-// compactInts drops repeats from sorted s.
-func compactInts(s []int) []int {
-	if len(s) < 2 {
-		return s
-	}
-	j := 1
-	for i := 1; i < len(s); i++ {
-		if s[i] != s[j-1] {
-			s[j] = s[i]
-			j++
-		}
-	}
-	return s[:j]
 }
 
 // A classKey builds the map key of a class from lists of ints.
@@ -233,10 +217,10 @@ type clientSide struct {
 	addrs []addrClass
 	names []nameClass
 	users []userClass
-	// grid is the classes of the names that are not "" (which names
-	// every representative name but ""), in order of their first name;
-	// empty is the position of "" among the names, or -1. A client with
-	// no name has its address's own name (addrClass.e).
+	// grid is the classes of the space's names other than "", in order of
+	// their first name. empty is the position of "" among the names, or
+	// -1: a client named "" has the name its address looks up to
+	// (addrClass.e).
 	grid  []int
 	empty int
 	// aGroups and nGroups are the address classes and grid name classes
@@ -328,7 +312,7 @@ func newClientSide(p *Policy, lines []*Line, sp *reachSpace, b *reachBudget) *cl
 		}
 	}
 	for ai := 0; ai <= len(sp.addrs); ai++ {
-		if !cb.addAddr(ai, sp.clientEndpoint(ai, ""), lines) {
+		if !cb.addAddr(ai, sp.clientEndpoint(ai, "")) {
 			return nil
 		}
 	}
@@ -556,7 +540,7 @@ func (cb *clientBuilder) nameClass(name string) int {
 
 // addAddr adds the client ep, at position ai; it reports whether the
 // budget still holds.
-func (cb *clientBuilder) addAddr(ai int, ep Endpoint, lines []*Line) bool {
+func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 	cs, prof := cb.cs, cb.prof
 	e := -1
 	if cs.empty >= 0 {
@@ -582,10 +566,10 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint, lines []*Line) bool {
 			if st == nil {
 				st = cs.state(text, unknown, unknown)
 			}
-			if st.listMatchAlone(lines[r], false) {
+			if st.listMatchAlone(cs.lines[r], false) {
 				on = append(on, r)
 			}
-			work += listWork(lines[r].Clients.Tokens, st)
+			work += listWork(cs.lines[r].Clients.Tokens, st)
 		}
 	}
 	yes := cb.yes[:0]
