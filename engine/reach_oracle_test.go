@@ -261,3 +261,28 @@ func TestReachOracle_Blocklists(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReach: on any pair of tables within the oracle's bound, under every
+// profile, Reach gives the oracle's answer.
+func FuzzReach(f *testing.F) {
+	seedTables(f, func(allow, deny string) { f.Add(allow, deny) })
+	f.Add("ALL: /case/self\n", "sshd: 10.0.0.1 .example.com EXCEPT /case/list\n")
+	res, files := fuzzResolver(), fuzzFiles()
+	f.Fuzz(func(t *testing.T, allow, deny string) {
+		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
+			p := &Policy{Allow: Parse("hosts.allow", []byte(allow), prof), Deny: Parse("hosts.deny", []byte(deny), prof),
+				Resolver: res, Files: files}
+			want, ok := reachOracle(p, 200_000)
+			if !ok {
+				continue
+			}
+			got, ok := Reach(p)
+			if !ok {
+				t.Fatalf("%s: Reach gave up where the oracle did not", prof)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: Reach and the oracle differ\n%s", prof, reachDiff(got, want))
+			}
+		}
+	})
+}
