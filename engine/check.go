@@ -80,7 +80,7 @@ var CheckDocs = map[string]string{
 	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
 	"shadowed-rule":         "Every request the rule matches is decided by earlier rules: it never decides anything.",
 	"rule-never-matches":    "No request matches the rule at all.",
-	"reach-skipped":         "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork).",
+	"reach-skipped":         "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork, engine.MaxPatternFileWords).",
 	"hosts-bad-address":     "A hosts-table line whose first word is not an IP address: the line is ignored.",
 	"hosts-no-name":         "A hosts-table line with an address and no name: the line is ignored.",
 	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
@@ -639,8 +639,8 @@ func (c *checker) reach(allow, deny *Table) {
 		}
 		if t != nil {
 			c.add(t, Span{}, SeverityInfo, "reach-skipped",
-				"tables too large to look for rules no request reaches (over %d representatives, or %d steps)",
-				MaxReachRequests, MaxReachWork)
+				"tables too large to look for rules no request reaches (over %d representatives, %d steps, or %d pattern-file words)",
+				MaxReachRequests, MaxReachWork, MaxPatternFileWords)
 		}
 		return
 	}

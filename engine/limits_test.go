@@ -209,3 +209,28 @@ func TestLimit_ReachRequests(t *testing.T) {
 	}
 	t.Error("no reach-skipped")
 }
+
+// TestLimit_ReachPatternFileWords: pattern files that name further
+// pattern files without end (a binary names the libraries it loads) are
+// read up to MaxPatternFileWords words in all, then Reach gives up.
+func TestLimit_ReachPatternFileWords(t *testing.T) {
+	files := MapFiles{}
+	// 30 files of 50,000 words each (1,500,000 words in all, under
+	// MaxReachRequests), every one naming the next.
+	words := strings.Repeat("10.9.9.9 ", 50_000)
+	for i := 0; i < 30; i++ {
+		files["/f"+itoa(i)] = words + "/f" + itoa(i+1) + "\n"
+	}
+	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd: /f000\n"), Debian), Files: files}
+	if newReachSpace(p, MaxReachRequests) != nil {
+		t.Fatal("the representatives were built from more than MaxPatternFileWords pattern-file words")
+	}
+	if _, ok := Reach(p); ok {
+		t.Fatal("Reach answered")
+	}
+	// Under the limit, it reads them all and answers.
+	p.Allow = Parse("hosts.allow", []byte("sshd: /f028\n"), Debian)
+	if _, ok := Reach(p); !ok {
+		t.Fatal("Reach gave up on 100,000 pattern-file words")
+	}
+}

@@ -272,8 +272,12 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 			}
 		}
 	}
-	// Pattern files add their words, recursively (bounded).
+	// Pattern files add their words, recursively (bounded: past
+	// MaxPatternFileWords words in all, which no single decision may read
+	// either, Reach gives up rather than read file after file, such as
+	// the libraries a binary named as a pattern file names).
 	seenFiles := map[string]bool{}
+	fileWords := 0
 	for i := 0; i < len(hostWords); i++ {
 		if i == limit {
 			return nil
@@ -282,7 +286,11 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 		if hp.kind == hostFile && p.Files != nil && !seenFiles[hp.text] {
 			seenFiles[hp.text] = true
 			if data, err := p.Files.ReadFile(hp.text); err == nil {
-				hostWords = append(hostWords, strings.Fields(strings.ReplaceAll(string(data), "\x00", " "))...)
+				words := strings.Fields(strings.ReplaceAll(string(data), "\x00", " "))
+				if fileWords += len(words); fileWords > MaxPatternFileWords {
+					return nil
+				}
+				hostWords = append(hostWords, words...)
 			}
 			continue
 		}
