@@ -446,6 +446,13 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 	case hostFile:
 		return
 	}
+	if hp.sp.kind == strBracket {
+		// [v6] (FreeBSD's profiles): the address, with its zone if any.
+		for _, v := range instances(hp.sp) {
+			addrs.add(v)
+		}
+		return
+	}
 	if !hp.nameToo {
 		// Digits and dots only: an address pattern.
 		t := hp.text

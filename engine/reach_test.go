@@ -189,3 +189,31 @@ func TestReachSides(t *testing.T) {
 		}
 	}
 }
+
+// TestReachBracketV6 covers [v6] address patterns, which only the FreeBSD
+// profile reads as such: each rule is reachable, by a request from its
+// address (QA found "sshd: [::1]" reported as matching nothing).
+func TestReachBracketV6(t *testing.T) {
+	allow := "sshd: [::1]\nsshd: [2001:db8::1]\nsshd: [fe80::1%lo]\nsshd: [::1]\n"
+	p := &Policy{Allow: Parse("hosts.allow", []byte(allow), FreeBSD), Deny: Parse("hosts.deny", []byte("ALL: ALL\n"), FreeBSD)}
+	got, ok := Reach(p)
+	if !ok {
+		t.Fatal("gave up")
+	}
+	for i, want := range []string{"::1", "2001:db8::1", "fe80::1"} {
+		r := got[i]
+		if r.Witness == nil {
+			t.Errorf("hosts.allow:%d: no witness (never %v, shadowed by %v)", r.Rule.Line, r.Never, r.ShadowedBy)
+			continue
+		}
+		if d := p.Decide(*r.Witness); d.Matched == nil || d.Matched.Line != r.Rule.Line {
+			t.Errorf("hosts.allow:%d: witness %+v is decided by %v", r.Rule.Line, r.Witness, d.Matched)
+		}
+		if a := r.Witness.Client.Socket.Addr().WithZone("").String(); a != want {
+			t.Errorf("hosts.allow:%d: witness from %s, want %s", r.Rule.Line, a, want)
+		}
+	}
+	if r := got[3]; r.Witness != nil || len(r.ShadowedBy) != 1 || r.ShadowedBy[0].Line != 1 {
+		t.Errorf("hosts.allow:4: witness %v, shadowed by %v; want shadowed by line 1", r.Witness, r.ShadowedBy)
+	}
+}
