@@ -31,10 +31,15 @@ type CheckOptions struct {
 // process, where twist is refused from the second connection on.
 var DefaultResident = []string{"sshd", "sockd", "vsftpd", "proftpd", "rpcbind", "portmap", "xinetd", "stunnel", "exim4", "sendmail"}
 
-// NetgroupLister is implemented by resolvers that can tell whether a
-// netgroup has any member.
+// NetgroupLister is implemented by resolvers that know their netgroups:
+// whether one has any member, and the host names it names (Reach builds
+// requests from them; without them, a rule naming a netgroup is found to
+// match no request).
 type NetgroupLister interface {
 	NetgroupExists(name string) bool
+	// NetgroupHosts lists the host names named in group and the groups
+	// it includes.
+	NetgroupHosts(group string) []string
 }
 
 // CheckDocs documents every code Check reports, one line each.

@@ -418,8 +418,8 @@ func serverHost(hp *hostPat, addrs, names *set[string]) {
 func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 	switch hp.kind {
 	case hostNetgroup:
-		if l, ok := res.(interface{ netgroupHosts(string) []string }); ok {
-			for _, h := range l.netgroupHosts(hp.text[1:]) {
+		if l, ok := res.(NetgroupLister); ok {
+			for _, h := range l.NetgroupHosts(hp.text[1:]) {
 				names.add(h)
 			}
 		}

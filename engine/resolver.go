@@ -292,9 +292,9 @@ func (r *HostsResolver) NetgroupExists(name string) bool {
 	return ok
 }
 
-// netgroupHosts lists the host names named in group and the groups it
-// includes (for Reach).
-func (r *HostsResolver) netgroupHosts(group string) []string {
+// NetgroupHosts implements [NetgroupLister]: the host names named in
+// group and the groups it includes.
+func (r *HostsResolver) NetgroupHosts(group string) []string {
 	var out []string
 	seen := map[string]bool{}
 	var walk func(g string)

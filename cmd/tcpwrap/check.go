@@ -172,11 +172,21 @@ type noDNS struct{ engine.Resolver }
 
 func (n noDNS) LookupHost(string, bool) (string, []netip.Addr, bool) { return "", nil, true }
 
+// NetgroupExists and NetgroupHosts pass the wrapped resolver's answers
+// through ([engine.NetgroupLister]); a resolver that cannot list its
+// netgroups says every netgroup exists, with no hosts.
 func (n noDNS) NetgroupExists(name string) bool {
 	if l, ok := n.Resolver.(engine.NetgroupLister); ok {
 		return l.NetgroupExists(name)
 	}
 	return true
+}
+
+func (n noDNS) NetgroupHosts(group string) []string {
+	if l, ok := n.Resolver.(engine.NetgroupLister); ok {
+		return l.NetgroupHosts(group)
+	}
+	return nil
 }
 
 func location(d engine.Diagnostic) string {

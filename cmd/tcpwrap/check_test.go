@@ -50,6 +50,27 @@ func TestCheckText(t *testing.T) {
 	}
 }
 
+// TestCheckNetgroups: with --netgroup, a rule naming a netgroup is
+// reachable through its hosts whether names come from --hosts, the system
+// resolver or nowhere (--no-dns), and an unknown netgroup is reported in
+// each case (QA found the first a false rule-never-matches and the second
+// missing without --hosts).
+func TestCheckNetgroups(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": "sshd: @nogroup @goodgroup\n", "hosts.deny": "ALL: ALL\n",
+		"netgroup": "goodgroup (good.example.com,,)\n", "hosts": "10.0.0.1 good.example.com\n"})
+	want := "DIR/hosts.allow:1:7: warning: nogroup: unknown or empty netgroup [unknown-netgroup]\n"
+	for _, args := range [][]string{
+		{"--netgroup", "DIR/netgroup", "--hosts", "DIR/hosts"},
+		{"--netgroup", "DIR/netgroup", "--hosts", "DIR/hosts", "--no-dns"},
+		{"--netgroup", "DIR/netgroup", "--no-dns"},
+	} {
+		r := tcpwrap(t, dir, "", false, append([]string{"check", "-d", "DIR"}, args...)...)
+		if got := strings.ReplaceAll(r.stdout, dir, "DIR"); got != want || r.code != 1 {
+			t.Errorf("%q: exit %d, output\n%s\nwant exit 1 and\n%s", args, r.code, got, want)
+		}
+	}
+}
+
 func TestCheckJSONAndSARIF(t *testing.T) {
 	dir := setup(t, map[string]string{"hosts.allow": brokenAllow, "hosts.deny": "ALL: ALL\n"})
 	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "json")

@@ -82,6 +82,25 @@ func NewResolver(netgroups engine.Resolver) *Resolver {
 		addrs: map[netip.Addr]addrAnswer{}, hosts: map[hostQuery]hostAnswer{}}
 }
 
+var _ engine.NetgroupLister = (*Resolver)(nil)
+
+// NetgroupExists implements [engine.NetgroupLister] from the netgroups
+// given to NewResolver; without them (Go has no NIS client) no netgroup
+// exists, as no host is in any.
+func (s *Resolver) NetgroupExists(name string) bool {
+	l, ok := s.netgroups.(engine.NetgroupLister)
+	return ok && l.NetgroupExists(name)
+}
+
+// NetgroupHosts implements [engine.NetgroupLister] from the netgroups
+// given to NewResolver.
+func (s *Resolver) NetgroupHosts(group string) []string {
+	if l, ok := s.netgroups.(engine.NetgroupLister); ok {
+		return l.NetgroupHosts(group)
+	}
+	return nil
+}
+
 // LookupAddr implements [engine.Resolver].
 func (s *Resolver) LookupAddr(a netip.Addr) (string, bool) {
 	s.mu.Lock()
