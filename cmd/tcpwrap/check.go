@@ -20,7 +20,7 @@ const checkUsage = `Usage:
 
 Reports problems in hosts.allow and hosts.deny: everything tcpdchk says
 about the rules, with a file:line:col, a severity and a stable code each,
-and the traps tcpdchk does not see (see the README for the list of codes).
+and the traps tcpdchk does not see (--format json gives each code's one-line documentation).
 With -d DIR (default /etc) it reads DIR/hosts.allow and DIR/hosts.deny; a
 FILE whose name contains "deny" is checked as a deny table, any other as an
 allow table.
