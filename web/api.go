@@ -67,7 +67,7 @@ func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, work bool, ca
 		return
 	}
 	if work {
-		if err := checkWork(in.Allow, in.Deny, len(in.Requests)); err != nil {
+		if err := checkWork(in.Allow, in.Deny, in.Files, len(in.Requests)); err != nil {
 			httpError(w, r, http.StatusRequestEntityTooLarge, err.Error())
 			return
 		}

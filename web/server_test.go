@@ -638,7 +638,7 @@ func TestConcurrentCreates(t *testing.T) {
 // TestWorkLimit sends tables × requests past MaxWork to every entry.
 func TestWorkLimit(t *testing.T) {
 	h, st := newTestServer(t, Config{})
-	table := strings.Repeat("sshd: 10.0.0.2\n", 999) // 1,000 lines with the last, empty one
+	table := strings.Repeat("sshd: 10.0.0.2\n", 999) // 999 lines, and a missing hosts.deny's 1
 	var reqs []wire.Request
 	for range MaxWork/1000 + 1 {
 		reqs = append(reqs, wire.Request{Daemon: "sshd", Client: "10.0.0.1"})
@@ -660,6 +660,12 @@ func TestWorkLimit(t *testing.T) {
 		if res := do(t, h, "POST", target, "application/x-www-form-urlencoded", f.Encode()); res.code != 413 || !strings.Contains(res.body, "too much work") {
 			t.Errorf("POST %s = %d, want 413", target, res.code)
 		}
+	}
+	// Pattern files count by their words: each decision may read them all.
+	words := strings.Repeat("10.9.9.9 ", 50_000)
+	in = mustJSON(t, wire.Input{Policy: wire.Policy{Allow: ptr("sshd: /etc/bl\n"), Files: map[string]string{"/etc/bl": words}}, Requests: reqs[:2]})
+	if res := do(t, h, "POST", "/api/evaluate", jsonCT, in); res.code != 413 || !strings.Contains(res.body, "50000 pattern-file words") {
+		t.Errorf("evaluate over a 50,000-word pattern file = %d %.200s, want 413", res.code, res.body)
 	}
 	if n := countShares(t, st); n != 0 {
 		t.Errorf("%d shares stored", n)

@@ -58,7 +58,7 @@ func (d *Document) normalize() error {
 	if len(d.Requests) > wire.MaxRequests {
 		return fmt.Errorf("%d requests: at most %d", len(d.Requests), wire.MaxRequests)
 	}
-	return checkWork(d.Allow, d.Deny, len(d.Requests))
+	return checkWork(d.Allow, d.Deny, d.Files, len(d.Requests))
 }
 
 // policy is the wasm/wire policy of d.

@@ -7,31 +7,40 @@ import (
 )
 
 // MaxWork bounds the work of one evaluation, a share or a form: the
-// lines of hosts.allow and hosts.deny (at least one each) times the
-// requests. Each decision may read every line and records a trace step
-// for each line read, and a page or an evaluate answer shows them all, so
-// this bounds the answer's size and the time a decision takes.
+// lines of hosts.allow and hosts.deny (at least one each) and the words
+// of the pattern files, times the requests. Each decision may read every
+// line and every pattern file (a rule naming a 50,000-word file reads it
+// all for a client it does not list), and records a trace step for each
+// line read, and a page or an evaluate answer shows them all, so this
+// bounds the answer's size and the time a decision takes.
 const MaxWork = 100000
 
 // workError is an input past MaxWork.
-type workError struct{ lines, requests int }
+type workError struct{ lines, words, requests int }
 
 func (e *workError) Error() string {
-	return fmt.Sprintf("too much work: %d table lines × %d requests is more than %d", e.lines, e.requests, MaxWork)
+	if e.words == 0 {
+		return fmt.Sprintf("too much work: %d table lines × %d requests is more than %d", e.lines, e.requests, MaxWork)
+	}
+	return fmt.Sprintf("too much work: (%d table lines + %d pattern-file words) × %d requests is more than %d", e.lines, e.words, e.requests, MaxWork)
 }
 
-// checkWork returns a *workError when allow, deny and n requests are
-// more work than MaxWork.
-func checkWork(allow, deny *string, n int) error {
+// checkWork returns a *workError when allow, deny, the pattern files and
+// n requests are more work than MaxWork.
+func checkWork(allow, deny *string, files map[string]string, n int) error {
 	lines := func(s *string) int {
-		if s == nil {
+		if s == nil || *s == "" {
 			return 1
 		}
-		return strings.Count(*s, "\n") + 1
+		return strings.Count(*s, "\n") + min(1, len(*s)-strings.LastIndexByte(*s, '\n')-1)
 	}
 	l := lines(allow) + lines(deny)
-	if n > 0 && l*n > MaxWork {
-		return &workError{l, n}
+	words := 0
+	for _, text := range files {
+		words += len(strings.Fields(text))
+	}
+	if n > 0 && (l+words)*n > MaxWork {
+		return &workError{l, words, n}
 	}
 	return nil
 }
