@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,10 +39,15 @@ Flags:
   --paranoid        report host-name patterns when no rule denies PARANOID
   --no-dns          no host name lookups (no "host not found")
 
-Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage.
+A -d DIR that is not a directory, or a named FILE that does not exist or is
+a directory, is an error (within DIR, a missing table reads as empty).
+
+Exit status: 0 no finding at or above --fail-on, 1 findings or an input
+that cannot be read, 2 usage.
 `
 
 type checkConfig struct {
+	named bool // the files were named on the command line (else matchConfig.dir: -d DIR, or /etc)
 	matchConfig
 	format   string
 	failOn   engine.Severity
@@ -93,14 +99,42 @@ func parseCheck(args []string) (*checkConfig, error) {
 	if *dir != "" && len(cfg.files) > 0 {
 		return nil, usagef("give -d DIR or files, not both")
 	}
-	if len(cfg.files) == 0 {
-		d := *dir
-		if d == "" {
-			d = "/etc"
+	cfg.named = len(cfg.files) > 0
+	if !cfg.named {
+		cfg.dir = *dir
+		if cfg.dir == "" {
+			cfg.dir = "/etc"
 		}
-		cfg.files = []string{filepath.Join(d, "hosts.allow"), filepath.Join(d, "hosts.deny")}
+		cfg.files = []string{filepath.Join(cfg.dir, "hosts.allow"), filepath.Join(cfg.dir, "hosts.deny")}
 	}
 	return cfg, nil
+}
+
+// checkInputs reports a -d DIR that is not a directory and a named file
+// that does not exist or is a directory: a typo must not pass as clean
+// tables. (Within a directory, a missing table reads as empty, as for
+// libwrap.)
+func checkInputs(cfg *checkConfig) error {
+	if !cfg.named {
+		fi, err := os.Stat(cfg.dir)
+		switch {
+		case err != nil:
+			return fmt.Errorf("-d %s: %s", cfg.dir, sysdeps.Strerror(err))
+		case !fi.IsDir():
+			return fmt.Errorf("-d %s: Not a directory", cfg.dir)
+		}
+		return nil
+	}
+	for _, f := range cfg.files {
+		fi, err := os.Stat(f)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %s", f, sysdeps.Strerror(err))
+		case fi.IsDir():
+			return fmt.Errorf("%s: Is a directory", f)
+		}
+	}
+	return nil
 }
 
 // runCheck is the check command.
@@ -113,6 +147,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpwrap check: %v (see tcpwrap check -h)\n", err)
 		return exitUsage
+	}
+	if err := checkInputs(cfg); err != nil {
+		fmt.Fprintf(stderr, "tcpwrap check: %v\n", err)
+		return exitInput
 	}
 	res, err := loadResolver(&cfg.matchConfig, stderr)
 	if err != nil {

@@ -71,6 +71,30 @@ func TestCheckNetgroups(t *testing.T) {
 	}
 }
 
+// TestCheckInputs: a -d DIR or a named file that is not there fails
+// (exit 1, a message), instead of checking nothing and passing; a table
+// missing within DIR still reads as empty.
+func TestCheckInputs(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": "sshd: 10.0.0.1\n", "sub/x": ""})
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-d", "DIR/nonexistent"}, "-d DIR/nonexistent: No such file or directory"},
+		{[]string{"-d", "DIR/hosts.allow"}, "-d DIR/hosts.allow: Not a directory"},
+		{[]string{"DIR/nonexistent/hosts.allow"}, "DIR/nonexistent/hosts.allow: No such file or directory"},
+		{[]string{"DIR/sub"}, "DIR/sub: Is a directory"},
+	} {
+		r := tcpwrap(t, dir, "", false, append([]string{"check", "--no-dns"}, c.args...)...)
+		if got := strings.ReplaceAll(r.stderr, dir, "DIR"); r.code != 1 || !strings.Contains(got, c.msg) || r.stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit 1 and %q", c.args, r.code, got, r.stdout, c.msg)
+		}
+	}
+	if r := tcpwrap(t, dir, "", false, "check", "--no-dns", "-d", "DIR"); r.code != 0 || r.stderr != "" {
+		t.Errorf("-d DIR without hosts.deny: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
 func TestCheckJSONAndSARIF(t *testing.T) {
 	dir := setup(t, map[string]string{"hosts.allow": brokenAllow, "hosts.deny": "ALL: ALL\n"})
 	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "json")
