@@ -116,14 +116,7 @@ func parseCheck(args []string) (*checkConfig, error) {
 // libwrap.)
 func checkInputs(cfg *checkConfig) error {
 	if !cfg.named {
-		fi, err := os.Stat(cfg.dir)
-		switch {
-		case err != nil:
-			return fmt.Errorf("-d %s: %s", cfg.dir, sysdeps.Strerror(err))
-		case !fi.IsDir():
-			return fmt.Errorf("-d %s: Not a directory", cfg.dir)
-		}
-		return nil
+		return statDir(cfg.dir)
 	}
 	for _, f := range cfg.files {
 		fi, err := os.Stat(f)

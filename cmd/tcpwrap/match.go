@@ -203,12 +203,8 @@ type tableInfo struct {
 // load builds the matcher from the flags. Its errors are unreadable
 // inputs (exit status 1).
 func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
-	fi, err := os.Stat(cfg.dir)
-	if err != nil {
-		return nil, fmt.Errorf("-d %s: %s", cfg.dir, sysdeps.Strerror(err))
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("-d %s: Not a directory", cfg.dir)
+	if err := statDir(cfg.dir); err != nil {
+		return nil, err
 	}
 	m := &matcher{rules: map[ruleKey]int{}}
 	for i, base := range []string{"hosts.allow", "hosts.deny"} {
@@ -230,6 +226,19 @@ func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 	}
 	m.policy = &engine.Policy{Allow: m.tables[0].t, Deny: m.tables[1].t, Resolver: res, Files: sysdeps.Files{}}
 	return m, nil
+}
+
+// statDir reports a -d DIR that does not exist or is not a directory.
+// (Within it, a missing table reads as empty, as for libwrap.)
+func statDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("-d %s: %s", dir, sysdeps.Strerror(err))
+	case !fi.IsDir():
+		return fmt.Errorf("-d %s: Not a directory", dir)
+	}
+	return nil
 }
 
 // loadTable opens one table the way libwrap does: a missing file reads as
