@@ -48,22 +48,10 @@ func loadCorpus(t *testing.T) []corpusCase {
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		c := libwrap.Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
-		if v, ok := s["hosts.allow"]; ok {
-			c.Allow = &v
-		}
-		if v, ok := s["hosts.deny"]; ok {
-			c.Deny = &v
-		}
-		for k, v := range s {
-			if rest, ok := strings.CutPrefix(k, "files/"); ok {
-				c.Files[rest] = v
-			}
-		}
-		if c.Modes, err = libwrap.ParseModes(s["modes"]); err != nil {
+		c, err := libwrap.CaseFromSections(s)
+		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		_, c.AsNobody = s["nobody"]
 		args, err := golden.SplitArgs(s["args"])
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)

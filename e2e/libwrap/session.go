@@ -426,6 +426,29 @@ func (s *session) tool(cmd string, c Case, args []string) ([]string, int, error)
 	return lines, code, nil
 }
 
+// CaseFromSections builds the Case of a corpus case (cmd/tcpdchk's
+// format) from its txtar sections: hosts.allow and hosts.deny (absent: no
+// file), hosts, netgroup, files/PATH, modes (see ParseModes) and nobody
+// (present: run as nobody).
+func CaseFromSections(s map[string]string) (Case, error) {
+	c := Case{Files: map[string]string{}, Hosts: s["hosts"], Netgroup: s["netgroup"]}
+	if v, ok := s["hosts.allow"]; ok {
+		c.Allow = &v
+	}
+	if v, ok := s["hosts.deny"]; ok {
+		c.Deny = &v
+	}
+	for k, v := range s {
+		if rest, ok := strings.CutPrefix(k, "files/"); ok {
+			c.Files[rest] = v
+		}
+	}
+	var err error
+	c.Modes, err = ParseModes(s["modes"])
+	_, c.AsNobody = s["nobody"]
+	return c, err
+}
+
 // ParseModes reads a Case.Modes map from lines "PATH OCTAL" (e.g.
 // "bin/tcpd 4755", ". 777"); blank lines and lines starting with # are
 // skipped. The octal value may carry the set-uid, set-gid and sticky bits.
