@@ -36,12 +36,8 @@ func TestRealWorldHunt(t *testing.T) {
 	var cases []libwrap.Case
 	var reqs [][]libwrap.Request
 	for _, rc := range rcs {
-		cases = append(cases, libwrap.Case{Allow: rc.Allow, Deny: rc.Deny, Hosts: rc.Hosts, Netgroup: rc.Netgroup, Files: rc.Files})
-		var rs []libwrap.Request
-		for _, r := range rc.Requests {
-			rs = append(rs, libwrap.Request{Daemon: r.Daemon, Client: r.Client, Server: r.Server, User: r.User})
-		}
-		reqs = append(reqs, rs)
+		cases = append(cases, rc.HarnessCase())
+		reqs = append(reqs, rc.HarnessRequests())
 	}
 	start := time.Now()
 	results, err := h.RunBatch(cases, reqs)

@@ -60,12 +60,8 @@ func TestRealWorldMutants(t *testing.T) {
 			}
 		}
 		rc.Requests = keep
-		cases = append(cases, libwrap.Case{Allow: rc.Allow, Deny: rc.Deny, Hosts: rc.Hosts, Netgroup: rc.Netgroup, Files: rc.Files})
-		var rs []libwrap.Request
-		for _, r := range rc.Requests {
-			rs = append(rs, libwrap.Request{Daemon: r.Daemon, Client: r.Client, Server: r.Server, User: r.User})
-		}
-		reqs = append(reqs, rs)
+		cases = append(cases, rc.HarnessCase())
+		reqs = append(reqs, rc.HarnessRequests())
 	}
 	start := time.Now()
 	results, err := h.RunBatch(cases, reqs)

@@ -46,7 +46,7 @@ func TestRealWorldHunt(t *testing.T) {
 	}
 	var jobs []job
 	for _, rc := range rcs {
-		c := libwrap.Case{Allow: rc.Allow, Deny: rc.Deny, Hosts: rc.Hosts, Netgroup: rc.Netgroup, Files: rc.Files}
+		c := rc.HarnessCase()
 		ops := rc.Tcpdmatch
 		if len(ops) > per {
 			step := len(ops) / per
