@@ -21,6 +21,9 @@ type Table struct {
 	// Missing marks a table that does not exist: it reads as empty,
 	// silently.
 	Missing bool `json:"missing,omitempty"`
+	// TooLarge marks a table larger than [MaxTableSize]: none of it was
+	// read (see [TooLargeTable]).
+	TooLarge bool `json:"tooLarge,omitempty"`
 
 	lines *lineIndex // during Parse only
 	index *tableIndex

@@ -48,7 +48,7 @@ var CheckDocs = map[string]string{
 	"line-too-long":         "A logical line longer than 2,046 bytes: libwrap ignores it (Debian: and every line after it).",
 	"missing-separator":     "No ':' outside brackets: libwrap warns and skips the line.",
 	"nul-byte":              "A NUL byte: libwrap drops the rest of the physical line and glues the next one on; later line numbers are off by one.",
-	"table-too-large":       "The table is larger than tcpwrap reads (16 MiB).",
+	"table-too-large":       "The table is larger than tcpwrap reads (16 MiB): none of it is read or checked, the rules of the other table are not checked against it, and tcpwrap decides nothing with it (libwrap reads it whole).",
 	"empty-daemon-list":     "The daemon list is empty or ends in EXCEPT: the rule never matches.",
 	"empty-client-list":     "The client list is empty or ends in EXCEPT: the rule never matches.",
 	"implicit-allow":        "A hosts.allow rule grants without an explicit allow option (tcpdchk -a).",
@@ -110,11 +110,15 @@ func Check(allow, deny *Table, opts CheckOptions) Diagnostics {
 		}
 		c.table(t, t == allow)
 	}
-	if opts.Paranoid {
-		c.paranoid(allow, deny)
-	}
-	if !opts.NoReach {
-		c.reach(allow, deny)
+	// A table too large to read leaves nothing to compare the other
+	// one with: its table-too-large error says so.
+	if unread := allow != nil && allow.TooLarge || deny != nil && deny.TooLarge; !unread {
+		if opts.Paranoid {
+			c.paranoid(allow, deny)
+		}
+		if !opts.NoReach {
+			c.reach(allow, deny)
+		}
 	}
 	c.diags.Sort()
 	return c.diags

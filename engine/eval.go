@@ -332,6 +332,9 @@ func (st *evalState) scan(t *Table, allow bool) int {
 	if t == nil || t.Missing {
 		return scanNo
 	}
+	if t.TooLarge {
+		st.abort("%s: %s", t.Name, ErrTableTooLarge.Error())
+	}
 	if t.OpenError != "" {
 		st.warn("cannot open %s: %s", t.Name, t.OpenError)
 		if st.prof.tableErrors() {

@@ -119,6 +119,9 @@ func (m MapFiles) parentIsFile(name string) bool {
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
+// isTooLarge reports a file Files refuse for its size ([Files]).
+func isTooLarge(err error) bool { return errors.Is(err, syscall.EFBIG) }
+
 // strerror gives the C library's message for an error, as libwrap's %m
 // would print it.
 func strerror(err error) string {

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -14,26 +16,78 @@ func limitRequest(addr string) Request {
 	return Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(addr), 4000)}}
 }
 
+// sizedTable returns a table of exactly n bytes: comment lines, then
+// last (a whole line). Every line stays within MaxLineLength.
+func sizedTable(n int, last string) []byte {
+	var b strings.Builder
+	b.Grow(n)
+	for fill := n - len(last); fill > 0; {
+		k := min(fill, 2000)
+		if fill-k == 1 { // leave no single byte: a line is at least "#\n"
+			k--
+		}
+		b.WriteString("#" + strings.Repeat("x", k-2) + "\n")
+		fill -= k
+	}
+	b.WriteString(last)
+	return []byte(b.String())
+}
+
+// TestLimit_TableSize: a table of MaxTableSize bytes is read whole; one
+// byte more and none of it is read. A table cut at the limit would end
+// in a line without a newline, which libwrap (Debian) takes for a broken
+// table, so the cut would change the verdict without a word; instead
+// every decision that reaches the table is a denial with an error.
 func TestLimit_TableSize(t *testing.T) {
-	// Long comment lines reach the limit quickly.
-	line := "#" + strings.Repeat("x", 2000) + "\n"
-	src := strings.Repeat(line, MaxTableSize/len(line)+2) + "sshd: 10.0.0.1\n"
-	tab := Parse("hosts.deny", []byte(src), Debian)
-	found := false
-	for _, d := range tab.Diagnostics {
-		if d.Code == "table-too-large" && d.Severity == SeverityError {
-			found = true
+	const rule = "sshd: 10.0.0.1\n"
+	at := sizedTable(MaxTableSize, rule)
+	if len(at) != MaxTableSize {
+		t.Fatalf("sizedTable: %d bytes", len(at))
+	}
+	tab := Parse("hosts.deny", at, Debian)
+	if tab.TooLarge || len(tab.Diagnostics) != 0 {
+		t.Fatalf("%d bytes: tooLarge %v, diagnostics %v", len(at), tab.TooLarge, tab.Diagnostics)
+	}
+	d := (&Policy{Deny: tab}).Decide(limitRequest("10.0.0.1"))
+	if last := tab.Lines[len(tab.Lines)-1]; d.Access != Denied || d.Matched == nil || d.Matched.Line != last.Num || d.Error != "" {
+		t.Fatalf("%d bytes: got %s by %v, error %q; want denied by line %d", len(at), d.Access, d.Matched, d.Error, last.Num)
+	}
+
+	over := sizedTable(MaxTableSize+1, rule)
+	for _, name := range []string{"hosts.allow", "hosts.deny"} {
+		tab := Parse(name, over, Debian)
+		want := name + ": table larger than 16 MiB (16777216 bytes): not read"
+		if !tab.TooLarge || len(tab.Lines) != 0 || len(tab.Diagnostics) != 1 ||
+			tab.Diagnostics[0].Code != "table-too-large" || tab.Diagnostics[0].Severity != SeverityError || tab.Diagnostics[0].Error() != want {
+			t.Fatalf("%s of %d bytes: tooLarge %v, %d lines, diagnostics %v; want only %q",
+				name, len(over), tab.TooLarge, len(tab.Lines), tab.Diagnostics, want)
+		}
+		p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: ALL: allow\n"), Debian), Deny: MissingTable("hosts.deny", Debian)}
+		if name == "hosts.allow" {
+			p.Allow = tab
+		} else {
+			p.Allow, p.Deny = MissingTable("hosts.allow", Debian), tab
+		}
+		for _, d := range []*Decision{p.Decide(limitRequest("10.0.0.1")), p.Evaluate(limitRequest("10.0.0.1")), p.NewDecider().Decide(limitRequest("10.0.0.1"))} {
+			if d.Access != Denied || d.Matched != nil || d.Error != want || len(d.Warnings) != 1 || d.Warnings[0] != "error: "+want {
+				t.Errorf("%s too large: got %s by %v, error %q, warnings %q; want a denial with error %q", name, d.Access, d.Matched, d.Error, d.Warnings, want)
+			}
 		}
 	}
-	if !found {
-		t.Fatalf("no table-too-large diagnostic for a %d-byte table", len(src))
+
+	// Check reports the table and compares nothing with it.
+	allow := Parse("hosts.allow", []byte("ALL: ALL\nsshd: 10.0.0.1\n"), Debian)
+	deny := Parse("hosts.deny", over, Debian)
+	var codes []string
+	for _, d := range Check(allow, deny, CheckOptions{Paranoid: true}) {
+		codes = append(codes, d.Code)
 	}
-	p := &Policy{Deny: tab}
-	d := p.Decide(limitRequest("10.0.0.1"))
-	// The matching line lies beyond the limit, and the cut leaves an
-	// unterminated line, which denies like libwrap's table error.
-	if d.Matched != nil {
-		t.Errorf("a rule past the size limit matched: %v", d.Matched)
+	// (Without the analysis skipped, line 2 of hosts.allow is shadowed.)
+	if got := strings.Join(codes, " "); !strings.Contains(got, "table-too-large") || strings.Contains(got, "shadowed-rule") || strings.Contains(got, "reach-skipped") {
+		t.Errorf("Check: %s; want table-too-large and no analysis across the tables", got)
+	}
+	if _, ok := Reach(&Policy{Allow: allow, Deny: deny}); ok {
+		t.Error("Reach analysed tables one of which was not read")
 	}
 }
 
@@ -232,5 +286,32 @@ func TestLimit_ReachPatternFileWords(t *testing.T) {
 	p.Allow = Parse("hosts.allow", []byte("sshd: /f028\n"), Debian)
 	if _, ok := Reach(p); !ok {
 		t.Fatal("Reach gave up on 100,000 pattern-file words")
+	}
+}
+
+// tooLargeFiles refuses one file as Files over their size limit must.
+type tooLargeFiles struct {
+	MapFiles
+	big string
+}
+
+func (f tooLargeFiles) ReadFile(name string) ([]byte, error) {
+	if name == f.big {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: syscall.EFBIG}
+	}
+	return f.MapFiles.ReadFile(name)
+}
+
+// TestLimit_TcpdchkTableSize: tcpdchk examines no part of a table Files
+// refuse as too large: it says so on standard error, prints nothing else
+// and exits with status 1.
+func TestLimit_TcpdchkTableSize(t *testing.T) {
+	for _, big := range []string{"hosts.allow", "hosts.deny"} {
+		files := tooLargeFiles{MapFiles{"hosts.allow": "sshd: ALL\n", "hosts.deny": "ALL: ALL\n"}, big}
+		r := (&Policy{Files: files}).Tcpdchk(&TcpdchkOptions{Verbose: true, InetdConf: "/dev/null", AllowPath: "hosts.allow", DenyPath: "hosts.deny"})
+		want := big + ": table larger than 16 MiB (16777216 bytes): not read"
+		if r.ExitCode != 1 || len(r.Stderr) != 1 || r.Stderr[0] != want || len(r.Lines) != 0 || len(r.Stdout) != 0 {
+			t.Errorf("%s too large: exit %d, stderr %q, lines %q; want exit 1 and only %q", big, r.ExitCode, r.Stderr, r.Lines, want)
+		}
 	}
 }

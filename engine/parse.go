@@ -1,11 +1,23 @@
 package engine
 
-import "strings"
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
 
-// MaxTableSize is the largest table the engine reads, in bytes. Larger
-// input is cut there with an error diagnostic (libwrap itself has no
-// limit; the engine keeps memory bounded for hostile input).
+// MaxTableSize is the largest table the engine reads, in bytes (16 MiB).
+// libwrap itself has no limit; the engine keeps memory bounded for
+// hostile input. A larger table is not read at all: a table cut at the
+// limit would end in a line without its newline, which libwrap (Debian)
+// takes for a broken table, so a cut would change decisions silently.
 const MaxTableSize = 16 << 20
+
+// ErrTableTooLarge says why a table over [MaxTableSize] is not read. The
+// commands print it after the table's name ("hosts.allow: table larger
+// than ...") and decide nothing; [Parse] makes it the table's only
+// diagnostic.
+var ErrTableTooLarge = errors.New("table larger than 16 MiB (" + strconv.Itoa(MaxTableSize) + " bytes): not read")
 
 // Parse reads one access-control table named name (the name libwrap would
 // print, such as "hosts.allow" or "/etc/hosts.deny") under profile p. It
@@ -16,13 +28,14 @@ const MaxTableSize = 16 << 20
 // [MaxLineLength] bytes joined by backslash-newline, comments only in
 // column 1 (anywhere, for [FreeBSD]), fields split at the first two colons
 // outside brackets, list tokens split at blanks and commas.
+//
+// A src longer than [MaxTableSize] gives [TooLargeTable]: no line of it
+// is read.
 func Parse(name string, src []byte, p Profile) *Table {
-	t := &Table{Name: name, Profile: p}
 	if len(src) > MaxTableSize {
-		t.Diagnostics.add(Diagnostic{File: name, Severity: SeverityError, Code: "table-too-large",
-			Msg: "table larger than 16 MiB: the rest is ignored"})
-		src = src[:MaxTableSize]
+		return TooLargeTable(name, p)
 	}
+	t := &Table{Name: name, Profile: p}
 	t.lines = newLineIndex(src)
 	r := &lineReader{src: src}
 	for {
@@ -59,6 +72,18 @@ func MissingTable(name string, p Profile) *Table {
 func UnreadableTable(name, errText string, p Profile) *Table {
 	t := Parse(name, nil, p)
 	t.OpenError = errText
+	return t
+}
+
+// TooLargeTable returns the table for a file larger than [MaxTableSize]:
+// no line is read, its one diagnostic is [ErrTableTooLarge] (code
+// table-too-large), and every decision that reaches it is a denial with
+// [Decision.Error] set, since libwrap, which reads the whole file, might
+// decide either way.
+func TooLargeTable(name string, p Profile) *Table {
+	t := Parse(name, nil, p)
+	t.TooLarge = true
+	t.Diagnostics.add(Diagnostic{File: name, Severity: SeverityError, Code: "table-too-large", Msg: ErrTableTooLarge.Error()})
 	return t
 }
 

@@ -77,8 +77,13 @@ type RuleReach struct {
 // policy p's resolver (netgroups) and files (pattern files). aclexec
 // commands are assumed to succeed. It returns ok=false when the tables
 // need more than MaxReachRequests representatives or more than
-// MaxReachWork steps.
+// MaxReachWork steps, and when a table is [Table.TooLarge] (not read).
 func Reach(p *Policy) (rules []RuleReach, ok bool) {
+	for _, t := range []*Table{p.Allow, p.Deny} {
+		if t != nil && t.TooLarge {
+			return nil, false
+		}
+	}
 	rules, _, ok = reach(p, MaxReachWork)
 	return rules, ok
 }

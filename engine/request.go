@@ -79,7 +79,11 @@ type Resolver interface {
 type Files interface {
 	// ReadFile returns the contents of the file at an absolute path. A
 	// directory reads as empty. A file that does not exist must give an
-	// error for which errors.Is(err, fs.ErrNotExist) holds.
+	// error for which errors.Is(err, fs.ErrNotExist) holds. A file
+	// larger than the implementation reads (at most [MaxTableSize]) must
+	// give one for which errors.Is(err, syscall.EFBIG) holds ("File too
+	// large"): a pattern or banner file is then unreadable, and
+	// [Policy.Tcpdchk] refuses a table rather than read part of it.
 	ReadFile(name string) ([]byte, error)
 	// Stat reports whether name exists (nil) or why not.
 	Stat(name string) error

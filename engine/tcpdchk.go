@@ -91,12 +91,17 @@ func (c *tcpdchk) warn(format string, args ...any) {
 // Policy's Files (a [ModeFiles] for the world-writable and executable
 // checks), host names, netgroups (through [NetgroupLister]) and users
 // from its Resolver. The Policy's Allow and Deny are not used: tcpdchk
-// reads the tables its own way (spec §9.1).
+// reads the tables its own way (spec §9.1). A table larger than Files
+// read ([Files]) ends the run before any output, with status 1.
 func (p *Policy) Tcpdchk(o *TcpdchkOptions) *TcpdchkResult {
 	c := &tcpdchk{p: p, o: o, res: p.Resolver, out: &TcpdchkResult{}}
 	defer c.out.finish()
 	if c.res == nil {
 		c.res = emptyResolver{}
+	}
+	allow, deny, ok := c.readTables()
+	if !ok {
+		return c.out
 	}
 	check := pathChecker{files: p.Files, warn: c.warn}
 	if mode, err := check.check(RealDaemonDir); err != nil {
@@ -120,17 +125,45 @@ func (p *Policy) Tcpdchk(o *TcpdchkOptions) *TcpdchkResult {
 	for _, t := range []string{o.AllowPath, o.DenyPath} {
 		_, _ = check.check(t)
 	}
-	c.table(o.AllowPath, true)
-	c.table(o.DenyPath, false)
+	c.table(o.AllowPath, allow, true)
+	c.table(o.DenyPath, deny, false)
 	return c.out
 }
 
+// A tableFile is a table as Files read it (ok is false when there is no
+// table to read: no path, or no Files).
+type tableFile struct {
+	data []byte
+	err  error
+	ok   bool
+}
+
+// readTables reads both tables before anything is examined. A table
+// Files refuse as too large ([Files]: EFBIG) is not examined in part:
+// the run prints only "PATH: table larger than ..." on standard error
+// and exits with status 1, since the real tcpdchk reads it whole.
+func (c *tcpdchk) readTables() (allow, deny tableFile, ok bool) {
+	read := func(path string) tableFile {
+		if path == "" || c.p.Files == nil {
+			return tableFile{}
+		}
+		data, err := c.p.Files.ReadFile(path)
+		if isTooLarge(err) {
+			c.out.Stderr = append(c.out.Stderr, path+": "+ErrTableTooLarge.Error())
+			c.out.ExitCode = 1
+		}
+		return tableFile{data: data, err: err, ok: true}
+	}
+	allow, deny = read(c.o.AllowPath), read(c.o.DenyPath)
+	return allow, deny, c.out.ExitCode == 0
+}
+
 // table is parse_table: every line of one table.
-func (c *tcpdchk) table(path string, permit bool) {
-	if path == "" || c.p.Files == nil {
+func (c *tcpdchk) table(path string, f tableFile, permit bool) {
+	if !f.ok {
 		return
 	}
-	data, err := c.p.Files.ReadFile(path)
+	data, err := f.data, f.err
 	if err != nil {
 		if !isNotExist(err) {
 			c.warn("cannot open %s: %s", path, strerror(err))
