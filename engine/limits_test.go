@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
 // These tests pin the engine's documented limits and its answers to
@@ -16,23 +18,6 @@ func limitRequest(addr string) Request {
 	return Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(netip.MustParseAddr(addr), 4000)}}
 }
 
-// sizedTable returns a table of exactly n bytes: comment lines, then
-// last (a whole line). Every line stays within MaxLineLength.
-func sizedTable(n int, last string) []byte {
-	var b strings.Builder
-	b.Grow(n)
-	for fill := n - len(last); fill > 0; {
-		k := min(fill, 2000)
-		if fill-k == 1 { // leave no single byte: a line is at least "#\n"
-			k--
-		}
-		b.WriteString("#" + strings.Repeat("x", k-2) + "\n")
-		fill -= k
-	}
-	b.WriteString(last)
-	return []byte(b.String())
-}
-
 // TestLimit_TableSize: a table of MaxTableSize bytes is read whole; one
 // byte more and none of it is read. A table cut at the limit would end
 // in a line without a newline, which libwrap (Debian) takes for a broken
@@ -40,9 +25,9 @@ func sizedTable(n int, last string) []byte {
 // every decision that reaches the table is a denial with an error.
 func TestLimit_TableSize(t *testing.T) {
 	const rule = "sshd: 10.0.0.1\n"
-	at := sizedTable(MaxTableSize, rule)
+	at := []byte(tablegen.OfSize(MaxTableSize, rule))
 	if len(at) != MaxTableSize {
-		t.Fatalf("sizedTable: %d bytes", len(at))
+		t.Fatalf("OfSize: %d bytes", len(at))
 	}
 	tab := Parse("hosts.deny", at, Debian)
 	if tab.TooLarge || len(tab.Diagnostics) != 0 {
@@ -53,7 +38,7 @@ func TestLimit_TableSize(t *testing.T) {
 		t.Fatalf("%d bytes: got %s by %v, error %q; want denied by line %d", len(at), d.Access, d.Matched, d.Error, last.Num)
 	}
 
-	over := sizedTable(MaxTableSize+1, rule)
+	over := []byte(tablegen.OfSize(MaxTableSize+1, rule))
 	for _, name := range []string{"hosts.allow", "hosts.deny"} {
 		tab := Parse(name, over, Debian)
 		want := name + ": table larger than 16 MiB (16777216 bytes): not read"

@@ -73,9 +73,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
+	var tables [2]*engine.Table
+	for i, path := range []string{allowPath, denyPath} {
+		if tables[i], err = loadTable(path); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	p := &engine.Policy{
-		Allow:    loadTable(allowPath, stderr),
-		Deny:     loadTable(denyPath, stderr),
+		Allow:    tables[0],
+		Deny:     tables[1],
 		Resolver: res,
 		Files:    sysdeps.Files{},
 		DryRun:   true,
@@ -94,17 +101,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // loadTable opens one table as libwrap does: a missing file reads as
 // empty, a file that cannot be opened is libwrap's error case, a
-// directory reads as empty.
-func loadTable(path string, stderr io.Writer) *engine.Table {
-	data, err := sysdeps.ReadUpTo(path, engine.MaxTableSize+1)
+// directory reads as empty. A table larger than engine.MaxTableSize is an
+// error ("hosts.allow: table larger than 16 MiB (16777216 bytes): not
+// read"): the real tcpdmatch reads it whole, so no verdict on part of it,
+// nor on none of it as if it could not be opened, is sure to be its
+// verdict.
+func loadTable(path string) (*engine.Table, error) {
+	data, err := sysdeps.ReadTable(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return engine.MissingTable(path, engine.Debian)
+		return engine.MissingTable(path, engine.Debian), nil
+	case errors.Is(err, engine.ErrTableTooLarge):
+		return nil, err
 	case err != nil:
-		return engine.UnreadableTable(path, sysdeps.Strerror(err), engine.Debian)
+		return engine.UnreadableTable(path, sysdeps.Strerror(err), engine.Debian), nil
 	}
-	if len(data) > engine.MaxTableSize {
-		fmt.Fprintf(stderr, "%s: warning: %s is larger than %d bytes: only the start is read\n", name, path, engine.MaxTableSize)
-	}
-	return engine.Parse(path, data, engine.Debian)
+	return engine.Parse(path, data, engine.Debian), nil
 }

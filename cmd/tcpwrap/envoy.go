@@ -94,15 +94,15 @@ func runEnvoy(args []string, stdout, stderr io.Writer) int {
 		if t.file == "" {
 			continue
 		}
-		text, err := sysdeps.ReadUpTo(t.file, engine.MaxTableSize+1)
+		text, err := sysdeps.ReadTable(t.file)
 		switch {
 		case err != nil && t.optional && errors.Is(err, fs.ErrNotExist):
 			fmt.Fprintf(stderr, "tcpwrap envoy: %s does not exist: an empty table, as libwrap reads it\n", t.file)
+		case errors.Is(err, engine.ErrTableTooLarge):
+			fmt.Fprintf(stderr, "tcpwrap envoy: %v\n", err)
+			return exitInput
 		case err != nil:
 			fmt.Fprintf(stderr, "tcpwrap envoy: %s: %s\n", t.file, sysdeps.Strerror(err))
-			return exitInput
-		case len(text) > engine.MaxTableSize:
-			fmt.Fprintf(stderr, "tcpwrap envoy: %s: larger than %d bytes\n", t.file, engine.MaxTableSize)
 			return exitInput
 		default:
 			conf[t.key] = string(text)

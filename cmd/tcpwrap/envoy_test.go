@@ -73,7 +73,7 @@ func TestEnvoy(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--hosts", "DIR/nosuch"}, exitInput, "DIR/nosuch: "},
-		{[]string{"--allow", big + "/hosts.allow"}, exitInput, "larger than 16777216 bytes"},
+		{[]string{"--allow", big + "/hosts.allow"}, exitInput, big + "/hosts.allow: table larger than 16 MiB (16777216 bytes): not read"},
 		{[]string{"--daemon", "two words"}, exitInput, "the filter refuses this configuration"},
 		{[]string{"--profile", "solaris"}, exitUsage, "solaris"},
 		{[]string{"--filter", "tls"}, exitUsage, "--filter \"tls\""},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,12 +59,14 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	}
 	status := exitOK
 	for _, name := range fs.Args() {
-		src, err := sysdeps.ReadUpTo(name, engine.MaxTableSize+1)
-		if err == nil && len(src) > engine.MaxTableSize {
-			err = fmt.Errorf("larger than %d bytes", engine.MaxTableSize)
+		src, err := sysdeps.ReadTable(name)
+		switch {
+		case errors.Is(err, engine.ErrTableTooLarge):
+			fmt.Fprintf(stderr, "tcpwrap fmt: %v\n", err)
+		case err != nil:
+			fmt.Fprintf(stderr, "tcpwrap fmt: %s: %s\n", name, sysdeps.Strerror(err))
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "tcpwrap fmt: %s: %s\n", name, sysdeps.Strerror(err))
 			status = exitInput
 			continue
 		}

@@ -194,14 +194,16 @@ type ruleSlot struct {
 
 // tableInfo is a table and what was found when opening it.
 type tableInfo struct {
-	t         *engine.Table
-	path      string
-	dir       bool // the path is a directory: it reads as empty
-	truncated bool // larger than engine.MaxTableSize
+	t    *engine.Table
+	path string
+	dir  bool // the path is a directory: it reads as empty
 }
 
 // load builds the matcher from the flags. Its errors are unreadable
-// inputs (exit status 1).
+// inputs (exit status 1), among them a table larger than
+// engine.MaxTableSize: libwrap reads it whole, so any verdict on part of
+// it (or on none of it, as if it could not be opened) could differ from
+// libwrap's, and none is given.
 func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 	if err := statDir(cfg.dir); err != nil {
 		return nil, err
@@ -209,8 +211,8 @@ func load(cfg *matchConfig, stderr io.Writer) (*matcher, error) {
 	m := &matcher{rules: map[ruleKey]int{}}
 	for i, base := range []string{"hosts.allow", "hosts.deny"} {
 		ti := loadTable(filepath.Join(cfg.dir, base), cfg.profile)
-		if ti.truncated {
-			fmt.Fprintf(stderr, "tcpwrap: warning: %s is larger than %d bytes: only the start is read\n", ti.path, engine.MaxTableSize)
+		if ti.t.TooLarge {
+			return nil, fmt.Errorf("%s: %w", ti.path, engine.ErrTableTooLarge)
 		}
 		m.tables[i] = ti
 		for _, ln := range ti.t.Lines {
@@ -243,13 +245,16 @@ func statDir(dir string) error {
 
 // loadTable opens one table the way libwrap does: a missing file reads as
 // empty, a file that cannot be opened is an error of its own, a directory
-// reads as empty.
+// reads as empty. A table larger than engine.MaxTableSize is
+// engine.TooLargeTable: none of it is read.
 func loadTable(path string, prof engine.Profile) *tableInfo {
 	ti := &tableInfo{path: path}
-	data, err := sysdeps.ReadUpTo(path, engine.MaxTableSize+1)
+	data, err := sysdeps.ReadTable(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		ti.t = engine.MissingTable(path, prof)
+	case errors.Is(err, engine.ErrTableTooLarge):
+		ti.t = engine.TooLargeTable(path, prof)
 	case err != nil:
 		ti.t = engine.UnreadableTable(path, sysdeps.Strerror(err), prof)
 	default:
@@ -258,7 +263,6 @@ func loadTable(path string, prof engine.Profile) *tableInfo {
 				ti.dir = true
 			}
 		}
-		ti.truncated = len(data) > engine.MaxTableSize
 		ti.t = engine.Parse(path, data, prof)
 	}
 	return ti

@@ -336,3 +336,22 @@ func (g *gen) options() string {
 	}
 	return strings.Join(opts, g.pick(" : ", ":", ": "))
 }
+
+// OfSize returns a table of exactly n bytes whose last line is last (a
+// whole line, newline included): comment lines of at most 2,000 bytes
+// fill the rest, so that every line stays within libwrap's line length.
+// It pins the table size limit (engine.MaxTableSize) byte for byte.
+func OfSize(n int, last string) string {
+	var b strings.Builder
+	b.Grow(n)
+	for fill := n - len(last); fill > 0; {
+		k := min(fill, 2000)
+		if fill-k == 1 { // leave no single byte: a line is at least "#\n"
+			k--
+		}
+		b.WriteString("#" + strings.Repeat("x", k-2) + "\n")
+		fill -= k
+	}
+	b.WriteString(last)
+	return b.String()
+}

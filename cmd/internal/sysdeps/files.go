@@ -5,6 +5,7 @@ package sysdeps
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -15,8 +16,9 @@ import (
 
 // MaxRuleFile bounds the files rules refer to (/path pattern lists and
 // banner files): a larger file is refused as if it could not be opened
-// ("File too large"), so that one rule cannot make tcpwrap read gigabytes
-// on every request. libwrap itself has no limit.
+// ("File too large", EFBIG, as [engine.Files] asks), so that one rule
+// cannot make tcpwrap read gigabytes on every request. libwrap itself has
+// no limit.
 const MaxRuleFile = engine.MaxTableSize
 
 // Files is [engine.Files] over the real file system. It keeps no state:
@@ -54,6 +56,20 @@ func (Files) StatMode(name string) (fs.FileMode, error) {
 
 // errTooLarge is returned for a file over its size limit.
 var errTooLarge = syscall.EFBIG
+
+// ReadTable reads a hosts.allow or hosts.deny table. A table larger than
+// engine.MaxTableSize is not read in part (its last line would lose its
+// newline, which changes Debian's decisions): the error is then
+// "NAME: table larger than 16 MiB (16777216 bytes): not read", for which
+// errors.Is(err, engine.ErrTableTooLarge) holds. A directory reads as
+// empty; the other errors are the os package's.
+func ReadTable(name string) ([]byte, error) {
+	data, err := ReadUpTo(name, engine.MaxTableSize+1)
+	if err == nil && len(data) > engine.MaxTableSize {
+		return nil, fmt.Errorf("%s: %w", name, engine.ErrTableTooLarge)
+	}
+	return data, err
+}
 
 // ReadUpTo reads at most limit bytes of the file at name. A directory
 // reads as empty.
