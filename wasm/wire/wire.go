@@ -183,7 +183,8 @@ type Compiled struct {
 }
 
 // Compile builds the policy p. Its error is data for the caller
-// (unknown version or profile, a relative file path).
+// (unknown version or profile, a relative file path, a table larger than
+// engine.MaxTableSize).
 func Compile(p Policy) (c *Compiled, err error) { return compile(p, nil) }
 
 // compile is Compile with tables parsed through tc.
@@ -224,6 +225,17 @@ func compile(p Policy, tc *TableCache) (c *Compiled, err error) {
 	}
 	if allowName == denyName {
 		return nil, errors.New("allowName and denyName are both " + strconv.Quote(allowName))
+	}
+	// A table over engine.MaxTableSize (only a Go caller can give one:
+	// JSON input is at most MaxInputSize) decides nothing, as the
+	// commands refuse it, rather than a denial per request.
+	for _, t := range []struct {
+		name string
+		text *string
+	}{{allowName, p.Allow}, {denyName, p.Deny}} {
+		if t.text != nil && len(*t.text) > engine.MaxTableSize {
+			return nil, errors.New(t.name + ": " + engine.ErrTableTooLarge.Error())
+		}
 	}
 	ep := &engine.Policy{Allow: table(allowName, p.Allow), Deny: table(denyName, p.Deny), Resolver: res,
 		Files: engine.MapFiles(p.Files)}

@@ -6,6 +6,9 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
 func ptr(s string) *string { return &s }
@@ -153,6 +156,38 @@ func TestLimits(t *testing.T) {
 	}
 	if got := string(EvaluateJSON([]byte(exact))); got != `{"results":[]}` {
 		t.Errorf("input of exactly MaxInputSize bytes: %.200s", got)
+	}
+}
+
+// TestTableSizeLimit: JSON input stops at MaxInputSize, but a Go caller
+// can give Compile a table of any size. One of engine.MaxTableSize bytes
+// is read whole; one byte more and no request is decided, nor the tables
+// checked or formatted: the error names the table and the limit.
+func TestTableSizeLimit(t *testing.T) {
+	const rule = "sshd: 10.0.0.1\n"
+	at := tablegen.OfSize(engine.MaxTableSize, rule)
+	out := Evaluate(Input{Policy: Policy{Deny: &at}, Requests: []Request{{Daemon: "sshd", Client: "10.0.0.1"}}, NoTrace: true})
+	if out.Error != "" || len(out.Results) != 1 || len(out.Results[0].Predictions) != 1 ||
+		out.Results[0].Predictions[0].Access != "denied" || out.Results[0].Predictions[0].Matched == nil {
+		t.Fatalf("a table of %d bytes: %+v", len(at), out)
+	}
+	over := tablegen.OfSize(engine.MaxTableSize+1, rule)
+	for _, p := range []Policy{{Deny: &over}, {Allow: &over, AllowName: "a"}} {
+		name := DenyPath
+		if p.Allow != nil {
+			name = "a"
+		}
+		want := name + ": table larger than 16 MiB (16777216 bytes): not read"
+		out := Evaluate(Input{Policy: p, Requests: []Request{{Daemon: "sshd", Client: "10.0.0.1"}}})
+		if out.Error != want || out.Results != nil {
+			t.Errorf("Evaluate, %s too large: error %q, %d results; want only %q", name, out.Error, len(out.Results), want)
+		}
+		if c := Check(p); c.Error != want || len(c.Diagnostics) != 0 {
+			t.Errorf("Check, %s too large: %+v; want the error %q", name, c, want)
+		}
+		if f := Format(p); f.Error != want || f.Allow != nil || f.Deny != nil {
+			t.Errorf("Format, %s too large: error %q; want %q and no tables", name, f.Error, want)
+		}
 	}
 }
 

@@ -29,9 +29,10 @@ type Config struct {
 	Hosts string `json:"hosts"`
 	// AllowFile, DenyFile and HostsFile name files holding those texts
 	// instead, read once when the plugin is configured (a file and its
-	// text together are an error; so is a file that cannot be read or is
-	// larger than engine.MaxTableSize). The host must give the module
-	// file access: Envoy gives none, so there only the texts work.
+	// text together are an error; so is a file that cannot be read, and
+	// a file or a text of hosts.allow or hosts.deny larger than
+	// engine.MaxTableSize). The host must give the module file access:
+	// Envoy gives none, so there only the texts work.
 	AllowFile string `json:"allowFile"`
 	DenyFile  string `json:"denyFile"`
 	HostsFile string `json:"hostsFile"`
@@ -331,6 +332,11 @@ func New(configJSON []byte) (*Filter, error) {
 			}
 		}
 	}
+	for _, t := range []struct{ key, text string }{{"allow", c.Allow}, {"deny", c.Deny}} {
+		if len(t.text) > engine.MaxTableSize {
+			return nil, fmt.Errorf("plugin configuration: %s: %v", t.key, engine.ErrTableTooLarge)
+		}
+	}
 	prof, _ := engine.ParseProfile(c.Profile)
 	p := &engine.Policy{
 		Allow: engine.Parse("hosts.allow", []byte(c.Allow), prof),
@@ -376,7 +382,7 @@ func readTable(name string) (string, error) {
 		return "", fmt.Errorf("read %s: %v", name, err)
 	}
 	if len(b) > engine.MaxTableSize {
-		return "", fmt.Errorf("%s: more than %d bytes", name, engine.MaxTableSize)
+		return "", fmt.Errorf("%s: %v", name, engine.ErrTableTooLarge)
 	}
 	return string(b), nil
 }

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
 func TestParseAddr(t *testing.T) {
@@ -416,11 +418,36 @@ func TestConfigFiles(t *testing.T) {
 		`{"allow": "ALL: ALL\n", "allowFile": "/x"}`:    "allow and allowFile: give the text or the file, not both",
 		`{"hosts": "10.0.0.1 a\n", "hostsFile": "/x"}`:  "hosts and hostsFile",
 		fmt.Sprintf(`{"denyFile": %q}`, dir+"/missing"): "denyFile: open " + dir + "/missing: no such file or directory (a proxy-wasm host without file access, such as Envoy, cannot read files: give the text instead)",
-		fmt.Sprintf(`{"allowFile": %q}`, big):           fmt.Sprintf("allowFile: %s: more than %d bytes", big, engine.MaxTableSize),
+		fmt.Sprintf(`{"allowFile": %q}`, big):           "allowFile: " + big + ": table larger than 16 MiB (16777216 bytes): not read",
 		fmt.Sprintf(`{"hostsFile": %q}`, dir):           "hostsFile: read " + dir + ":",
 	} {
 		if _, err := New([]byte(conf)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", conf, err, want)
+		}
+	}
+}
+
+// TestTableSizeLimit: an inline table of engine.MaxTableSize bytes is
+// read whole; one byte more and the configuration is refused, as a file
+// that large is, rather than cut (its last line would lose its newline,
+// which changes Debian's decisions).
+func TestTableSizeLimit(t *testing.T) {
+	const rule = "envoy: 10.0.0.1\n"
+	server := netip.MustParseAddrPort("10.9.9.9:22")
+	client := netip.MustParseAddrPort("10.0.0.1:1")
+	for _, key := range []string{"allow", "deny"} {
+		at := tablegen.OfSize(engine.MaxTableSize, rule)
+		f, err := New(fmt.Appendf(nil, `{%q: %q}`, key, at))
+		if err != nil {
+			t.Fatalf("%s of %d bytes: %v", key, len(at), err)
+		}
+		if got, want := f.Decide(client, server).Rule, "hosts."+key+":"+strconv.Itoa(strings.Count(at, "\n")); got != want {
+			t.Errorf("%s of %d bytes: rule %s, want %s", key, len(at), got, want)
+		}
+		over := tablegen.OfSize(engine.MaxTableSize+1, rule)
+		want := "plugin configuration: " + key + ": table larger than 16 MiB (16777216 bytes): not read"
+		if _, err := New(fmt.Appendf(nil, `{%q: %q}`, key, over)); err == nil || err.Error() != want {
+			t.Errorf("%s of %d bytes: %v, want %q", key, len(over), err, want)
 		}
 	}
 }
