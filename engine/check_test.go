@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestCheck pins the code, severity and position of each diagnostic on a
@@ -240,6 +242,72 @@ func TestCheckInvisible(t *testing.T) {
 	for i := range got {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("diagnostic %d: %q, want it to begin %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestCheckBinary: a table of binary junk gets diagnostics whose messages
+// are printable, the input they quote escaped as in a Go string literal,
+// so that tcpwrap check never sends a terminal escape or a byte that is
+// not UTF-8 (the positions still point at the raw bytes).
+func TestCheckBinary(t *testing.T) {
+	allow := "sshd: 10.0.0.1\a ex\xc3ample.c\x80m @ng\x01 /etc/x\x1b[2Jy\n" +
+		"sshd: ALL: sev\x1b]0;pwned\arity auth\n" +
+		".\x7fELF\x02\x01\x01: ALL\r\n"
+	var got []string
+	opts := CheckOptions{NoReach: true, Files: MapFiles{},
+		Resolver: NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("grp (a,,)\n"))}
+	for _, d := range Check(Parse("hosts.allow", []byte(allow), Debian), nil, opts) {
+		if !isPrintable(d.Msg) {
+			t.Errorf("%s: message not printable: %q", d.Code, d.Msg)
+		}
+		got = append(got, fmt.Sprintf("%d:%d %s", d.Span.Start.Line, d.Span.Start.Col, d.Msg))
+	}
+	want := []string{
+		`1:7 10.0.0.1\a: host not found`,
+		`1:7 10.0.0.1\a matches a host name: when DNS fails, this rule does not grant`,
+		`1:17 ex\xc3ample.c\x80m: host not found`,
+		`1:17 ex\xc3ample.c\x80m matches a host name: when DNS fails, this rule does not grant`,
+		`1:30 ng\x01: unknown or empty netgroup`,
+		`1:35 /etc/x\x1b[2Jy does not exist: the pattern never matches`,
+		`2:12 bad option name: "sev\x1b]0;pwned\arity"`,
+		`3:1 .\x7fELF\x02\x01\x01: daemon name begins with dot`,
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("diagnostics differ\n--- got\n%s\n--- want\n%s", g, w)
+	}
+}
+
+// isPrintable reports whether s is UTF-8 made of printable characters
+// only (strconv.IsPrint).
+func isPrintable(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// TestPrintable: printable escapes what strconv.Quote escapes, except
+// backslashes and double quotes, and leaves printable text alone.
+func TestPrintable(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "café.example ☃", "tab\there", "cr\r lf\n nul\x00", "esc\x1b[31m", "del\x7f",
+		"bad\xff\xfe utf8 \xc3", "\u200b\u202e\ufeff\u00a0", "c1\u0085", "\U000e0001 tag",
+	} {
+		want := strconv.Quote(s)
+		want = want[1 : len(want)-1]
+		if got := printable(s); got != want {
+			t.Errorf("printable(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`a\b "q"`:              `a\b "q"`, // already printable: kept as it is
+		`"\x01" and ` + "\x01": `"\x01" and \x01`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"sort"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Severity grades a [Diagnostic].
@@ -28,7 +30,10 @@ func (s Severity) String() string {
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // A Diagnostic is a message about a position in a source text, printed as
-// "file:line:col: msg" like go/scanner's errors.
+// "file:line:col: msg" like go/scanner's errors. Msg is printable text:
+// the input it quotes has its control characters, other non-printable
+// characters and bytes that are not UTF-8 escaped as Go writes them in a
+// string literal ("\x1b", "\u200b", "\xff"; see [Diagnostics]).
 type Diagnostic struct {
 	File     string   `json:"file"`
 	Span     Span     `json:"span"`
@@ -51,7 +56,49 @@ func (d Diagnostic) Error() string {
 // ready to use.
 type Diagnostics []Diagnostic
 
-func (l *Diagnostics) add(d Diagnostic) { *l = append(*l, d) }
+// add appends d, its message made printable: every diagnostic the engine
+// makes comes through here, so a table of binary junk cannot send
+// terminal escapes or bytes that are not UTF-8 to whoever reads
+// tcpwrap check's text, JSON or SARIF. (The tcpdchk and tcpdmatch
+// emulations print what Debian prints, raw bytes included, and do not
+// come through here.)
+func (l *Diagnostics) add(d Diagnostic) {
+	d.Msg = printable(d.Msg)
+	*l = append(*l, d)
+}
+
+// printable escapes the characters of s that strconv.Quote escapes, and
+// only those: control characters and other non-printable runes ("\a",
+// "\x1b", "\u200b") and bytes that are not UTF-8 ("\xff"). Printable
+// text, non-ASCII letters included, is left as it is, and so are
+// backslashes and quotes, so that text a message already quoted with %q
+// is not escaped twice.
+func printable(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= ' ' && s[i] < utf8.RuneSelf && s[i] != 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, s[:i]...)
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&15])
+		case strconv.IsPrint(r):
+			b = append(b, s[i:i+size]...)
+		default:
+			q := strconv.QuoteRune(r) // '\x1b'
+			b = append(b, q[1:len(q)-1]...)
+		}
+		i += size
+	}
+	return string(b)
+}
 
 // Sort orders the list by file, then position, then severity.
 func (l Diagnostics) Sort() {

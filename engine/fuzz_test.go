@@ -284,7 +284,8 @@ func TestDaemonLinesBounded(t *testing.T) {
 }
 
 // FuzzCheck: checking never panics, every diagnostic lies inside its
-// table, the list comes out sorted, and checking is deterministic.
+// table and has a printable message, the list comes out sorted, and
+// checking is deterministic.
 func FuzzCheck(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow, deny, true) })
 	f.Fuzz(func(t *testing.T, allow, deny string, paranoid bool) {
@@ -303,6 +304,9 @@ func FuzzCheck(f *testing.F) {
 				spanIn(t, dg.Span, len(src))
 				if dg.Msg == "" || dg.Code == "" {
 					t.Fatalf("diagnostic without a message or code: %#v", dg)
+				}
+				if !isPrintable(dg.Msg) {
+					t.Fatalf("message not printable: %q", dg.Msg)
 				}
 				if _, ok := CheckDocs[dg.Code]; !ok {
 					t.Fatalf("undocumented code %q", dg.Code)
@@ -371,6 +375,9 @@ func FuzzResolver(f *testing.F) {
 		}
 		for _, d := range r.Diagnostics {
 			spanIn(t, d.Span, len(hosts))
+			if !isPrintable(d.Msg) {
+				t.Fatalf("message not printable: %q", d.Msg)
+			}
 		}
 		p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: @"+name+" "+client+" KNOWN PARANOID\n"), Debian),
 			Deny: Parse("hosts.deny", []byte("ALL: ALL: spawn echo %a %A %c %d %h %H %n %N %s %u\n"), Debian), Resolver: r}

@@ -142,6 +142,65 @@ func TestCheckJSONAndSARIF(t *testing.T) {
 	}
 }
 
+// TestCheckBinary: tcpwrap check on a table of binary junk prints its
+// findings with the quoted input escaped as in a Go string literal, in
+// text, JSON and SARIF alike: no terminal escape, no byte that is not
+// UTF-8 (which encoding/json would turn into U+FFFD, losing the byte).
+func TestCheckBinary(t *testing.T) {
+	allow := "sshd: 10.0.0.1\a @ng\x01 /x\x1b[2Jy\nsshd: ALL: sev\x1b]0;pwned\arity auth\n.\x7fELF\xff: ALL\n"
+	dir := setup(t, map[string]string{"hosts.allow": allow})
+	msgs := []string{
+		`10.0.0.1\a matches a host name: when DNS fails, this rule does not grant`,
+		`ng\x01: unknown or empty netgroup`,
+		`/x\x1b[2Jy does not exist: the pattern never matches`,
+		`bad option name: "sev\x1b]0;pwned\arity"`,
+		`.\x7fELF\xff: daemon name begins with dot`,
+	}
+	r := tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns")
+	want := "DIR/hosts.allow:1:7: info: " + msgs[0] + " [dns-fails-closed]\n" +
+		"DIR/hosts.allow:1:17: warning: " + msgs[1] + " [unknown-netgroup]\n" +
+		"DIR/hosts.allow:1:22: info: " + msgs[2] + " [pattern-file-missing]\n" +
+		"DIR/hosts.allow:2:12: error: " + msgs[3] + " [option-error]\n" +
+		"DIR/hosts.allow:3:1: warning: " + msgs[4] + " [pattern-begins-dot]\n"
+	if got := strings.ReplaceAll(r.stdout, dir, "DIR"); r.code != 1 || got != want {
+		t.Errorf("text: exit %d\n--- got\n%s--- want\n%s", r.code, got, want)
+	}
+
+	r = tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "json")
+	var out struct {
+		Diagnostics []wire.Diagnostic `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range out.Diagnostics {
+		got = append(got, d.Message)
+	}
+	if strings.Join(got, "\n") != strings.Join(msgs, "\n") {
+		t.Errorf("json messages %q, want %q", got, msgs)
+	}
+
+	r = tcpwrap(t, dir, "", false, "check", "-d", "DIR", "--no-dns", "--format", "sarif")
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Message struct{ Text string } `json:"message"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &log); err != nil || len(log.Runs) != 1 {
+		t.Fatalf("sarif: %v, %+v", err, log)
+	}
+	got = nil
+	for _, res := range log.Runs[0].Results {
+		got = append(got, res.Message.Text)
+	}
+	if strings.Join(got, "\n") != strings.Join(msgs, "\n") {
+		t.Errorf("sarif messages %q, want %q", got, msgs)
+	}
+}
+
 func TestFmt(t *testing.T) {
 	dir := setup(t, map[string]string{"hosts.allow": "sshd,in.ftpd : 10.0.0.1 except 10.0.0.2:spawn echo a\\:b  :deny\n# keep\n", "ok": "sshd: ALL\n"})
 	want := "sshd, in.ftpd: 10.0.0.1 EXCEPT 10.0.0.2: spawn echo a\\:b: deny\n# keep\n"
