@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
 	"github.com/tcpwrap/tcpwrap/engine/golden"
@@ -243,18 +245,30 @@ func record(t *testing.T, cases []corpusCase) {
 			t.Fatalf("%s: %v", cc.path, err)
 		}
 		want := strings.Join(append(lines, "exit "+itoa(code)), "\n") + "\n"
+		// Output that echoes binary tables goes in a Go string literal.
+		section := golden.File{Name: "want", Data: want}
+		if !isText(want) {
+			section = golden.File{Name: "want.quoted", Data: strconv.Quote(want) + "\n"}
+		}
 		a := cc.archive
 		found := false
 		for i := range a.Files {
-			if a.Files[i].Name == "want" {
-				a.Files[i].Data, found = want, true
+			if a.Files[i].Name == "want" || a.Files[i].Name == "want.quoted" {
+				a.Files[i], found = section, true
 			}
 		}
 		if !found {
-			a.Files = append(a.Files, golden.File{Name: "want", Data: want})
+			a.Files = append(a.Files, section)
 		}
 		if err := os.WriteFile(cc.path, a.Format(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// isText reports whether a txtar section can hold s as it is: UTF-8
+// with no NUL and no ESC, which git and terminals take for something
+// else. (Other control characters stay raw, as findaddr_plain's have.)
+func isText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsAny(s, "\x00\x1b")
 }
