@@ -30,8 +30,8 @@ type TcpdchkResult struct {
 	// Lines are its output lines: its own and the library's warnings,
 	// in the order written.
 	Lines []string
-	// Stderr and ExitCode: an -i file that cannot be opened ends the
-	// run with status 1.
+	// Stderr and ExitCode: an -i file that cannot be opened, or a table
+	// larger than Files read, ends the run with status 1.
 	Stderr   []string
 	ExitCode int
 	// Stdout is exactly what tcpdchk writes to its standard output:
