@@ -123,3 +123,32 @@ func BenchmarkReach(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReachFile measures the same analysis on blocklists kept in a
+// pattern file that two rules name (the analysis reads it for the
+// representatives and for the client side's patterns).
+func BenchmarkReachFile(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 50_000} {
+		for _, kind := range tablegen.Kinds {
+			src, _, _ := tablegen.Sized(kind, n)
+			var words strings.Builder
+			for _, line := range strings.Split(strings.TrimSpace(src), "\n") {
+				words.WriteString(strings.TrimPrefix(line, "sshd: ") + "\n")
+			}
+			p := &Policy{Deny: Parse("hosts.deny", []byte("sshd: /deny.list\nin.ftpd: /deny.list\n"), Debian),
+				Files: MapFiles{"/deny.list": words.String()}}
+			b.Run(fmt.Sprintf("%s/%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				ok := false
+				for b.Loop() {
+					_, ok = Reach(p)
+				}
+				analysed := 0.0
+				if ok {
+					analysed = 1
+				}
+				b.ReportMetric(analysed, "analysed")
+			})
+		}
+	}
+}
