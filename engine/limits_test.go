@@ -238,7 +238,8 @@ func TestLimit_ReachRequests(t *testing.T) {
 		fmt.Fprintf(&b, "sshd@10.%d.%d.1 sshd@.h%d.example: ALL\n", i/250, i%250, i)
 	}
 	tab := Parse("hosts.allow", []byte(b.String()), Debian)
-	if sp := newReachSpace(&Policy{Allow: tab}, MaxReachRequests); sp != nil {
+	p := &Policy{Allow: tab}
+	if sp := newReachSpace(p, MaxReachRequests, newFileReader(p, &reachBudget{left: MaxReachWork})); sp != nil {
 		t.Fatalf("%d daemons by %d servers built, over MaxReachRequests", len(sp.daemons), len(sp.servers))
 	}
 	for _, d := range Check(tab, nil, CheckOptions{}) {
@@ -249,9 +250,13 @@ func TestLimit_ReachRequests(t *testing.T) {
 	t.Error("no reach-skipped")
 }
 
-// TestLimit_ReachPatternFileWords: pattern files that name further
-// pattern files without end (a binary names the libraries it loads) are
-// read up to MaxPatternFileWords words in all, then Reach gives up.
+// TestLimit_ReachPatternFileWords: Reach gives up when a decision might
+// read more than MaxPatternFileWords pattern-file words (the words of
+// every list's files, a file as often as lists name it), as a decision
+// stops there with an error that Reach, which decides one list at a time,
+// does not see. It reads no further than that, even in pattern files that
+// name further pattern files without end (a binary names the libraries it
+// loads).
 func TestLimit_ReachPatternFileWords(t *testing.T) {
 	files := MapFiles{}
 	// 30 files of 50,000 words each (1,500,000 words in all, under
@@ -261,7 +266,7 @@ func TestLimit_ReachPatternFileWords(t *testing.T) {
 		files["/f"+itoa(i)] = words + "/f" + itoa(i+1) + "\n"
 	}
 	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd: /f000\n"), Debian), Files: files}
-	if newReachSpace(p, MaxReachRequests) != nil {
+	if newReachSpace(p, MaxReachRequests, newFileReader(p, &reachBudget{left: MaxReachWork})) != nil {
 		t.Fatal("the representatives were built from more than MaxPatternFileWords pattern-file words")
 	}
 	if _, ok := Reach(p); ok {
@@ -271,6 +276,19 @@ func TestLimit_ReachPatternFileWords(t *testing.T) {
 	p.Allow = Parse("hosts.allow", []byte("sshd: /f028\n"), Debian)
 	if _, ok := Reach(p); !ok {
 		t.Fatal("Reach gave up on 100,000 pattern-file words")
+	}
+	// Two lists name one file of 600,000 words: a client that matches
+	// neither reads 1,200,000 words and is denied over the limit before
+	// the third rule. Reach used to count the file's words once, answer,
+	// and give that rule such a client as its witness.
+	files["/big"] = strings.Repeat("10.9.9.9 ", 600_000)
+	p.Allow = Parse("hosts.allow", []byte("sshd: /big\nsshd: /big\nsshd: 192.0.2.9\n"), Debian)
+	d := p.Decide(Request{Daemon: "sshd", Client: Endpoint{Socket: netip.MustParseAddrPort("192.0.2.9:4000")}})
+	if d.Matched != nil || d.Error == "" {
+		t.Fatalf("192.0.2.9 decided by %v (error %q), want the word limit's error", d.Matched, d.Error)
+	}
+	if rules, ok := Reach(p); ok {
+		t.Fatalf("Reach answered %+v", rules[2])
 	}
 }
 

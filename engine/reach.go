@@ -91,16 +91,17 @@ func Reach(p *Policy) (rules []RuleReach, ok bool) {
 // reach is Reach within maxWork steps; it also returns the steps taken.
 func reach(p *Policy, maxWork int) (rules []RuleReach, steps int, ok bool) {
 	rules, lines, tables := reachRules(p)
-	space := newReachSpace(p, MaxReachRequests)
-	if space == nil {
-		return nil, 0, false
-	}
 	b := &reachBudget{left: maxWork}
+	files := newFileReader(p, b)
+	space := newReachSpace(p, MaxReachRequests, files)
+	if space == nil {
+		return nil, maxWork - b.left, false
+	}
 	ds := newDaemonSide(p, lines, tables, space, b)
 	if ds == nil {
 		return nil, maxWork - b.left, false
 	}
-	cs := newClientSide(p, lines, space, b)
+	cs := newClientSide(p, lines, space, files, b)
 	if cs == nil || !combine(rules, ds, cs, space, b) {
 		return nil, maxWork - b.left, false
 	}
@@ -211,9 +212,11 @@ func (s *set[T]) add(v T) {
 	}
 }
 
-// newReachSpace returns the representatives of p's tables, or nil when
-// there would be more than limit, or more than limit host patterns to read.
-func newReachSpace(p *Policy, limit int) *reachSpace {
+// newReachSpace returns the representatives of p's tables, whose pattern
+// files it reads with files, or nil when there would be more than limit,
+// or more than limit host patterns to read, or when a decision might read
+// more than MaxPatternFileWords pattern-file words.
+func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	var daemons, users, names set[string]
 	var addrs set[string]
 	var ports set[uint16]
@@ -233,8 +236,30 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 	for _, n := range []string{unknown, paranoid, "zz.fresh.invalid", "zzlocal"} {
 		serverNames.add(n)
 	}
-	prof := p.Profile()
-	var hostWords []string
+	// Pattern files stand for the patterns of their words, read as
+	// fileMatch reads them (files; nested files in turn, up to one that
+	// aborts the decision). A decision reads at most the words of every
+	// list's files, and stops with an error past MaxPatternFileWords,
+	// which the analysis, list by list, does not see: Reach gives up
+	// unless no decision can get that far. This also bounds what it
+	// reads of files that name further files without end (a binary names
+	// the libraries it loads).
+	var hosts []*hostPat
+	var paths []string
+	seenFiles := map[string]bool{}
+	fileWords := 0
+	host := func(hp *hostPat) bool {
+		if hp.kind != hostFile {
+			hosts = append(hosts, hp)
+			return true
+		}
+		if !seenFiles[hp.text] {
+			seenFiles[hp.text] = true
+			paths = append(paths, hp.text)
+		}
+		fileWords += files.read(hp.text).words
+		return fileWords <= MaxPatternFileWords
+	}
 	var daemonPats, userPats, namePats []strPat
 	for _, t := range []*Table{p.Allow, p.Deny} {
 		if t == nil {
@@ -258,7 +283,9 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 					}
 				}
 				if dp.hasHost {
-					hostWords = append(hostWords, dp.host.text)
+					if !host(dp.host) {
+						return nil
+					}
 					serverHost(dp.host, &serverAddrs, &serverNames)
 				}
 			}
@@ -273,32 +300,22 @@ func newReachSpace(p *Policy, limit int) *reachSpace {
 						users.add(v)
 					}
 				}
-				hostWords = append(hostWords, cp.host.text)
+				if !host(cp.host) {
+					return nil
+				}
+			}
+			if len(hosts) > limit {
+				return nil
 			}
 		}
 	}
-	// Pattern files add their words, recursively (bounded: past
-	// MaxPatternFileWords words in all, which no single decision may read
-	// either, Reach gives up rather than read file after file, such as
-	// the libraries a binary named as a pattern file names).
-	seenFiles := map[string]bool{}
-	fileWords := 0
-	for i := 0; i < len(hostWords); i++ {
-		if i == limit {
+	for _, path := range paths {
+		hosts = append(hosts, files.read(path).pats...)
+		if len(hosts) > limit {
 			return nil
 		}
-		hp := compileHost(hostWords[i], prof)
-		if hp.kind == hostFile && p.Files != nil && !seenFiles[hp.text] {
-			seenFiles[hp.text] = true
-			if data, err := p.Files.ReadFile(hp.text); err == nil {
-				words := strings.Fields(strings.ReplaceAll(string(data), "\x00", " "))
-				if fileWords += len(words); fileWords > MaxPatternFileWords {
-					return nil
-				}
-				hostWords = append(hostWords, words...)
-			}
-			continue
-		}
+	}
+	for _, hp := range hosts {
 		clientHost(hp, &addrs, &names, p.Resolver)
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)

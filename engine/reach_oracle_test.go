@@ -21,7 +21,7 @@ import (
 // Reach to its answers, witnesses included.
 func reachOracle(p *Policy, maxWork int) (rules []RuleReach, ok bool) {
 	rules, lines, _ := reachRules(p)
-	space := newReachSpace(p, MaxReachRequests)
+	space := newReachSpace(p, MaxReachRequests, newFileReader(p, &reachBudget{left: MaxReachWork}))
 	if space == nil {
 		return nil, false
 	}

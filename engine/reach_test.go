@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -215,5 +216,57 @@ func TestReachBracketV6(t *testing.T) {
 	}
 	if r := got[3]; r.Witness != nil || len(r.ShadowedBy) != 1 || r.ShadowedBy[0].Line != 1 {
 		t.Errorf("hosts.allow:4: witness %v, shadowed by %v; want shadowed by line 1", r.Witness, r.ShadowedBy)
+	}
+}
+
+// TestReachPatternFileWords: Reach builds its representatives from a
+// pattern file's words as fileMatch reads them (patternWords: words end at
+// C's white space, and each is cut at a NUL), with the one reader the
+// client side uses. Its representatives used to come from a splitter of
+// their own, strings.Fields with a NUL read as a blank, which disagreed
+// with fileMatch: a word holding a no-break space (U+00A0, a blank to
+// strings.Fields, not to isspace) gave representatives of its two halves,
+// neither of which the word matches, and Reach said the rule matched no
+// request; a word cut at a NUL gave representatives of the rest, which
+// fileMatch never reads, and a path there was read as one more pattern
+// file (the libraries a binary names), over whose words Reach gave up.
+func TestReachPatternFileWords(t *testing.T) {
+	big := strings.Repeat("10.9.9.9 ", MaxPatternFileWords+1)
+	for _, tc := range []struct {
+		name, file string
+		// match is a client the rule decides; miss, one it does not,
+		// of which no representative must be built.
+		match, miss Endpoint
+	}{
+		{name: "no-break space inside a word", file: "a\u00a0b.example\n", match: Endpoint{Name: "a\u00a0b.example"}},
+		{name: "NUL inside a word", file: "a.example\x00b.example\n", match: Endpoint{Name: "a.example"}, miss: Endpoint{Name: "b.example"}},
+		{name: "path after a NUL", file: "10.0.0.1\x00/big\n", match: Endpoint{Socket: netip.MustParseAddrPort("10.0.0.1:4000")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: /f\n"), Debian), Files: MapFiles{"/f": tc.file, "/big": big}}
+			if d := p.Decide(Request{Daemon: "sshd", Client: tc.match}); d.Matched == nil {
+				t.Fatalf("%+v is not decided by the rule", tc.match)
+			}
+			if tc.miss.Name != "" {
+				if d := p.Decide(Request{Daemon: "sshd", Client: tc.miss}); d.Matched != nil {
+					t.Fatalf("%+v is decided by the rule", tc.miss)
+				}
+				sp := newReachSpace(p, MaxReachRequests, newFileReader(p, &reachBudget{left: MaxReachWork}))
+				if slices.Contains(sp.names, tc.miss.Name) {
+					t.Errorf("a representative named %q, which no pattern reads", tc.miss.Name)
+				}
+			}
+			got, ok := Reach(p)
+			if !ok {
+				t.Fatal("gave up")
+			}
+			r := got[0]
+			if r.Witness == nil {
+				t.Fatalf("no witness (never %v, shadowed by %v)", r.Never, r.ShadowedBy)
+			}
+			if d := p.Decide(*r.Witness); d.Matched == nil {
+				t.Errorf("the witness %+v is not decided by the rule", *r.Witness)
+			}
+		})
 	}
 }

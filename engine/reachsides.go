@@ -277,16 +277,16 @@ type reachItem struct {
 	user *strPat
 }
 
-// newClientSide returns the client side of lines, or nil when it would
-// take more than b.
-func newClientSide(p *Policy, lines []*Line, sp *reachSpace, b *reachBudget) *clientSide {
+// newClientSide returns the client side of lines, whose pattern files it
+// reads with files, or nil when it would take more than b.
+func newClientSide(p *Policy, lines []*Line, sp *reachSpace, files *fileReader, b *reachBudget) *clientSide {
 	cb := &clientBuilder{
 		cs:    &clientSide{p: p, b: b, lines: lines, empty: -1, memo: map[[3]int][]int{}},
 		p:     p,
 		prof:  p.Profile(),
 		res:   p.Resolver,
 		b:     b,
-		files: &fileReader{p: p, b: b, memo: map[string]filePats{}},
+		files: files,
 		ids:   map[string]int{},
 		names: map[string]int{},
 	}
@@ -620,12 +620,17 @@ func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts, op
 	return pats, aborts, words > MaxPatternFileWords
 }
 
-// A fileReader reads pattern files ahead for the client side, as
-// hostfile_match reads them; it remembers each file a list names.
+// A fileReader reads pattern files ahead, for the representatives and
+// the client side, as fileMatch (hostfile_match) reads them; it remembers
+// each file a list names, and charges b for reading it once.
 type fileReader struct {
 	p    *Policy
 	b    *reachBudget
 	memo map[string]filePats
+}
+
+func newFileReader(p *Policy, b *reachBudget) *fileReader {
+	return &fileReader{p: p, b: b, memo: map[string]filePats{}}
 }
 
 // filePats is what a list's pattern file stands for: its words' patterns
