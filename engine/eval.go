@@ -689,6 +689,18 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 // them: separated by white space, each cut at a NUL.
 func patternWords(data []byte) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
+		for i, j := range patternSpans(data) {
+			if !yield(data[i:j]) {
+				return
+			}
+		}
+	}
+}
+
+// patternSpans yields where each of patternWords' words starts and ends
+// in data.
+func patternSpans(data []byte) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
 		for i := 0; i < len(data); {
 			for i < len(data) && isCSpace(data[i]) {
 				i++
@@ -700,12 +712,12 @@ func patternWords(data []byte) iter.Seq[[]byte] {
 			for j < len(data) && !isCSpace(data[j]) {
 				j++
 			}
-			word := data[i:j]
+			start, end := i, j
 			i = j
-			if k := indexByte(word, 0); k >= 0 {
-				word = word[:k]
+			if k := indexByte(data[start:end], 0); k >= 0 {
+				end = start + k
 			}
-			if !yield(word) {
+			if !yield(start, end) {
 				return
 			}
 		}

@@ -126,13 +126,18 @@ func compileHost(tok string, p Profile) *hostPat {
 	return hp
 }
 
+// fileWord reports whether host pattern tok names a pattern file.
+func (p Profile) fileWord(tok string) bool {
+	return p.patternFiles() && strings.HasPrefix(tok, "/")
+}
+
 // init compiles tok into hp.
 func (hp *hostPat) init(tok string, p Profile) {
 	hp.text = tok
 	switch {
 	case strings.HasPrefix(tok, "@"):
 		hp.kind = hostNetgroup
-	case p.patternFiles() && strings.HasPrefix(tok, "/"):
+	case p.fileWord(tok):
 		hp.kind = hostFile
 	case asciiEqualFold(tok, "KNOWN"):
 		hp.kind = hostKnown

@@ -257,7 +257,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 			seenFiles[hp.text] = true
 			paths = append(paths, hp.text)
 		}
-		fileWords += files.read(hp.text).words
+		fileWords += files.read(hp.text).read
 		return fileWords <= MaxPatternFileWords
 	}
 	var daemonPats, userPats, namePats []strPat
@@ -310,7 +310,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 		}
 	}
 	for _, path := range paths {
-		hosts = append(hosts, files.read(path).pats...)
+		hosts = append(hosts, files.patterns(path)...)
 		if len(hosts) > limit {
 			return nil
 		}

@@ -613,8 +613,8 @@ func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts, op
 			continue
 		}
 		f := files.read(hp.text)
-		pats[t] = f.pats
-		words += f.words
+		pats[t] = files.patterns(hp.text)
+		words += f.read
 		aborts = aborts || f.aborts
 	}
 	return pats, aborts, words > MaxPatternFileWords
@@ -622,41 +622,60 @@ func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts, op
 
 // A fileReader reads pattern files ahead, for the representatives and
 // the client side, as fileMatch (hostfile_match) reads them; it remembers
-// each file a list names, and charges b for reading it once.
+// each file a list names, and charges b for reading it once. It compiles
+// a file's words only when asked for its patterns, so that giving up over
+// MaxPatternFileWords (newReachSpace) costs a scan of the words.
 type fileReader struct {
 	p    *Policy
 	b    *reachBudget
-	memo map[string]filePats
+	memo map[string]*patternFile
 }
 
 func newFileReader(p *Policy, b *reachBudget) *fileReader {
-	return &fileReader{p: p, b: b, memo: map[string]filePats{}}
+	return &fileReader{p: p, b: b, memo: map[string]*patternFile{}}
 }
 
-// filePats is what a list's pattern file stands for: its words' patterns
-// in the order fileMatch reads them (a file's own words replaced by
-// theirs), up to the one that aborts the decision if one does, and how
-// many words reading them takes.
-type filePats struct {
-	pats   []*hostPat
-	words  int
+// A patternFile is what a list's pattern file stands for: the words
+// fileMatch reads in it, in order (a nested file's words in place of the
+// word naming it), up to the one that aborts the decision if one does,
+// and how many words reading them takes.
+type patternFile struct {
+	words  []string
+	read   int
 	aborts bool
+	pats   []*hostPat // of words, once asked for
 }
 
 // read returns what a list's pattern file path stands for.
-func (r *fileReader) read(path string) filePats {
-	f, seen := r.memo[path]
-	if !seen {
-		r.expand(path, nil, &f)
-		r.b.spend(f.words)
+func (r *fileReader) read(path string) *patternFile {
+	f := r.memo[path]
+	if f == nil {
+		f = &patternFile{}
+		r.expand(path, nil, f)
+		r.b.spend(f.read)
 		r.memo[path] = f
 	}
 	return f
 }
 
+// patterns returns the host patterns of the words of pattern file path.
+func (r *fileReader) patterns(path string) []*hostPat {
+	f := r.read(path)
+	if f.pats == nil && len(f.words) > 0 {
+		prof := r.p.Profile()
+		slab := make([]hostPat, len(f.words))
+		f.pats = make([]*hostPat, len(f.words))
+		for i, w := range f.words {
+			slab[i].init(w, prof)
+			f.pats[i] = &slab[i]
+		}
+	}
+	return f.pats
+}
+
 // expand adds the words of file path, read from within the files of
 // stack, to f, as fileMatch reads them.
-func (r *fileReader) expand(path string, stack []string, f *filePats) {
+func (r *fileReader) expand(path string, stack []string, f *patternFile) {
 	if r.p.Files == nil {
 		return
 	}
@@ -670,17 +689,18 @@ func (r *fileReader) expand(path string, stack []string, f *filePats) {
 	}
 	stack = append(stack, path)
 	prof := r.p.Profile()
-	for word := range patternWords(data) {
-		f.words++
-		if f.words > MaxPatternFileWords {
+	text := string(data)
+	for i, j := range patternSpans(data) {
+		f.read++
+		if f.read > MaxPatternFileWords {
 			return // too many for any list (see clientPats)
 		}
-		hp := compileHost(string(word), prof)
-		if hp.kind != hostFile {
-			f.pats = append(f.pats, hp)
+		word := text[i:j]
+		if !prof.fileWord(word) {
+			f.words = append(f.words, word)
 			continue
 		}
-		if r.expand(hp.text, stack, f); f.aborts {
+		if r.expand(word, stack, f); f.aborts {
 			return
 		}
 	}
