@@ -245,18 +245,14 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	// reads of files that name further files without end (a binary names
 	// the libraries it loads).
 	var hosts []*hostPat
-	var paths []string
-	seenFiles := map[string]bool{}
+	var paths, serverPaths set[string] // serverPaths: those daemon@host names
 	fileWords := 0
 	host := func(hp *hostPat) bool {
 		if hp.kind != hostFile {
 			hosts = append(hosts, hp)
 			return true
 		}
-		if !seenFiles[hp.text] {
-			seenFiles[hp.text] = true
-			paths = append(paths, hp.text)
-		}
+		paths.add(hp.text)
 		fileWords += files.read(hp.text).read
 		return fileWords <= MaxPatternFileWords
 	}
@@ -286,7 +282,11 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 					if !host(dp.host) {
 						return nil
 					}
-					serverHost(dp.host, &serverAddrs, &serverNames)
+					if dp.host.kind == hostFile {
+						serverPaths.add(dp.host.text)
+					} else {
+						serverHost(dp.host, &serverAddrs, &serverNames)
+					}
 				}
 			}
 			for _, tok := range ln.Clients.Tokens {
@@ -309,10 +309,15 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 			}
 		}
 	}
-	for _, path := range paths {
+	for _, path := range paths.list {
 		hosts = append(hosts, files.patterns(path)...)
 		if len(hosts) > limit {
 			return nil
+		}
+	}
+	for _, path := range serverPaths.list {
+		for _, hp := range files.patterns(path) {
+			serverHost(hp, &serverAddrs, &serverNames)
 		}
 	}
 	for _, hp := range hosts {

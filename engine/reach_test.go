@@ -270,3 +270,24 @@ func TestReachPatternFileWords(t *testing.T) {
 		})
 	}
 }
+
+// TestReachDaemonHostFile: the words of a pattern file that a daemon@host
+// pattern names are representatives of the server (they used to be taken
+// for the client's, and Reach said such rules matched no request).
+func TestReachDaemonHostFile(t *testing.T) {
+	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd@/addrs: ALL\nsshd@/names: ALL\n"), Debian),
+		Files: MapFiles{"/addrs": "10.0.0.1\n", "/names": "srv.example\n"}}
+	got, ok := Reach(p)
+	if !ok {
+		t.Fatal("gave up")
+	}
+	for _, r := range got {
+		if r.Witness == nil {
+			t.Errorf("hosts.allow:%d: no witness (never %v, shadowed by %v)", r.Rule.Line, r.Never, r.ShadowedBy)
+			continue
+		}
+		if d := p.Decide(*r.Witness); d.Matched == nil || d.Matched.Line != r.Rule.Line {
+			t.Errorf("hosts.allow:%d: witness %+v is decided by %v", r.Rule.Line, *r.Witness, d.Matched)
+		}
+	}
+}
