@@ -285,7 +285,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 					if dp.host.kind == hostFile {
 						serverPaths.add(dp.host.text)
 					} else {
-						serverHost(dp.host, &serverAddrs, &serverNames)
+						serverHost(dp.host, &serverAddrs, &serverNames, p.Resolver)
 					}
 				}
 			}
@@ -317,7 +317,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, path := range serverPaths.list {
 		for _, hp := range files.patterns(path) {
-			serverHost(hp, &serverAddrs, &serverNames)
+			serverHost(hp, &serverAddrs, &serverNames, p.Resolver)
 		}
 	}
 	for _, hp := range hosts {
@@ -433,9 +433,9 @@ func instances(sp strPat) []string {
 }
 
 // serverHost adds server addresses and names a host pattern needs.
-func serverHost(hp *hostPat, addrs, names *set[string]) {
+func serverHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 	var tmp set[string]
-	clientHost(hp, addrs, &tmp, nil)
+	clientHost(hp, addrs, &tmp, res)
 	for _, n := range tmp.list {
 		names.add(n)
 	}

@@ -291,3 +291,22 @@ func TestReachDaemonHostFile(t *testing.T) {
 		}
 	}
 }
+
+// TestReachDaemonHostNetgroup: a daemon@@netgroup pattern's hosts are
+// server names among the representatives (Reach used to list netgroups'
+// hosts for the client only, and said such rules matched no request).
+func TestReachDaemonHostNetgroup(t *testing.T) {
+	res := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,)\n"))
+	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd@@trusted: ALL\n"), Debian), Resolver: res}
+	got, ok := Reach(p)
+	if !ok {
+		t.Fatal("gave up")
+	}
+	r := got[0]
+	if r.Witness == nil {
+		t.Fatalf("no witness (never %v, shadowed by %v)", r.Never, r.ShadowedBy)
+	}
+	if d := p.Decide(*r.Witness); d.Matched == nil {
+		t.Errorf("the witness %+v is not decided by the rule", *r.Witness)
+	}
+}
