@@ -357,10 +357,6 @@ type clientBuilder struct {
 	items, joint                     []reachItem
 	addrIx, nameIx, jAddrIx, jNameIx sideIndex
 	jUsers                           []int
-	// opaque: a joint list's answer depends on how many pattern file
-	// words it reads (see clientPats), so a joint class is one address,
-	// name or user.
-	opaque bool
 
 	ids   map[string]int // classes and joint classes by key (prefixed by kind)
 	names map[string]int // name classes by name
@@ -372,8 +368,8 @@ type clientBuilder struct {
 // addRule indexes the client list of rule i.
 func (cb *clientBuilder) addRule(i int, ln *Line) {
 	prof := cb.prof
-	pats, aborts, manyWords := clientPats(ln.Clients.Tokens, cb.files)
-	switch clientListKind(ln.Clients.Tokens, pats, aborts || manyWords) {
+	pats, aborts := clientPats(ln.Clients.Tokens, cb.files)
+	switch clientListKind(ln.Clients.Tokens, pats, aborts) {
 	case listUnion:
 		for _, tp := range pats {
 			for _, hp := range tp {
@@ -403,7 +399,6 @@ func (cb *clientBuilder) addRule(i int, ln *Line) {
 		// or a pattern file (whose words may, and which may abort).
 		cs := cb.cs
 		cs.joints++
-		cb.opaque = cb.opaque || manyWords
 		for _, tok := range ln.Clients.Tokens {
 			if tok.Except {
 				break
@@ -465,11 +460,7 @@ func (cb *clientBuilder) class(kind byte, key []byte, n *int) (id int, isNew boo
 // a name or a user (text), given the joint patterns it satisfies; a new
 // class is represented by text and answers.
 func (cb *clientBuilder) jointClass(kind byte, reps *[]string, yes *[][]int, text string, answers []int) int {
-	if cb.opaque {
-		cb.tmp = append(cb.tmp[:0], text...)
-	} else {
-		cb.tmp = classKey(cb.tmp[:0]).ints(answers)
-	}
+	cb.tmp = classKey(cb.tmp[:0]).ints(answers)
 	n := len(*reps)
 	id, isNew := cb.class(kind, cb.tmp, &n)
 	if isNew {
@@ -597,12 +588,11 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 // turn, up to one that aborts the decision: a file that includes itself,
 // or nesting deeper than MaxPatternFileDepth). aborts says whether some
 // file may abort, in which case the list's answer still depends only on
-// the words read before; opaque, whether the list may read more than
-// MaxPatternFileWords words, in which case it depends on how many were
-// read.
-func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts, opaque bool) {
+// the words read before. (No list reads more than MaxPatternFileWords
+// words, at which its answer would depend on how many it read:
+// newReachSpace gives up first.)
+func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts bool) {
 	pats = make([][]*hostPat, len(toks))
-	words := 0
 	for t, tok := range toks {
 		if tok.Except {
 			continue
@@ -612,12 +602,10 @@ func clientPats(toks []*Token, files *fileReader) (pats [][]*hostPat, aborts, op
 			pats[t] = []*hostPat{hp}
 			continue
 		}
-		f := files.read(hp.text)
 		pats[t] = files.patterns(hp.text)
-		words += f.read
-		aborts = aborts || f.aborts
+		aborts = aborts || files.read(hp.text).aborts
 	}
-	return pats, aborts, words > MaxPatternFileWords
+	return pats, aborts
 }
 
 // A fileReader reads pattern files ahead, for the representatives and
@@ -693,7 +681,7 @@ func (r *fileReader) expand(path string, stack []string, f *patternFile) {
 	for i, j := range patternSpans(data) {
 		f.read++
 		if f.read > MaxPatternFileWords {
-			return // too many for any list (see clientPats)
+			return // too many: newReachSpace gives up
 		}
 		word := text[i:j]
 		if !prof.fileWord(word) {
