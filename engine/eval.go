@@ -75,7 +75,6 @@ type hostState struct {
 	addrDone bool
 	name     string
 	nameDone bool
-	server   bool
 	form     addrForm // of addr (or of the text the index peeked at)
 }
 
@@ -200,7 +199,7 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 		st.user, st.userDone = truncate(r.User), true
 	}
 	st.client.ep = r.Client
-	st.server.ep, st.server.server = r.Server, true
+	st.server.ep = r.Server
 	st.pid = r.PID
 	defer func() {
 		if e := recover(); e != nil {

@@ -545,7 +545,7 @@ func (c *tcpdchk) options(shCmd string, permit bool) (verdict bool) {
 	// request_init sets the names and addresses as strings: known, never
 	// looked up.
 	st.client = hostState{name: "client_hostname", nameDone: true, addr: "client_addr", addrDone: true}
-	st.server = hostState{name: "server_hostname", nameDone: true, addr: "server_addr", addrDone: true, server: true}
+	st.server = hostState{name: "server_hostname", nameDone: true, addr: "server_addr", addrDone: true}
 	verdict = permit
 	dry := true
 	func() {
