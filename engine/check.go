@@ -44,51 +44,52 @@ type NetgroupLister interface {
 
 // CheckDocs documents every code Check reports, one line each.
 var CheckDocs = map[string]string{
-	"missing-newline":       "The last line has no newline: libwrap ignores it (Debian: and treats the table as broken; in hosts.deny every request not matched before is denied).",
-	"line-too-long":         "A logical line longer than 2,046 bytes: libwrap ignores it (Debian: and every line after it).",
-	"missing-separator":     "No ':' outside brackets: libwrap warns and skips the line.",
-	"nul-byte":              "A NUL byte: libwrap drops the rest of the physical line and glues the next one on; later line numbers are off by one.",
-	"table-too-large":       "The table is larger than tcpwrap reads (16 MiB): none of it is read or checked, the rules of the other table are not checked against it, and tcpwrap decides nothing with it (libwrap reads it whole).",
-	"empty-daemon-list":     "The daemon list is empty or ends in EXCEPT: the rule never matches.",
-	"empty-client-list":     "The client list is empty or ends in EXCEPT: the rule never matches.",
-	"implicit-allow":        "A hosts.allow rule grants without an explicit allow option (tcpdchk -a).",
-	"pattern-begins-at":     "A daemon or user pattern starting with '@' is a literal name, not a netgroup.",
-	"pattern-begins-slash":  "A daemon or user pattern starting with '/' is a literal name, not a pattern file.",
-	"pattern-begins-dot":    "A daemon or user pattern starting with '.' is a suffix match on names.",
-	"pattern-ends-dot":      "A pattern ending in '.' is a prefix match.",
-	"fail-keyword":          "FAIL is no longer recognized: use EXCEPT or a deny option.",
-	"reserved-word":         "KNOWN, paranoid and LOCAL have special or literal meanings as daemon or user names.",
-	"unknown-netgroup":      "The netgroup is unknown or empty: the pattern never matches.",
-	"pattern-file-open":     "A /path pattern file exists but cannot be read: libwrap warns and the pattern never matches.",
-	"pattern-file-missing":  "A /path pattern file does not exist: the pattern silently never matches.",
-	"bad-netmask":           "Not a valid net/mask pattern: it never matches.",
-	"netmask-host-bits":     "An IPv4 net/mask whose network has bits outside the mask never matches (libwrap does not mask the network).",
-	"v6-prefix-in-brackets": "[v6/nn] is not a prefix pattern; write [v6]/nn.",
-	"domain-ends-dot":       "A name pattern ending in '.' is a prefix match, not a fully qualified name.",
-	"network-begins-dot":    "A numeric pattern starting with '.' is an address suffix.",
-	"host-not-found":        "The host name in the pattern does not resolve.",
-	"indented-comment":      "'#' is a comment only in column 1: this line is a rule whose first pattern is '#'.",
-	"trailing-comment":      "'#' in a list is a pattern, not a comment: the words after it are live patterns.",
-	"comment-continued":     "A comment ending in a backslash joins the next line to it: that line is part of the comment.",
-	"backslash-blank":       "A backslash followed by blanks or a CR does not continue the line: the next line is read on its own.",
-	"unbalanced-brackets":   "An unbalanced '[' or ']' hides every later ':' of the line.",
-	"trailing-colon":        "A ':' at the end of a rule is an empty option: libwrap reports an error and denies when the rule matches.",
-	"option-error":          "An option libwrap rejects: when the rule matches, libwrap logs an error and denies.",
-	"option-redundant":      "allow in hosts.allow and deny in hosts.deny only restate what the table does.",
-	"twist-resident":        "twist in a daemon that stays resident is refused from its second connection on.",
-	"sockd-option":          "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
-	"attacker-controlled":   "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
-	"invisible-character":   "A pattern holds a byte order mark, a zero-width or direction-control character, or a non-ASCII blank: it looks like another pattern but never matches like it.",
-	"unknown-expansion":     "A '%' followed by a letter libwrap does not know expands to nothing, with a warning.",
-	"dns-fails-open":        "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
-	"dns-fails-closed":      "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
-	"name-without-paranoid": "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
-	"shadowed-rule":         "Every request the rule matches is decided by earlier rules: it never decides anything.",
-	"rule-never-matches":    "No request matches the rule at all.",
-	"reach-skipped":         "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork, engine.MaxPatternFileWords).",
-	"hosts-bad-address":     "A hosts-table line whose first word is not an IP address: the line is ignored.",
-	"hosts-no-name":         "A hosts-table line with an address and no name: the line is ignored.",
-	"unreadable-table":      "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
+	"missing-newline":        "The last line has no newline: libwrap ignores it (Debian: and treats the table as broken; in hosts.deny every request not matched before is denied).",
+	"line-too-long":          "A logical line longer than 2,046 bytes: libwrap ignores it (Debian: and every line after it).",
+	"missing-separator":      "No ':' outside brackets: libwrap warns and skips the line.",
+	"nul-byte":               "A NUL byte: libwrap drops the rest of the physical line and glues the next one on; later line numbers are off by one.",
+	"table-too-large":        "The table is larger than tcpwrap reads (16 MiB): none of it is read or checked, the rules of the other table are not checked against it, and tcpwrap decides nothing with it (libwrap reads it whole).",
+	"empty-daemon-list":      "The daemon list is empty or ends in EXCEPT: the rule never matches.",
+	"empty-client-list":      "The client list is empty or ends in EXCEPT: the rule never matches.",
+	"implicit-allow":         "A hosts.allow rule grants without an explicit allow option (tcpdchk -a).",
+	"pattern-begins-at":      "A daemon or user pattern starting with '@' is a literal name, not a netgroup.",
+	"pattern-begins-slash":   "A daemon or user pattern starting with '/' is a literal name, not a pattern file.",
+	"pattern-begins-dot":     "A daemon or user pattern starting with '.' is a suffix match on names.",
+	"pattern-ends-dot":       "A pattern ending in '.' is a prefix match.",
+	"fail-keyword":           "FAIL is no longer recognized: use EXCEPT or a deny option.",
+	"reserved-word":          "KNOWN, paranoid and LOCAL have special or literal meanings as daemon or user names.",
+	"unknown-netgroup":       "The netgroup is unknown or empty: the pattern never matches.",
+	"pattern-file-open":      "A /path pattern file exists but cannot be read: libwrap warns and the pattern never matches.",
+	"pattern-file-too-large": "A /path pattern file is larger than tcpwrap reads (16 MiB): libwrap would read it whole, so a decision that reaches it is denied with an error rather than guessed.",
+	"pattern-file-missing":   "A /path pattern file does not exist: the pattern silently never matches.",
+	"bad-netmask":            "Not a valid net/mask pattern: it never matches.",
+	"netmask-host-bits":      "An IPv4 net/mask whose network has bits outside the mask never matches (libwrap does not mask the network).",
+	"v6-prefix-in-brackets":  "[v6/nn] is not a prefix pattern; write [v6]/nn.",
+	"domain-ends-dot":        "A name pattern ending in '.' is a prefix match, not a fully qualified name.",
+	"network-begins-dot":     "A numeric pattern starting with '.' is an address suffix.",
+	"host-not-found":         "The host name in the pattern does not resolve.",
+	"indented-comment":       "'#' is a comment only in column 1: this line is a rule whose first pattern is '#'.",
+	"trailing-comment":       "'#' in a list is a pattern, not a comment: the words after it are live patterns.",
+	"comment-continued":      "A comment ending in a backslash joins the next line to it: that line is part of the comment.",
+	"backslash-blank":        "A backslash followed by blanks or a CR does not continue the line: the next line is read on its own.",
+	"unbalanced-brackets":    "An unbalanced '[' or ']' hides every later ':' of the line.",
+	"trailing-colon":         "A ':' at the end of a rule is an empty option: libwrap reports an error and denies when the rule matches.",
+	"option-error":           "An option libwrap rejects: when the rule matches, libwrap logs an error and denies.",
+	"option-redundant":       "allow in hosts.allow and deny in hosts.deny only restate what the table does.",
+	"twist-resident":         "twist in a daemon that stays resident is refused from its second connection on.",
+	"sockd-option":           "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
+	"attacker-controlled":    "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
+	"invisible-character":    "A pattern holds a byte order mark, a zero-width or direction-control character, or a non-ASCII blank: it looks like another pattern but never matches like it.",
+	"unknown-expansion":      "A '%' followed by a letter libwrap does not know expands to nothing, with a warning.",
+	"dns-fails-open":         "A host-name pattern in hosts.deny does not match when DNS fails: the request is not denied by it.",
+	"dns-fails-closed":       "A host-name pattern in hosts.allow does not match when DNS fails: the request is not granted by it.",
+	"name-without-paranoid":  "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
+	"shadowed-rule":          "Every request the rule matches is decided by earlier rules: it never decides anything.",
+	"rule-never-matches":     "No request matches the rule at all.",
+	"reach-skipped":          "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork, engine.MaxPatternFileWords), or name a pattern file too large to read.",
+	"hosts-bad-address":      "A hosts-table line whose first word is not an IP address: the line is ignored.",
+	"hosts-no-name":          "A hosts-table line with an address and no name: the line is ignored.",
+	"unreadable-table":       "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
 }
 
 type checker struct {
@@ -337,9 +338,12 @@ func (c *checker) hostPattern(t *Table, tok *Token, text string) {
 			return
 		}
 		if _, err := c.opts.Files.ReadFile(text); err != nil {
-			if isNotExist(err) {
+			switch {
+			case isNotExist(err):
 				c.add(t, tok.Span, SeverityInfo, "pattern-file-missing", "%s does not exist: the pattern never matches", text)
-			} else {
+			case isTooLarge(err):
+				c.add(t, tok.Span, SeverityError, "pattern-file-too-large", "%s: %s: a decision that reads it is denied with an error", text, strerror(err))
+			default:
 				c.add(t, tok.Span, SeverityWarning, "pattern-file-open", "open %s: %s", text, strerror(err))
 			}
 		}

@@ -660,6 +660,11 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 			}
 			return false
 		}
+		if isTooLarge(err) {
+			// libwrap reads the whole file and might match a word past
+			// any limit: no answer here is libwrap's, so none is given.
+			st.abort("pattern file %s: %s: not read", path, strerror(err))
+		}
 		st.warn("open %s: %s", path, strerror(err))
 		return false
 	}

@@ -318,3 +318,55 @@ func TestLimit_TcpdchkTableSize(t *testing.T) {
 		}
 	}
 }
+
+// TestLimit_PatternFileTooLarge: a pattern file Files refuse as too
+// large is not a file that cannot be opened. libwrap reads it whole and
+// might find the client in it, so a decision that reaches it is denied
+// with an error (in hosts.deny, "no match" would let the client in);
+// Reach gives no rule as unreachable on its account, and the checker
+// says it is an error.
+func TestLimit_PatternFileTooLarge(t *testing.T) {
+	files := tooLargeFiles{MapFiles{"/small": "10.9.9.9\n"}, "/big"}
+	p := &Policy{
+		Allow: Parse("hosts.allow", []byte("sshd: /big\nsshd: 10.0.0.1\n"), Debian),
+		Deny:  Parse("hosts.deny", []byte("ALL: ALL\n"), Debian),
+		Files: files,
+	}
+	d := p.Decide(limitRequest("10.0.0.1"))
+	if d.Access != Denied || !strings.Contains(d.Error, "pattern file /big") || !strings.Contains(d.Error, "too large") {
+		t.Fatalf("got %s, error %q; want denied with a too-large error", d.Access, d.Error)
+	}
+	e := p.Evaluate(limitRequest("10.0.0.1"))
+	if e.Access != Denied || e.Error != d.Error {
+		t.Fatalf("Evaluate: got %s, error %q; want Decide's %q", e.Access, e.Error, d.Error)
+	}
+	// A file Files can read is still read as before.
+	p.Allow = Parse("hosts.allow", []byte("sshd: /small\nsshd: 10.0.0.1\n"), Debian)
+	if d := p.Decide(limitRequest("10.0.0.1")); d.Access != Granted || d.Error != "" {
+		t.Fatalf("readable file: got %s, error %q", d.Access, d.Error)
+	}
+
+	// Reach cannot tell which clients /big holds: it gives up rather than
+	// call line 1 a rule no request matches.
+	p.Allow = Parse("hosts.allow", []byte("sshd: /big\nsshd: 10.0.0.1\n"), Debian)
+	if rules, ok := Reach(p); ok {
+		t.Fatalf("Reach answered %+v; want it to give up", rules)
+	}
+	diags := Check(p.Allow, p.Deny, CheckOptions{Files: files})
+	var codes []string
+	for _, dg := range diags {
+		codes = append(codes, dg.Code)
+		if dg.Code == "rule-never-matches" && dg.Span.Start.Line == 1 {
+			t.Errorf("line 1 reported as never matching: %v", dg)
+		}
+	}
+	found := false
+	for _, dg := range diags {
+		if dg.Code == "pattern-file-too-large" && dg.Severity == SeverityError && dg.Span.Start.Line == 1 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no pattern-file-too-large error on line 1; got %v", codes)
+	}
+}

@@ -215,7 +215,8 @@ func (s *set[T]) add(v T) {
 // newReachSpace returns the representatives of p's tables, whose pattern
 // files it reads with files, or nil when there would be more than limit,
 // or more than limit host patterns to read, or when a decision might read
-// more than MaxPatternFileWords pattern-file words.
+// more than MaxPatternFileWords pattern-file words or a pattern file too
+// large to read (whose words libwrap would match, and the engine cannot).
 func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	var daemons, users, names set[string]
 	var addrs set[string]
@@ -253,8 +254,9 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 			return true
 		}
 		paths.add(hp.text)
-		fileWords += files.read(hp.text).read
-		return fileWords <= MaxPatternFileWords
+		f := files.read(hp.text)
+		fileWords += f.read
+		return fileWords <= MaxPatternFileWords && !f.tooLarge
 	}
 	var daemonPats, userPats, namePats []strPat
 	for _, t := range []*Table{p.Allow, p.Deny} {

@@ -628,10 +628,11 @@ func newFileReader(p *Policy, b *reachBudget) *fileReader {
 // word naming it), up to the one that aborts the decision if one does,
 // and how many words reading them takes.
 type patternFile struct {
-	words  []string
-	read   int
-	aborts bool
-	pats   []*hostPat // of words, once asked for
+	words    []string
+	read     int
+	aborts   bool
+	tooLarge bool       // some file of it is too large to read (Files: EFBIG)
+	pats     []*hostPat // of words, once asked for
 }
 
 // read returns what a list's pattern file path stands for.
@@ -673,7 +674,12 @@ func (r *fileReader) expand(path string, stack []string, f *patternFile) {
 	}
 	data, err := r.p.Files.ReadFile(path)
 	if err != nil {
-		return // not found, or unreadable: no match
+		// Not found or unreadable: no match. Too large: the decision
+		// stops there (fileMatch), unless libwrap would have matched a
+		// word of it first, which cannot be known: newReachSpace gives
+		// up.
+		f.tooLarge = f.tooLarge || isTooLarge(err)
+		return
 	}
 	stack = append(stack, path)
 	prof := r.p.Profile()

@@ -82,8 +82,10 @@ type Files interface {
 	// error for which errors.Is(err, fs.ErrNotExist) holds. A file
 	// larger than the implementation reads (at most [MaxTableSize]) must
 	// give one for which errors.Is(err, syscall.EFBIG) holds ("File too
-	// large"): a pattern or banner file is then unreadable, and
-	// [Policy.Tcpdchk] refuses a table rather than read part of it.
+	// large"): a decision that reads such a pattern file is then denied
+	// with an error (libwrap reads it whole, so its answer is not known),
+	// a banner file is unreadable, and [Policy.Tcpdchk] refuses a table
+	// rather than read part of it.
 	ReadFile(name string) ([]byte, error)
 	// Stat reports whether name exists (nil) or why not.
 	Stat(name string) error
