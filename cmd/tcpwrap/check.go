@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -119,12 +118,8 @@ func checkInputs(cfg *checkConfig) error {
 		return statDir(cfg.dir)
 	}
 	for _, f := range cfg.files {
-		fi, err := os.Stat(f)
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s: %s", f, sysdeps.Strerror(err))
-		case fi.IsDir():
-			return fmt.Errorf("%s: Is a directory", f)
+		if err := statFile(f); err != nil {
+			return err
 		}
 	}
 	return nil

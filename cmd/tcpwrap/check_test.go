@@ -219,8 +219,23 @@ func TestFmt(t *testing.T) {
 	if r := tcpwrap(t, dir, "", false, "fmt", "--check", "DIR/hosts.allow"); r.code != 0 {
 		t.Errorf("--check after -w: exit %d", r.code)
 	}
-	if r := tcpwrap(t, dir, "", false, "fmt", "DIR/missing"); r.code != exitInput {
-		t.Errorf("missing file: exit %d", r.code)
+	// A file that is not there is an error in every mode, with its name
+	// and the reason; a directory is not an empty table (QA: exit 0 and
+	// no output).
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ file, msg string }{
+		{"DIR/missing", "tcpwrap fmt: DIR/missing: No such file or directory\n"},
+		{"DIR/sub", "tcpwrap fmt: DIR/sub: Is a directory\n"},
+	} {
+		for _, mode := range [][]string{nil, {"--check"}, {"-w"}} {
+			args := append(append([]string{"fmt"}, mode...), c.file)
+			r := tcpwrap(t, dir, "", false, args...)
+			if got := strings.ReplaceAll(r.stderr, dir, "DIR"); r.code != exitInput || got != c.msg || r.stdout != "" {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, r.code, r.stdout, got, c.msg)
+			}
+		}
 	}
 	if r := tcpwrap(t, dir, "", false, "fmt"); r.code != exitUsage {
 		t.Errorf("no files: exit %d", r.code)

@@ -26,8 +26,9 @@ Flags:
                    if there is one
   --profile NAME   debian (default), upstream or freebsd
 
-Exit status: 0 done (or all formatted), 1 an unreadable file (or, with
---check, a file to format), 2 usage.
+Exit status: 0 done (or all formatted), 1 a file that does not exist, is
+a directory or cannot be read (or, with --check, a file to format), 2
+usage.
 `
 
 func runFmt(args []string, stdout, stderr io.Writer) int {
@@ -59,6 +60,12 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	}
 	status := exitOK
 	for _, name := range fs.Args() {
+		// A directory would read as empty, and so as formatted.
+		if err := statFile(name); err != nil {
+			fmt.Fprintf(stderr, "tcpwrap fmt: %v\n", err)
+			status = exitInput
+			continue
+		}
 		src, err := sysdeps.ReadTable(name)
 		switch {
 		case errors.Is(err, engine.ErrTableTooLarge):

@@ -243,6 +243,21 @@ func statDir(dir string) error {
 	return nil
 }
 
+// statFile reports a table named on the command line that does not exist
+// or is a directory: a typo must not read as an empty table (clean for
+// check, nothing to do for fmt, allow-everything for envoy), as libwrap
+// reads a missing table.
+func statFile(name string) error {
+	fi, err := os.Stat(name)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %s", name, sysdeps.Strerror(err))
+	case fi.IsDir():
+		return fmt.Errorf("%s: Is a directory", name)
+	}
+	return nil
+}
+
 // loadTable opens one table the way libwrap does: a missing file reads as
 // empty, a file that cannot be opened is an error of its own, a directory
 // reads as empty. A table larger than engine.MaxTableSize is
