@@ -26,8 +26,10 @@ in the configuration. The output is a JSON object the filter accepts, or
 with --yaml the "configuration" block of an envoy.filters.network.wasm or
 envoy.filters.http.wasm typed_config, to paste under its "config:".
 
-A missing hosts.allow or hosts.deny is an empty table, as libwrap reads
-it (said on standard error); a missing --hosts file is an error.
+Within -d DIR, a missing hosts.allow or hosts.deny is an empty table, as
+libwrap reads it (said on standard error). A -d DIR that is not a
+directory, and an --allow, --deny or --hosts FILE that does not exist or
+is a directory, is an error.
 
 Flags:
   -d DIR            read DIR/hosts.allow and DIR/hosts.deny (default /etc)
@@ -75,6 +77,31 @@ func runEnvoy(args []string, stdout, stderr io.Writer) int {
 	if *kind != "network" && *kind != "http" {
 		fmt.Fprintf(stderr, "tcpwrap envoy: --filter %q: want network or http\n", *kind)
 		return exitUsage
+	}
+	// A table read from -d DIR may be missing (an empty table, as libwrap
+	// reads it); DIR itself, a table named by --allow or --deny and the
+	// --hosts file must be there: a typo must not print an
+	// allow-everything configuration.
+	var named []string
+	for _, f := range []*string{allow, deny} {
+		if *f != "" {
+			named = append(named, *f)
+		}
+	}
+	if *hosts != "" {
+		named = append(named, *hosts)
+	}
+	if *allow == "" || *deny == "" {
+		if err := statDir(*dir); err != nil {
+			fmt.Fprintf(stderr, "tcpwrap envoy: %v\n", err)
+			return exitInput
+		}
+	}
+	for _, f := range named {
+		if err := statFile(f); err != nil {
+			fmt.Fprintf(stderr, "tcpwrap envoy: %v\n", err)
+			return exitInput
+		}
 	}
 	if *allow == "" {
 		*allow = filepath.Join(*dir, "hosts.allow")

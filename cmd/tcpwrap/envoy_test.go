@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -55,7 +57,11 @@ func TestEnvoy(t *testing.T) {
 		t.Errorf("--yaml block %+v, want the JSON %q as a StringValue", block, r.stdout)
 	}
 
-	// Missing tables are empty ones, said on stderr; the HTTP filter.
+	// Tables missing from -d DIR are empty ones, said on stderr; the HTTP
+	// filter.
+	if err := os.Mkdir(filepath.Join(dir, "none"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	empty := tcpwrap(t, dir, "", false, "envoy", "-d", "DIR/none", "--filter", "http")
 	if empty.code != exitOK || strings.Count(empty.stderr, "does not exist: an empty table") != 2 || empty.stdout != `{"daemon":"envoy","filter":"http","profile":"debian"}`+"\n" {
 		t.Errorf("missing tables: exit %d, stdout %q, stderr %q", empty.code, empty.stdout, empty.stderr)
@@ -73,6 +79,14 @@ func TestEnvoy(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--hosts", "DIR/nosuch"}, exitInput, "DIR/nosuch: "},
+		// A -d DIR, --allow, --deny or --hosts that is not there is not
+		// an empty table (QA: -d /nonexistent printed an allow-everything
+		// configuration and exited 0).
+		{[]string{"-d", "DIR/nosuch"}, exitInput, "tcpwrap envoy: -d DIR/nosuch: No such file or directory\n"},
+		{[]string{"-d", "DIR/hosts"}, exitInput, "tcpwrap envoy: -d DIR/hosts: Not a directory\n"},
+		{[]string{"--allow", "DIR/nosuch"}, exitInput, "tcpwrap envoy: DIR/nosuch: No such file or directory\n"},
+		{[]string{"--deny", "DIR/etc"}, exitInput, "tcpwrap envoy: DIR/etc: Is a directory\n"},
+		{[]string{"--hosts", "DIR/etc"}, exitInput, "tcpwrap envoy: DIR/etc: Is a directory\n"},
 		{[]string{"--allow", big + "/hosts.allow"}, exitInput, big + "/hosts.allow: table larger than 16 MiB (16777216 bytes): not read"},
 		{[]string{"--daemon", "two words"}, exitInput, "the filter refuses this configuration"},
 		{[]string{"--profile", "solaris"}, exitUsage, "solaris"},
