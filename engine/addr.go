@@ -220,11 +220,49 @@ func scanOctal(s string) (uint32, bool) {
 	return uint32(v), true
 }
 
+// InterfaceResolver is implemented by resolvers that know the machine's
+// network interfaces, which glibc asks about the scope of an IPv6
+// address: getaddrinfo reads the "eth0" of "fe80::1%eth0" with
+// if_nametoindex, and getnameinfo prints the scope of a link-local
+// address with if_indextoname. A resolver without it stands for a machine
+// whose only interface is "lo", index 1 (as in the libwrap harness' own
+// network namespace).
+//
+// # Notes
+//
+// Only addresses given as text when the engine decides use it: tcpdmatch's
+// operands, tcpdchk's host checks, the client and server address texts a
+// rule is matched against, and the scope printed for an address. A rule's
+// own bracketed pattern ("[fe80::1%eth0]", "[fe80::%eth0]/10") is read
+// when its table is parsed, where only "lo" is known.
+type InterfaceResolver interface {
+	// InterfaceIndex is if_nametoindex: the index of the interface named
+	// name, or ok=false.
+	InterfaceIndex(name string) (index uint32, ok bool)
+	// InterfaceName is if_indextoname: the name of the interface with
+	// that index, or ok=false.
+	InterfaceName(index uint32) (name string, ok bool)
+}
+
+// loopbackOnly is the machine of a resolver without [InterfaceResolver].
+type loopbackOnly struct{}
+
+func (loopbackOnly) InterfaceIndex(name string) (uint32, bool) { return 1, name == "lo" }
+func (loopbackOnly) InterfaceName(index uint32) (string, bool) { return "lo", index == 1 }
+
+// interfacesOf returns res's interfaces, or loopbackOnly's.
+func interfacesOf(res Resolver) InterfaceResolver {
+	if ifs, ok := res.(InterfaceResolver); ok {
+		return ifs
+	}
+	return loopbackOnly{}
+}
+
 // parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
-// AI_NUMERICHOST). A scope suffix is a number, or an interface name for
-// link-local addresses (the engine knows only "lo", index 1); it is
-// returned separately, as the index.
-func parseV6(s string) (netip.Addr, string, bool) {
+// AI_NUMERICHOST). A scope suffix is a number, or the name of one of the
+// interfaces ifs knows (nil: only "lo", index 1) for a link-local address;
+// it is returned separately, as the index.
+func parseV6(s string, ifs InterfaceResolver) (netip.Addr, string, bool) {
 	host, zone := s, ""
 	if i := strings.IndexByte(s, '%'); i >= 0 {
 		host, zone = s[:i], s[i+1:]
@@ -237,10 +275,17 @@ func parseV6(s string) (netip.Addr, string, bool) {
 		return netip.Addr{}, "", false
 	}
 	if zone != "" && !numeric(zone) {
-		if zone != "lo" || !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+		if !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
 			return netip.Addr{}, "", false
 		}
-		zone = "1"
+		if ifs == nil {
+			ifs = loopbackOnly{}
+		}
+		index, ok := ifs.InterfaceIndex(zone)
+		if !ok || index == 0 {
+			return netip.Addr{}, "", false
+		}
+		zone = uitoa(index)
 	}
 	if i := strings.IndexByte(s, '%'); i >= 0 && zone == "" {
 		return netip.Addr{}, "", false
@@ -265,11 +310,25 @@ func numeric(z string) bool {
 	return z != ""
 }
 
+// uitoa is the decimal text of n.
+func uitoa(n uint32) string {
+	var b [10]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
 // isNumericName reports whether a reverse-lookup answer reads as a numeric
 // address of the client's family (spec §5.4 step 5).
-func isNumericName(name string, v6 bool) bool {
+func isNumericName(name string, v6 bool, ifs InterfaceResolver) bool {
 	if v6 {
-		_, _, ok := parseV6(name)
+		_, _, ok := parseV6(name, ifs)
 		return ok
 	}
 	_, ok := inetAton(name, true)

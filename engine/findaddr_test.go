@@ -3,6 +3,7 @@ package engine
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -117,5 +118,100 @@ func TestTcpdchkScopedBrackets(t *testing.T) {
 		"[fe80::1%eth0]/64: bad net/mask pattern"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// machineIfs is a resolver on a machine whose interfaces are lo (1), ifb0
+// (2), ifb1 (3) and eth0 (4): the machine the cases of
+// TestInterfaceScopes were checked on.
+type machineIfs struct{ *HostsResolver }
+
+var machineIfNames = map[uint32]string{1: "lo", 2: "ifb0", 3: "ifb1", 4: "eth0"}
+
+func (machineIfs) InterfaceIndex(name string) (uint32, bool) {
+	for i, n := range machineIfNames {
+		if n == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (machineIfs) InterfaceName(index uint32) (string, bool) {
+	n, ok := machineIfNames[index]
+	return n, ok
+}
+
+// TestInterfaceScopes: with a resolver that knows the machine's
+// interfaces ([InterfaceResolver]), an IPv6 operand scoped by an
+// interface's name is an address, as glibc's numeric getaddrinfo reads
+// it (not a name to look up, which a resolver may answer with the scope
+// dropped, as Go's does); a client keeps its text, and a rule's address
+// patterns read it; a server's scope is printed by name, as getnameinfo
+// prints a link-local address's. A scope naming no interface, or a name
+// on an address that is not link-local, is "host not found". Checked
+// against Debian's tcpdmatch on a machine with these interfaces (with the
+// syslog lines captured from /dev/log: matched, warnings).
+func TestInterfaceScopes(t *testing.T) {
+	files := MapFiles{"/t/hosts.allow": "", "/t/hosts.deny": "sshd: [fe80::]/10\nin.ftpd: [fe80::1]\n", "/dev/null": ""}
+	res := machineIfs{NewHostsResolver("hosts", nil)}
+	for _, tc := range []struct {
+		daemon, client string
+		want           []string
+		code           int
+	}{
+		{"sshd", "fe80::1%eth0", []string{"client:   address  fe80::1%eth0", "server:   process  sshd",
+			"matched:  hosts.deny line 1", "access:   denied"}, 0},
+		{"in.ftpd", "fe80::1%ifb0", []string{"client:   address  fe80::1%ifb0", "server:   process  in.ftpd",
+			"matched:  hosts.deny line 2", "access:   denied"}, 0},
+		{"sshd", "fe80::1%nosuch", []string{"warning: fe80::1%nosuch: host not found"}, 1},
+		{"sshd", "2001:db8::1%eth0", []string{"warning: 2001:db8::1%eth0: host not found"}, 1},
+		{"fingerd@fe80::1%eth0", "10.0.0.1", []string{"warning: host address fe80::1%eth0->name lookup failed",
+			"client:   address  10.0.0.1", "server:   address  fe80::1%eth0", "server:   process  fingerd", "access:   granted"}, 0},
+		{"fingerd@fe80::1%4", "10.0.0.1", []string{"warning: host address fe80::1%eth0->name lookup failed",
+			"client:   address  10.0.0.1", "server:   address  fe80::1%eth0", "server:   process  fingerd", "access:   granted"}, 0},
+		{"fingerd@fe80::1%99", "10.0.0.1", []string{"warning: host address fe80::1%99->name lookup failed",
+			"client:   address  10.0.0.1", "server:   address  fe80::1%99", "server:   process  fingerd", "access:   granted"}, 0},
+		{"fingerd@ff02::1%eth0", "10.0.0.1", []string{"warning: host address ff02::1%eth0->name lookup failed",
+			"client:   address  10.0.0.1", "server:   address  ff02::1%eth0", "server:   process  fingerd", "access:   granted"}, 0},
+		{"fingerd@2001:db8::1%4", "10.0.0.1", []string{"warning: host address 2001:db8::1%4->name lookup failed",
+			"client:   address  10.0.0.1", "server:   address  2001:db8::1%4", "server:   process  fingerd", "access:   granted"}, 0},
+	} {
+		p := &Policy{Files: files, Resolver: res, DryRun: true,
+			Allow: Parse("hosts.allow", []byte(files["/t/hosts.allow"]), Debian),
+			Deny:  Parse("hosts.deny", []byte(files["/t/hosts.deny"]), Debian)}
+		r := p.TcpdmatchWith(&TcpdmatchOptions{InetdConf: "/dev/null", AllowPath: "hosts.allow", DenyPath: "hosts.deny"}, tc.daemon, tc.client)
+		var got []string // without what MapFiles has no answer for
+		for _, l := range r.Lines {
+			if !strings.Contains(l, "no such process name") && !strings.Contains(l, "REAL_DAEMON_DIR") {
+				got = append(got, l)
+			}
+		}
+		if !reflect.DeepEqual(got, tc.want) || r.ExitCode != tc.code {
+			t.Errorf("tcpdmatch %s %s: exit %d\n got %q\nwant exit %d, %q", tc.daemon, tc.client, r.ExitCode, got, tc.code, tc.want)
+		}
+	}
+
+	// tcpdchk's is_inet6_addr reads bracketed patterns the same way.
+	chk := MapFiles{"/dev/null": "", "/t/hosts.deny": "",
+		"/t/hosts.allow": "ALL: [fe80::1%eth0] [fe80::1%eth0]/64 [fe80::1%nosuch] [fe80::1%nosuch]/64 [2001:db8::1%eth0]\n"}
+	pc := &Policy{Files: chk, Resolver: res, DryRun: true}
+	var got []string
+	for _, l := range pc.Tcpdchk(&TcpdchkOptions{InetdConf: "/dev/null", AllowPath: "/t/hosts.allow", DenyPath: "/t/hosts.deny"}).Lines {
+		if rest, ok := strings.CutPrefix(l, "warning: /t/hosts.allow, line 1: "); ok {
+			got = append(got, rest)
+		}
+	}
+	if want := []string{"[fe80::1%nosuch]: host not found", "[fe80::1%nosuch]/64: bad net/mask pattern",
+		"[2001:db8::1%eth0]: host not found"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("tcpdchk:\n got %q\nwant %q", got, want)
+	}
+
+	// Without the interfaces (a resolver that does not know them stands
+	// for a machine with only lo), eth0 is a name to look up.
+	p := &Policy{Files: files, Resolver: NewHostsResolver("hosts", nil), DryRun: true}
+	r := p.TcpdmatchWith(&TcpdmatchOptions{InetdConf: "/dev/null"}, "sshd", "fe80::1%eth0")
+	if r.ExitCode != 1 || !slices.Contains(r.Lines, "warning: fe80::1%eth0: host not found") {
+		t.Errorf("lo only: exit %d, %q", r.ExitCode, r.Lines)
 	}
 }

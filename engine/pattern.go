@@ -49,7 +49,7 @@ func compileStr(tok string, p Profile) strPat {
 		sp.kind = strPrefix
 	case p.ipv6() && len(tok) >= 2 && tok[0] == '[' && tok[len(tok)-1] == ']':
 		sp.kind = strBracket
-		sp.v6, sp.zone, sp.v6ok = parseV6(tok[1 : len(tok)-1])
+		sp.v6, sp.zone, sp.v6ok = parseV6(tok[1:len(tok)-1], nil)
 	default:
 		sp.kind = strExact
 	}
@@ -57,8 +57,9 @@ func compileStr(tok string, p Profile) strPat {
 }
 
 // match applies the string rules to s (an address, a name, a daemon or a
-// user name).
-func (sp *strPat) match(s string, p Profile) bool {
+// user name); ifs reads the scope of an IPv6 address in s (nil: only
+// "lo").
+func (sp *strPat) match(s string, p Profile, ifs InterfaceResolver) bool {
 	if p.ipv6() {
 		s, _ = unmapV4(s)
 	}
@@ -78,7 +79,7 @@ func (sp *strPat) match(s string, p Profile) bool {
 		if !sp.v6ok {
 			return false
 		}
-		a, zone, ok := parseV6(s)
+		a, zone, ok := parseV6(s, ifs)
 		if !ok {
 			return false
 		}
@@ -183,7 +184,7 @@ func (hp *hostPat) compileNetmask(p Profile) {
 	if p.ipv6() {
 		n := hp.netText
 		if len(n) >= 2 && n[0] == '[' && n[len(n)-1] == ']' {
-			if a, _, ok := parseV6(n[1 : len(n)-1]); ok {
+			if a, _, ok := parseV6(n[1:len(n)-1], nil); ok {
 				if l := cAtoi(hp.maskText); l >= 0 && l <= 128 {
 					hp.net6, hp.len6, hp.v6ok = a, l, true
 				}
@@ -194,20 +195,28 @@ func (hp *hostPat) compileNetmask(p Profile) {
 
 // An addrForm is an address text as net/mask matching reads it: without
 // an "::ffff:" prefix in IPv6 builds, and its dotted-quad value when it has
-// one. A decision computes it once per endpoint (hostState.formOf).
+// one, else (IPv6 builds) its IPv6 address when it reads as one. A
+// decision computes it once per endpoint (hostState.formOf).
 type addrForm struct {
 	orig   string // the text it was made from
 	text   string
 	quad   uint32
 	isQuad bool
+	v6     netip.Addr // without its scope
+	v6ok   bool
 }
 
-func makeAddrForm(s string, p Profile) addrForm {
+// makeAddrForm reads s; ifs reads the scope of an IPv6 address (nil:
+// only "lo").
+func makeAddrForm(s string, p Profile, ifs InterfaceResolver) addrForm {
 	f := addrForm{orig: s, text: s}
 	if p.ipv6() {
 		f.text, _ = unmapV4(s)
 	}
 	f.quad, f.isQuad = dotQuadAddr(f.text)
+	if !f.isQuad && p.ipv6() {
+		f.v6, _, f.v6ok = parseV6(f.text, ifs)
+	}
 	return f
 }
 
@@ -226,8 +235,8 @@ func (hp *hostPat) maskedMatch(f *addrForm, p Profile) (match, badExpr bool) {
 	if f.isQuad {
 		return hp.v4ok && f.quad&hp.mask4 == hp.net4, false
 	}
-	a, _, ok := parseV6(f.text)
-	if !ok || !hp.v6ok || a.Is4In6() && p == FreeBSD {
+	a := f.v6
+	if !f.v6ok || !hp.v6ok || a.Is4In6() && p == FreeBSD {
 		return false, false
 	}
 	pfx, err := hp.net6.Prefix(int(hp.len6))

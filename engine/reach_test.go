@@ -168,11 +168,11 @@ func TestReachSides(t *testing.T) {
 				continue
 			}
 			for _, a := range addrs {
-				f := makeAddrForm(a, prof)
+				f := makeAddrForm(a, prof, nil)
 				for _, n := range names {
 					st := cs.state(a, n, unknown)
 					got := st.hostMatch(hp, &st.client)
-					as, ns := addrSide(hp, a, &f, prof), nameSide(hp, n, res, prof)
+					as, ns := addrSide(hp, a, &f, prof, nil), nameSide(hp, n, res, prof)
 					want := as || ns
 					switch hp.kind {
 					case hostNetmask:

@@ -49,12 +49,12 @@ func (x *sideIndex) addHosts(item int, pats []*hostPat, p Profile) {
 
 // lookup returns the items that may match subject, ascending, each once.
 // An address text is also looked up among the nets, with h as scratch.
-func (x *sideIndex) lookup(subject string, h *hostState, p Profile, out []int) []int {
+func (x *sideIndex) lookup(subject string, h *hostState, p Profile, ifs InterfaceResolver, out []int) []int {
 	out = append(out[:0], x.generic...)
 	n := len(out)
 	out = x.keys.hits(subject, p, out)
 	if h != nil {
-		out = x.keys.netHits(h, subject, p, out)
+		out = x.keys.netHits(h, subject, p, ifs, out)
 	}
 	if len(out) > n {
 		slices.Sort(out)
@@ -139,7 +139,7 @@ func newDaemonSide(p *Policy, lines []*Line, tables []int, sp *reachSpace, b *re
 			st := p.listState(r)
 			if si == 0 {
 				// The candidates depend on the daemon's name alone.
-				cands = ix.lookup(st.daemon, nil, prof, cands)
+				cands = ix.lookup(st.daemon, nil, prof, nil, cands)
 			}
 			on = on[:0]
 			work := 1
@@ -293,6 +293,7 @@ func newClientSide(p *Policy, lines []*Line, sp *reachSpace, files *fileReader, 
 	if cb.res == nil {
 		cb.res = emptyResolver{}
 	}
+	cb.ifs = interfacesOf(cb.res)
 	for i, ln := range lines {
 		cb.addRule(i, ln)
 		if b.left < 0 {
@@ -347,6 +348,7 @@ type clientBuilder struct {
 	p     *Policy
 	prof  Profile
 	res   Resolver
+	ifs   InterfaceResolver // res's
 	b     *reachBudget
 	files *fileReader
 
@@ -479,7 +481,7 @@ func (cb *clientBuilder) addUser(ui int, u string) bool {
 	}
 	yes := cb.yes[:0]
 	for _, j := range cb.jUsers {
-		if cb.joint[j].user.match(user, cb.prof) {
+		if cb.joint[j].user.match(user, cb.prof, cb.ifs) {
 			yes = append(yes, j)
 		}
 	}
@@ -498,7 +500,7 @@ func (cb *clientBuilder) nameClass(name string) int {
 		return m
 	}
 	on := cb.on[:0]
-	cands := cb.nameIx.lookup(name, nil, cb.prof, cb.cands)
+	cands := cb.nameIx.lookup(name, nil, cb.prof, nil, cb.cands)
 	for _, it := range cands {
 		if r := cb.items[it].rule; (len(on) == 0 || on[len(on)-1] != r) && nameSide(cb.items[it].pat, name, cb.res, cb.prof) {
 			on = append(on, r)
@@ -507,7 +509,7 @@ func (cb *clientBuilder) nameClass(name string) int {
 	work := 1 + len(cands)
 	yes := cb.yes[:0]
 	if len(cb.joint) > 0 {
-		cands = cb.jNameIx.lookup(name, nil, cb.prof, cands)
+		cands = cb.jNameIx.lookup(name, nil, cb.prof, nil, cands)
 		for _, j := range cands {
 			if nameSide(cb.joint[j].pat, name, cb.res, cb.prof) {
 				yes = append(yes, j)
@@ -539,10 +541,10 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 		e = cb.nameClass(st.hostname(&st.client))
 	}
 	h := hostState{ep: ep}
-	text := h.addrText()
-	form := makeAddrForm(text, prof)
+	text := h.addrText(cb.ifs)
+	form := makeAddrForm(text, prof, cb.ifs)
 	on := cb.on[:0]
-	cands := cb.addrIx.lookup(text, &h, prof, cb.cands)
+	cands := cb.addrIx.lookup(text, &h, prof, cb.ifs, cb.cands)
 	work := 1 + len(cands)
 	var st *evalState
 	for _, it := range cands {
@@ -550,7 +552,7 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 		switch {
 		case len(on) > 0 && on[len(on)-1] == r:
 		case cb.items[it].pat != nil:
-			if addrSide(cb.items[it].pat, text, &form, prof) {
+			if addrSide(cb.items[it].pat, text, &form, prof, cb.ifs) {
 				on = append(on, r)
 			}
 		default:
@@ -565,9 +567,9 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 	}
 	yes := cb.yes[:0]
 	if len(cb.joint) > 0 {
-		cands = cb.jAddrIx.lookup(text, &h, prof, cands)
+		cands = cb.jAddrIx.lookup(text, &h, prof, cb.ifs, cands)
 		for _, j := range cands {
-			if addrSide(cb.joint[j].pat, text, &form, prof) {
+			if addrSide(cb.joint[j].pat, text, &form, prof, cb.ifs) {
 				yes = append(yes, j)
 			}
 		}
@@ -791,10 +793,10 @@ func (cs *clientSide) state(addr, name, user string) *evalState {
 // is its addrForm): hostMatch matches a string pattern where addrSide or
 // nameSide does, a net/mask where addrSide does, KNOWN where both do, and
 // LOCAL and a netgroup where nameSide does (TestReachSides).
-func addrSide(hp *hostPat, text string, f *addrForm, p Profile) bool {
+func addrSide(hp *hostPat, text string, f *addrForm, p Profile, ifs InterfaceResolver) bool {
 	switch hp.kind {
 	case hostString:
-		return hp.sp.match(text, p)
+		return hp.sp.match(text, p, ifs)
 	case hostNetmask:
 		ok, _ := hp.maskedMatch(f, p)
 		return ok
@@ -809,7 +811,7 @@ func addrSide(hp *hostPat, text string, f *addrForm, p Profile) bool {
 func nameSide(hp *hostPat, name string, res Resolver, p Profile) bool {
 	switch hp.kind {
 	case hostString:
-		return hp.nameToo && hp.sp.match(name, p)
+		return hp.nameToo && hp.sp.match(name, p, interfacesOf(res))
 	case hostKnown:
 		return hostnameKnown(name)
 	case hostLocal:
