@@ -215,6 +215,23 @@ func (n noDNS) NetgroupHosts(group string) []string {
 	return nil
 }
 
+// InterfaceIndex and InterfaceName pass the wrapped resolver's
+// interfaces through ([engine.InterfaceResolver]): they are the
+// machine's, not DNS.
+func (n noDNS) InterfaceIndex(name string) (uint32, bool) {
+	if i, ok := n.Resolver.(engine.InterfaceResolver); ok {
+		return i.InterfaceIndex(name)
+	}
+	return 1, name == "lo"
+}
+
+func (n noDNS) InterfaceName(index uint32) (string, bool) {
+	if i, ok := n.Resolver.(engine.InterfaceResolver); ok {
+		return i.InterfaceName(index)
+	}
+	return "lo", index == 1
+}
+
 func location(d engine.Diagnostic) string {
 	if !d.Span.Start.IsValid() {
 		return d.File

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcpwrap/tcpwrap/engine"
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
@@ -239,5 +240,31 @@ func TestFmt(t *testing.T) {
 	}
 	if r := tcpwrap(t, dir, "", false, "fmt"); r.code != exitUsage {
 		t.Errorf("no files: exit %d", r.code)
+	}
+}
+
+// ifsResolver knows one interface besides lo.
+type ifsResolver struct{ engine.Resolver }
+
+func (ifsResolver) InterfaceIndex(name string) (uint32, bool) { return 4, name == "eth0" }
+func (ifsResolver) InterfaceName(index uint32) (string, bool) { return "eth0", index == 4 }
+
+// TestNoDNSInterfaces: --no-dns keeps the machine's interfaces (they are
+// not DNS), and without them knows only lo, as the engine does.
+func TestNoDNSInterfaces(t *testing.T) {
+	var _ engine.InterfaceResolver = noDNS{}
+	n := noDNS{ifsResolver{engine.NewHostsResolver("", nil)}}
+	if i, ok := n.InterfaceIndex("eth0"); i != 4 || !ok {
+		t.Errorf("InterfaceIndex(eth0) = %d, %v", i, ok)
+	}
+	if name, ok := n.InterfaceName(4); name != "eth0" || !ok {
+		t.Errorf("InterfaceName(4) = %q, %v", name, ok)
+	}
+	lo := noDNS{engine.NewHostsResolver("", nil)}
+	if i, ok := lo.InterfaceIndex("lo"); i != 1 || !ok {
+		t.Errorf("lo only: InterfaceIndex(lo) = %d, %v", i, ok)
+	}
+	if _, ok := lo.InterfaceIndex("eth0"); ok {
+		t.Errorf("lo only: InterfaceIndex(eth0) found")
 	}
 }

@@ -38,6 +38,13 @@ import (
 //     /etc/passwd and /etc/group without cgo and asks NSS with it.
 //   - Each lookup gives up after lookupTimeout (libwrap waits as long as
 //     the resolver does).
+//   - Interfaces (if_nametoindex, if_indextoname, which glibc asks about
+//     the scope of an IPv6 address): net.InterfaceByName and
+//     net.InterfaceByIndex ([engine.InterfaceResolver]). The engine reads
+//     "fe80::1%eth0" as an address when eth0 exists; Go's resolver would
+//     take any IP literal, scope and all, and drop the scope, where glibc
+//     looks a scope it cannot read up as part of a name, which is "host
+//     not found": so LookupHost answers no IP literal with a scope.
 //
 // Answers are cached for the life of the process, so that one run (a
 // whole batch) sees one consistent resolver, as the engine requires; the
@@ -47,9 +54,15 @@ type Resolver struct {
 	timeout   time.Duration
 	netgroups engine.Resolver // answers InNetgroup; nil: never a member
 
-	mu    sync.Mutex
-	addrs map[netip.Addr]addrAnswer
-	hosts map[hostQuery]hostAnswer
+	mu      sync.Mutex
+	addrs   map[netip.Addr]addrAnswer
+	hosts   map[hostQuery]hostAnswer
+	ifIndex map[string]uint32 // 0: no such interface
+	ifName  map[uint32]string // "": no such interface
+
+	// interfaceByName and interfaceByIndex are net's (tests replace them).
+	interfaceByName  func(string) (*net.Interface, error)
+	interfaceByIndex func(int) (*net.Interface, error)
 }
 
 const (
@@ -73,13 +86,18 @@ type hostAnswer struct {
 	ok    bool
 }
 
-var _ engine.Resolver = (*Resolver)(nil)
+var (
+	_ engine.Resolver          = (*Resolver)(nil)
+	_ engine.InterfaceResolver = (*Resolver)(nil)
+)
 
 // NewResolver returns a Resolver; netgroups, when not nil, answers
 // InNetgroup (Go has no NIS client).
 func NewResolver(netgroups engine.Resolver) *Resolver {
 	return &Resolver{r: net.DefaultResolver, timeout: lookupTimeout, netgroups: netgroups,
-		addrs: map[netip.Addr]addrAnswer{}, hosts: map[hostQuery]hostAnswer{}}
+		addrs: map[netip.Addr]addrAnswer{}, hosts: map[hostQuery]hostAnswer{},
+		ifIndex: map[string]uint32{}, ifName: map[uint32]string{},
+		interfaceByName: net.InterfaceByName, interfaceByIndex: net.InterfaceByIndex}
 }
 
 var _ engine.NetgroupLister = (*Resolver)(nil)
@@ -145,6 +163,11 @@ func (s *Resolver) LookupHost(name string, v6 bool) (string, []netip.Addr, bool)
 }
 
 func (s *Resolver) lookupHost(name string, v6 bool) hostAnswer {
+	if a, err := netip.ParseAddr(name); err == nil && a.Zone() != "" {
+		// A scope the engine (as glibc) could not read: not an address,
+		// and no name has a '%'.
+		return hostAnswer{}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	network := "ip4"
@@ -174,6 +197,48 @@ func (s *Resolver) lookupHost(name string, v6 bool) hostAnswer {
 		ans.canon = strings.TrimSuffix(c, ".")
 	}
 	return ans
+}
+
+// InterfaceIndex implements [engine.InterfaceResolver]: the index of the
+// network interface named name (if_nametoindex). Answers are cached for
+// the life of the process.
+func (s *Resolver) InterfaceIndex(name string) (uint32, bool) {
+	s.mu.Lock()
+	index, hit := s.ifIndex[name]
+	s.mu.Unlock()
+	if !hit {
+		if ifi, err := s.interfaceByName(name); err == nil && ifi.Index > 0 && uint64(ifi.Index) <= 1<<32-1 {
+			index = uint32(ifi.Index)
+		}
+		s.mu.Lock()
+		if len(s.ifIndex) >= maxCacheEntries {
+			clear(s.ifIndex)
+		}
+		s.ifIndex[name] = index
+		s.mu.Unlock()
+	}
+	return index, index != 0
+}
+
+// InterfaceName implements [engine.InterfaceResolver]: the name of the
+// network interface with that index (if_indextoname). Answers are cached
+// for the life of the process.
+func (s *Resolver) InterfaceName(index uint32) (string, bool) {
+	s.mu.Lock()
+	name, hit := s.ifName[index]
+	s.mu.Unlock()
+	if !hit {
+		if ifi, err := s.interfaceByIndex(int(index)); err == nil && index != 0 {
+			name = ifi.Name
+		}
+		s.mu.Lock()
+		if len(s.ifName) >= maxCacheEntries {
+			clear(s.ifName)
+		}
+		s.ifName[index] = name
+		s.mu.Unlock()
+	}
+	return name, name != ""
 }
 
 // InNetgroup implements [engine.Resolver].

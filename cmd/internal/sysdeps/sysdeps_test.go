@@ -123,3 +123,96 @@ func TestSysResolver(t *testing.T) {
 		t.Errorf("InNetgroup with a netgroup file")
 	}
 }
+
+// TestSysResolverInterfaces: the system resolver answers the engine's
+// interface questions (if_nametoindex, if_indextoname) from this
+// machine's interfaces, found with net.Interfaces, and never answers an
+// IP literal with a scope as a host name: glibc looks a scope it cannot
+// read up as part of a name, which no name has, where Go's resolver took
+// "fe80::1%nosuch" as fe80::1 (QA: tcpdmatch accepted the client).
+func TestSysResolverInterfaces(t *testing.T) {
+	var dials atomic.Int32
+	s := NewResolver(nil)
+	s.r = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, errors.New("no network in tests")
+	}}
+	var _ engine.InterfaceResolver = s
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatalf("net.Interfaces: %v", err)
+	}
+	names := map[string]bool{}
+	maxIndex := 0
+	for _, ifi := range ifs {
+		names[ifi.Name] = true
+		maxIndex = max(maxIndex, ifi.Index)
+		if index, ok := s.InterfaceIndex(ifi.Name); !ok || int(index) != ifi.Index {
+			t.Errorf("InterfaceIndex(%q) = %d, %v; want %d", ifi.Name, index, ok, ifi.Index)
+		}
+		if name, ok := s.InterfaceName(uint32(ifi.Index)); !ok || name != ifi.Name {
+			t.Errorf("InterfaceName(%d) = %q, %v; want %q", ifi.Index, name, ok, ifi.Name)
+		}
+	}
+	unknown := "nosuch0"
+	for names[unknown] {
+		unknown += "0"
+	}
+	if index, ok := s.InterfaceIndex(unknown); ok {
+		t.Errorf("InterfaceIndex(%q) = %d", unknown, index)
+	}
+	if name, ok := s.InterfaceName(uint32(maxIndex + 1)); ok {
+		t.Errorf("InterfaceName(%d) = %q, past the last interface", maxIndex+1, name)
+	}
+	if name, ok := s.InterfaceName(0); ok {
+		t.Errorf("InterfaceName(0) = %q", name)
+	}
+	for _, host := range []string{"fe80::1%" + unknown, "fe80::1%lo", "fe80::1%1", "2001:db8::1%lo", "fe80::1%99999999999"} {
+		for _, v6 := range []bool{false, true} {
+			if _, addrs, ok := s.LookupHost(host, v6); ok {
+				t.Errorf("LookupHost(%q, v6 %v) = %v, want not found", host, v6, addrs)
+			}
+		}
+	}
+	if n := dials.Load(); n != 0 {
+		t.Errorf("%d DNS queries for IP literals", n)
+	}
+}
+
+// TestSysResolverInterfaceCache: each interface question reaches the
+// system once; the answers (found or not) are kept.
+func TestSysResolverInterfaceCache(t *testing.T) {
+	s := NewResolver(nil)
+	var calls int
+	s.interfaceByName = func(name string) (*net.Interface, error) {
+		calls++
+		if name == "eth0" {
+			return &net.Interface{Index: 4, Name: "eth0"}, nil
+		}
+		return nil, errors.New("no such network interface")
+	}
+	s.interfaceByIndex = func(index int) (*net.Interface, error) {
+		calls++
+		if index == 4 {
+			return &net.Interface{Index: 4, Name: "eth0"}, nil
+		}
+		return nil, errors.New("no such network interface")
+	}
+	for range 2 {
+		if index, ok := s.InterfaceIndex("eth0"); index != 4 || !ok {
+			t.Errorf("InterfaceIndex(eth0) = %d, %v", index, ok)
+		}
+		if _, ok := s.InterfaceIndex("wlan0"); ok {
+			t.Errorf("InterfaceIndex(wlan0) found")
+		}
+		if name, ok := s.InterfaceName(4); name != "eth0" || !ok {
+			t.Errorf("InterfaceName(4) = %q, %v", name, ok)
+		}
+		if _, ok := s.InterfaceName(5); ok {
+			t.Errorf("InterfaceName(5) found")
+		}
+	}
+	if calls != 4 {
+		t.Errorf("%d calls for 4 questions asked twice", calls)
+	}
+}
