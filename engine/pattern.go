@@ -83,7 +83,9 @@ func (sp *strPat) match(s string, p Profile, ifs InterfaceResolver) bool {
 		if !ok {
 			return false
 		}
-		if sp.zone != "" && sp.zone != zone {
+		// Debian's compares the 128-bit addresses only; FreeBSD's also
+		// the scope, when the pattern has one (spec §5.3 rule 7; G03).
+		if p == FreeBSD && sp.zone != "" && sp.zone != zone {
 			return false
 		}
 		return a == sp.v6
