@@ -260,8 +260,10 @@ func interfacesOf(res Resolver) InterfaceResolver {
 
 // parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
 // AI_NUMERICHOST). A scope suffix is a number, or the name of one of the
-// interfaces ifs knows (nil: only "lo", index 1) for a link-local address;
-// it is returned separately, as the index.
+// interfaces ifs knows (nil: only "lo", index 1) for a link-local or an
+// interface-local multicast address (glibc's IN6_IS_ADDR_LINKLOCAL,
+// MC_LINKLOCAL, MC_NODELOCAL; G04); it is returned separately, as the
+// index.
 func parseV6(s string, ifs InterfaceResolver) (netip.Addr, string, bool) {
 	host, zone := s, ""
 	if i := strings.IndexByte(s, '%'); i >= 0 {
@@ -275,7 +277,7 @@ func parseV6(s string, ifs InterfaceResolver) (netip.Addr, string, bool) {
 		return netip.Addr{}, "", false
 	}
 	if zone != "" && !numeric(zone) {
-		if !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+		if !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast()) {
 			return netip.Addr{}, "", false
 		}
 		if ifs == nil {
