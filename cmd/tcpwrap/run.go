@@ -28,8 +28,12 @@ Commands:
   envoy    print the Envoy filter's plugin configuration with the tables
            on this machine in it
 
-Run "tcpwrap COMMAND -h" for a command's flags.
+Run "tcpwrap help COMMAND" (or "tcpwrap COMMAND -h") for a command's
+flags.
 `
+
+// commands are the command names run knows, for "tcpwrap help COMMAND".
+var commands = map[string]bool{"match": true, "serve": true, "check": true, "fmt": true, "envoy": true}
 
 // run is the whole program: args are the arguments after the program
 // name, color says whether text output may use ANSI colours (main decides:
@@ -41,8 +45,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usageText)
-		return exitOK
+		switch len(args) {
+		case 1:
+			fmt.Fprint(stdout, usageText)
+			return exitOK
+		case 2:
+			if _, ok := commands[args[1]]; ok {
+				// Each command prints its usage for -h, exit 0.
+				return run([]string{args[1], "-h"}, stdin, stdout, stderr, color)
+			}
+			fmt.Fprintf(stderr, "tcpwrap help: unknown command %q (run \"tcpwrap -h\" for the list)\n", args[1])
+		default:
+			fmt.Fprintf(stderr, "tcpwrap help: want one command, got %d (run \"tcpwrap -h\" for the list)\n", len(args)-1)
+		}
+		return exitUsage
 	case "match":
 		return runMatch(args[1:], stdin, stdout, stderr, color)
 	case "serve":
