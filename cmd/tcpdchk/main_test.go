@@ -26,6 +26,7 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"-i"}, config{}, "tcpdchk: option requires an argument -- 'i'"},
 		{[]string{"--hosts"}, config{}, "tcpdchk: option '--hosts' requires an argument"},
 		{[]string{"--bogus"}, config{}, "tcpdchk: invalid option -- '-'"},
+		{[]string{"-netgroup", "n"}, config{}, "tcpdchk: invalid option -- 'n' (long options take two dashes: --netgroup)"},
 	} {
 		cfg, err := parseArgs(tc.args)
 		if tc.err != "" {

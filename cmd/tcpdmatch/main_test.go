@@ -160,6 +160,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-dq", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- 'q'"},
 		{[]string{"--verbose", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- '-'"},
 		{[]string{"sshd", "10.0.0.1", "--hosts"}, "tcpdmatch: option '--hosts' requires an argument"},
+		{[]string{"-hosts", "h", "sshd", "10.0.0.1"}, "tcpdmatch: invalid option -- 'h' (long options take two dashes: --hosts)"},
 	} {
 		r := tcpdmatch(tc.args...)
 		l := lines(r.stderr)

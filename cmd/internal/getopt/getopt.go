@@ -3,11 +3,14 @@
 // be mixed, "--" ends the options, single-letter flags may be grouped
 // ("-dv"), an option with an argument takes the rest of its word or the
 // next word ("-ifile", "-i file"), and long options take "--name VALUE" or
-// "--name=VALUE". Error messages are glibc's.
+// "--name=VALUE". Error messages are glibc's, with one addition: a long
+// option written with one dash ("-hosts"), which getopt reads as letters,
+// gets a hint after glibc's message.
 package getopt
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -71,7 +74,11 @@ func Parse(prog string, args []string, flags, withArg string, long ...string) (*
 					}
 					j = len(a)
 				default:
-					return nil, fmt.Errorf("%s: invalid option -- '%c'", prog, c)
+					err := fmt.Errorf("%s: invalid option -- '%c'", prog, c)
+					if name, _, _ := strings.Cut(a[1:], "="); j == 1 && slices.Contains(long, name) {
+						err = fmt.Errorf("%w (long options take two dashes: --%s)", err, name)
+					}
+					return nil, err
 				}
 			}
 		default:

@@ -17,6 +17,12 @@ func TestParse(t *testing.T) {
 		{[]string{"-i"}, "error p: option requires an argument -- 'i'"},
 		{[]string{"--bogus"}, "error p: invalid option -- '-'"},
 		{[]string{"--hosts"}, "error p: option '--hosts' requires an argument"},
+		// A long option with one dash is read as letters, as by glibc, with
+		// a hint (QA: "-hosts FILE" said only "invalid option -- 'h'").
+		{[]string{"-hosts", "f"}, "error p: invalid option -- 'h' (long options take two dashes: --hosts)"},
+		{[]string{"-netgroup=f"}, "error p: invalid option -- 'n' (long options take two dashes: --netgroup)"},
+		{[]string{"-hostsx"}, "error p: invalid option -- 'h'"},
+		{[]string{"-dhosts"}, "error p: invalid option -- 'h'"},
 	} {
 		r, err := Parse("p", tc.args, "adv", "i", "hosts", "netgroup")
 		got := ""
