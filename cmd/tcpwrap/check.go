@@ -73,7 +73,7 @@ func parseCheck(args []string) (*checkConfig, error) {
 		if err == flag.ErrHelp {
 			return nil, err
 		}
-		return nil, usagef("%v", err)
+		return nil, usagef("%s", flagMessage(err))
 	}
 	var err error
 	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
@@ -133,8 +133,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tcpwrap check: %v (see tcpwrap check -h)\n", err)
-		return exitUsage
+		return usageFail(stderr, "check", err)
 	}
 	if err := checkInputs(cfg); err != nil {
 		fmt.Fprintf(stderr, "tcpwrap check: %v\n", err)

@@ -63,20 +63,16 @@ func runEnvoy(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, envoyUsage)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "tcpwrap envoy: %v (see tcpwrap envoy -h)\n", err)
-		return exitUsage
+		return usageFail(stderr, "envoy", err)
 	}
 	if set.NArg() > 0 {
-		fmt.Fprintf(stderr, "tcpwrap envoy: unexpected operand %q (see tcpwrap envoy -h)\n", set.Arg(0))
-		return exitUsage
+		return usageFailf(stderr, "envoy", "unexpected operand %q", set.Arg(0))
 	}
 	if _, err := engine.ParseProfile(*profile); err != nil {
-		fmt.Fprintf(stderr, "tcpwrap envoy: %v\n", err)
-		return exitUsage
+		return usageFail(stderr, "envoy", err)
 	}
 	if *kind != "network" && *kind != "http" {
-		fmt.Fprintf(stderr, "tcpwrap envoy: --filter %q: want network or http\n", *kind)
-		return exitUsage
+		return usageFailf(stderr, "envoy", "--filter %q: want network or http", *kind)
 	}
 	// A table read from -d DIR may be missing (an empty table, as libwrap
 	// reads it); DIR itself, a table named by --allow or --deny and the

@@ -42,21 +42,17 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, fmtUsage)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "tcpwrap fmt: %v (see tcpwrap fmt -h)\n", err)
-		return exitUsage
+		return usageFail(stderr, "fmt", err)
 	}
 	prof, err := engine.ParseProfile(*profile)
 	if err != nil {
-		fmt.Fprintf(stderr, "tcpwrap fmt: %v\n", err)
-		return exitUsage
+		return usageFail(stderr, "fmt", err)
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "tcpwrap fmt: no files (see tcpwrap fmt -h)\n")
-		return exitUsage
+		return usageFailf(stderr, "fmt", "no files")
 	}
 	if *write && *check {
-		fmt.Fprintf(stderr, "tcpwrap fmt: -w and --check do not go together\n")
-		return exitUsage
+		return usageFailf(stderr, "fmt", "-w and --check do not go together")
 	}
 	status := exitOK
 	for _, name := range fs.Args() {

@@ -568,14 +568,14 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--help", "match"}, 0, "", "tcpwrap match [flags]"},
 		{[]string{"help", "frobnicate"}, 2, `tcpwrap help: unknown command "frobnicate"`, ""},
 		{[]string{"help", "match", "check"}, 2, "tcpwrap help: want one command, got 2", ""},
-		{[]string{"serve", "--nope"}, 2, "flag provided but not defined: -nope", ""},
+		{[]string{"serve", "--nope"}, 2, "unknown flag --nope", ""},
 		{[]string{"serve", "extra"}, 2, `unexpected operand "extra"`, ""},
 		{[]string{"serve", "-h"}, 0, "", "--addr HOST:PORT"},
 		{[]string{"match", "-h"}, 0, "", "--batch FILE|-"},
 		{[]string{"match"}, 2, "want 2 operands", ""},
 		{append(base, "sshd"), 2, "want 2 operands", ""},
 		{append(base, "sshd", "10.0.0.1", "extra"), 2, "got 3", ""},
-		{append(base, "--nope", "sshd", "10.0.0.1"), 2, "flag provided but not defined: -nope", ""},
+		{append(base, "--nope", "sshd", "10.0.0.1"), 2, "unknown flag --nope", ""},
 		{append(base, "--profile", "solaris", "sshd", "10.0.0.1"), 2, `unknown profile "solaris"`, ""},
 		{append(base, "--client-port", "70000", "sshd", "10.0.0.1"), 2, "not a port number", ""},
 		{append(base, "--server-port", "-1", "sshd", "10.0.0.1"), 2, "not a port number", ""},
@@ -624,6 +624,43 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stdout %q on failure", r.stdout)
 			}
 		})
+	}
+}
+
+// TestUsageErrors: every command words a bad command line as one line,
+// "tcpwrap CMD: MESSAGE (see tcpwrap CMD -h)", naming flags as the usage
+// texts do (--name, -d) rather than as the flag package does ("flag
+// provided but not defined: -name"); a flag before the command says
+// where flags go.
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--hosts", "x", "match"}, `tcpwrap: --hosts before the command: flags go after it, as in "tcpwrap match -d DIR ..." (run "tcpwrap -h" for the list)`},
+		{[]string{"match", "--bogus", "sshd", "10.0.0.1"}, "tcpwrap match: unknown flag --bogus (see tcpwrap match -h)"},
+		{[]string{"match", "-x", "sshd", "10.0.0.1"}, "tcpwrap match: unknown flag -x (see tcpwrap match -h)"},
+		{[]string{"match", "sshd", "10.0.0.1", "--hosts"}, "tcpwrap match: --hosts needs a value (see tcpwrap match -h)"},
+		{[]string{"match", "-d"}, "tcpwrap match: -d needs a value (see tcpwrap match -h)"},
+		{[]string{"match", "--client-port", "x", "sshd", "10.0.0.1"}, `tcpwrap match: --client-port "x": not a port number (0 to 65535) (see tcpwrap match -h)`},
+		{[]string{"match", "--json=maybe", "sshd", "10.0.0.1"}, `tcpwrap match: --json "maybe": want true or false (see tcpwrap match -h)`},
+		{[]string{"check", "--bogus"}, "tcpwrap check: unknown flag --bogus (see tcpwrap check -h)"},
+		{[]string{"check", "--format"}, "tcpwrap check: --format needs a value (see tcpwrap check -h)"},
+		{[]string{"fmt", "--bogus", "f"}, "tcpwrap fmt: unknown flag --bogus (see tcpwrap fmt -h)"},
+		{[]string{"fmt", "--check=yes", "f"}, `tcpwrap fmt: --check "yes": want true or false (see tcpwrap fmt -h)`},
+		{[]string{"fmt", "--profile", "solaris", "f"}, `tcpwrap fmt: unknown profile "solaris" (want debian, upstream or freebsd) (see tcpwrap fmt -h)`},
+		{[]string{"fmt"}, "tcpwrap fmt: no files (see tcpwrap fmt -h)"},
+		{[]string{"fmt", "-w", "--check", "f"}, "tcpwrap fmt: -w and --check do not go together (see tcpwrap fmt -h)"},
+		{[]string{"envoy", "--bogus"}, "tcpwrap envoy: unknown flag --bogus (see tcpwrap envoy -h)"},
+		{[]string{"envoy", "--filter", "tls"}, `tcpwrap envoy: --filter "tls": want network or http (see tcpwrap envoy -h)`},
+		{[]string{"serve", "--rate", "abc"}, `tcpwrap serve: --rate "abc": not a number (see tcpwrap serve -h)`},
+		{[]string{"serve", "--burst", "0"}, "tcpwrap serve: --burst must be at least 1 (see tcpwrap serve -h)"},
+		{[]string{"serve", "extra"}, `tcpwrap serve: unexpected operand "extra" (see tcpwrap serve -h)`},
+	} {
+		r := tcpwrap(t, t.TempDir(), "", false, tc.args...)
+		if r.code != exitUsage || r.stderr != tc.want+"\n" || r.stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%q\nwant exit 2 and\n%q", tc.args, r.code, r.stdout, r.stderr, tc.want+"\n")
+		}
 	}
 }
 

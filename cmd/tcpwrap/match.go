@@ -105,7 +105,7 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, nil, err
 			}
-			return nil, nil, &usageError{err.Error()}
+			return nil, nil, &usageError{flagMessage(err)}
 		}
 		left := set.Args()
 		if len(left) == 0 {
@@ -295,14 +295,12 @@ func runMatch(args []string, stdin io.Reader, stdout, stderr io.Writer, color bo
 			fmt.Fprint(stdout, matchUsage)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "tcpwrap match: %v (see tcpwrap match -h)\n", err)
-		return exitUsage
+		return usageFail(stderr, "match", err)
 	}
 	cfg.color = color
 	if cfg.batch == "" {
 		if err := checkOperands(operands[0], operands[1]); err != nil {
-			fmt.Fprintf(stderr, "tcpwrap match: %v (see tcpwrap match -h)\n", err)
-			return exitUsage
+			return usageFail(stderr, "match", err)
 		}
 	}
 	m, err := load(cfg, stderr)

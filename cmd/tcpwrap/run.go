@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 )
 
 // Exit statuses.
@@ -70,6 +73,62 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 	case "envoy":
 		return runEnvoy(args[1:], stdout, stderr)
 	}
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "tcpwrap: %s before the command: flags go after it, as in \"tcpwrap match -d DIR ...\" (run \"tcpwrap -h\" for the list)\n", args[0])
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "tcpwrap: unknown command %q (run \"tcpwrap -h\" for the list)\n", args[0])
 	return exitUsage
+}
+
+// usageFail writes a usage error of command cmd, one line with the way
+// to its flags, and returns exitUsage.
+func usageFail(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "tcpwrap %s: %s (see tcpwrap %s -h)\n", cmd, flagMessage(err), cmd)
+	return exitUsage
+}
+
+// usageFailf is usageFail with a message of its own.
+func usageFailf(stderr io.Writer, cmd, format string, args ...any) int {
+	return usageFail(stderr, cmd, errors.New(fmt.Sprintf(format, args...)))
+}
+
+// The flag package's messages, which name every flag with one dash.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid (boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-([^:]+): (.*)$`)
+)
+
+// flagMessage words an error of the flag package the way the usage texts
+// name flags (--name, and -d for a letter); other errors keep their text.
+func flagMessage(err error) string {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return "unknown flag " + dashed(m[1])
+	}
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return dashed(m[1]) + " needs a value"
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		why := m[4]
+		switch {
+		case m[1] != "" && why == "parse error":
+			why = "want true or false"
+		case why == "parse error":
+			why = "not a number"
+		case why == "value out of range":
+			why = "out of range"
+		}
+		return dashed(m[3]) + " " + m[2] + ": " + why
+	}
+	return msg
+}
+
+// dashed is a flag's name as the usage texts write it.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }

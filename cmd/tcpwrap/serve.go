@@ -56,16 +56,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, serveUsage)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "tcpwrap serve: %v (run \"tcpwrap serve -h\" for the flags)\n", err)
-		return exitUsage
+		return usageFail(stderr, "serve", err)
 	}
 	if *burst < 1 {
-		fmt.Fprintf(stderr, "tcpwrap serve: --burst must be at least 1\n")
-		return exitUsage
+		return usageFailf(stderr, "serve", "--burst must be at least 1")
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "tcpwrap serve: unexpected operand %q (run \"tcpwrap serve -h\" for the flags)\n", fs.Arg(0))
-		return exitUsage
+		return usageFailf(stderr, "serve", "unexpected operand %q", fs.Arg(0))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
