@@ -19,10 +19,20 @@ const MaxWork = 100000
 type workError struct{ lines, words, requests int }
 
 func (e *workError) Error() string {
+	reqs := plural(e.requests, "request", "requests")
 	if e.words == 0 {
-		return fmt.Sprintf("too much work: %d table lines × %d requests is more than %d", e.lines, e.requests, MaxWork)
+		return fmt.Sprintf("too much work: %s × %s is more than %d", plural(e.lines, "table line", "table lines"), reqs, MaxWork)
 	}
-	return fmt.Sprintf("too much work: (%d table lines + %d pattern-file words) × %d requests is more than %d", e.lines, e.words, e.requests, MaxWork)
+	return fmt.Sprintf("too much work: (%s + %s) × %s is more than %d", plural(e.lines, "table line", "table lines"),
+		plural(e.words, "pattern-file word", "pattern-file words"), reqs, MaxWork)
+}
+
+// plural is n and the noun for n: "1 request", "3 requests".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // checkWork returns a *workError when allow, deny, the pattern files and

@@ -567,7 +567,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"help", "serve"}, 0, "", "tcpwrap serve [--addr 127.0.0.1:8080]"},
 		{[]string{"--help", "match"}, 0, "", "tcpwrap match [flags]"},
 		{[]string{"help", "frobnicate"}, 2, `tcpwrap help: unknown command "frobnicate"`, ""},
-		{[]string{"help", "match", "check"}, 2, "tcpwrap help: want one command, got 2", ""},
+		{[]string{"help", "match", "check"}, 2, "tcpwrap help: want one command, got 2 commands", ""},
 		{[]string{"serve", "--nope"}, 2, "unknown flag --nope", ""},
 		{[]string{"serve", "extra"}, 2, `unexpected operand "extra"`, ""},
 		{[]string{"serve", "-h"}, 0, "", "--addr HOST:PORT"},
@@ -694,6 +694,10 @@ func TestBatch(t *testing.T) {
 		"DIR/batch:10: empty server after @ in \"sshd@\"\n"
 	if got := strings.ReplaceAll(r.stderr, dir, "DIR"); got != wantErr {
 		t.Errorf("stderr:\n%s\nwant:\n%s", got, wantErr)
+	}
+	// One word is "1 word" (QA: "got 1 words").
+	if one := tcpwrap(t, dir, "sshd\n", false, "match", "-d", "DIR", "--hosts", "DIR/hosts", "--batch", "-"); one.stderr != "<stdin>:1: want DAEMON[@SERVER] [USER@]CLIENT, got 1 word\n" {
+		t.Errorf("a one-word line: stderr %q", one.stderr)
 	}
 	preds := decodeLines(t, r.stdout)
 	var got []string

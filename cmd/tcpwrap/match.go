@@ -535,7 +535,7 @@ func (m *matcher) parseBatchLine(cfg *matchConfig, n int, data []byte, tooLong b
 	case len(f) == 0 || f[0][0] == '#':
 		return it, false
 	case len(f) != 2:
-		it.err = fmt.Sprintf("want DAEMON[@SERVER] [USER@]CLIENT, got %d words", len(f))
+		it.err = "want DAEMON[@SERVER] [USER@]CLIENT, got " + plural(len(f), "word", "words")
 	default:
 		if e := checkOperands(f[0], f[1]); e != nil {
 			it.err = e.Error()

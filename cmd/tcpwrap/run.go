@@ -59,7 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 			}
 			fmt.Fprintf(stderr, "tcpwrap help: unknown command %q (run \"tcpwrap -h\" for the list)\n", args[1])
 		default:
-			fmt.Fprintf(stderr, "tcpwrap help: want one command, got %d (run \"tcpwrap -h\" for the list)\n", len(args)-1)
+			fmt.Fprintf(stderr, "tcpwrap help: want one command, got %s (run \"tcpwrap -h\" for the list)\n", plural(len(args)-1, "command", "commands"))
 		}
 		return exitUsage
 	case "match":
@@ -123,6 +123,14 @@ func flagMessage(err error) string {
 		return dashed(m[3]) + " " + m[2] + ": " + why
 	}
 	return msg
+}
+
+// plural is n and the noun for n: "1 word", "3 words".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // dashed is a flag's name as the usage texts write it.

@@ -101,7 +101,7 @@ func TestNativeHTTPHopsAndShadow(t *testing.T) {
 	}
 	logs := strings.Join(append(host.GetInfoLogs(), host.GetWarnLogs()...), "\n")
 	for _, want := range []string{"198.51.100.2 (x-forwarded-for from 10.2.3.4:5555) -> 10.1.1.1:443: denied by hosts.deny:1 (shadow)",
-		"x-forwarded-for: 1 entries, want at least 2 (trustedHops 1) (shadow)"} {
+		"x-forwarded-for: 1 entry, want at least 2 (trustedHops 1) (shadow)"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}

@@ -199,7 +199,11 @@ func (c *Config) HeaderClient(value string) (netip.AddrPort, string, error) {
 			return ap, entry, nil
 		}
 		if start == 0 {
-			return netip.AddrPort{}, "", fmt.Errorf("%s: %d entries, want at least %d (trustedHops %d)", c.ClientAddressHeader, hop+1, c.TrustedHops+1, c.TrustedHops)
+			entries := "entries"
+			if hop == 0 {
+				entries = "entry"
+			}
+			return netip.AddrPort{}, "", fmt.Errorf("%s: %d %s, want at least %d (trustedHops %d)", c.ClientAddressHeader, hop+1, entries, c.TrustedHops+1, c.TrustedHops)
 		}
 		end = start - 1
 	}
