@@ -56,19 +56,26 @@ type checkConfig struct {
 	files    []string
 }
 
-func parseCheck(args []string) (*checkConfig, error) {
-	cfg := &checkConfig{}
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	dir := fs.String("d", "", "")
+// checkFlags defines check's flags (checkUsage lists them), into cfg;
+// the texts of -d, --profile and --fail-on go into *dir, *profile and
+// *failOn.
+func checkFlags(cfg *checkConfig) (fs *flag.FlagSet, dir, profile, failOn *string) {
+	fs = newFlagSet("check")
+	dir = fs.String("d", "", "")
 	fs.StringVar(&cfg.hostsFile, "hosts", "", "")
 	fs.StringVar(&cfg.netgroupFile, "netgroup", "", "")
-	profile := fs.String("profile", "debian", "")
+	profile = fs.String("profile", "debian", "")
 	fs.StringVar(&cfg.format, "format", "text", "")
-	failOn := fs.String("fail-on", "warning", "")
+	failOn = fs.String("fail-on", "warning", "")
 	fs.BoolVar(&cfg.implicit, "a", false, "")
 	fs.BoolVar(&cfg.paranoid, "paranoid", false, "")
 	fs.BoolVar(&cfg.noDNS, "no-dns", false, "")
+	return fs, dir, profile, failOn
+}
+
+func parseCheck(args []string) (*checkConfig, error) {
+	cfg := &checkConfig{}
+	fs, dir, profile, failOn := checkFlags(cfg)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil, err

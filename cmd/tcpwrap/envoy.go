@@ -46,18 +46,30 @@ Exit status: 0 printed, 1 an unreadable file or a configuration the
 filter refuses, 2 usage.
 `
 
+// envoyFlags are envoy's flags (envoyUsage lists them).
+type envoyFlags struct {
+	dir, allow, deny, hosts, daemon, profile, kind *string
+	shadow, yaml                                   *bool
+}
+
+func newEnvoyFlags() (*flag.FlagSet, envoyFlags) {
+	set := newFlagSet("envoy")
+	return set, envoyFlags{
+		dir:     set.String("d", "/etc", ""),
+		allow:   set.String("allow", "", ""),
+		deny:    set.String("deny", "", ""),
+		hosts:   set.String("hosts", "", ""),
+		daemon:  set.String("daemon", "envoy", ""),
+		profile: set.String("profile", "debian", ""),
+		kind:    set.String("filter", "network", ""),
+		shadow:  set.Bool("shadow", false, ""),
+		yaml:    set.Bool("yaml", false, ""),
+	}
+}
+
 func runEnvoy(args []string, stdout, stderr io.Writer) int {
-	set := flag.NewFlagSet("envoy", flag.ContinueOnError)
-	set.SetOutput(io.Discard)
-	dir := set.String("d", "/etc", "")
-	allow := set.String("allow", "", "")
-	deny := set.String("deny", "", "")
-	hosts := set.String("hosts", "", "")
-	daemon := set.String("daemon", "envoy", "")
-	profile := set.String("profile", "debian", "")
-	kind := set.String("filter", "network", "")
-	shadow := set.Bool("shadow", false, "")
-	yaml := set.Bool("yaml", false, "")
+	set, fl := newEnvoyFlags()
+	dir, allow, deny, hosts, daemon, profile, kind, shadow, yaml := fl.dir, fl.allow, fl.deny, fl.hosts, fl.daemon, fl.profile, fl.kind, fl.shadow, fl.yaml
 	if err := set.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			fmt.Fprint(stdout, envoyUsage)

@@ -31,12 +31,17 @@ a directory or cannot be read (or, with --check, a file to format), 2
 usage.
 `
 
+// fmtFlags defines fmt's flags (fmtUsage lists them).
+func fmtFlags() (fs *flag.FlagSet, write, check *bool, profile *string) {
+	fs = newFlagSet("fmt")
+	write = fs.Bool("w", false, "")
+	check = fs.Bool("check", false, "")
+	profile = fs.String("profile", "debian", "")
+	return fs, write, check, profile
+}
+
 func runFmt(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	write := fs.Bool("w", false, "")
-	check := fs.Bool("check", false, "")
-	profile := fs.String("profile", "debian", "")
+	fs, write, check, profile := fmtFlags()
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			fmt.Fprint(stdout, fmtUsage)

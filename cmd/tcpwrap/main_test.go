@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -820,6 +821,41 @@ func TestExample(t *testing.T) {
 		}
 		if got := verdict(decodeLines(t, r.stdout)[0]); got != want {
 			t.Errorf("%s: %s, want %s", ops, got, want)
+		}
+	}
+}
+
+// TestUsageListsEveryFlag: each command's usage text names every flag
+// its FlagSet accepts (as --name, or -d for a letter), and every --name it
+// mentions is a flag of that command.
+func TestUsageListsEveryFlag(t *testing.T) {
+	matchSet, _ := matchFlags(&matchConfig{})
+	checkSet, _, _, _ := checkFlags(&checkConfig{})
+	fmtSet, _, _, _ := fmtFlags()
+	serveSet, _ := newServeFlags()
+	envoySet, _ := newEnvoyFlags()
+	longFlag := regexp.MustCompile(`--[a-z][a-z-]*`)
+	for _, c := range []struct {
+		usage string
+		set   *flag.FlagSet
+	}{
+		{matchUsage, matchSet}, {checkUsage, checkSet}, {fmtUsage, fmtSet}, {serveUsage, serveSet}, {envoyUsage, envoySet},
+	} {
+		n := 0
+		c.set.VisitAll(func(f *flag.Flag) {
+			n++
+			name := dashed(f.Name)
+			if !regexp.MustCompile(`(^|[\s\[|])` + regexp.QuoteMeta(name) + `([\s=\]|]|$)`).MatchString(c.usage) {
+				t.Errorf("tcpwrap %s: usage does not list %s", c.set.Name(), name)
+			}
+		})
+		if n == 0 {
+			t.Errorf("tcpwrap %s: no flags", c.set.Name())
+		}
+		for _, name := range longFlag.FindAllString(c.usage, -1) {
+			if c.set.Lookup(name[2:]) == nil {
+				t.Errorf("tcpwrap %s: usage names %s, which is not a flag", c.set.Name(), name)
+			}
 		}
 	}
 }

@@ -83,21 +83,35 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// parseMatch parses the arguments of match. Flags may come before, between
-// and after the operands; "--" ends the flags.
-func parseMatch(args []string) (*matchConfig, []string, error) {
-	cfg := &matchConfig{}
-	set := flag.NewFlagSet("match", flag.ContinueOnError)
+// newFlagSet is a FlagSet for command cmd that writes nothing: the
+// commands word their own errors (usageFail) and usage texts.
+func newFlagSet(cmd string) *flag.FlagSet {
+	set := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	set.SetOutput(io.Discard)
+	return set
+}
+
+// matchFlags defines match's flags (matchUsage lists them), into cfg;
+// --profile's text goes into *profile.
+func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
+	set = newFlagSet("match")
 	set.StringVar(&cfg.dir, "d", "/etc", "")
 	set.StringVar(&cfg.hostsFile, "hosts", "", "")
 	set.StringVar(&cfg.netgroupFile, "netgroup", "", "")
-	profile := set.String("profile", "debian", "")
+	profile = set.String("profile", "debian", "")
 	set.Func("client-port", "", portFlag(&cfg.clientPort, nil))
 	set.Func("server-port", "", portFlag(&cfg.serverPort, &cfg.serverPortOK))
 	set.BoolVar(&cfg.json, "json", false, "")
 	set.StringVar(&cfg.batch, "batch", "", "")
 	set.BoolVar(&cfg.summary, "summary", false, "")
+	return set, profile
+}
+
+// parseMatch parses the arguments of match. Flags may come before, between
+// and after the operands; "--" ends the flags.
+func parseMatch(args []string) (*matchConfig, []string, error) {
+	cfg := &matchConfig{}
+	set, profile := matchFlags(cfg)
 
 	var operands []string
 	for rest := args; ; {

@@ -42,15 +42,28 @@ Flags:
 // shutdownTimeout bounds the wait for requests in flight at shutdown.
 const shutdownTimeout = 30 * time.Second
 
+// serveFlags are serve's flags (serveUsage lists them).
+type serveFlags struct {
+	addr, db, baseURL *string
+	rate              *float64
+	burst             *int
+}
+
+func newServeFlags() (*flag.FlagSet, serveFlags) {
+	fs := newFlagSet("serve")
+	return fs, serveFlags{
+		addr:    fs.String("addr", "127.0.0.1:8080", ""),
+		db:      fs.String("db", "tcpwrap.db", ""),
+		baseURL: fs.String("base-url", "", ""),
+		rate:    fs.Float64("rate", web.DefaultRate, ""),
+		burst:   fs.Int("burst", web.DefaultBurst, ""),
+	}
+}
+
 // runServe runs the server until SIGINT or SIGTERM.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", "127.0.0.1:8080", "")
-	db := fs.String("db", "tcpwrap.db", "")
-	baseURL := fs.String("base-url", "", "")
-	rate := fs.Float64("rate", web.DefaultRate, "")
-	burst := fs.Int("burst", web.DefaultBurst, "")
+	fs, fl := newServeFlags()
+	addr, db, baseURL, rate, burst := fl.addr, fl.db, fl.baseURL, fl.rate, fl.burst
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, serveUsage)
