@@ -75,9 +75,11 @@ func splitOut(s string) []string {
 // replacing {DIR}) whose files get the case's modes, with --hosts and
 // --netgroup giving the case's tables, and returns standard output, then
 // standard error, and "exit N", with the directory replaced back by
-// {DIR}. A nobody case runs in a subprocess (this test binary, copied
-// where nobody can run it) as uid and gid 65534 with no groups; that
-// needs root (the caller skips it otherwise).
+// {DIR}, and without the usage lines Debian's tcpdchk does not have
+// (usageExtra: our --hosts and --netgroup). A nobody case runs in a
+// subprocess (this test binary, copied where nobody can run it) as uid
+// and gid 65534 with no groups; that needs root (the caller skips it
+// otherwise).
 func runCase(t *testing.T, cc corpusCase) []string {
 	t.Helper()
 	// Not t.TempDir: its directories are 0700, and a nobody case must
@@ -138,8 +140,9 @@ func runCase(t *testing.T, cc corpusCase) []string {
 		t.Chdir(caseD)
 		code = run(args, &stdout, &stderr)
 	}
+	errText := strings.Replace(stderr.String(), usageExtra, "", 1)
 	var lines []string
-	for _, l := range splitOut(stdout.String() + stderr.String()) {
+	for _, l := range splitOut(stdout.String() + errText) {
 		l = strings.TrimSuffix(l, "\r") // as the harness splits
 		lines = append(lines, strings.ReplaceAll(l, caseD, libwrap.DirPlaceholder))
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -57,6 +59,32 @@ func TestRunErrors(t *testing.T) {
 		if code := run(args, &stdout, &stderr); code != 1 || stdout.Len() != 0 || stderr.Len() == 0 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
 		}
+	}
+}
+
+// TestUsageListsEveryOption: the usage text names every option parseArgs
+// takes (QA: it left out --hosts and --netgroup), and keeps Debian's
+// lines first.
+func TestUsageListsEveryOption(t *testing.T) {
+	usage := fmt.Sprintf(usageText, "tcpdchk")
+	var names []string
+	for _, c := range optFlags + optWithArg {
+		names = append(names, "-"+string(c))
+	}
+	for _, l := range optLong {
+		names = append(names, "--"+l)
+	}
+	for _, n := range names {
+		if !regexp.MustCompile(`(^|[\s\[])` + regexp.QuoteMeta(n) + `[\s:\]]`).MatchString(usage) {
+			t.Errorf("usage does not list %s:\n%s", n, usage)
+		}
+	}
+	if !strings.HasPrefix(usage, "usage: tcpdchk [-a] [-d] [-i inet_conf] [-v]\n\t-a: ") {
+		t.Errorf("usage does not begin as Debian's:\n%s", usage)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-q"}, &stdout, &stderr); code != 1 || !strings.HasSuffix(stderr.String(), usageExtra) {
+		t.Errorf("bad option: exit %d, stderr %q", code, stderr.String())
 	}
 }
 

@@ -12,13 +12,29 @@ import (
 // name is the program name in messages: argv[0], as Debian prints it.
 var name = "tcpdchk"
 
-// usageText is Debian's usage message (standard error, exit status 1).
+// usageText is Debian's usage message (standard error, exit status 1),
+// then usageExtra.
 const usageText = `usage: %s [-a] [-d] [-i inet_conf] [-v]
 	-a: report rules with implicit "ALLOW" at end
 	-d: use allow/deny files in current directory
 	-i: location of inetd.conf file
 	-v: list all rules
+` + usageExtra
+
+// usageExtra lists the options Debian's tcpdchk does not have, after its
+// usage text (whose lines stay as they are).
+const usageExtra = `	--hosts FILE: answer host lookups from FILE (/etc/hosts format)
+	--netgroup FILE: answer netgroup lookups from FILE (/etc/netgroup format)
 `
+
+// The options, as getopt.Parse takes them: letters without an argument,
+// letters with one, and the long options (each with an argument).
+const (
+	optFlags   = "adv"
+	optWithArg = "i"
+)
+
+var optLong = []string{"hosts", "netgroup"}
 
 // config is the parsed command line.
 type config struct {
@@ -38,7 +54,7 @@ func (e usageError) Error() string { return string(e) }
 // parseArgs reads the command line the way glibc's getopt("adi:v") does,
 // plus the long options --hosts FILE and --netgroup FILE.
 func parseArgs(args []string) (*config, error) {
-	r, err := getopt.Parse(name, args, "adv", "i", "hosts", "netgroup")
+	r, err := getopt.Parse(name, args, optFlags, optWithArg, optLong...)
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
