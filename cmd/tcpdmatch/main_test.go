@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -170,6 +171,23 @@ func TestUsage(t *testing.T) {
 		}
 		if got := strings.Join(l[:len(l)-3], "\n"); got != tc.msg {
 			t.Errorf("%q: message %q, want %q", tc.args, got, tc.msg)
+		}
+	}
+}
+
+// TestUsageListsEveryOption: the usage text names every option parseArgs
+// takes.
+func TestUsageListsEveryOption(t *testing.T) {
+	var names []string
+	for _, c := range optFlags + optWithArg {
+		names = append(names, "-"+string(c))
+	}
+	for _, l := range optLong {
+		names = append(names, "--"+l)
+	}
+	for _, n := range names {
+		if !regexp.MustCompile(`(^|[\s\[])` + regexp.QuoteMeta(n) + `[\s:\]]`).MatchString(usageText) {
+			t.Errorf("usage does not list %s:\n%s", n, usageText)
 		}
 	}
 }

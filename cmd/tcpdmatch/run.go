@@ -21,6 +21,15 @@ const usageText = `usage: tcpdmatch [-d] [-i inet_conf] [--hosts FILE] [--netgro
 	-i: the inetd.conf file to examine (default /etc/inetd.conf, if any)
 `
 
+// The options, as getopt.Parse takes them: letters without an argument,
+// letters with one, and the long options (each with an argument).
+const (
+	optFlags   = "d"
+	optWithArg = "i"
+)
+
+var optLong = []string{"hosts", "netgroup"}
+
 // config is the parsed command line.
 type config struct {
 	local        bool   // -d
@@ -37,7 +46,7 @@ type usageError string
 // parseArgs reads the command line the way glibc's getopt("di:") does,
 // plus the long options --hosts FILE and --netgroup FILE.
 func parseArgs(args []string) (*config, error) {
-	r, err := getopt.Parse(name, args, "d", "i", "hosts", "netgroup")
+	r, err := getopt.Parse(name, args, optFlags, optWithArg, optLong...)
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
