@@ -3,8 +3,10 @@
 #
 #   make build         bin/tcpwrap, bin/tcpdmatch and bin/tcpdchk
 #   make serve         the playground's front end (make assets), then the
-#                      server on http://127.0.0.1:8080 (SQLite in
-#                      ./tcpwrap.db)
+#                      server on http://$(ADDR) (SQLite in ./tcpwrap.db);
+#                      ADDR=HOST:PORT sets the listen address (tcpwrap
+#                      serve --addr; default 127.0.0.1:8080), e.g.
+#                      make serve ADDR=127.0.0.1:9090
 #   make assets        the playground's front end in static/dist/ (never
 #                      committed; the server embeds it): web/ts/*.ts
 #                      bundled by esbuild's Go API and the wasm/js module
@@ -67,6 +69,8 @@ MODULE   := $(shell $(GO) list -m)
 WASMEXEC := $(GOROOT)/lib/wasm
 BIN      := $(CURDIR)/bin
 FUZZTIME ?= 20s
+# The address make serve listens on (tcpwrap serve --addr).
+ADDR     ?= 127.0.0.1:8080
 # staticcheck, pinned; run with go run so it stays out of go.mod.
 STATICCHECK := v0.6.1
 
@@ -84,7 +88,7 @@ build: assets
 	$(GO) build -o $(BIN)/tcpdchk ./cmd/tcpdchk
 
 serve: assets
-	$(GO) run ./cmd/tcpwrap serve
+	$(GO) run ./cmd/tcpwrap serve --addr $(ADDR)
 
 assets:
 	$(GO) run ./web/internal/bundle

@@ -859,3 +859,21 @@ func TestUsageListsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeServeAddr: make serve takes the listen address from ADDR, whose
+// default is tcpwrap serve's --addr default, and passes it as --addr.
+func TestMakeServeAddr(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := newServeFlags()
+	def := set.Lookup("addr").DefValue
+	m := regexp.MustCompile(`(?m)^ADDR\s*\?=\s*(\S+)\s*$`).FindSubmatch(mk)
+	if m == nil || string(m[1]) != def {
+		t.Errorf("Makefile: no \"ADDR ?= %s\" line (found %q)", def, m)
+	}
+	if !regexp.MustCompile(`(?m)^serve:.*\n\t\$\(GO\) run \./cmd/tcpwrap serve --addr \$\(ADDR\)\s*$`).Match(mk) {
+		t.Errorf("Makefile: the serve target does not run tcpwrap serve --addr $(ADDR)")
+	}
+}
