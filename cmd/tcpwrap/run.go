@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -90,7 +89,7 @@ func usageFail(stderr io.Writer, cmd string, err error) int {
 
 // usageFailf is usageFail with a message of its own.
 func usageFailf(stderr io.Writer, cmd, format string, args ...any) int {
-	return usageFail(stderr, cmd, errors.New(fmt.Sprintf(format, args...)))
+	return usageFail(stderr, cmd, fmt.Errorf(format, args...))
 }
 
 // The flag package's messages, which name every flag with one dash.
