@@ -250,7 +250,8 @@ type loopbackOnly struct{}
 func (loopbackOnly) InterfaceIndex(name string) (uint32, bool) { return 1, name == "lo" }
 func (loopbackOnly) InterfaceName(index uint32) (string, bool) { return "lo", index == 1 }
 
-// interfacesOf returns res's interfaces, or loopbackOnly's.
+// interfacesOf returns res's interfaces, or loopbackOnly's (res may be
+// nil).
 func interfacesOf(res Resolver) InterfaceResolver {
 	if ifs, ok := res.(InterfaceResolver); ok {
 		return ifs
@@ -260,11 +261,11 @@ func interfacesOf(res Resolver) InterfaceResolver {
 
 // parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
 // AI_NUMERICHOST). A scope suffix is a number, or the name of one of the
-// interfaces ifs knows (nil: only "lo", index 1) for a link-local or an
-// interface-local multicast address (glibc's IN6_IS_ADDR_LINKLOCAL,
+// interfaces res knows ([InterfaceResolver]; without it, or nil: only
+// "lo", index 1) for a link-local or an interface-local multicast address (glibc's IN6_IS_ADDR_LINKLOCAL,
 // MC_LINKLOCAL, MC_NODELOCAL; G04); it is returned separately, as the
 // index.
-func parseV6(s string, ifs InterfaceResolver) (netip.Addr, string, bool) {
+func parseV6(s string, res Resolver) (netip.Addr, string, bool) {
 	host, zone := s, ""
 	if i := strings.IndexByte(s, '%'); i >= 0 {
 		host, zone = s[:i], s[i+1:]
@@ -280,10 +281,7 @@ func parseV6(s string, ifs InterfaceResolver) (netip.Addr, string, bool) {
 		if !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast()) {
 			return netip.Addr{}, "", false
 		}
-		if ifs == nil {
-			ifs = loopbackOnly{}
-		}
-		index, ok := ifs.InterfaceIndex(zone)
+		index, ok := interfacesOf(res).InterfaceIndex(zone)
 		if !ok || index == 0 {
 			return netip.Addr{}, "", false
 		}
@@ -328,9 +326,9 @@ func uitoa(n uint32) string {
 
 // isNumericName reports whether a reverse-lookup answer reads as a numeric
 // address of the client's family (spec §5.4 step 5).
-func isNumericName(name string, v6 bool, ifs InterfaceResolver) bool {
+func isNumericName(name string, v6 bool, res Resolver) bool {
 	if v6 {
-		_, _, ok := parseV6(name, ifs)
+		_, _, ok := parseV6(name, res)
 		return ok
 	}
 	_, ok := inetAton(name, true)

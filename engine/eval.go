@@ -79,9 +79,9 @@ type hostState struct {
 }
 
 // formOf returns text's addrForm, computed once per decision.
-func (h *hostState) formOf(text string, p Profile, ifs InterfaceResolver) *addrForm {
+func (h *hostState) formOf(text string, p Profile) *addrForm {
 	if h.form.orig != text {
-		h.form = makeAddrForm(text, p, ifs)
+		h.form = makeAddrForm(text, p)
 	}
 	return &h.form
 }
@@ -90,7 +90,6 @@ type evalState struct {
 	pol   *Policy
 	prof  Profile
 	res   Resolver
-	ifs   InterfaceResolver // res's, once asked for (interfaces)
 	d     *Decision
 	trace bool
 
@@ -177,7 +176,7 @@ func (d *Decision) reset() {
 // reset empties st for reuse, keeping the index cursor's memory and the
 // daemonLines; see [Decision.reset].
 func (st *evalState) reset(quiet bool) {
-	st.pol, st.prof, st.res, st.ifs, st.d, st.trace = nil, 0, nil, nil, nil, false
+	st.pol, st.prof, st.res, st.d, st.trace = nil, 0, nil, nil, false
 	st.daemon, st.user, st.userDone = "", "", false
 	st.client, st.server = hostState{}, hostState{}
 	st.pid, st.ctxFile, st.ctxLine = 0, "", 0
@@ -582,7 +581,7 @@ func (st *evalState) daemonMatch(dp *daemonPat) bool {
 	if dp.port >= 0 {
 		ok = st.server.ep.Socket.IsValid() && int32(st.server.ep.Socket.Port()) == dp.port
 	} else {
-		ok = dp.name.match(st.daemon, st.prof, st.interfaces())
+		ok = dp.name.match(st.daemon, st.prof, st.res)
 	}
 	if dp.hasHost {
 		return ok && st.hostMatch(dp.host, &st.server)
@@ -596,7 +595,7 @@ func (st *evalState) clientMatch(cp *clientPat) bool {
 		return false
 	}
 	if cp.hasUser {
-		return cp.user.match(st.evalUser(), st.prof, st.interfaces())
+		return cp.user.match(st.evalUser(), st.prof, st.res)
 	}
 	return true
 }
@@ -624,16 +623,16 @@ func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
 		name := st.hostname(h)
 		return !strings.Contains(name, ".") && hostnameKnown(name)
 	case hostNetmask:
-		ok, bad := hp.maskedMatch(h.formOf(st.hostaddr(h), st.prof, st.interfaces()), st.prof)
+		ok, bad := hp.maskedMatch(h.formOf(st.hostaddr(h), st.prof), st.prof, st.res)
 		if bad {
 			st.warn("bad net/mask expression: %s/%s", hp.netText, hp.maskText)
 		}
 		return ok
 	}
-	if hp.sp.match(st.hostaddr(h), st.prof, st.interfaces()) {
+	if hp.sp.match(st.hostaddr(h), st.prof, st.res) {
 		return true
 	}
-	return hp.nameToo && hp.sp.match(st.hostname(h), st.prof, st.interfaces())
+	return hp.nameToo && hp.sp.match(st.hostname(h), st.prof, st.res)
 }
 
 // fileMatch is libwrap's hostfile_match: every white-space separated word
@@ -745,39 +744,30 @@ func (st *evalState) hostaddr(h *hostState) string {
 		if h == &st.client && st.peek != "" {
 			h.addr = st.peek // already computed for the index
 		} else {
-			h.addr = h.addrText(st.interfaces())
+			h.addr = h.addrText(st.res)
 		}
 	}
 	return h.addr
 }
 
-// interfaces is the machine's network interfaces as the resolver knows
-// them ([InterfaceResolver]).
-func (st *evalState) interfaces() InterfaceResolver {
-	if st.ifs == nil {
-		st.ifs = interfacesOf(st.res)
-	}
-	return st.ifs
-}
-
 // addrText is the address string libwrap evaluates for the endpoint: the
-// preset text, the socket address in numeric form (a scope named as ifs
-// names it), or "unknown".
-func (h *hostState) addrText(ifs InterfaceResolver) string {
+// preset text, the socket address in numeric form (a scope named as res's
+// interfaces name it), or "unknown".
+func (h *hostState) addrText(res Resolver) string {
 	switch {
 	case h.ep.Addr != "":
 		return truncate(h.ep.Addr)
 	case h.ep.Socket.IsValid():
-		return truncate(numericHost(h.ep.Socket.Addr(), ifs))
+		return truncate(numericHost(h.ep.Socket.Addr(), res))
 	}
 	return unknown
 }
 
 // numericHost formats an address the way getnameinfo(NI_NUMERICHOST)
 // does on glibc, its scope as scopeText.
-func numericHost(a netip.Addr, ifs InterfaceResolver) string {
+func numericHost(a netip.Addr, res Resolver) string {
 	zone := ""
-	if z := scopeText(a, ifs); z != "" {
+	if z := scopeText(a, res); z != "" {
 		zone = "%" + z
 	}
 	a = a.WithZone("")
@@ -799,18 +789,16 @@ func numericHost(a netip.Addr, ifs InterfaceResolver) string {
 
 // scopeText is the scope of IPv6 address a as getnameinfo prints it: none
 // for scope 0, the interface's name for a link-local address's scope when
-// ifs knows the index (nil: only index 1, "lo"), else the number; a zone
+// res's interfaces know the index ([InterfaceResolver]; without it, or nil:
+// only index 1, "lo"), else the number; a zone
 // that is not a number is taken to be an interface name already.
-func scopeText(a netip.Addr, ifs InterfaceResolver) string {
+func scopeText(a netip.Addr, res Resolver) string {
 	z := a.Zone()
 	if numeric(z) {
 		z = strings.TrimLeft(z, "0")
 		if z != "" && fitsUint32(z) && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
-			if ifs == nil {
-				ifs = loopbackOnly{}
-			}
 			n, _ := strconv.ParseUint(z, 10, 32)
-			if name, ok := ifs.InterfaceName(uint32(n)); ok {
+			if name, ok := interfacesOf(res).InterfaceName(uint32(n)); ok {
 				z = name
 			}
 		}
@@ -852,7 +840,7 @@ func (st *evalState) lookupName(h *hostState) {
 		return
 	}
 	h.name = truncate(name)
-	if st.prof != Upstream && isNumericName(h.name, v6, st.interfaces()) {
+	if st.prof != Upstream && isNumericName(h.name, v6, st.res) {
 		if st.lookups != nil {
 			st.noteLookup("reverse lookup of %s: %q, which is an address", a, name)
 		}
@@ -903,7 +891,7 @@ func (st *evalState) lookupName(h *hostState) {
 	if st.lookups != nil {
 		st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
 	}
-	st.warn("host name/address mismatch: %s != %s", numericHost(a.WithZone(h.ep.Socket.Addr().Zone()), st.interfaces()), canon)
+	st.warn("host name/address mismatch: %s != %s", numericHost(a.WithZone(h.ep.Socket.Addr().Zone()), st.res), canon)
 	h.name = paranoid
 }
 

@@ -162,11 +162,11 @@ func (k *keyIndex) hits(subject string, p Profile, out []int) []int {
 
 // netHits appends the net/mask lines whose network holds the address
 // (h's, whose text is addr).
-func (k *keyIndex) netHits(h *hostState, addr string, p Profile, ifs InterfaceResolver, out []int) []int {
+func (k *keyIndex) netHits(h *hostState, addr string, p Profile, res Resolver, out []int) []int {
 	if k.v4 == nil && k.v6 == nil {
 		return out
 	}
-	f := h.formOf(addr, p, ifs)
+	f := h.formOf(addr, p)
 	if f.isQuad {
 		for _, n := range k.v4 {
 			out = append(out, n.nets[f.quad&n.mask]...)
@@ -176,8 +176,8 @@ func (k *keyIndex) netHits(h *hostState, addr string, p Profile, ifs InterfaceRe
 	if !p.ipv6() || k.v6 == nil {
 		return out
 	}
-	a := f.v6
-	if !f.v6ok || (a.Is4In6() && p == FreeBSD) {
+	a, _, ok := parseV6(f.text, res)
+	if !ok || (a.Is4In6() && p == FreeBSD) {
 		return out
 	}
 	for _, n := range k.v6 {
@@ -362,11 +362,11 @@ func (c *lineCursor) enter(named bool) {
 		c.generic = c.st.generic(c.t, true)
 		hits = c.ix.name.hits(addr, c.prof, hits)
 		hits = c.ix.name.hits(c.st.client.name, c.prof, hits)
-		hits = c.ix.name.netHits(&c.st.client, addr, c.prof, c.st.interfaces(), hits)
+		hits = c.ix.name.netHits(&c.st.client, addr, c.prof, c.st.res, hits)
 	} else {
 		c.generic = c.st.generic(c.t, false)
 		hits = c.ix.addr.hits(addr, c.prof, hits)
-		hits = c.ix.addr.netHits(&c.st.client, addr, c.prof, c.st.interfaces(), hits)
+		hits = c.ix.addr.netHits(&c.st.client, addr, c.prof, c.st.res, hits)
 	}
 	if len(hits) > 1 {
 		sort.Ints(hits)
@@ -418,7 +418,7 @@ func (st *evalState) peekAddr(h *hostState) string {
 		return h.addr
 	}
 	if st.peek == "" {
-		st.peek = h.addrText(st.interfaces())
+		st.peek = h.addrText(st.res)
 	}
 	return st.peek
 }

@@ -57,9 +57,9 @@ func compileStr(tok string, p Profile) strPat {
 }
 
 // match applies the string rules to s (an address, a name, a daemon or a
-// user name); ifs reads the scope of an IPv6 address in s (nil: only
-// "lo").
-func (sp *strPat) match(s string, p Profile, ifs InterfaceResolver) bool {
+// user name); res's interfaces read the scope of an IPv6 address in s
+// (nil: only "lo").
+func (sp *strPat) match(s string, p Profile, res Resolver) bool {
 	if p.ipv6() {
 		s, _ = unmapV4(s)
 	}
@@ -79,7 +79,7 @@ func (sp *strPat) match(s string, p Profile, ifs InterfaceResolver) bool {
 		if !sp.v6ok {
 			return false
 		}
-		a, zone, ok := parseV6(s, ifs)
+		a, zone, ok := parseV6(s, res)
 		if !ok {
 			return false
 		}
@@ -197,34 +197,27 @@ func (hp *hostPat) compileNetmask(p Profile) {
 
 // An addrForm is an address text as net/mask matching reads it: without
 // an "::ffff:" prefix in IPv6 builds, and its dotted-quad value when it has
-// one, else (IPv6 builds) its IPv6 address when it reads as one. A
-// decision computes it once per endpoint (hostState.formOf).
+// one. A decision computes it once per endpoint (hostState.formOf).
 type addrForm struct {
 	orig   string // the text it was made from
 	text   string
 	quad   uint32
 	isQuad bool
-	v6     netip.Addr // without its scope
-	v6ok   bool
 }
 
-// makeAddrForm reads s; ifs reads the scope of an IPv6 address (nil:
-// only "lo").
-func makeAddrForm(s string, p Profile, ifs InterfaceResolver) addrForm {
+func makeAddrForm(s string, p Profile) addrForm {
 	f := addrForm{orig: s, text: s}
 	if p.ipv6() {
 		f.text, _ = unmapV4(s)
 	}
 	f.quad, f.isQuad = dotQuadAddr(f.text)
-	if !f.isQuad && p.ipv6() {
-		f.v6, _, f.v6ok = parseV6(f.text, ifs)
-	}
 	return f
 }
 
-// maskedMatch tests an address against a net/mask pattern. It reports
-// whether the upstream build would warn about the expression.
-func (hp *hostPat) maskedMatch(f *addrForm, p Profile) (match, badExpr bool) {
+// maskedMatch tests an address against a net/mask pattern; res's
+// interfaces read the scope of an IPv6 address (nil: only "lo"). It
+// reports whether the upstream build would warn about the expression.
+func (hp *hostPat) maskedMatch(f *addrForm, p Profile, res Resolver) (match, badExpr bool) {
 	if !p.ipv6() {
 		if !f.isQuad {
 			return false, false
@@ -237,8 +230,8 @@ func (hp *hostPat) maskedMatch(f *addrForm, p Profile) (match, badExpr bool) {
 	if f.isQuad {
 		return hp.v4ok && f.quad&hp.mask4 == hp.net4, false
 	}
-	a := f.v6
-	if !f.v6ok || !hp.v6ok || a.Is4In6() && p == FreeBSD {
+	a, _, ok := parseV6(f.text, res)
+	if !ok || !hp.v6ok || a.Is4In6() && p == FreeBSD {
 		return false, false
 	}
 	pfx, err := hp.net6.Prefix(int(hp.len6))

@@ -185,7 +185,7 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 		decide(r)
 		return out
 	}
-	if p.Profile().numericV6(client, interfacesOf(res)) {
+	if p.Profile().numericV6(client, res) {
 		r := base
 		r.Client.Addr = client
 		decide(r)
@@ -237,11 +237,11 @@ func addrNameLog(p *Policy, prof Profile, res Resolver, a netip.Addr, file strin
 // numericV6 reports whether tcpdmatch takes client operand s as a numeric
 // IPv6 address, kept as written: Debian's asks getaddrinfo (numeric, IPv6
 // only), which takes a scope ("fe80::1%lo", "2001:db8::1%2", an interface
-// ifs knows); FreeBSD's takes an IPv6 address; upstream's none.
-func (p Profile) numericV6(s string, ifs InterfaceResolver) bool {
+// res knows); FreeBSD's takes an IPv6 address; upstream's none.
+func (p Profile) numericV6(s string, res Resolver) bool {
 	switch p {
 	case Debian:
-		_, _, ok := parseV6(s, ifs)
+		_, _, ok := parseV6(s, res)
 		return ok
 	case Upstream:
 		return false
@@ -299,7 +299,7 @@ func findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip
 	if v, ok := inetAton(host, true); ok {
 		return []netip.Addr{v4Addr(v)}, true
 	}
-	if a, zone, ok := parseV6(host, interfacesOf(res)); ok {
+	if a, zone, ok := parseV6(host, res); ok {
 		return []netip.Addr{a.WithZone(zone)}, true
 	}
 	if strings.ContainsAny(host, "\r\x00") {

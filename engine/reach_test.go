@@ -168,7 +168,7 @@ func TestReachSides(t *testing.T) {
 				continue
 			}
 			for _, a := range addrs {
-				f := makeAddrForm(a, prof, nil)
+				f := makeAddrForm(a, prof)
 				for _, n := range names {
 					st := cs.state(a, n, unknown)
 					got := st.hostMatch(hp, &st.client)

@@ -49,12 +49,12 @@ func (x *sideIndex) addHosts(item int, pats []*hostPat, p Profile) {
 
 // lookup returns the items that may match subject, ascending, each once.
 // An address text is also looked up among the nets, with h as scratch.
-func (x *sideIndex) lookup(subject string, h *hostState, p Profile, ifs InterfaceResolver, out []int) []int {
+func (x *sideIndex) lookup(subject string, h *hostState, p Profile, res Resolver, out []int) []int {
 	out = append(out[:0], x.generic...)
 	n := len(out)
 	out = x.keys.hits(subject, p, out)
 	if h != nil {
-		out = x.keys.netHits(h, subject, p, ifs, out)
+		out = x.keys.netHits(h, subject, p, res, out)
 	}
 	if len(out) > n {
 		slices.Sort(out)
@@ -293,7 +293,6 @@ func newClientSide(p *Policy, lines []*Line, sp *reachSpace, files *fileReader, 
 	if cb.res == nil {
 		cb.res = emptyResolver{}
 	}
-	cb.ifs = interfacesOf(cb.res)
 	for i, ln := range lines {
 		cb.addRule(i, ln)
 		if b.left < 0 {
@@ -348,7 +347,6 @@ type clientBuilder struct {
 	p     *Policy
 	prof  Profile
 	res   Resolver
-	ifs   InterfaceResolver // res's
 	b     *reachBudget
 	files *fileReader
 
@@ -481,7 +479,7 @@ func (cb *clientBuilder) addUser(ui int, u string) bool {
 	}
 	yes := cb.yes[:0]
 	for _, j := range cb.jUsers {
-		if cb.joint[j].user.match(user, cb.prof, cb.ifs) {
+		if cb.joint[j].user.match(user, cb.prof, cb.res) {
 			yes = append(yes, j)
 		}
 	}
@@ -541,10 +539,10 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 		e = cb.nameClass(st.hostname(&st.client))
 	}
 	h := hostState{ep: ep}
-	text := h.addrText(cb.ifs)
-	form := makeAddrForm(text, prof, cb.ifs)
+	text := h.addrText(cb.res)
+	form := makeAddrForm(text, prof)
 	on := cb.on[:0]
-	cands := cb.addrIx.lookup(text, &h, prof, cb.ifs, cb.cands)
+	cands := cb.addrIx.lookup(text, &h, prof, cb.res, cb.cands)
 	work := 1 + len(cands)
 	var st *evalState
 	for _, it := range cands {
@@ -552,7 +550,7 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 		switch {
 		case len(on) > 0 && on[len(on)-1] == r:
 		case cb.items[it].pat != nil:
-			if addrSide(cb.items[it].pat, text, &form, prof, cb.ifs) {
+			if addrSide(cb.items[it].pat, text, &form, prof, cb.res) {
 				on = append(on, r)
 			}
 		default:
@@ -567,9 +565,9 @@ func (cb *clientBuilder) addAddr(ai int, ep Endpoint) bool {
 	}
 	yes := cb.yes[:0]
 	if len(cb.joint) > 0 {
-		cands = cb.jAddrIx.lookup(text, &h, prof, cb.ifs, cands)
+		cands = cb.jAddrIx.lookup(text, &h, prof, cb.res, cands)
 		for _, j := range cands {
-			if addrSide(cb.joint[j].pat, text, &form, prof, cb.ifs) {
+			if addrSide(cb.joint[j].pat, text, &form, prof, cb.res) {
 				yes = append(yes, j)
 			}
 		}
@@ -793,12 +791,12 @@ func (cs *clientSide) state(addr, name, user string) *evalState {
 // is its addrForm): hostMatch matches a string pattern where addrSide or
 // nameSide does, a net/mask where addrSide does, KNOWN where both do, and
 // LOCAL and a netgroup where nameSide does (TestReachSides).
-func addrSide(hp *hostPat, text string, f *addrForm, p Profile, ifs InterfaceResolver) bool {
+func addrSide(hp *hostPat, text string, f *addrForm, p Profile, res Resolver) bool {
 	switch hp.kind {
 	case hostString:
-		return hp.sp.match(text, p, ifs)
+		return hp.sp.match(text, p, res)
 	case hostNetmask:
-		ok, _ := hp.maskedMatch(f, p)
+		ok, _ := hp.maskedMatch(f, p, res)
 		return ok
 	case hostKnown:
 		return !asciiEqualFold(text, unknown)
@@ -811,7 +809,7 @@ func addrSide(hp *hostPat, text string, f *addrForm, p Profile, ifs InterfaceRes
 func nameSide(hp *hostPat, name string, res Resolver, p Profile) bool {
 	switch hp.kind {
 	case hostString:
-		return hp.nameToo && hp.sp.match(name, p, interfacesOf(res))
+		return hp.nameToo && hp.sp.match(name, p, res)
 	case hostKnown:
 		return hostnameKnown(name)
 	case hostLocal:

@@ -368,12 +368,12 @@ func (c *tcpdchk) user(pat string) {
 }
 
 // isInet6Pattern is is_inet6_addr: "[address]", read by the numeric
-// getaddrinfo with the interfaces ifs knows.
-func isInet6Pattern(s string, ifs InterfaceResolver) bool {
+// getaddrinfo with the interfaces res knows.
+func isInet6Pattern(s string, res Resolver) bool {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
 		return false
 	}
-	_, _, ok := parseV6(s[1:len(s)-1], ifs)
+	_, _, ok := parseV6(s[1:len(s)-1], res)
 	return ok
 }
 
@@ -396,13 +396,13 @@ func (c *tcpdchk) host(pat string) int {
 	case strings.Contains(pat, "/") && splitAt(pat, 0, '/', true) >= 0:
 		i := splitAt(pat, 0, '/', true)
 		net, mask := pat[:i], pat[i+1:]
-		if !validNetMask(net, mask, interfacesOf(c.res)) {
+		if !validNetMask(net, mask, c.res) {
 			c.warn("%s/%s: bad net/mask pattern", net, mask)
 		}
 	case asciiEqualFold(pat, "FAIL"):
 		c.fail()
 	case reservedName(pat):
-	case isInet6Pattern(pat, interfacesOf(c.res)):
+	case isInet6Pattern(pat, c.res):
 	case notInaddr(pat):
 		if pat[len(pat)-1] == '.' {
 			c.warn("%s: domain or host name ends in dot", pat)
@@ -448,12 +448,12 @@ func (c *tcpdchk) netgroupHasMembers(group string) bool {
 // validNetMask is tcpdchk's net/mask check. An IPv4 one is good when the
 // matcher takes it (a dotted mask, or a prefix length read with atoi:
 // "024", "24x" and "+24" are 24); an IPv6 one is tcpdchk's own test.
-func validNetMask(net, mask string, ifs InterfaceResolver) bool {
+func validNetMask(net, mask string, res Resolver) bool {
 	hp := hostPat{netText: net, maskText: mask}
 	if hp.compileNetmask(Debian); hp.v4ok {
 		return true
 	}
-	if !isInet6Pattern(net, ifs) {
+	if !isInet6Pattern(net, res) {
 		return false
 	}
 	n := cAtoi(mask)
