@@ -262,9 +262,9 @@ func interfacesOf(res Resolver) InterfaceResolver {
 // parseV6 parses s as the numeric IPv6 getaddrinfo does (AF_INET6,
 // AI_NUMERICHOST). A scope suffix is a number, or the name of one of the
 // interfaces res knows ([InterfaceResolver]; without it, or nil: only
-// "lo", index 1) for a link-local or an interface-local multicast address (glibc's IN6_IS_ADDR_LINKLOCAL,
-// MC_LINKLOCAL, MC_NODELOCAL; G04); it is returned separately, as the
-// index.
+// "lo", index 1) for a link-local or an interface-local multicast
+// address (glibc's IN6_IS_ADDR_LINKLOCAL, MC_LINKLOCAL, MC_NODELOCAL;
+// G04); it is returned separately, as the index.
 func parseV6(s string, res Resolver) (netip.Addr, string, bool) {
 	host, zone := s, ""
 	if i := strings.IndexByte(s, '%'); i >= 0 {
