@@ -109,6 +109,8 @@
 
 #include <tcpd.h>
 
+#include "scoped.h"	/* getaddrinfo: scoped numeric IPv6 addresses as glibc reads them */
+
 /* Fake process id handed to libwrap by fork(); no such process exists. */
 #define FAKE_PID_BASE 424200
 

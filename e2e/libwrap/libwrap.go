@@ -25,6 +25,9 @@ var driverSource []byte
 //go:embed shim.c
 var shimSource []byte
 
+//go:embed scoped.h
+var scopedSource []byte
+
 //go:embed sealer.c
 var sealerSource []byte
 
@@ -296,6 +299,10 @@ func New(tmpdir string) (*Harness, error) {
 		{"driver.c", driverSource, []string{"-O2", "-DINET6", "-U_FORTIFY_SOURCE", "-rdynamic", "-o", h.driver}},
 		{"shim.c", shimSource, []string{"-O2", "-shared", "-fPIC", "-U_FORTIFY_SOURCE", "-o", h.shim}},
 		{"sealer.c", sealerSource, []string{"-O2", "-o", h.sealer}},
+	}
+	// driver.c and shim.c include scoped.h from beside them.
+	if err := os.WriteFile(filepath.Join(dir, "src", "scoped.h"), scopedSource, 0o644); err != nil {
+		return nil, err
 	}
 	errs := make([]error, len(builds))
 	var wg sync.WaitGroup

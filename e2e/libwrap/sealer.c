@@ -58,7 +58,7 @@
  *     PATH=/usr/sbin:/usr/bin:/sbin:/bin  LC_ALL=C
  *     NSS_WRAPPER_MAX_HOSTENTS=100000 (nss_wrapper's default name hash
  *     table holds only 100 names)
- *     LD_PRELOAD=NSS_WRAPPER (driver) or "NSS_WRAPPER SHIM" (tcpdmatch, tcpdchk)
+ *     LD_PRELOAD=NSS_WRAPPER (driver) or "SHIM NSS_WRAPPER" (tcpdmatch, tcpdchk)
  *     NSS_WRAPPER_HOSTS=CTL/hosts  NSS_WRAPPER_PASSWD=CTL/passwd
  *     NSS_WRAPPER_GROUP=CTL/group
  */
@@ -270,7 +270,8 @@ static void run_child(int is_tcpdmatch, const char *ctl, const char *casedir, ch
 
 	char *preload = NULL, *hosts = NULL, *passwd = NULL, *group = NULL;
 	if (is_tcpdmatch) {
-		if (asprintf(&preload, "LD_PRELOAD=%s %s", nss_wrapper, shim) < 0)
+		/* The shim first: its getaddrinfo (scoped.h) goes on to nss_wrapper's. */
+		if (asprintf(&preload, "LD_PRELOAD=%s %s", shim, nss_wrapper) < 0)
 			_exit(120);
 	} else if (asprintf(&preload, "LD_PRELOAD=%s", nss_wrapper) < 0) {
 		_exit(120);

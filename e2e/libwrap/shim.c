@@ -49,6 +49,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "scoped.h"	/* getaddrinfo: scoped numeric IPv6 addresses as glibc reads them */
+
 #define FAKE_PID 424242
 
 static int pending;
