@@ -63,12 +63,15 @@ func TestCNumbers(t *testing.T) {
 			t.Errorf("scanOctal(%q) accepted", in)
 		}
 	}
-	for in, want := range map[string]int32{"22": 22, "022": 22, "+22": 22, "\v22": 22, "-0": 0, "65535": 65535} {
+	for in, want := range map[string]int32{"22": 22, "022": 22, "+22": 22, "\v22": 22, "-0": 0, "65535": 65535,
+		// scanf's %u: strtoul to 64 bits, then truncation to 32.
+		"4294967318": 22, "-4294967274": 22, "4294967296": 0, "18446744069414584342": 22} {
 		if got, ok := portNumber(in); !ok || got != want {
 			t.Errorf("portNumber(%q) = %d, %v; want %d", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"22x", "0x16", "65536", "-22", "22\f", "", "+"} {
+	for _, in := range []string{"22x", "0x16", "65536", "-22", "22\f", "", "+",
+		"18446744073709551616", "-18446744073709551616", "-4294967296000000000000"} {
 		if _, ok := portNumber(in); ok {
 			t.Errorf("portNumber(%q) accepted", in)
 		}

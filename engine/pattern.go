@@ -339,27 +339,40 @@ func compileDaemon(tok string, p Profile) *pattern {
 }
 
 // portNumber reports whether a daemon pattern reads as a port number the
-// way Debian's check does (strtoul, base 10, then the whole token must be
-// used): optional leading white space, an optional sign, decimal digits,
-// a value of at most 65535 ("-0" is 0; "-22" wraps to a huge number).
+// way Debian's check does, sscanf(tok, "%u%c", &port, &junk) == 1 &&
+// port <= 65535: optional leading white space, an optional sign, decimal
+// digits and nothing after them, converted as glibc's scanf converts %u
+// (strtoul to 64 bits, which negates a '-' value and clamps an overflow
+// to ULONG_MAX, then truncation to a 32-bit unsigned int). So "-0" is 0
+// and "-22" a huge number, but "4294967318" (2^32 + 22) and
+// "-4294967274" are port 22 (engine/testdata/found/F06.txtar).
 func portNumber(s string) (int32, bool) {
 	i, neg := skipSpaceSign(s)
 	if i == len(s) {
 		return 0, false
 	}
 	var v uint64
+	over := false
 	for ; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return 0, false
 		}
-		if v <= 65535 {
-			v = v*10 + uint64(s[i]-'0')
+		d := uint64(s[i] - '0')
+		if v > (1<<64-1-d)/10 {
+			over = true
 		}
+		v = v*10 + d
 	}
-	if neg && v != 0 || v > 65535 {
-		return 0, false
+	switch {
+	case over:
+		v = 1<<64 - 1
+	case neg:
+		v = -v
 	}
-	return int32(v), true
+	if u := uint32(v); u <= 65535 {
+		return int32(u), true
+	}
+	return 0, false
 }
 
 // atSplit finds the '@' that splits "left@right" in a token: the first one
