@@ -109,6 +109,9 @@ func runRequest(t testing.TB, p *Policy, line string) []string {
 		d := p.Evaluate(req)
 		out := append([]string{}, d.Log...)
 		out = append(out, "verdict: "+string(d.Access))
+		if d.Banner != "" {
+			out = append(out, "banner: "+strconv.Quote(d.Banner))
+		}
 		if probe != "" {
 			out = append(out, "expand: "+d.Probe)
 		}

@@ -276,7 +276,10 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 			line = line[:k]
 		}
 		s := string(line)
-		if k := strings.IndexByte(s, '\n'); k >= 0 {
+		// split_at(ibuf, '\n'): in IPv6 builds it skips a newline inside
+		// square brackets, so after a stray '[' or ']' the line keeps its
+		// bare LF (engine/testdata/found/F07.txtar).
+		if k := splitAt(s, 0, '\n', st.prof.ipv6()); k >= 0 {
 			s = s[:k] + "\r\n"
 		}
 		out.WriteString(st.percentX(s, 16384))

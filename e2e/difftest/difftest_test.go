@@ -287,7 +287,11 @@ func TestCorpus(t *testing.T) {
 				er := toEngine(r)
 				er.Probe = probe
 				d := p.Evaluate(er)
-				if diffs := compare(res[0], d); len(diffs) > 0 {
+				diffs := compare(res[0], d)
+				if got, want := d.Banner, strings.ReplaceAll(res[0].Banner, libwrap.DirPlaceholder, caseDir); got != want {
+					diffs = append(diffs, fmt.Sprintf("banner: libwrap %q, engine %q", want, got))
+				}
+				if len(diffs) > 0 {
 					t.Errorf("%s: %s", file, strings.Join(diffs, "; "))
 				}
 				if probe != "" && res[0].Expand != d.Probe {

@@ -160,6 +160,9 @@ func TestCorpusNative(t *testing.T) {
 			}
 			p := rr.Predictions[0]
 			got := append(append([]string{}, p.Log...), "verdict: "+p.Access)
+			if p.Banner != nil {
+				got = append(got, "banner: "+strconv.Quote(*p.Banner))
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s request %d:\ngot  %q\nwant %q", c.name, i, got, want)
 			}
