@@ -137,7 +137,9 @@ func (st *evalState) aclexecOption(v *string, _ bool) {
 
 func (st *evalState) userOption(v *string, allow bool) {
 	name := *v
-	if i := strings.IndexByte(name, '.'); i >= 0 {
+	// split_at(value, '.'): a dot inside square brackets (or after a
+	// stray bracket) does not split (engine/testdata/found/F08.txtar).
+	if i := splitAt(name, 0, '.', st.prof.ipv6()); i >= 0 {
 		group := name[i+1:]
 		name = name[:i]
 		st.groupOption(&group, allow)
@@ -224,7 +226,7 @@ func (st *evalState) severityOption(v *string, _ bool) {
 		st.fail("bad syslog facility or severity: \"%s\"", name)
 	}
 	s := *v
-	if i := strings.IndexByte(s, '.'); i >= 0 {
+	if i := splitAt(s, 0, '.', st.prof.ipv6()); i >= 0 { // split_at, as for user
 		known(facs, s[:i])
 		known(levels, s[i+1:])
 	} else {
