@@ -278,7 +278,13 @@ func parseV6(s string, res Resolver) (netip.Addr, string, bool) {
 		return netip.Addr{}, "", false
 	}
 	if zone != "" && !numeric(zone) {
-		if !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast()) {
+		// __inet6_scopeid_pton tries an interface name only for
+		// IN6_IS_ADDR_LINKLOCAL, _MC_NODELOCAL and _MC_LINKLOCAL, which
+		// look at the bytes: never at an IPv4-mapped address, unlike
+		// netip's IsLinkLocalUnicast (engine/testdata/found/F09.txtar).
+		b := a.As16()
+		linkLocal := b[0] == 0xfe && b[1]&0xc0 == 0x80 || b[0] == 0xff && (b[1]&0x0f == 1 || b[1]&0x0f == 2)
+		if !linkLocal {
 			return netip.Addr{}, "", false
 		}
 		index, ok := interfacesOf(res).InterfaceIndex(zone)

@@ -73,3 +73,4 @@ func (p Profile) alwaysHostname() bool { return p != Debian }
 func (p Profile) paranoidMode() bool   { return p == Upstream }
 func (p Profile) colonNoName() bool    { return p == FreeBSD }
 func (p Profile) fullSyslog() bool     { return p == FreeBSD }
+func (p Profile) scopedPatterns() bool { return p == FreeBSD }

@@ -293,10 +293,13 @@ func (g *gen) hostPattern(inRule bool) string {
 	if g.r.IntN(4) == 0 {
 		p = g.pick("10.0.0.1\f", "10.0.0.0\f/24", "10.0.0.0/4294967320", "10.0.0.0/+24", "10.0.0.0/8.0.0",
 			"10.0.0.0/255.255.255.255", "0x0a.0.0.0/255.0.0.0", "10.0.0.0/0x18", "*.EXAMPLE.COM", "*M", "G*", "?OOD*",
-			"*E.COM", "10.0.0.1.", "[2001:DB8::1]", "[2001:db8::1%1]", "[::ffff:10.0.0.0]/104", "[10.0.0.1]",
+			"*E.COM", "10.0.0.1.", "[2001:DB8::1]", "[::ffff:10.0.0.0]/104", "[10.0.0.1]",
 			"[2001:db8::]/-1", "[2001:db8::]/64junk", "::FFFF:10.0.0.1", ".0.0.1", ".", "*.*", "@", "@TRUSTED",
 			"[", "]", "a]b", "a[b", "good.example.com.", "GOOD.EXAMPLE.COM", "127.", "127.1.0.2/32", "0.0.0.0/0.0.0.0")
 	}
+	// No "%scope" in a pattern: the harness' nss_wrapper refuses every
+	// scoped numeric address, glibc does not (e2e/difftest
+	// TestGlibcScopes compares those with libwrap on glibc).
 	if !inRule && (p == "{DIR}/list" || p == "{DIR}/nested") {
 		// A pattern file that reaches itself makes libwrap recurse until it
 		// crashes: a documented deviation, not a case to compare.
