@@ -92,6 +92,9 @@ type Decision struct {
 	primed   [6]string // tcpdmatch's client/server lines, when primed
 	stdout   []outChunk
 	paranoid bool // upstream PARANOID mode refused the client
+	// exited: libwrap ended the process without a decision (percent_x's
+	// overflow): tcpdmatch and tcpdchk print nothing more.
+	exited bool
 }
 
 // outChunk is text libwrap writes to the client (banners) or tcpdmatch to

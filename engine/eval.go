@@ -57,6 +57,7 @@ type jump struct {
 	access Access
 	reason string
 	err    string
+	exit   bool // libwrap ends the process here (exit status 0)
 }
 
 // Limits on the work one decision may do.
@@ -170,7 +171,7 @@ func (d *Decision) reset() {
 	d.Reason, d.Error, d.Daemon, d.User, d.Probe = "", "", "", "", ""
 	d.Client, d.Server = HostInfo{}, HostInfo{}
 	d.Trace = nil
-	d.primeEnd, d.primed, d.stdout, d.paranoid = 0, [6]string{}, nil, false
+	d.primeEnd, d.primed, d.stdout, d.paranoid, d.exited = 0, [6]string{}, nil, false, false
 }
 
 // reset empties st for reuse, keeping the index cursor's memory and the
@@ -210,6 +211,7 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 			d.Access = j.access
 			d.Reason = j.reason
 			d.Error = j.err
+			d.exited = j.exit
 			if n := len(d.Trace); j.err != "" && n > 0 && d.Trace[n-1].Note == "" {
 				d.Trace[n-1].Note = "libwrap stops here: " + j.err
 			}

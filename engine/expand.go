@@ -47,7 +47,7 @@ func (st *evalState) percentX(s string, size int) string {
 			}
 			st.warn("percent_x: expansion too long: %s...", head)
 			msg := "expansion too long: libwrap logs this, sleeps 5 seconds and exits without a decision"
-			panic(jump{access: Denied, reason: msg, err: msg})
+			panic(jump{access: Denied, reason: msg, err: msg, exit: true})
 		}
 		out = append(out, exp...)
 	}

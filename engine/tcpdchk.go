@@ -71,6 +71,9 @@ type tcpdchk struct {
 	// of the file that named it) is ever checked. The list's loop stops
 	// and clears it.
 	spent bool
+	// exited: an option's percent_x overflow ended tcpdchk (exit status
+	// 0); nothing more is printed.
+	exited bool
 }
 
 func (c *tcpdchk) print(line string) { c.out.Lines = append(c.out.Lines, line) }
@@ -126,7 +129,9 @@ func (p *Policy) Tcpdchk(o *TcpdchkOptions) *TcpdchkResult {
 		_, _ = check.check(t)
 	}
 	c.table(o.AllowPath, allow, true)
-	c.table(o.DenyPath, deny, false)
+	if !c.exited {
+		c.table(o.DenyPath, deny, false)
+	}
 	return c.out
 }
 
@@ -212,6 +217,9 @@ func (c *tcpdchk) table(path string, f tableFile, permit bool) {
 		verdict := permit
 		if shCmd != nil {
 			verdict = c.options(*shCmd, permit)
+			if c.exited {
+				return
+			}
 		} else if permit && c.o.Implicit {
 			c.warn(`implicit "allow" at end of rule`)
 		}
@@ -562,6 +570,7 @@ func (c *tcpdchk) options(shCmd string, permit bool) (verdict bool) {
 				case Denied:
 					verdict = false
 				}
+				c.exited = j.exit
 				// A jump (allow, deny, an error) or twist (which ends the dry
 				// run) leaves no implicit allow.
 				dry = false
