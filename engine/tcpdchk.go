@@ -538,7 +538,9 @@ func (c *tcpdchk) dns(host string) int {
 // options dry-runs the options of a rule against tcpdchk's fake request
 // and returns the verdict.
 func (c *tcpdchk) options(shCmd string, permit bool) (verdict bool) {
-	t := Parse(c.ctxFile, []byte("x:x:"+shCmd), Debian)
+	// "::" is no longer than any rule's first two fields, so the line
+	// fits where the rule did.
+	t := Parse(c.ctxFile, []byte("::"+shCmd), Debian)
 	var ln *Line
 	for _, l := range t.Lines {
 		if l.Kind == LineRule {
