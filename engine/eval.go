@@ -871,11 +871,17 @@ func (st *evalState) lookupName(h *hostState) {
 		h.name = paranoid
 		return
 	}
+	// Both mismatch warnings print the canonical name with "%.*s" and
+	// STRING_LENGTH: at most 128 bytes (engine/testdata/found/F10.txtar).
+	shown := canon
+	if len(shown) > maxString+1 {
+		shown = shown[:maxString+1]
+	}
 	if !asciiEqualFold(h.name, canon) && !asciiEqualFold(h.name, "localhost") {
 		if st.lookups != nil {
 			st.noteLookup("reverse lookup of %s: %q; its canonical name is %q", a, name, canon)
 		}
-		st.warn("host name/name mismatch: %s != %s", h.name, canon)
+		st.warn("host name/name mismatch: %s != %s", h.name, shown)
 		h.name = paranoid
 		return
 	}
@@ -893,7 +899,7 @@ func (st *evalState) lookupName(h *hostState) {
 	if st.lookups != nil {
 		st.noteLookup("reverse lookup of %s: %q, whose forward lookup does not give %s back", a, name, a)
 	}
-	st.warn("host name/address mismatch: %s != %s", numericHost(a.WithZone(h.ep.Socket.Addr().Zone()), st.res), canon)
+	st.warn("host name/address mismatch: %s != %s", numericHost(a.WithZone(h.ep.Socket.Addr().Zone()), st.res), shown)
 	h.name = paranoid
 }
 

@@ -288,6 +288,9 @@ func TestCorpus(t *testing.T) {
 				er.Probe = probe
 				d := p.Evaluate(er)
 				diffs := compare(res[0], d)
+				if ld := logDiff(res[0], d); ld != "" {
+					diffs = append(diffs, ld)
+				}
 				if got, want := d.Banner, strings.ReplaceAll(res[0].Banner, libwrap.DirPlaceholder, caseDir); got != want {
 					diffs = append(diffs, fmt.Sprintf("banner: libwrap %q, engine %q", want, got))
 				}
