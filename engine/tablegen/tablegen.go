@@ -169,12 +169,22 @@ var clientAddrs = []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0
 
 func (g *gen) request() Request {
 	r := Request{Daemon: g.pick("sshd", "sshd", "in.ftpd", "sockd", "vsftpd", "SSHD", "telnetd")}
+	if g.r.IntN(30) == 0 {
+		// A name an expansion sanitises, libwrap's default, an empty one.
+		r.Daemon = g.pick("in ftpd", "a;b", "unknown", "")
+	}
 	ca := netip.MustParseAddr(g.pick(clientAddrs...))
-	r.Client = netip.AddrPortFrom(ca, uint16(1024+g.r.IntN(60000)))
+	if g.r.IntN(40) > 0 { // else no client socket address at all
+		r.Client = netip.AddrPortFrom(ca, uint16(1024+g.r.IntN(60000)))
+	}
 	if g.r.IntN(5) > 0 {
-		sa := "127.1.0.1"
-		if ca.Is6() && !ca.Is4In6() {
-			sa = "::1"
+		// Servers with a verified name, without one, with a paranoid one.
+		sa := g.pick("127.1.0.1", "127.1.0.1", "127.1.0.1", "10.0.0.9", "10.9.9.9", "10.0.0.1", "10.0.0.6")
+		switch {
+		case ca.Is4In6():
+			sa = "::ffff:" + sa
+		case ca.Is6():
+			sa = g.pick("::1", "::1", "2001:db8::1", "2001:db8::99")
 		}
 		r.Server = netip.AddrPortFrom(netip.MustParseAddr(sa), uint16([]int{22, 21, 1080, 23, 8080}[g.r.IntN(5)]))
 	}
@@ -263,7 +273,8 @@ func (g *gen) daemonList() string {
 			"KNOWN", "unknown", ".ftpd", "telnetd", "0",
 			"-0", "0x16", "65535", "65536", "00022", "\v22", "22\f", "*D", "*d", "S*", "?SHD", "**", "s**")
 		if g.r.IntN(6) == 0 {
-			d += "@" + g.pick("127.1.0.1", "127.1.0.", "lo1.example.com", "ALL", "KNOWN", "[::1]", "127.1.0.0/24", "LOCAL", "")
+			d += "@" + g.pick("127.1.0.1", "127.1.0.", "lo1.example.com", "ALL", "KNOWN", "[::1]", "127.1.0.0/24", "LOCAL", "",
+				"UNKNOWN", "PARANOID", ".example.com", "@trusted", "{DIR}/list", "10.0.0.0/8", "good.example.com", "*.1")
 		}
 		return d
 	})
