@@ -92,7 +92,30 @@ func compare(lw libwrap.Result, d *engine.Decision) []string {
 	if strings.Join(lo, "\n") != strings.Join(eo, "\n") {
 		diffs = append(diffs, fmt.Sprintf("options: libwrap %q, engine %q", lo, eo))
 	}
+	if as, ds := severity(d.Severity); lw.AllowSeverity != as || lw.DenySeverity != ds {
+		diffs = append(diffs, fmt.Sprintf("severities: libwrap %d/%d, engine %d/%d (%q)", lw.AllowSeverity, lw.DenySeverity, as, ds, d.Severity))
+	}
 	return diffs
+}
+
+// severity gives libwrap's allow and deny severities after a decision
+// whose last severity option was s ("" for none: LOG_INFO, LOG_WARNING):
+// FACILITY.LEVEL is the two values ORed, a bare LEVEL the level alone.
+func severity(s string) (allow, deny int) {
+	if s == "" {
+		return 6, 4
+	}
+	facs := map[string]int{"kern": 0, "user": 8, "mail": 16, "daemon": 24, "auth": 32, "lpr": 48, "news": 56,
+		"uucp": 64, "cron": 72, "local0": 128, "local1": 136, "local2": 144, "local3": 152, "local4": 160,
+		"local5": 168, "local6": 176, "local7": 184}
+	levels := map[string]int{"emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7}
+	var v int
+	if f, l, ok := strings.Cut(strings.ToLower(s), "."); ok {
+		v = facs[f] | levels[l]
+	} else {
+		v = levels[strings.ToLower(s)]
+	}
+	return v, v
 }
 
 // logDiff compares the complete logs (every warning, in order).

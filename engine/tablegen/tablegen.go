@@ -369,3 +369,37 @@ func OfSize(n int, last string) string {
 	b.WriteString(last)
 	return b.String()
 }
+
+// LineEdges returns tables built to sit on the edges of libwrap's line
+// reader (xgets into a 2,048-byte buffer): logical lines of 2,040 to 2,050
+// bytes made of one physical line or joined by backslash-newline at
+// several places (also where a continuation's backslash or newline falls
+// at the buffer's end), with a NUL, a CR or a comment mark at or near
+// the edge, followed by a rule that decides whether the reader went on.
+func LineEdges() []string {
+	var out []string
+	rule := func(n int, pre string) string {
+		// "ALL: 10.9.9.9 ... 10.0.0.1" padded with blanks to n bytes.
+		s := pre + "sshd: 10.9.9.9"
+		tail := " 10.0.0.1"
+		if len(s)+len(tail) > n {
+			return (s + tail)[:n]
+		}
+		return s + strings.Repeat(" ", n-len(s)-len(tail)) + tail
+	}
+	after := "sshd: 10.0.0.2\n"
+	for n := 2040; n <= 2050; n++ {
+		l := rule(n, "")
+		out = append(out, l+"\n"+after, l+"\r\n"+after, l+after, l)
+		for _, cut := range []int{1, 100, 1000, n - 20, n - 3, n - 2, n - 1} {
+			if cut <= 0 || cut >= len(l) {
+				continue
+			}
+			a, b := l[:cut], l[cut:]
+			out = append(out, a+"\\\n"+b+"\n"+after, a+"\\\n\\\n"+b+"\n"+after, a+"\\\r\n"+b+"\n"+after,
+				a+"\x00"+b+"\n"+after, a+"\x00\n"+b+"\n"+after, a+"\\\x00\n"+b+"\n"+after, a+"\\\n"+b)
+		}
+		out = append(out, "#"+l[1:]+"\\\n"+after+after, rule(n, "# ")+"\n"+after, l[:n-1]+"\\\n"+"\n"+after)
+	}
+	return out
+}
