@@ -191,5 +191,21 @@ func oddCases() []oddCase {
 		oddCase{name: "long canonical names", deny: sp("ALL: KNOWN: spawn echo %n\n"),
 			hosts: "10.0.0.42 " + n200 + " " + n200[:127] + "\n10.0.0.48 " + n200[:127] + "\n10.0.0.49 " + n200[:128] + "x\n",
 			reqs:  []tablegen.Request{to22("10.0.0.42"), to22("10.0.0.48"), to22("10.0.0.49")}})
+	// Hosts tables: v4-mapped entries, names on lines of both families,
+	// upper case, a name that is also another line's alias, an address
+	// on several lines, "localhost" exemptions. (No name that starts with
+	// a character other than a letter, digit or '_': nss_wrapper drops
+	// those characters, glibc does not.)
+	cases = append(cases, oddCase{name: "hosts tables", deny: sp("ALL: KNOWN: spawn echo %n %h\nALL: ALL: spawn echo %n %h\n"),
+		hosts: "::ffff:10.0.0.30 mapped30\n10.0.0.31 both31\n2001:db8::31 both31\n10.0.0.32 UP32.Example\n" +
+			"10.0.0.33 first33 shared33\n10.0.0.34 shared33\n10.0.0.35 a35\n10.0.0.35 b35\n10.0.0.36 localhost\n" +
+			"10.0.0.37 LocalHost\n10.0.0.38 localhost.localdomain localhost\n::ffff:10.0.0.39 m39\n10.0.0.39 v39\n" +
+			"10.0.0.41 _under41\n",
+		reqs: []tablegen.Request{to22("10.0.0.30"), req("sshd", "[::ffff:10.0.0.30]:5555", "[::ffff:127.1.0.1]:22", ""),
+			to22("10.0.0.31"), req("sshd", "[2001:db8::31]:5555", "[::1]:22", ""), to22("10.0.0.32"), to22("10.0.0.33"),
+			to22("10.0.0.34"), to22("10.0.0.35"), to22("10.0.0.36"), to22("10.0.0.37"), to22("10.0.0.38"),
+			to22("10.0.0.39"), req("sshd", "[::ffff:10.0.0.39]:5555", "[::ffff:127.1.0.1]:22", ""),
+			to22("10.0.0.41"),
+			req("sshd", "[::10.0.0.1]:5555", "[::1]:22", "")}})
 	return cases
 }

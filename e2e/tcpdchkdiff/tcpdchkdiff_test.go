@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -25,21 +26,43 @@ import (
 
 func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
 
-// build builds cmd/tcpdchk into a temporary directory. Its usage text
-// carries argv[0], which runOurs replaces by the real binary's path.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// build builds cmd/tcpdchk into a temporary directory, once per test
+// binary (TestMain removes it). Its usage text carries argv[0], which
+// runOurs replaces by the real binary's path.
 func build(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = "/usr/local/go/bin/go"
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "tcpdchkdiff-bin-"); buildErr != nil {
+			return
+		}
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			gobin = "/usr/local/go/bin/go"
+		}
+		out, err := exec.Command(gobin, "build", "-o", filepath.Join(buildDir, "tcpdchk"),
+			"github.com/tcpwrap/tcpwrap/cmd/tcpdchk").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build cmd/tcpdchk: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	bin := filepath.Join(dir, "tcpdchk")
-	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/tcpwrap/tcpwrap/cmd/tcpdchk").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build cmd/tcpdchk: %v\n%s", err, out)
+	return filepath.Join(buildDir, "tcpdchk")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
 	}
-	return bin
+	os.Exit(code)
 }
 
 type corpusCase struct {

@@ -371,12 +371,13 @@ func OfSize(n int, last string) string {
 }
 
 // LineEdges returns tables built to sit on the edges of libwrap's line
-// reader (xgets into a 2,048-byte buffer): logical lines of 2,040 to 2,050
-// bytes made of one physical line or joined by backslash-newline at
+// reader (xgets into a 2,048-byte buffer): logical lines of from to to
+// bytes (2,040 to 2,050 cover the edge) made of one physical line or
+// joined by backslash-newline at
 // several places (also where a continuation's backslash or newline falls
 // at the buffer's end), with a NUL, a CR or a comment mark at or near
 // the edge, followed by a rule that decides whether the reader went on.
-func LineEdges() []string {
+func LineEdges(from, to int) []string {
 	var out []string
 	rule := func(n int, pre string) string {
 		// "ALL: 10.9.9.9 ... 10.0.0.1" padded with blanks to n bytes.
@@ -388,7 +389,7 @@ func LineEdges() []string {
 		return s + strings.Repeat(" ", n-len(s)-len(tail)) + tail
 	}
 	after := "sshd: 10.0.0.2\n"
-	for n := 2040; n <= 2050; n++ {
+	for n := from; n <= to; n++ {
 		l := rule(n, "")
 		out = append(out, l+"\n"+after, l+"\r\n"+after, l+after, l)
 		for _, cut := range []int{1, 100, 1000, n - 20, n - 3, n - 2, n - 1} {
