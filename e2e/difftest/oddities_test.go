@@ -40,6 +40,23 @@ func fullDiffs(lw libwrap.Result, d *engine.Decision) []string {
 	if strings.Join(lc, "\n") != strings.Join(ec, "\n") {
 		diffs = append(diffs, fmt.Sprintf("commands: libwrap %q, engine %q", lc, ec))
 	}
+	// The setenv calls, but for one that failed (the driver records it
+	// too; its error ends the decision, so it is the last).
+	var le, ee []string
+	for _, c := range lw.Calls {
+		if strings.HasPrefix(c, "setenv(") {
+			le = append(le, strings.ReplaceAll(c, libwrap.DirPlaceholder, caseDir))
+		}
+	}
+	if n := len(lw.Log); n > 0 && len(le) > 0 && strings.HasSuffix(lw.Log[n-1], ": memory allocation failure") {
+		le = le[:len(le)-1]
+	}
+	for _, e := range d.Env {
+		ee = append(ee, "setenv("+e.Name+"="+e.Value+")")
+	}
+	if strings.Join(le, "\n") != strings.Join(ee, "\n") {
+		diffs = append(diffs, fmt.Sprintf("setenv: libwrap %q, engine %q", le, ee))
+	}
 	return diffs
 }
 
