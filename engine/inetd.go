@@ -44,15 +44,21 @@ const (
 	WrapYes     WrapStatus = 3  // wrapped (run through tcpd or miscd)
 )
 
-// inetdServices is inet_cfg's list of services: the most recent
-// registration of a name wins, as inet_get finds it first.
+// inetdServices is inet_cfg's list of services. inet_get compares names
+// without case and finds the most recent registration first, so the list
+// is a map from the lower-case name to the status set last.
 type inetdServices map[string]WrapStatus
 
+// set is inet_set.
+func (s inetdServices) set(name string, w WrapStatus) { s[toLowerASCII(name)] = w }
+
+// get is inet_get: the status of name, WrapUnknown when it was never
+// set, and WrapMaybe for every name when nothing was ever set.
 func (s inetdServices) get(name string) WrapStatus {
 	if len(s) == 0 {
 		return WrapMaybe
 	}
-	if w, ok := s[name]; ok {
+	if w, ok := s[toLowerASCII(name)]; ok {
 		return w
 	}
 	return WrapUnknown
@@ -161,7 +167,9 @@ func readInetd(files Files, conf string, warn func(format string, args ...any)) 
 		if !ok || service[0] == '#' {
 			continue
 		}
-		if service != "stream" && service != "dgram" {
+		// inet_cfg compares its words with STR_EQ/STR_NE, without case
+		// (engine/testdata/found/F11.txtar).
+		if !asciiEqualFold(service, "stream") && !asciiEqualFold(service, "dgram") {
 			next() // socket type
 		}
 		protocol, _ := next()
@@ -177,7 +185,7 @@ func readInetd(files Files, conf string, warn func(format string, args ...any)) 
 			}
 		}
 		path = strings.TrimPrefix(path, "?") // IRIX optional service
-		if path == "internal" {
+		if asciiEqualFold(path, "internal") {
 			continue
 		}
 		if strings.Trim(path, "-0123456789") == "" { // RPC version
@@ -217,24 +225,24 @@ func inetCheck(check pathChecker, services inetdServices, protocol, path, arg0, 
 	} else if mode.Perm()&0o100 == 0 {
 		warn("%s: not executable", path)
 	}
-	if basePath == "miscd" {
-		services[arg0] = WrapYes
+	if asciiEqualFold(basePath, "miscd") {
+		services.set(arg0, WrapYes)
 		return
 	}
-	if procName == "rexd" || procName == "rpc.rexd" {
+	if asciiEqualFold(procName, "rexd") || asciiEqualFold(procName, "rpc.rexd") {
 		warn("%s may be an insecure service", procName)
 	}
 	status := WrapMaybe
 	daemon := RealDaemonDir + "/" + arg0
-	if basePath == "tcpd" {
-		if procName == "tcpd" {
+	if asciiEqualFold(basePath, "tcpd") {
+		if asciiEqualFold(procName, "tcpd") {
 			warn("%s is recursively calling itself", procName)
 		}
 		status = WrapYes
 		if mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
 			warn("%s: file is set-uid or set-gid", path)
 		}
-		if arg0[0] == '/' && procName == baseName(arg1) {
+		if arg0[0] == '/' && asciiEqualFold(procName, baseName(arg1)) {
 			warn("%s inserted before %s", path, arg0)
 		}
 		if arg0[0] == '/' {
@@ -251,7 +259,7 @@ func inetCheck(check pathChecker, services inetdServices, protocol, path, arg0, 
 			}
 		}
 	} else {
-		if path == daemon {
+		if asciiEqualFold(path, daemon) {
 			status = WrapNot
 		} else if _, err := check.check(daemon); err == nil {
 			status = WrapMaybe
@@ -262,10 +270,10 @@ func inetCheck(check pathChecker, services inetdServices, protocol, path, arg0, 
 			status = WrapMaybe
 		}
 	}
-	if status == WrapYes && protocol == "rpc/tcp" {
+	if status == WrapYes && asciiEqualFold(protocol, "rpc/tcp") {
 		warn("%s: cannot wrap rpc/tcp services", procName)
 	}
-	services[procName] = status
+	services.set(procName, status)
 }
 
 // xgetsReader reads logical lines as libwrap's xgets does into inet_cfg's

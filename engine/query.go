@@ -120,8 +120,8 @@ func (p *Policy) TcpdmatchWith(o *TcpdmatchOptions, daemonArg, clientArg string)
 			out.ExitCode = 1
 			return out
 		}
-		services["portmap"] = WrapNot
-		services["rpcbind"] = WrapNot
+		services.set("portmap", WrapNot)
+		services.set("rpcbind", WrapNot)
 		switch services.get(daemon) {
 		case WrapUnknown:
 			warn("%s: no such process name in %s", daemon, name)

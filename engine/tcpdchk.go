@@ -123,7 +123,7 @@ func (p *Policy) Tcpdchk(o *TcpdchkOptions) *TcpdchkResult {
 		c.print("Using network configuration file: " + name)
 	}
 	for _, s := range tcpdchkWrapped {
-		c.services[s] = WrapYes
+		c.services.set(s, WrapYes)
 	}
 	for _, t := range []string{o.AllowPath, o.DenyPath} {
 		_, _ = check.check(t)
@@ -340,28 +340,15 @@ func (c *tcpdchk) daemon(pat string) {
 	case reservedName(pat):
 		c.warn("%s: daemon name may be reserved word", pat)
 	default:
-		switch c.service(pat) {
+		switch c.services.get(pat) {
 		case WrapUnknown:
 			c.warn("%s: no such process name in %s", pat, c.inetd)
-			c.services[pat] = WrapYes
+			c.services.set(pat, WrapYes)
 		case WrapNot:
 			c.warn("%s: service possibly not wrapped", pat)
-			c.services[pat] = WrapYes
+			c.services.set(pat, WrapYes)
 		}
 	}
-}
-
-// service is inet_get: names compare without case.
-func (c *tcpdchk) service(name string) WrapStatus {
-	if w, ok := c.services[name]; ok {
-		return w
-	}
-	for k, w := range c.services {
-		if asciiEqualFold(k, name) {
-			return w
-		}
-	}
-	return c.services.get(name)
 }
 
 func (c *tcpdchk) user(pat string) {

@@ -56,3 +56,42 @@ func TestTcpdchk(t *testing.T) {
 		}
 	}
 }
+
+// TestTcpdchkInetdCase checks that inet_cfg's comparisons ignore case
+// (cmd/tcpdchk/testdata/inetd_case_v.txtar has the same entries, recorded
+// from the real tcpdchk): the stream and dgram formats, internal,
+// rpc/tcp, tcpd, miscd, rexd, a path equal to REAL_DAEMON_DIR/argv[0]
+// but for case, and service names, registered and looked up without
+// case, the last registration winning.
+func TestTcpdchkInetdCase(t *testing.T) {
+	files := MapFiles{
+		"/t/inetd.conf": "exec STREAM RPC/TCP nowait root /usr/sbin/TCPD in.rexd\n" +
+			"STREAM tcp nowait root /bin/true intern\nDGRAM udp wait root /bin/true dgramd\n" +
+			"x stream tcp nowait root INTERNAL\nx stream tcp nowait root /usr/sbin/MISCD miscsvc\n" +
+			"x stream tcp nowait root /bin/true RPC.REXD\nx stream tcp nowait root /USR/SBIN/frob frob\n" +
+			"x stream tcp nowait root /bin/true Twice\nx stream tcp nowait root /usr/sbin/tcpd TWICE\n",
+		"/t/hosts.allow": "in.rexd intern dgramd miscsvc frob FROB twice RPC.REXD rpc.rexd: ALL\n",
+		"/bin/true":      "",
+		"/usr/sbin/tcpd": "",
+		"/usr/sbin/TCPD": "",
+	}
+	p := &Policy{Files: files, DryRun: true}
+	r := p.Tcpdchk(&TcpdchkOptions{InetdConf: "/t/inetd.conf", AllowPath: "/t/hosts.allow", DenyPath: "/t/hosts.deny"})
+	want := []string{
+		// MapFiles reads a directory as a file: no modes.
+		"warning: REAL_DAEMON_DIR /usr/sbin is not a directory",
+		"warning: /t/inetd.conf, line 1: in.rexd: not found in /usr/sbin: No such file or directory",
+		"warning: /t/inetd.conf, line 1: in.rexd: cannot wrap rpc/tcp services",
+		"warning: /t/inetd.conf, line 5: /usr/sbin/MISCD: not found: No such file or directory",
+		"warning: /t/inetd.conf, line 6: RPC.REXD may be an insecure service",
+		"warning: /t/inetd.conf, line 7: /USR/SBIN/frob: not found: No such file or directory",
+		"warning: /t/inetd.conf, line 9: TWICE: not found in /usr/sbin: No such file or directory",
+		"warning: /t/hosts.allow, line 1: intern: service possibly not wrapped",
+		"warning: /t/hosts.allow, line 1: dgramd: service possibly not wrapped",
+		"warning: /t/hosts.allow, line 1: frob: service possibly not wrapped",
+		"warning: /t/hosts.allow, line 1: RPC.REXD: service possibly not wrapped",
+	}
+	if !reflect.DeepEqual(r.Lines, want) {
+		t.Errorf("tcpdchk:\n got %q\nwant %q", r.Lines, want)
+	}
+}
