@@ -252,10 +252,15 @@ install-deps:
 
 # The sealed libwrap harness, then the engine against it: the whole golden
 # corpus and TCPWRAP_DIFF_CASES (default 2,000) fresh random cases, whose
-# seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run). -count=1: a random
-# run must never come from the test cache. Then cmd/tcpdmatch against the
-# real tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases, and
-# cmd/tcpdchk against the real tcpdchk on its corpus (cmd/tcpdchk/testdata).
+# seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run), corners the
+# generator misses (TestOddities), the line reader's edges, scoped IPv6
+# patterns on glibc without nss_wrapper, and the real tcpdmatch on
+# TCPWRAP_TCPDMATCH_CASES (150) random cases. -count=1: a random run must
+# never come from the test cache. Then cmd/tcpdmatch against the real
+# tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases, and
+# cmd/tcpdchk against the real tcpdchk on its corpus (cmd/tcpdchk/testdata),
+# TCPDCHK_RANDOM_CASES (100) random cases, line edges and
+# TCPDCHK_INETD_CASES (60) random inetd.conf files (TCPDCHK_RANDOM_SEED).
 # e2e/server builds the server, kills it with SIGKILL under load and checks
 # every acknowledged share after a restart (no root needed). Last, the
 # playground in Debian's chromium (test-playground, e2e/playground).
