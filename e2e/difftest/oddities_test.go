@@ -65,7 +65,7 @@ type oddCase struct {
 	name        string
 	allow, deny *string
 	files       map[string]string
-	hosts       string
+	hosts       string // "" for oddHosts
 	reqs        []tablegen.Request
 }
 
@@ -76,7 +76,11 @@ func runOddities(t *testing.T, cases []oddCase) int {
 	var lcs []libwrap.Case
 	var rs [][]libwrap.Request
 	for _, c := range cases {
-		lcs = append(lcs, libwrap.Case{Allow: c.allow, Deny: c.deny, Files: c.files, Hosts: c.hosts,
+		hosts := c.hosts
+		if hosts == "" {
+			hosts = oddHosts
+		}
+		lcs = append(lcs, libwrap.Case{Allow: c.allow, Deny: c.deny, Files: c.files, Hosts: hosts,
 			Netgroup: "trusted (good.example.com,,) (lo1.example.com,,)\n"})
 		var r []libwrap.Request
 		for _, q := range c.reqs {
