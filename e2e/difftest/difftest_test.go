@@ -23,7 +23,14 @@ import (
 
 const caseDir = "/case" // the engine's stand-in for the case directory
 
-func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
+// harness is the harness every test of the package shares.
+func harness(t *testing.T) *libwrap.Harness { return libwrap.Shared(t) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	libwrap.CloseShared()
+	os.Exit(code)
+}
 
 // policyFor builds the engine's view of a harness case.
 func policyFor(c libwrap.Case, prof engine.Profile) *engine.Policy {

@@ -24,7 +24,8 @@ import (
 	"github.com/tcpwrap/tcpwrap/engine/golden"
 )
 
-func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
+// harness is the harness every test of the package shares.
+func harness(t *testing.T) *libwrap.Harness { return libwrap.Shared(t) }
 
 var (
 	buildOnce sync.Once
@@ -59,6 +60,7 @@ func build(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	libwrap.CloseShared()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -26,7 +26,8 @@ import (
 // caseDir is the golden corpus' stand-in for the case directory.
 const caseDir = "/case"
 
-func harness(t *testing.T) *libwrap.Harness { return libwrap.ForTest(t) }
+// harness is the harness every test of the package shares.
+func harness(t *testing.T) *libwrap.Harness { return libwrap.Shared(t) }
 
 var (
 	buildOnce sync.Once
@@ -60,6 +61,7 @@ func ourTcpdmatch(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	libwrap.CloseShared()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
