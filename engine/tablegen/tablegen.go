@@ -107,6 +107,8 @@ func Random(seed uint64) Case {
 	c.Files["nested"] = "{DIR}/list 10.9.9.9\n"
 	c.Files["ban/sshd"] = "Hello %a from %d; user %u\n"
 	c.Files["ban/in.ftpd"] = "\x00\x00ftp %h\nline two %c\n"
+	// tcpdchk's dry run asks for the banner of its fake daemon.
+	c.Files["ban/daemon_name"] = "%a %A %c %d %h %H %n %N %s %u %r %R [x\n\x00y\n%"
 	if g.r.IntN(8) > 0 {
 		s := g.table(1 + g.r.IntN(8))
 		c.Allow = &s
