@@ -89,6 +89,8 @@ type cont struct {
 type Field struct {
 	Text string `json:"text"`
 	Span Span   `json:"span"`
+
+	pcts []Span // the source of each %-sequence of Text (see percentSpans)
 }
 
 // A List is a daemon or client list: tokens separated by blanks and commas,
@@ -121,4 +123,6 @@ type OptionField struct {
 	// EndsInColon is set on the field after which libwrap warns
 	// `rule ends in ":"`.
 	EndsInColon bool `json:"endsInColon,omitempty"`
+
+	pcts []Span // the source of each %-sequence of Value (see percentSpans)
 }

@@ -411,7 +411,7 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 		return
 	}
 	if !t.Profile.options() {
-		c.expansions(t, ln.Third.Span, "shell", ln.Third.Text, true)
+		c.expansions(t, ln.Third.Span, "shell", ln.Third.Text, ln.Third.pcts, true)
 		return
 	}
 	jumped := false
@@ -454,7 +454,7 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 			c.add(t, f.Span, SeverityInfo, "option-redundant", "%s in %s restates what the table does", name, t.Name)
 		}
 		if op.flags&optExpand != 0 && f.Value != nil {
-			c.expansions(t, f.Span, name, *f.Value, name != "setenv")
+			c.expansions(t, f.Span, name, *f.Value, f.pcts, name != "setenv")
 		}
 		if name == "twist" {
 			for _, d := range ln.Daemons.Tokens {
@@ -478,18 +478,23 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 
 // expansions checks the %-sequences of v, the value of the option called
 // name (or, without options, the shell command): a letter libwrap does not
-// know, and, in a command, the values the client chooses.
-func (c *checker) expansions(t *Table, span Span, name, v string, command bool) {
+// know, and, in a command, the values the client chooses. pcts are the
+// sequences' own spans in the source (percentSpans): each unknown
+// sequence is reported where it is, every time it appears, as libwrap
+// warns at each expansion, so that an editor can mark exactly the
+// sequences the checker reports.
+func (c *checker) expansions(t *Table, span Span, name, v string, pcts []Span, command bool) {
 	var client [3]bool // %h, %n, %u
-	var seen [256]bool
-	var unknown []byte // in order of appearance
+	k := 0             // the sequence's index in pcts
 	percentCodes(v, func(ch byte) {
 		switch {
 		case !knownPercent(ch, t.Profile):
-			if !seen[ch] {
-				seen[ch] = true
-				unknown = append(unknown, ch)
+			at := span
+			if k < len(pcts) {
+				at = pcts[k]
 			}
+			seq := strconv.Quote("%" + string([]byte{ch}))
+			c.add(t, at, SeverityWarning, "unknown-expansion", "%s in %s: libwrap knows no such sequence; it warns \"unrecognized\" and expands it to nothing", seq, name)
 		case ch == 'h':
 			client[0] = true
 		case ch == 'n':
@@ -497,11 +502,8 @@ func (c *checker) expansions(t *Table, span Span, name, v string, command bool) 
 		case ch == 'u':
 			client[2] = true
 		}
+		k++
 	})
-	for _, ch := range unknown {
-		seq := strconv.Quote("%" + string([]byte{ch}))
-		c.add(t, span, SeverityWarning, "unknown-expansion", "%s in %s: libwrap knows no such sequence; it warns \"unrecognized\" and expands it to nothing", seq, name)
-	}
 	if !command {
 		return
 	}

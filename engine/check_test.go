@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,37 +156,58 @@ func TestCheckContinuation(t *testing.T) {
 }
 
 // TestCheckExpansions pins the %-sequence checks: unknown sequences in
-// every expanded option (and, without options, the shell command), the
+// every expanded option (and, without options, the shell command), each
+// reported at its own span every time it appears (libwrap warns at each
+// expansion; the playground's editor marks exactly these spans), the
 // client-chosen values in commands only, and "%%" as a literal.
 func TestCheckExpansions(t *testing.T) {
 	for _, c := range []struct {
 		prof Profile
 		rule string
-		want []string // "code msg-fragment"
+		want []string // "code msg-fragment", in source order
+		// at is where each unknown-expansion is: "line:col" and the
+		// source text of its span.
+		at []string
 	}{
 		{Debian, "sshd: ALL: spawn echo %z %d 100% sure %%h\n", []string{
-			`unknown-expansion "%z" in spawn`, `unknown-expansion "% " in spawn`}},
-		{Debian, "sshd: ALL: setenv X %h%q\n", []string{`unknown-expansion "%q" in setenv`}},
+			`unknown-expansion "%z" in spawn`, `unknown-expansion "% " in spawn`},
+			[]string{`1:23 "%z"`, `1:32 "% "`}},
+		{Debian, "sshd: ALL: setenv X %h%q\n", []string{`unknown-expansion "%q" in setenv`}, []string{`1:23 "%q"`}},
 		{Debian, "sshd: ALL: twist echo %u %r %R %z %z\n", []string{
-			`unknown-expansion "%z" in twist`, `attacker-controlled %u in a twist command`}},
+			`attacker-controlled %u in a twist command`, `unknown-expansion "%z" in twist`, `unknown-expansion "%z" in twist`},
+			[]string{`1:32 "%z"`, `1:35 "%z"`}},
 		{FreeBSD, "sshd: ALL: twist echo %r %R\n", []string{ // Debian's only (spec X10)
-			`unknown-expansion "%r" in twist`, `unknown-expansion "%R" in twist`}},
-		{Debian, "sshd: ALL: spawn echo %\xff 50%\n", []string{`unknown-expansion "%\xff" in spawn`}},
-		{Debian, "sshd: ALL: severity auth.info\n", nil},
-		{Upstream, "sshd: ALL: echo %h %x\n", []string{`unknown-expansion "%x" in shell`, `attacker-controlled %h in a shell command`}},
+			`unknown-expansion "%r" in twist`, `unknown-expansion "%R" in twist`},
+			[]string{`1:23 "%r"`, `1:26 "%R"`}},
+		{Debian, "sshd: ALL: spawn echo %\xff 50%\n", []string{`unknown-expansion "%\xff" in spawn`}, []string{`1:23 "%\xff"`}},
+		// A multi-byte character after '%': its span covers the character.
+		{Debian, "sshd: ALL: spawn echo %\u00e9\n", []string{`unknown-expansion "%\xc3" in spawn`}, []string{`1:23 "%é"`}},
+		// "\:" in an option is one ':' of the value: the spans are the source's.
+		{Debian, "sshd: ALL: spawn echo a\\:b %z %\\: %%z\n", []string{
+			`unknown-expansion "%z" in spawn`, `unknown-expansion "%:" in spawn`},
+			[]string{`1:28 "%z"`, `1:31 "%\\:"`}},
+		// A continued line: the span is on the physical line of the sequence.
+		{Debian, "sshd: ALL: spawn echo \\\n  %y %h\n", []string{`attacker-controlled %h in a spawn command`, `unknown-expansion "%y" in spawn`},
+			[]string{`2:3 "%y"`}},
+		{Debian, "sshd: ALL: severity auth.info\n", nil, nil},
+		{Upstream, "sshd: ALL: echo %h %x\n", []string{`attacker-controlled %h in a shell command`, `unknown-expansion "%x" in shell`},
+			[]string{`1:20 "%x"`}},
 	} {
 		if !c.prof.options() && strings.Contains(c.rule, "twist") {
 			t.Fatalf("bad case %q", c.rule)
 		}
-		var got []string
+		var got, at []string
 		for _, d := range Check(Parse("hosts.allow", []byte(c.rule), c.prof), nil, CheckOptions{NoReach: true}) {
 			if d.Code != "unknown-expansion" && d.Code != "attacker-controlled" {
 				continue
 			}
-			if d.Span.Start.Line != 1 || d.Severity != SeverityWarning {
+			if d.Severity != SeverityWarning {
 				t.Errorf("%s %q: %v at %v", c.prof, c.rule, d.Severity, d.Span.Start)
 			}
 			got = append(got, d.Code+" "+d.Msg)
+			if d.Code == "unknown-expansion" {
+				at = append(at, fmt.Sprintf("%d:%d %q", d.Span.Start.Line, d.Span.Start.Col, c.rule[d.Span.Start.Offset:d.Span.End.Offset]))
+			}
 		}
 		if len(got) != len(c.want) {
 			t.Errorf("%s %q: got %q, want %q", c.prof, c.rule, got, c.want)
@@ -195,6 +217,9 @@ func TestCheckExpansions(t *testing.T) {
 			if !strings.HasPrefix(got[i], c.want[i]) {
 				t.Errorf("%s %q: diagnostic %d is %q, want it to begin %q", c.prof, c.rule, i, got[i], c.want[i])
 			}
+		}
+		if !slices.Equal(at, c.at) {
+			t.Errorf("%s %q: unknown-expansion spans %q, want %q", c.prof, c.rule, at, c.at)
 		}
 	}
 }

@@ -284,8 +284,8 @@ func TestDaemonLinesBounded(t *testing.T) {
 }
 
 // FuzzCheck: checking never panics, every diagnostic lies inside its
-// table and has a printable message, the list comes out sorted, and
-// checking is deterministic.
+// table (an unknown-expansion on its own %-sequence) and has a printable
+// message, the list comes out sorted, and checking is deterministic.
 func FuzzCheck(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow, deny, true) })
 	f.Fuzz(func(t *testing.T, allow, deny string, paranoid bool) {
@@ -302,6 +302,9 @@ func FuzzCheck(f *testing.F) {
 					t.Fatalf("diagnostic in unknown file %q: %v", dg.File, dg)
 				}
 				spanIn(t, dg.Span, len(src))
+				if dg.Code == "unknown-expansion" && (dg.Span.End.Offset-dg.Span.Start.Offset < 2 || src[dg.Span.Start.Offset] != '%') {
+					t.Fatalf("unknown-expansion not on its %%-sequence: %v (%q)", dg, src[dg.Span.Start.Offset:dg.Span.End.Offset])
+				}
 				if dg.Msg == "" || dg.Code == "" {
 					t.Fatalf("diagnostic without a message or code: %#v", dg)
 				}

@@ -180,6 +180,9 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	if c2 >= 0 {
 		third := text[c2+1:]
 		ln.Third = &Field{Text: string(third), Span: t.span(ll, c2+1, len(text))}
+		if !t.Profile.options() {
+			ln.Third.pcts = t.percentSpans(ll, ln.Third.Text, func(k int) int { return c2 + 1 + k })
+		}
 		if t.Profile.options() {
 			ln.Options = t.parseOptions(ll, text, c2+1)
 		}
@@ -299,6 +302,9 @@ func (t *Table) parseOptions(ll *logicalLine, text []byte, from int) []*OptionFi
 		}
 		f := &OptionField{Raw: string(raw), EndsInColon: ends}
 		f.Name, f.Value = splitOption(f.Raw)
+		if f.Value != nil && strings.IndexByte(*f.Value, '%') >= 0 {
+			f.pcts = t.valuePercents(ll, text, start, f.Raw, *f.Value)
+		}
 		// Span: the field's text, trimmed like libwrap trims it.
 		end := i
 		if end > start && text[end-1] == ':' {
@@ -317,6 +323,54 @@ func (t *Table) parseOptions(ll *logicalLine, text []byte, from int) []*OptionFi
 		}
 		f.Span = t.span(ll, a, b)
 		out = append(out, f)
+	}
+	return out
+}
+
+// valuePercents returns the source spans of the %-sequences of value, the
+// value of the option field whose text (before "\:" unescaping) starts
+// at text[start] and reads raw once unescaped.
+func (t *Table) valuePercents(ll *logicalLine, text []byte, start int, raw, value string) []Span {
+	// at[k] is where raw[k] is in text: a "\:" is two bytes of text for
+	// one of raw (the unescaping of parseOptions).
+	at := make([]int, len(raw)+1)
+	j := start
+	for k := 0; k < len(raw); k++ {
+		at[k] = j
+		if text[j] == '\\' && j+1 < len(text) && text[j+1] == ':' {
+			j += 2
+		} else {
+			j++
+		}
+	}
+	at[len(raw)] = j
+	// splitOption's value runs to the end of chop(raw).
+	end := len(raw)
+	for end > 0 && isCSpace(raw[end-1]) {
+		end--
+	}
+	off := end - len(value)
+	return t.percentSpans(ll, value, func(k int) int { return at[off+k] })
+}
+
+// percentSpans returns the source span of each %-sequence of s, in the
+// order percentCodes reads them: the '%' and the character after it (the
+// whole of a multi-byte UTF-8 character, so that an editor can mark it).
+// at maps an index of s, up to len(s), to an index of ll's text.
+func (t *Table) percentSpans(ll *logicalLine, s string, at func(k int) int) []Span {
+	var out []Span
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		j := i + 2
+		if s[i+1] >= 0xC0 {
+			for j < len(s) && j-i < 5 && s[j]&0xC0 == 0x80 {
+				j++
+			}
+		}
+		out = append(out, t.span(ll, at(i), at(j)))
+		i++
 	}
 	return out
 }
