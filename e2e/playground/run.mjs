@@ -903,6 +903,50 @@ await step('13 exact texts and links: a CR LF share decides as the server; big l
   return notes;
 });
 
+await step('14 editor: unknown %-sequences are coloured exactly where the checker reports them', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    // The theme's colours, as computed: the unknown one and a %-sequence's.
+    const { bad, esc } = await page.evaluate(() => {
+      const probe = (v) => {
+        const s = document.createElement('span');
+        s.style.color = `var(${v})`;
+        document.body.append(s);
+        const c = getComputedStyle(s).color;
+        s.remove();
+        return c;
+      };
+      return { bad: probe('--t-bad'), esc: probe('--t-esc') };
+    });
+    assert(bad !== esc, `--t-bad and --t-esc are both ${bad}`);
+    const seen = () => page.evaluate(() => {
+      const box = document.getElementById('allow').closest('div.editor');
+      return {
+        marked: [...box.querySelectorAll('mark.diag[data-code="unknown-expansion"]')].map((m) => m.textContent),
+        drawn: [...box.querySelectorAll('pre.hl .t-esc')].map((e) => [e.textContent, getComputedStyle(e).color]),
+        listed: [...document.querySelectorAll('#diagnostics li[data-code="unknown-expansion"]')].map((li) => (/"(%.)"/.exec(li.textContent) || [])[1]),
+      };
+    });
+    // "%%" is a literal; %r and %R are Debian's only.
+    await setPane(page, 'allow', 'sshd: ALL: spawn echo %z %%h %r %d %q\n');
+    for (const [profile, want] of [['debian', ['%z', '%q']], ['freebsd', ['%z', '%r', '%q']], ['debian', ['%z', '%q']]]) {
+      await page.locator('select#profile').selectOption(profile);
+      const got = await until(`${profile}: mark.diag[data-code=unknown-expansion] on exactly ${want.join(' ')}, as listed`, seen,
+        (v) => v.marked.join(' ') === want.join(' ') && v.listed.join(' ') === want.join(' '));
+      for (const [seq, colour] of got.drawn) {
+        const unknown = want.includes(seq);
+        assert(colour === (unknown ? bad : esc), `${profile}: ${seq} is drawn in ${colour}, want ${unknown ? 'the unknown colour ' + bad : "a %-sequence's colour " + esc}`);
+      }
+      notes.push(`${profile}: unknown ${want.join(' ')}; drawn as %-sequences: ${got.drawn.map(([s]) => s).filter((s) => !want.includes(s)).join(' ')}`);
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
 // Screenshots: desktop and phone, light and dark; loaded, a trace, a
 // diagnostic, the embed demo.
 await step('screenshots', async () => {

@@ -130,6 +130,10 @@ function patterns(text: string, a: number, b: number, cls: string, out: Tok[]) {
   }
 }
 
+// option classes an option's name and its %- and \-sequences. Whether a
+// %-sequence is known is not decided here: that depends on the profile,
+// and the checker says it (an unknown-expansion diagnostic on exactly the
+// sequence, coloured through its mark), so the two cannot disagree.
 function option(text: string, a: number, b: number, out: Tok[]) {
   let i = a;
   while (i < b && /\s/.test(text[i])) i++;
