@@ -332,3 +332,51 @@ func TestShareKeepsExactText(t *testing.T) {
 		t.Errorf("#doc-data without carriage returns")
 	}
 }
+
+// TestShareKeepsWhatIf: a share keeps the DNS what-if, in the stored
+// document and on its page (the radio checked, the name filled in), and
+// sharing what the page shows again gives the same ID.
+func TestShareKeepsWhatIf(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	doc := `{"allow":"sshd: /etc/b /etc/a\n","deny":"ALL: ALL\n","files":{"/etc/b":"10.0.0.2\n","/etc/a":"10.0.0.1\n"},` +
+		`"dns":{"mode":"lying","name":"liar.example"},"requests":[{"daemon":"sshd","client":"10.0.0.1"}]}`
+	res := do(t, h, "POST", "/api/shares", jsonCT, doc)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(res.body), &created); err != nil || created.ID == "" {
+		t.Fatalf("create: %d %s", res.code, res.body)
+	}
+	stored := do(t, h, "GET", "/api/shares/"+created.ID, "", "").body
+	for _, want := range []string{`"dns":{"mode":"lying","name":"liar.example"}`} {
+		if !strings.Contains(stored, want) {
+			t.Errorf("stored document %s lacks %s", stored, want)
+		}
+	}
+	page := do(t, h, "GET", "/s/"+created.ID, "", "").body
+	for _, want := range []string{
+		`<input type="radio" name="dns" value="lying" checked>`,
+		`<input type="radio" name="dns" value="table">`,
+		`value="liar.example"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the share's page lacks %q", want)
+		}
+	}
+	// The page's document, as the playground sends it back unedited.
+	var again Document
+	if err := json.Unmarshal([]byte(stored), &again); err != nil {
+		t.Fatal(err)
+	}
+	res = do(t, h, "POST", "/api/shares", jsonCT, mustJSON(t, &again))
+	if !strings.Contains(res.body, created.ID) {
+		t.Errorf("sharing the share again: %d %s, want ID %s", res.code, res.body, created.ID)
+	}
+	// A share without one starts "as the table says".
+	res = do(t, h, "POST", "/api/shares", jsonCT, `{"files":{"/etc/b":"","/etc/a":""}}`)
+	if err := json.Unmarshal([]byte(res.body), &created); err != nil {
+		t.Fatal(err)
+	}
+	page = do(t, h, "GET", "/s/"+created.ID, "", "").body
+	if !strings.Contains(page, `<input type="radio" name="dns" value="table" checked>`) {
+		t.Errorf("a share without a what-if: not the table's DNS")
+	}
+}

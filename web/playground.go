@@ -205,6 +205,22 @@ func deref(s *string) string {
 	return *s
 }
 
+// dnsMode is the DNS what-if radio a document starts with.
+func dnsMode(d *Document) string {
+	if d.DNS == nil {
+		return "table"
+	}
+	return d.DNS.Mode
+}
+
+// dnsName is the name of d's DNS what-if, "" when it has none.
+func dnsName(d *Document) string {
+	if d.DNS == nil {
+		return ""
+	}
+	return d.DNS.Name
+}
+
 // placeholder is an editor's placeholder: absent files say so.
 func placeholder(s *string) string {
 	if s == nil {

@@ -22,6 +22,14 @@ type Document struct {
 	Files    map[string]string `json:"files"`
 	Profile  string            `json:"profile"`
 	Requests []wire.Request    `json:"requests"`
+
+	// The fields below came after the first shares. Each is left out of
+	// the JSON when unset, and so of the ID's encoding (see canonical): a
+	// document without them is stored, and named, as it always was.
+
+	// DNS is the playground's DNS what-if for the request it explains;
+	// nil is "as the table says".
+	DNS *wire.DNS `json:"dns,omitempty"`
 }
 
 // shareEncodingVersion is the first field of the canonical encoding. A
@@ -40,8 +48,9 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 
 // normalize checks d and brings it to its canonical form: the profile
 // "" is "debian", a null file list is empty, and so is a null request
-// list. It returns an error for what the engine would refuse (an
-// unknown profile, a relative file path).
+// list; a DNS what-if of mode "table" (or "") is none. It returns an
+// error for what the engine would refuse (an unknown profile, a relative
+// file path, a what-if it does not know).
 func (d *Document) normalize() error {
 	if d.Profile == "" {
 		d.Profile = "debian"
@@ -51,6 +60,14 @@ func (d *Document) normalize() error {
 	}
 	if d.Requests == nil {
 		d.Requests = []wire.Request{}
+	}
+	if d.DNS != nil && (d.DNS.Mode == "" || d.DNS.Mode == "table") {
+		d.DNS = nil
+	}
+	if d.DNS != nil {
+		if err := d.DNS.Check(); err != nil {
+			return err
+		}
 	}
 	if _, err := wire.Compile(d.policy()); err != nil {
 		return err
@@ -81,6 +98,13 @@ func (d *Document) input() wire.Input {
 // presence byte (0 absent, 1 present) then the string; files are a count
 // then path and content pairs sorted by path; requests are a count then
 // six fields each. No two different documents encode the same.
+//
+// Fields added since (DNS) follow, each only when set, as a tag string
+// then its own encoding, in a fixed order. A document
+// without them encodes exactly as before, so every share made before
+// they existed keeps its ID; and as the part before is self-delimiting
+// (a reader knows where it ends), a document with one of them never
+// encodes like one without.
 func (d *Document) canonical() []byte {
 	b := make([]byte, 0, 256)
 	str := func(s string) {
@@ -121,6 +145,11 @@ func (d *Document) canonical() []byte {
 		str(r.User)
 		num(uint64(r.ClientPort))
 		num(uint64(r.ServerPort))
+	}
+	if d.DNS != nil {
+		str("dns")
+		str(d.DNS.Mode)
+		str(d.DNS.Name)
 	}
 	return b
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,10 @@ func TestID_Distinct(t *testing.T) {
 		"hosts a":                 {Hosts: ptr("a")},
 		"netgroup a":              {Netgroup: ptr("a")},
 		"hosts a and netgroup ''": {Hosts: ptr("a"), Netgroup: ptr("")},
+		"dns missing":             {DNS: &wire.DNS{Mode: "missing"}},
+		"dns lying":               {DNS: &wire.DNS{Mode: "lying"}},
+		"dns consistent":          {DNS: &wire.DNS{Mode: "consistent"}},
+		"dns lying name a":        {DNS: &wire.DNS{Mode: "lying", Name: "a"}},
 	}
 	seen := map[string]string{}
 	for name, d := range docs {
@@ -89,6 +94,71 @@ func TestID_Stable(t *testing.T) {
 	}
 	if IDLen < 20 {
 		t.Errorf("IDLen %d < 20", IDLen)
+	}
+}
+
+// oldShare is a share document as the server stored it before DNS
+// existed (files posted out of path order, stored in it), and
+// oldShareID its ID then: both recorded with that server's code.
+const (
+	oldShare   = `{"allow":"sshd: /etc/b /etc/a\n","deny":"ALL: ALL\n","hosts":"10.0.0.1 good.example.com\n","netgroup":null,"files":{"/etc/a":"10.0.0.1\n","/etc/b":"10.0.0.2\n"},"profile":"debian","requests":[{"daemon":"sshd","client":"10.0.0.1","clientPort":2222}]}`
+	oldShareID = "kgtovi44kubu3twdq2ptoiqbmqb6wrwj"
+)
+
+// TestID_Compatible: the fields added after the first shares (DNS)
+// change neither the stored JSON nor the ID of a document that does not
+// set them, nor of one that sets them to their defaults (the table's
+// DNS); set, each gives a new ID.
+func TestID_Compatible(t *testing.T) {
+	load := func(edit func(*Document)) *Document {
+		t.Helper()
+		d, err := decodeDocument([]byte(oldShare))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(d)
+		if err := d.normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := load(func(*Document) {})
+	if d.ID() != oldShareID {
+		t.Errorf("an old share's ID is now %s, was %s", d.ID(), oldShareID)
+	}
+	if b, _ := json.Marshal(d); string(b) != oldShare {
+		t.Errorf("an old share is stored as\n%s\nwas\n%s", b, oldShare)
+	}
+	for name, edit := range map[string]func(*Document){
+		"dns table":     func(d *Document) { d.DNS = &wire.DNS{Mode: "table", Name: "x.example"} },
+		"dns mode \"\"": func(d *Document) { d.DNS = &wire.DNS{} },
+	} {
+		if d := load(edit); d.ID() != oldShareID || d.DNS != nil {
+			t.Errorf("%s: ID %s (want %s), DNS %v: want the old share", name, d.ID(), oldShareID, d.DNS)
+		}
+	}
+	ids := map[string]string{oldShareID: "old"}
+	for name, edit := range map[string]func(*Document){
+		"dns missing": func(d *Document) { d.DNS = &wire.DNS{Mode: "missing"} },
+		"dns lying":   func(d *Document) { d.DNS = &wire.DNS{Mode: "lying", Name: "x.example"} },
+	} {
+		id := load(edit).ID()
+		if other, ok := ids[id]; ok {
+			t.Errorf("%s has the ID of %s: %s", name, other, id)
+		}
+		ids[id] = name
+	}
+}
+
+// TestNormalize_NewFields refuses a what-if the engine does not know.
+func TestNormalize_NewFields(t *testing.T) {
+	for name, d := range map[string]Document{
+		"dns mode": {DNS: &wire.DNS{Mode: "liar"}},
+		"dns name": {DNS: &wire.DNS{Mode: "lying", Name: "a b"}},
+	} {
+		if err := d.normalize(); err == nil {
+			t.Errorf("%s: normalize accepted %+v", name, d)
+		}
 	}
 }
 

@@ -947,6 +947,60 @@ await step('14 editor: unknown %-sequences are coloured exactly where the checke
   return notes;
 });
 
+// whatIf reads the DNS what-if as the page shows it, once the Why panel
+// has decided the selected request.
+async function whatIf(page, access) {
+  const w = await until(`#why-verdict ${access}`, () => whyVerdict(page), (w) => w.access === access);
+  return { mode: await page.$eval('input[name=dns]:checked', (r) => r.value), name: await page.inputValue('#dns-name'), access: w.access };
+}
+await step('15 share and link keep the DNS what-if', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await setPane(page, 'hosts', '10.0.0.1 good.example.com\n');
+    await setPane(page, 'allow', 'ALL: PARANOID: DENY\nsshd: ALL\n');
+    await setPane(page, 'deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.1', server: '', user: '' });
+    await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
+    await whatIf(page, 'granted');
+    await page.locator('input[name=dns][value=lying]').click();
+    await page.locator('#dns-name').fill('liar.example');
+    const want = await whatIf(page, 'denied');
+    assert(want.mode === 'lying' && want.name === 'liar.example', `what-if on the page: ${JSON.stringify(want)}`);
+    await page.locator('#share').click();
+    const url = await until('#share-url holds /s/ID', () => page.locator('#share-url').inputValue(), (v) => /\/s\/[a-z2-7]+$/.test(v));
+    await page.locator('#link').click();
+    const link = await until('location.hash #v1.', () => page.url(), (u) => u.includes('#v1.'));
+    for (const [what, u] of [['share', url], ['link', link]]) {
+      const other = await newContext();
+      try {
+        const p2 = await open(other, u);
+        const got = await whatIf(p2, want.access);
+        assert(JSON.stringify(got) === JSON.stringify(want), `the ${what} opened with the what-if ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      } finally {
+        await closeContext(other);
+      }
+    }
+    notes.push(`share ${url.replace(/^.*\/s\//, '/s/')} and a ${link.length - link.indexOf('#')}-character link: dns=${want.mode} name=${want.name}, ${want.access}`);
+    // Back to the table: a share without a what-if (and its ID is a new one).
+    await page.locator('input[name=dns][value=table]').click();
+    await whatIf(page, 'granted');
+    await page.locator('#share').click();
+    const url2 = await until('#share-url: another /s/ID', () => page.locator('#share-url').inputValue(), (v) => /\/s\/[a-z2-7]+$/.test(v) && v !== url);
+    const other = await newContext();
+    try {
+      const got = await whatIf(await open(other, url2), 'granted');
+      assert(got.mode === 'table', `a share without a what-if opened with ${JSON.stringify(got)}`);
+    } finally {
+      await closeContext(other);
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
 // Screenshots: desktop and phone, light and dark; loaded, a trace, a
 // diagnostic, the embed demo.
 await step('screenshots', async () => {

@@ -40,8 +40,8 @@ var (
 	lieV6 = netip.MustParseAddr("2001:db8::66")
 )
 
-// check reports what is wrong with d.
-func (d *DNS) check() error {
+// Check reports what is wrong with d: nil when [Evaluate] accepts it.
+func (d *DNS) Check() error {
 	switch d.Mode {
 	case "missing", "lying", "consistent":
 	default:

@@ -258,7 +258,7 @@ func evaluate(in Input, tc *TableCache) Output {
 		return Output{Error: err.Error()}
 	}
 	if in.DNS != nil {
-		if err := in.DNS.check(); err != nil {
+		if err := in.DNS.Check(); err != nil {
 			return Output{Error: err.Error()}
 		}
 		c = c.withDNS(in.DNS, in.Requests)

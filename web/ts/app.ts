@@ -18,6 +18,7 @@ import { Engine, Latest } from "./engine";
 import { fetchModule } from "./module";
 import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
 import {
+  type DNS,
   type Doc,
   type Profile,
   decodeFragment,
@@ -363,7 +364,7 @@ let panes: Record<PaneID, Pane>;
 const profileSel = byId<HTMLSelectElement>("profile");
 
 function collect(): Doc {
-  return {
+  const doc: Doc = {
     allow: panes.allow.value,
     deny: panes.deny.value,
     hosts: panes.hosts.value,
@@ -372,6 +373,9 @@ function collect(): Doc {
     profile: profileSel.value as Profile,
     requests: rows().map(readRow),
   };
+  const what = whatIf();
+  if (what) doc.dns = what;
+  return doc;
 }
 
 function load(doc: Doc) {
@@ -380,6 +384,7 @@ function load(doc: Doc) {
   panes.hosts.value = doc.hosts;
   panes.netgroup.value = doc.netgroup;
   panes.files.value = formatFiles(doc.files);
+  setWhatIf(doc.dns);
   profileSel.value = doc.profile;
   tbody.replaceChildren();
   for (const r of doc.requests) addRow(r);
@@ -510,6 +515,22 @@ function dnsMode(): string {
   return (document.querySelector('input[name="dns"]:checked') as HTMLInputElement | null)?.value ?? "table";
 }
 
+/** whatIf is the DNS what-if as the document keeps it: none for "as the table says". */
+function whatIf(): DNS | undefined {
+  const mode = dnsMode();
+  if (mode === "table") return undefined;
+  const dns: DNS = { mode: mode as DNS["mode"] };
+  const name = dnsName.value.trim();
+  if (name) dns.name = name;
+  return dns;
+}
+
+function setWhatIf(dns: DNS | undefined) {
+  const mode = dns?.mode ?? "table";
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name="dns"]')) r.checked = r.value === mode;
+  dnsName.value = dns?.name ?? "";
+}
+
 function why() {
   whyJobs.run(explain);
 }
@@ -538,8 +559,8 @@ async function explain() {
   const doc = collect();
   const req = readRow(selected);
   const input: Record<string, unknown> = { ...policy(doc), requests: [req] };
-  const mode = dnsMode();
-  if (mode !== "table") input.dns = { mode, name: dnsName.value.trim() };
+  const what = whatIf();
+  if (what) input.dns = what;
   const too = tooLarge(input);
   if (too) {
     out.textContent = `error: ${too}`;

@@ -1,10 +1,16 @@
 // The playground's document: what the panes hold, what a share stores
 // and what a #fragment link carries. Its JSON is the server's share
-// document (web.Document) plus the what-if, which only the page keeps.
+// document (web.Document), for both.
 
 import type { Request } from "../../wasm/js/tcpwrap";
 
 export type Profile = "debian" | "upstream" | "freebsd";
+
+/** The DNS what-if (wire.DNS); a document without one is "as the table says". */
+export interface DNS {
+  mode: "missing" | "lying" | "consistent";
+  name?: string;
+}
 
 export interface Doc {
   /** null: the file does not exist (different from an empty file). */
@@ -15,7 +21,14 @@ export interface Doc {
   files: Record<string, string>;
   profile: Profile;
   requests: Request[];
+  // Added after the first shares and links. Left out (undefined, so
+  // JSON.stringify drops them) when unset: a document without them is
+  // the JSON it always was, and a share keeps its ID.
+  /** The Why panel's DNS what-if; absent: as the table says. */
+  dns?: DNS;
 }
+
+const dnsModes = ["missing", "lying", "consistent"];
 
 export function emptyDoc(): Doc {
   return { allow: "", deny: "", hosts: "", netgroup: null, files: {}, profile: "debian", requests: [] };
@@ -46,7 +59,7 @@ export function normalizeDoc(v: unknown): Doc {
       requests.push(req);
     }
   }
-  return {
+  const doc: Doc = {
     allow: text(o.allow),
     deny: text(o.deny),
     hosts: text(o.hosts),
@@ -55,6 +68,12 @@ export function normalizeDoc(v: unknown): Doc {
     profile,
     requests,
   };
+  const dns = o.dns && typeof o.dns === "object" ? (o.dns as Record<string, unknown>) : null;
+  if (dns && typeof dns.mode === "string" && dnsModes.includes(dns.mode)) {
+    doc.dns = { mode: dns.mode as DNS["mode"] };
+    if (typeof dns.name === "string" && dns.name !== "") doc.dns.name = dns.name;
+  }
+  return doc;
 }
 
 /**
