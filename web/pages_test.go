@@ -333,12 +333,13 @@ func TestShareKeepsExactText(t *testing.T) {
 	}
 }
 
-// TestShareKeepsWhatIf: a share keeps the DNS what-if, in the stored
-// document and on its page (the radio checked, the name filled in), and
+// TestShareKeepsWhatIfAndFileOrder: a share keeps the DNS what-if and the
+// order of the pattern files, in the stored document and on its page (the
+// radio checked, the name filled in, the files pane in that order), and
 // sharing what the page shows again gives the same ID.
-func TestShareKeepsWhatIf(t *testing.T) {
+func TestShareKeepsWhatIfAndFileOrder(t *testing.T) {
 	h, _ := newTestServer(t, Config{})
-	doc := `{"allow":"sshd: /etc/b /etc/a\n","deny":"ALL: ALL\n","files":{"/etc/b":"10.0.0.2\n","/etc/a":"10.0.0.1\n"},` +
+	doc := `{"allow":"sshd: /etc/b /etc/a\n","deny":"ALL: ALL\n","files":{"/etc/b":"10.0.0.2\n","/etc/a":"10.0.0.1\n"},"fileOrder":["/etc/b","/etc/a"],` +
 		`"dns":{"mode":"lying","name":"liar.example"},"requests":[{"daemon":"sshd","client":"10.0.0.1"}]}`
 	res := do(t, h, "POST", "/api/shares", jsonCT, doc)
 	var created struct{ ID string }
@@ -346,7 +347,7 @@ func TestShareKeepsWhatIf(t *testing.T) {
 		t.Fatalf("create: %d %s", res.code, res.body)
 	}
 	stored := do(t, h, "GET", "/api/shares/"+created.ID, "", "").body
-	for _, want := range []string{`"dns":{"mode":"lying","name":"liar.example"}`} {
+	for _, want := range []string{`"dns":{"mode":"lying","name":"liar.example"}`, `"fileOrder":["/etc/b","/etc/a"]`} {
 		if !strings.Contains(stored, want) {
 			t.Errorf("stored document %s lacks %s", stored, want)
 		}
@@ -356,6 +357,7 @@ func TestShareKeepsWhatIf(t *testing.T) {
 		`<input type="radio" name="dns" value="lying" checked>`,
 		`<input type="radio" name="dns" value="table">`,
 		`value="liar.example"`,
+		"-- /etc/b --\n10.0.0.2\n-- /etc/a --\n10.0.0.1\n",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the share's page lacks %q", want)
@@ -370,13 +372,13 @@ func TestShareKeepsWhatIf(t *testing.T) {
 	if !strings.Contains(res.body, created.ID) {
 		t.Errorf("sharing the share again: %d %s, want ID %s", res.code, res.body, created.ID)
 	}
-	// A share without one starts "as the table says".
+	// A share without them starts "as the table says", files in path order.
 	res = do(t, h, "POST", "/api/shares", jsonCT, `{"files":{"/etc/b":"","/etc/a":""}}`)
 	if err := json.Unmarshal([]byte(res.body), &created); err != nil {
 		t.Fatal(err)
 	}
 	page = do(t, h, "GET", "/s/"+created.ID, "", "").body
-	if !strings.Contains(page, `<input type="radio" name="dns" value="table" checked>`) {
-		t.Errorf("a share without a what-if: not the table's DNS")
+	if !strings.Contains(page, `<input type="radio" name="dns" value="table" checked>`) || !strings.Contains(page, "-- /etc/a --\n-- /etc/b --\n") {
+		t.Errorf("a share without a what-if or an order: not the table's DNS, or not in path order")
 	}
 }

@@ -244,11 +244,11 @@ func selected(b bool) string {
 	return "false"
 }
 
-// filesText writes pattern files as the files pane shows them: each
-// after a "-- /path --" line, in path order.
-func filesText(files map[string]string) string {
+// filesText writes d's pattern files as the files pane shows them: each
+// after a "-- /path --" line, in d's file order.
+func filesText(d *Document) string {
 	var b strings.Builder
-	for _, f := range sortedFiles(files) {
+	for _, f := range d.orderedFiles() {
 		writeSection(&b, f.Path, f.Content)
 	}
 	return b.String()

@@ -198,7 +198,7 @@ func playgroundPage(pg playgroundData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = editor("files", "pattern files", "files", strPtr(filesText(pg.Doc.Files)), "Files for /path patterns, each after a line \"-- /path --\".").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = editor("files", "pattern files", "files", strPtr(filesText(pg.Doc)), "Files for /path patterns, each after a line \"-- /path --\".").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -30,6 +30,10 @@ type Document struct {
 	// DNS is the playground's DNS what-if for the request it explains;
 	// nil is "as the table says".
 	DNS *wire.DNS `json:"dns,omitempty"`
+	// FileOrder is the order in which the pattern-files pane lists
+	// Files, each path once, when it is not path order; nil is path
+	// order (normalize makes a sorted order nil).
+	FileOrder []string `json:"fileOrder,omitempty"`
 }
 
 // shareEncodingVersion is the first field of the canonical encoding. A
@@ -48,9 +52,10 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 
 // normalize checks d and brings it to its canonical form: the profile
 // "" is "debian", a null file list is empty, and so is a null request
-// list; a DNS what-if of mode "table" (or "") is none. It returns an
-// error for what the engine would refuse (an unknown profile, a relative
-// file path, a what-if it does not know).
+// list; a DNS what-if of mode "table" (or "") is none, and a file order
+// that is path order is none. It returns an error for what the engine
+// would refuse (an unknown profile, a relative file path, a what-if it
+// does not know) and for a file order that does not list each file once.
 func (d *Document) normalize() error {
 	if d.Profile == "" {
 		d.Profile = "debian"
@@ -69,6 +74,9 @@ func (d *Document) normalize() error {
 			return err
 		}
 	}
+	if err := d.normalizeFileOrder(); err != nil {
+		return err
+	}
 	if _, err := wire.Compile(d.policy()); err != nil {
 		return err
 	}
@@ -76,6 +84,41 @@ func (d *Document) normalize() error {
 		return fmt.Errorf("%d requests: at most %d", len(d.Requests), wire.MaxRequests)
 	}
 	return checkWork(d.Allow, d.Deny, d.Files, len(d.Requests))
+}
+
+// normalizeFileOrder checks that d.FileOrder lists each of d.Files once,
+// and makes it nil when it is path order.
+func (d *Document) normalizeFileOrder() error {
+	if d.FileOrder == nil {
+		return nil
+	}
+	seen := make(map[string]bool, len(d.FileOrder))
+	for _, p := range d.FileOrder {
+		if _, ok := d.Files[p]; !ok || seen[p] {
+			return fmt.Errorf("fileOrder: %q is not a pattern file, or is listed twice", p)
+		}
+		seen[p] = true
+	}
+	if len(seen) != len(d.Files) {
+		return fmt.Errorf("fileOrder lists %d of the %d pattern files", len(seen), len(d.Files))
+	}
+	if sort.StringsAreSorted(d.FileOrder) {
+		d.FileOrder = nil
+	}
+	return nil
+}
+
+// orderedFiles returns d's pattern files in the order the playground
+// lists them: d.FileOrder, else path order.
+func (d *Document) orderedFiles() []namedFile {
+	if d.FileOrder == nil || len(d.FileOrder) != len(d.Files) {
+		return sortedFiles(d.Files)
+	}
+	out := make([]namedFile, 0, len(d.FileOrder))
+	for _, p := range d.FileOrder {
+		out = append(out, namedFile{p, d.Files[p]})
+	}
+	return out
 }
 
 // policy is the wasm/wire policy of d.
@@ -99,8 +142,8 @@ func (d *Document) input() wire.Input {
 // then path and content pairs sorted by path; requests are a count then
 // six fields each. No two different documents encode the same.
 //
-// Fields added since (DNS) follow, each only when set, as a tag string
-// then its own encoding, in a fixed order. A document
+// Fields added since (DNS, FileOrder) follow, each only when set, as a
+// tag string then its own encoding, in that fixed order. A document
 // without them encodes exactly as before, so every share made before
 // they existed keeps its ID; and as the part before is self-delimiting
 // (a reader knows where it ends), a document with one of them never
@@ -150,6 +193,13 @@ func (d *Document) canonical() []byte {
 		str("dns")
 		str(d.DNS.Mode)
 		str(d.DNS.Name)
+	}
+	if d.FileOrder != nil {
+		str("fileOrder")
+		num(uint64(len(d.FileOrder)))
+		for _, p := range d.FileOrder {
+			str(p)
+		}
 	}
 	return b
 }

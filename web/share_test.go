@@ -53,6 +53,8 @@ func TestID_Distinct(t *testing.T) {
 		"dns lying":               {DNS: &wire.DNS{Mode: "lying"}},
 		"dns consistent":          {DNS: &wire.DNS{Mode: "consistent"}},
 		"dns lying name a":        {DNS: &wire.DNS{Mode: "lying", Name: "a"}},
+		"files b, a":              {Files: map[string]string{"/a": "", "/b": ""}, FileOrder: []string{"/b", "/a"}},
+		"files b, a and dns":      {Files: map[string]string{"/a": "", "/b": ""}, FileOrder: []string{"/b", "/a"}, DNS: &wire.DNS{Mode: "missing"}},
 	}
 	seen := map[string]string{}
 	for name, d := range docs {
@@ -97,18 +99,18 @@ func TestID_Stable(t *testing.T) {
 	}
 }
 
-// oldShare is a share document as the server stored it before DNS
-// existed (files posted out of path order, stored in it), and
+// oldShare is a share document as the server stored it before DNS and
+// FileOrder existed (files posted out of path order, stored in it), and
 // oldShareID its ID then: both recorded with that server's code.
 const (
 	oldShare   = `{"allow":"sshd: /etc/b /etc/a\n","deny":"ALL: ALL\n","hosts":"10.0.0.1 good.example.com\n","netgroup":null,"files":{"/etc/a":"10.0.0.1\n","/etc/b":"10.0.0.2\n"},"profile":"debian","requests":[{"daemon":"sshd","client":"10.0.0.1","clientPort":2222}]}`
 	oldShareID = "kgtovi44kubu3twdq2ptoiqbmqb6wrwj"
 )
 
-// TestID_Compatible: the fields added after the first shares (DNS)
-// change neither the stored JSON nor the ID of a document that does not
-// set them, nor of one that sets them to their defaults (the table's
-// DNS); set, each gives a new ID.
+// TestID_Compatible: the fields added after the first shares (DNS,
+// FileOrder) change neither the stored JSON nor the ID of a document
+// that does not set them, nor of one that sets them to their defaults
+// (the table's DNS, path order); set, each gives a new ID.
 func TestID_Compatible(t *testing.T) {
 	load := func(edit func(*Document)) *Document {
 		t.Helper()
@@ -130,17 +132,21 @@ func TestID_Compatible(t *testing.T) {
 		t.Errorf("an old share is stored as\n%s\nwas\n%s", b, oldShare)
 	}
 	for name, edit := range map[string]func(*Document){
-		"dns table":     func(d *Document) { d.DNS = &wire.DNS{Mode: "table", Name: "x.example"} },
-		"dns mode \"\"": func(d *Document) { d.DNS = &wire.DNS{} },
+		"dns table":       func(d *Document) { d.DNS = &wire.DNS{Mode: "table", Name: "x.example"} },
+		"dns mode \"\"":   func(d *Document) { d.DNS = &wire.DNS{} },
+		"path order":      func(d *Document) { d.FileOrder = []string{"/etc/a", "/etc/b"} },
+		"both by default": func(d *Document) { d.FileOrder, d.DNS = []string{"/etc/a", "/etc/b"}, &wire.DNS{Mode: "table"} },
 	} {
-		if d := load(edit); d.ID() != oldShareID || d.DNS != nil {
-			t.Errorf("%s: ID %s (want %s), DNS %v: want the old share", name, d.ID(), oldShareID, d.DNS)
+		if d := load(edit); d.ID() != oldShareID || d.DNS != nil || d.FileOrder != nil {
+			t.Errorf("%s: ID %s (want %s), DNS %v, FileOrder %q: want the old share", name, d.ID(), oldShareID, d.DNS, d.FileOrder)
 		}
 	}
 	ids := map[string]string{oldShareID: "old"}
 	for name, edit := range map[string]func(*Document){
-		"dns missing": func(d *Document) { d.DNS = &wire.DNS{Mode: "missing"} },
-		"dns lying":   func(d *Document) { d.DNS = &wire.DNS{Mode: "lying", Name: "x.example"} },
+		"dns missing":     func(d *Document) { d.DNS = &wire.DNS{Mode: "missing"} },
+		"dns lying":       func(d *Document) { d.DNS = &wire.DNS{Mode: "lying", Name: "x.example"} },
+		"file order b, a": func(d *Document) { d.FileOrder = []string{"/etc/b", "/etc/a"} },
+		"both":            func(d *Document) { d.FileOrder, d.DNS = []string{"/etc/b", "/etc/a"}, &wire.DNS{Mode: "missing"} },
 	} {
 		id := load(edit).ID()
 		if other, ok := ids[id]; ok {
@@ -150,11 +156,17 @@ func TestID_Compatible(t *testing.T) {
 	}
 }
 
-// TestNormalize_NewFields refuses a what-if the engine does not know.
+// TestNormalize_NewFields refuses a what-if the engine does not know and
+// a file order that does not list each file once.
 func TestNormalize_NewFields(t *testing.T) {
+	files := map[string]string{"/etc/a": "", "/etc/b": ""}
 	for name, d := range map[string]Document{
-		"dns mode": {DNS: &wire.DNS{Mode: "liar"}},
-		"dns name": {DNS: &wire.DNS{Mode: "lying", Name: "a b"}},
+		"dns mode":          {DNS: &wire.DNS{Mode: "liar"}},
+		"dns name":          {DNS: &wire.DNS{Mode: "lying", Name: "a b"}},
+		"order missing one": {Files: files, FileOrder: []string{"/etc/b"}},
+		"order twice":       {Files: files, FileOrder: []string{"/etc/b", "/etc/b"}},
+		"order unknown":     {Files: files, FileOrder: []string{"/etc/b", "/etc/a", "/etc/c"}},
+		"order empty":       {Files: files, FileOrder: []string{}},
 	} {
 		if err := d.normalize(); err == nil {
 			t.Errorf("%s: normalize accepted %+v", name, d)

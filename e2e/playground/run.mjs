@@ -23,6 +23,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const OUT = path.resolve(process.env.OUT_DIR || 'e2e/out/playground');
@@ -995,6 +996,72 @@ await step('15 share and link keep the DNS what-if', async () => {
     } finally {
       await closeContext(other);
     }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// oldShare is a share as the server stored it before it kept the file
+// order and the what-if, and oldShareID its ID then (web/share_test.go
+// pins both).
+const oldShare = { allow: 'sshd: /etc/b /etc/a\n', deny: 'ALL: ALL\n', hosts: '10.0.0.1 good.example.com\n', netgroup: null,
+  files: { '/etc/a': '10.0.0.1\n', '/etc/b': '10.0.0.2\n' }, profile: 'debian', requests: [{ daemon: 'sshd', client: '10.0.0.1', clientPort: 2222 }] };
+const oldShareID = 'kgtovi44kubu3twdq2ptoiqbmqb6wrwj';
+await step('16 share and link keep the pattern files in their order; an old share and an old link open as before', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    await page.locator('details.more > summary').click();
+    const files = '-- /etc/zeta --\n10.0.0.2\n-- /etc/alpha --\n10.0.0.1\n';
+    await setPane(page, 'files', files);
+    await setPane(page, 'allow', 'sshd: /etc/zeta /etc/alpha\n');
+    await setPane(page, 'deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.1', server: '', user: '' });
+    await until('row 1 granted by /etc/alpha', () => verdictOf(page, 0), (v) => v === 'granted');
+    await page.locator('#share').click();
+    const url = await until('#share-url holds /s/ID', () => page.locator('#share-url').inputValue(), (v) => /\/s\/[a-z2-7]+$/.test(v));
+    await page.locator('#link').click();
+    const link = await until('location.hash #v1.', () => page.url(), (u) => u.includes('#v1.'));
+    for (const [what, u] of [['share', url], ['link', link]]) {
+      const other = await newContext();
+      try {
+        const p2 = await open(other, u);
+        const got = await p2.inputValue('#files');
+        assert(got === files, `the ${what} opened with #files ${JSON.stringify(got)}, want ${JSON.stringify(files)}`);
+      } finally {
+        await closeContext(other);
+      }
+    }
+    notes.push('/etc/zeta before /etc/alpha after a share and a link');
+    // An old share: the same ID as before, opened in path order as before,
+    // and shared again unedited under that ID.
+    const res = await fetch(BASE + '/api/shares', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(oldShare) });
+    const { id } = await res.json();
+    assert(id === oldShareID, `POST /api/shares of an old share: ID ${id}, was ${oldShareID}`);
+    const pathOrder = '-- /etc/a --\n10.0.0.1\n-- /etc/b --\n10.0.0.2\n';
+    const other = await newContext();
+    try {
+      const p2 = await open(other, BASE + '/s/' + id);
+      assert(await p2.inputValue('#files') === pathOrder, `/s/${id}: #files ${JSON.stringify(await p2.inputValue('#files'))}`);
+      assert(await p2.$eval('input[name=dns]:checked', (r) => r.value) === 'table', `/s/${id} does not start "as the table says"`);
+      await p2.locator('#share').click();
+      const again = await until('#share-url after sharing the old share again', () => p2.locator('#share-url').inputValue(), (v) => v.includes('/s/'));
+      assert(again.endsWith('/s/' + oldShareID), `the old share shared again: ${again}, want /s/${oldShareID}`);
+      // An old link: the document without the new fields.
+      const frag = '#v1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ ...oldShare, files: { '/etc/b': '10.0.0.2\n', '/etc/a': '10.0.0.1\n' } }))).toString('base64url');
+      const p3 = await open(other, BASE + '/' + frag);
+      await until('the old link loaded', () => p3.inputValue('#allow'), (v) => v === oldShare.allow);
+      assert(await p3.inputValue('#files') === pathOrder, `an old link: #files ${JSON.stringify(await p3.inputValue('#files'))}, want path order`);
+      assert(await p3.$eval('input[name=dns]:checked', (r) => r.value) === 'table', 'an old link does not start "as the table says"');
+      await p3.locator('#share').click();
+      const viaLink = await until('#share-url after sharing the old link', () => p3.locator('#share-url').inputValue(), (v) => v.includes('/s/'));
+      assert(viaLink.endsWith('/s/' + oldShareID), `the old link shared: ${viaLink}, want /s/${oldShareID}`);
+    } finally {
+      await closeContext(other);
+    }
+    notes.push(`old share /s/${oldShareID}: same ID, path order, shared again under its ID; an old link too`);
   } finally {
     await closeContext(ctx);
   }

@@ -23,9 +23,11 @@ import {
   type Profile,
   decodeFragment,
   encodeFragment,
+  fileOrder,
   formatFiles,
   maxFragmentDoc,
   normalizeDoc,
+  orderField,
   parseFiles,
   parseRequestLines,
 } from "./state";
@@ -364,17 +366,20 @@ let panes: Record<PaneID, Pane>;
 const profileSel = byId<HTMLSelectElement>("profile");
 
 function collect(): Doc {
+  const { files, order } = parseFiles(panes.files.value ?? "");
   const doc: Doc = {
     allow: panes.allow.value,
     deny: panes.deny.value,
     hosts: panes.hosts.value,
     netgroup: panes.netgroup.value,
-    files: parseFiles(panes.files.value ?? "").files,
+    files,
     profile: profileSel.value as Profile,
     requests: rows().map(readRow),
   };
   const what = whatIf();
   if (what) doc.dns = what;
+  const fo = orderField(files, order);
+  if (fo) doc.fileOrder = fo;
   return doc;
 }
 
@@ -383,7 +388,7 @@ function load(doc: Doc) {
   panes.deny.value = doc.deny;
   panes.hosts.value = doc.hosts;
   panes.netgroup.value = doc.netgroup;
-  panes.files.value = formatFiles(doc.files);
+  panes.files.value = formatFiles(doc.files, fileOrder(doc));
   setWhatIf(doc.dns);
   profileSel.value = doc.profile;
   tbody.replaceChildren();
@@ -1165,7 +1170,7 @@ function keepRaw(doc: Doc) {
     const t = doc[id];
     if (t !== null && t.includes("\r")) panes[id].value = t;
   }
-  const files = formatFiles(doc.files);
+  const files = formatFiles(doc.files, fileOrder(doc));
   if (files.includes("\r")) panes.files.value = files;
 }
 

@@ -26,9 +26,29 @@ export interface Doc {
   // the JSON it always was, and a share keeps its ID.
   /** The Why panel's DNS what-if; absent: as the table says. */
   dns?: DNS;
+  /** The order of the pattern-files pane when it is not path order. */
+  fileOrder?: string[];
 }
 
 const dnsModes = ["missing", "lying", "consistent"];
+
+/** fileOrder is the order doc's pattern files are listed in. */
+export function fileOrder(doc: Doc): string[] {
+  return doc.fileOrder ?? Object.keys(doc.files).sort();
+}
+
+/**
+ * orderField is what a document keeps of order, the order of files'
+ * paths: nothing when it is path order (or not an order of exactly
+ * those paths).
+ */
+export function orderField(files: Record<string, string>, order: unknown): string[] | undefined {
+  if (!Array.isArray(order) || !order.every((p) => typeof p === "string")) return undefined;
+  const paths = Object.keys(files);
+  if (order.length !== paths.length || new Set(order).size !== order.length || !order.every((p) => Object.hasOwn(files, p))) return undefined;
+  const sorted = [...order].sort();
+  return order.every((p, i) => p === sorted[i]) ? undefined : (order as string[]);
+}
 
 export function emptyDoc(): Doc {
   return { allow: "", deny: "", hosts: "", netgroup: null, files: {}, profile: "debian", requests: [] };
@@ -73,21 +93,26 @@ export function normalizeDoc(v: unknown): Doc {
     doc.dns = { mode: dns.mode as DNS["mode"] };
     if (typeof dns.name === "string" && dns.name !== "") doc.dns.name = dns.name;
   }
+  const order = orderField(files, o.fileOrder);
+  if (order) doc.fileOrder = order;
   return doc;
 }
 
 /**
  * parseFiles reads the pattern-files pane: each file starts at a line
  * "-- /path --"; text before the first header is ignored (and reported).
+ * order is the files' paths in the pane's order.
  */
-export function parseFiles(text: string): { files: Record<string, string>; stray: number } {
+export function parseFiles(text: string): { files: Record<string, string>; order: string[]; stray: number } {
   const files: Record<string, string> = {};
+  const order: string[] = [];
   let cur: string | null = null;
   let stray = 0;
   for (const line of splitLines(text)) {
     const m = /^-- (\S+) --\r?\n?$/.exec(line);
     if (m) {
       cur = m[1];
+      if (!Object.hasOwn(files, cur)) order.push(cur);
       files[cur] = "";
       continue;
     }
@@ -97,13 +122,13 @@ export function parseFiles(text: string): { files: Record<string, string>; stray
     }
     files[cur] += line;
   }
-  return { files, stray };
+  return { files, order, stray };
 }
 
-/** formatFiles is the inverse of parseFiles. */
-export function formatFiles(files: Record<string, string>): string {
+/** formatFiles is the inverse of parseFiles: files in order (default: path order). */
+export function formatFiles(files: Record<string, string>, order = Object.keys(files).sort()): string {
   let out = "";
-  for (const p of Object.keys(files).sort()) {
+  for (const p of order) {
     const c = files[p];
     out += `-- ${p} --\n` + c + (c !== "" && !c.endsWith("\n") ? "\n" : "");
   }
