@@ -1068,6 +1068,92 @@ await step('16 share and link keep the pattern files in their order; an old shar
   return notes;
 });
 
+await step('17 keyboard and accessibility: Esc then Tab leaves an editor (as its hint says); one h1; in Why only the verdict line is live; placeholders 4.5:1', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    // The hint is visible and describes the editor.
+    const hint = page.locator('#allow-hint .keys');
+    assert(await hint.isVisible(), '#allow-hint .keys is not visible');
+    const ht = (await hint.textContent()).trim();
+    assert(/Esc/.test(ht) && /Tab/.test(ht), `#allow's hint: ${JSON.stringify(ht)}`);
+    const desc = (await page.getAttribute('#allow', 'aria-describedby')) || '';
+    assert(desc.split(' ').includes('allow-hint'), `#allow aria-describedby=${JSON.stringify(desc)}`);
+    // Tab inserts a tab; Esc then Tab moves on, inserting nothing.
+    await setPane(page, 'allow', 'sshd: 10.0.0.1\n');
+    await page.locator('#allow').focus();
+    await page.evaluate(() => document.getElementById('allow').setSelectionRange(4, 4));
+    await page.keyboard.press('Tab');
+    const active = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+    assert(await page.inputValue('#allow') === 'sshd\t: 10.0.0.1\n', `Tab in #allow: ${JSON.stringify(await page.inputValue('#allow'))}`);
+    assert(await active() === 'allow', `Tab left #allow for #${await active()}`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    const next = await active();
+    assert(next === 'deny', `Esc then Tab: focus on #${next}, want #deny (the next editor)`);
+    assert(await page.inputValue('#allow') === 'sshd\t: 10.0.0.1\n', 'Esc then Tab changed #allow');
+    // Tab in #deny inserts again: the Esc was for one Tab only.
+    await page.keyboard.press('Tab');
+    assert(await active() === 'deny' && (await page.inputValue('#deny')).includes('\t'), 'after Esc, Tab, a Tab in #deny did not insert a tab');
+    notes.push(`hint ${JSON.stringify(ht)}; Tab inserted a tab, Esc then Tab moved to #${next}`);
+    // One h1, visible, with text.
+    const h1 = await page.$$eval('h1', (hs) => hs.map((h) => ({ text: h.textContent.trim(), visible: h.getClientRects().length > 0 })));
+    assert(h1.length === 1 && h1[0].text && h1[0].visible, `h1 elements: ${JSON.stringify(h1)}`);
+    // In Why, only the verdict line is a live region (not the trace, its
+    // details nor the section), and nothing around the section is.
+    await until('a trace on screen', () => page.locator('#trace li').count(), (n) => n > 0);
+    const live = await page.evaluate(() => {
+      const isLive = (el) => (el.hasAttribute('aria-live') && el.getAttribute('aria-live') !== 'off') ||
+        ['status', 'log', 'alert', 'marquee', 'timer'].includes(el.getAttribute('role'));
+      const why = document.getElementById('why');
+      const inside = [why, ...why.querySelectorAll('*')].filter(isLive).map((el) => el.id || el.tagName.toLowerCase());
+      const around = [];
+      for (let e = why.parentElement; e; e = e.parentElement) if (isLive(e)) around.push(e.id || e.tagName.toLowerCase());
+      const v = document.getElementById('why-verdict');
+      return { inside, around, politeness: v.getAttribute('aria-live') || (v.getAttribute('role') === 'status' ? 'polite' : '') };
+    });
+    assert(live.inside.join() === 'why-verdict' && live.around.length === 0 && live.politeness === 'polite',
+      `live regions in #why: ${JSON.stringify(live.inside)}, around it: ${JSON.stringify(live.around)}, #why-verdict ${JSON.stringify(live.politeness)}; want only #why-verdict, polite`);
+    notes.push(`live in #why: ${live.inside.join(', ')} (${live.politeness})`);
+    // Placeholders: 4.5:1 against what is behind them, in both themes.
+    const fields = ['#netgroup', '#files', '#dns-name', 'table#requests tr.request input.server', 'table#requests tr.request input.user'];
+    for (const theme of ['light', 'dark']) {
+      for (let i = 0; i < 2 && await page.evaluate(() => document.documentElement.getAttribute('data-theme')) !== theme; i++) await page.locator('#theme').click();
+      const ratios = await page.evaluate((sels) => {
+        const rgb = (c) => {
+          const p = /rgba?\(([^)]*)\)/.exec(c)[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+          return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+        };
+        const lum = ({ r, g, b }) => {
+          const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const behind = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.a > 0) return c;
+          }
+          return { r: 255, g: 255, b: 255, a: 1 };
+        };
+        return sels.map((sel) => {
+          const el = document.querySelector(sel);
+          if (!el) return [sel, 0, 'missing'];
+          if (el.value !== '' || !el.placeholder) return [sel, 0, `value ${JSON.stringify(el.value.slice(0, 20))}, placeholder ${JSON.stringify(el.placeholder)}`];
+          const fg = rgb(getComputedStyle(el, '::placeholder').color);
+          const a = lum(fg), b = lum(behind(el));
+          return [sel, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), `${getComputedStyle(el, '::placeholder').color} on ${getComputedStyle(el).backgroundColor}`];
+        });
+      }, fields);
+      for (const [sel, ratio, what] of ratios) assert(ratio >= 4.5, `${theme}: ${sel}'s placeholder contrast ${ratio.toFixed(2)}:1 (${what}), want 4.5:1`);
+      notes.push(`${theme}: placeholder contrast ${ratios.map(([s, r]) => `${s.replace(/^.* /, '')} ${r.toFixed(1)}`).join(', ')}`);
+    }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
 // Screenshots: desktop and phone, light and dark; loaded, a trace, a
 // diagnostic, the embed demo.
 await step('screenshots', async () => {
