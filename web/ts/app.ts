@@ -11,7 +11,8 @@
 // holds {latency (ms from the last edit to its verdicts on screen),
 // moduleMs (of which in the module), evaluations, checks,
 // firstVerdictAt}; a performance mark "tcpwrap:first-verdict" is set
-// once.
+// once, and a measure "tcpwrap:PHASE" for each of the page's own phases
+// that took 10 ms or more (input, collect, size-check, paint: see phase).
 
 import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
@@ -47,6 +48,25 @@ const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) 
 const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0, moduleMs: NaN };
 (window as unknown as { tcpwrapPlayground: typeof hooks }).tcpwrapPlayground = hooks;
 
+/** The shortest phase left on the performance timeline, ms. */
+const slowPhase = 10;
+
+/**
+ * phase runs f and, when it took slowPhase ms or more, leaves a
+ * performance measure "tcpwrap:NAME" on the timeline: where a slow edit
+ * (a huge paste) spends the page's own time. Quick phases leave nothing,
+ * so a long session's timeline stays short.
+ */
+function phase<T>(name: string, f: () => T): T {
+  const t0 = performance.now();
+  try {
+    return f();
+  } finally {
+    const t1 = performance.now();
+    if (t1 - t0 >= slowPhase) performance.measure(`tcpwrap:${name}`, { start: t0, end: t1 });
+  }
+}
+
 // ---- Editors -------------------------------------------------------------
 
 /** The most text (UTF-16 units) the highlighted layer draws at once. */
@@ -74,13 +94,15 @@ class Pane {
     this.pre = this.box.querySelector("pre.hl") as HTMLPreElement;
     this.kind = (this.box.dataset.kind as Kind) || "rules";
     this.absent = this.box.hasAttribute("data-absent");
-    this.ta.addEventListener("input", (e) => {
-      this.setRaw(null);
-      this.setAbsent(false);
-      this.fit();
-      this.paint();
-      onInput(e);
-    });
+    this.ta.addEventListener("input", (e) =>
+      phase("input", () => {
+        this.setRaw(null);
+        this.setAbsent(false);
+        this.fit();
+        this.paint();
+        onInput(e);
+      }),
+    );
     this.ta.addEventListener("scroll", () => this.syncScroll());
     this.ta.addEventListener("keydown", (e) => this.key(e));
     this.fit();
@@ -158,7 +180,7 @@ class Pane {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.render();
+      phase("paint", () => this.render());
     });
   }
 
@@ -366,6 +388,10 @@ let panes: Record<PaneID, Pane>;
 const profileSel = byId<HTMLSelectElement>("profile");
 
 function collect(): Doc {
+  return phase("collect", collectDoc);
+}
+
+function collectDoc(): Doc {
   const { files, order } = parseFiles(panes.files.value ?? "");
   const doc: Doc = {
     allow: panes.allow.value,
@@ -457,24 +483,54 @@ const paneNames: Record<string, string> = { allow: "hosts.allow", deny: "hosts.d
 
 /**
  * tooLarge says why input is more than the module reads, naming the
- * texts that make it so; "" when it is not.
+ * texts that make it so; "" when it is not. Every edit asks three times
+ * (verdicts, trace, checker), so it copies and encodes nothing it need
+ * not: texts longer in all than the limit are too large whatever their
+ * JSON (each UTF-16 unit is at least a byte of it), and their sizes are
+ * counted, not encoded. With a 5 MB paste, stringifying the whole input
+ * and encoding it twice cost 0.5–2 s a call on a 2-core machine.
  */
 function tooLarge(input: Record<string, unknown>): string {
-  const json = JSON.stringify(input);
-  if (json.length <= maxInput / 3) return "";
-  const enc = new TextEncoder();
-  if (enc.encode(json).length <= maxInput) return "";
-  const sizes: [string, number][] = [];
-  for (const [k, name] of Object.entries(paneNames)) {
-    const t = input[k];
-    if (typeof t === "string") sizes.push([name, enc.encode(t).length]);
-  }
-  const files = input.files as Record<string, string> | undefined;
-  if (files) for (const [k, t] of Object.entries(files)) sizes.push([k, enc.encode(t).length]);
+  return phase("size-check", () => {
+    const texts: [string, string][] = [];
+    for (const [k, name] of Object.entries(paneNames)) {
+      const t = input[k];
+      if (typeof t === "string") texts.push([name, t]);
+    }
+    const files = input.files as Record<string, string> | undefined;
+    if (files) for (const [k, t] of Object.entries(files)) texts.push([k, t]);
+    let units = 0;
+    for (const [, t] of texts) units += t.length;
+    if (units <= maxInput) {
+      // Small enough to tell from the JSON itself.
+      const json = JSON.stringify(input);
+      if (json.length <= maxInput / 3 || utf8Length(json) <= maxInput) return "";
+    }
+    return tooLargeMessage(texts.map(([name, t]) => [name, utf8Length(t)]));
+  });
+}
+
+function tooLargeMessage(sizes: [string, number][]): string {
   sizes.sort((a, b) => b[1] - a[1]);
   const n = (x: number) => x.toLocaleString("en");
   const big = sizes.filter(([, b]) => b > 0).slice(0, 3).map(([name, b]) => `${name} is ${n(b)} bytes`);
   return `Too large for the playground: ${big.join(", ")}; all the texts together may be at most 1 MiB (${n(maxInput)} bytes, counted as the JSON sent to the engine).`;
+}
+
+/** utf8Length is the length of s in UTF-8, as TextEncoder would encode it, counted. */
+function utf8Length(s: string): number {
+  if (/^[\x00-\x7f]*$/.test(s)) return s.length; // the usual case, and a regexp is quick even before the JIT warms up
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 4 bytes for 2 units
+      i++;
+    } else n += 2; // 3 bytes (a lone surrogate is U+FFFD's 3)
+  }
+  return n;
 }
 
 async function evaluateAll(t0: number) {
