@@ -196,13 +196,16 @@ func TestHostConcurrent(t *testing.T) {
 	}
 }
 
-// TestEvaluateMemoryStable makes 6,000 JSON evaluations with full traces
-// (about 54 KB of JSON each) under wazero: memory after 6,000 must equal
-// memory after 3,000. It guards the reactor's yield: without it, the Go
-// collector stalled after about 1,200 calls and the module grew by about
-// 3 pages a call until it ran out of memory. (The heap settles at its
-// working size within the first 3,000 calls: measured, 140 pages at 1,000
-// and 2,000 calls, 144 from 3,000 to 12,000.)
+// TestEvaluateMemoryStable makes 12,000 JSON evaluations with full traces
+// (about 54 KB of JSON each) under wazero: after the first 3,000, memory
+// may grow by at most maxSettle pages. It guards the reactor's yield:
+// without it, the Go collector stalled after about 1,200 calls and the
+// module grew by about 3 pages a call (27,000 pages over the 9,000 calls
+// measured here) until it ran out of memory. The heap settles at its
+// working size in steps of a few pages, where the collector's pacing
+// puts them, which moves as the engine changes: measured, 144 pages from
+// 3,000 calls on in earlier builds, and now 140 at 3,000 and 144 from
+// 6,000 to 12,000. So the test allows a step or two, not a trend.
 func TestEvaluateMemoryStable(t *testing.T) {
 	allow, deny := table100()
 	m := loadReactor(t, "")
@@ -220,12 +223,16 @@ func TestEvaluateMemoryStable(t *testing.T) {
 			}
 		}
 	}
+	const maxSettle = 8 // 512 KiB
 	evaluate(0, 3000)
 	p3k := m.MemoryPages()
-	evaluate(3000, 6000)
-	p6k := m.MemoryPages()
-	t.Logf("wazero memory pages: after 3,000 JSON evaluations %d, after 6,000 %d", p3k, p6k)
-	if p6k != p3k {
-		t.Errorf("memory grew from %d to %d pages", p3k, p6k)
+	pages := []uint32{p3k}
+	for n := 6000; n <= 12000; n += 3000 {
+		evaluate(n-3000, n)
+		pages = append(pages, m.MemoryPages())
+	}
+	t.Logf("wazero memory pages after 3,000, 6,000, 9,000 and 12,000 JSON evaluations: %v", pages)
+	if last := pages[len(pages)-1]; last > p3k+maxSettle {
+		t.Errorf("memory grew from %d to %d pages over 9,000 calls (at most %d allowed)", p3k, last, maxSettle)
 	}
 }
