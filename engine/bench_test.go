@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -55,18 +56,83 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
+// BenchmarkDecideContext is BenchmarkDecide through DecideContext and
+// EvaluateContext, with a context that can be canceled and never is.
+func BenchmarkDecideContext(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, n := range []int{10, 1000, 100000} {
+		for _, kind := range tablegen.Kinds {
+			src, hosts, client := tablegen.Sized(kind, n)
+			p := &Policy{Deny: Parse("hosts.deny", []byte(src), Debian), Resolver: NewHostsResolver("hosts", []byte(hosts))}
+			req := Request{Daemon: "sshd", Client: Endpoint{Socket: netip.AddrPortFrom(client, 40000)}}
+			b.Run(fmt.Sprintf("%s/%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					p.DecideContext(ctx, req)
+				}
+			})
+			if n <= 1000 {
+				b.Run(fmt.Sprintf("trace/%s/%d", kind, n), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						p.EvaluateContext(ctx, req)
+					}
+				})
+			}
+		}
+	}
+}
+
 // BenchmarkDecider measures the fixed cost of a decision and a few short
 // walks through a reused, quiet Decider: the path of the Envoy filter,
 // whose daemon is fixed and whose clients are IPv4 socket addresses with
 // their text preset. Run it under wasm too (make bench-engine-wasm): the
 // fixed cost is what wasm magnifies most.
 func BenchmarkDecider(b *testing.B) {
+	for _, c := range deciderCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.z.Decide(c.req)
+			}
+		})
+	}
+}
+
+// BenchmarkDeciderContext is BenchmarkDecider through DecideContext, with
+// a context that can be canceled and never is (a server's): the cost of
+// looking at it. BenchmarkDecideContext does the same for
+// BenchmarkDecide's indexed decisions.
+func BenchmarkDeciderContext(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, c := range deciderCases(b) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.z.DecideContext(ctx, c.req)
+			}
+		})
+	}
+}
+
+type deciderCase struct {
+	name string
+	z    *Decider
+	req  Request
+}
+
+// deciderCases are the decisions of BenchmarkDecider, each with its
+// quiet Decider.
+func deciderCases(b *testing.B) []deciderCase {
 	var envoy100, others strings.Builder
 	for i := 1; i <= 99; i++ {
 		fmt.Fprintf(&envoy100, "envoy sshd-%d: 10.%d.0.0/255.255.0.0 .example-%d.org\n", i, i, i)
 		fmt.Fprintf(&others, "sshd-%d: .example-%d.org\n", i, i)
 	}
 	others.WriteString("envoy: 10.0.0.0/255.0.0.0\n")
+	var cases []deciderCase
 	for _, c := range []struct {
 		name, allow, deny, client string
 		line                      int // the deciding line, 0: none
@@ -91,13 +157,9 @@ func BenchmarkDecider(b *testing.B) {
 		if d := z.Decide(req); c.line == 0 && d.Matched != nil || c.line != 0 && (d.Matched == nil || d.Matched.Line != c.line) {
 			b.Fatalf("%s: matched %v, want line %d", c.name, d.Matched, c.line)
 		}
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				z.Decide(req)
-			}
-		})
+		cases = append(cases, deciderCase{c.name, z, req})
 	}
+	return cases
 }
 
 // BenchmarkReach measures the analysis of rules no request reaches on

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"iter"
 	"net/netip"
 	"strconv"
@@ -44,6 +45,26 @@ func (p *Policy) Evaluate(r Request) *Decision { return p.decide(r, true) }
 // Decide decides r without a trace, using the tables' indexes to skip
 // lines that provably cannot match. Its answer is the same as Evaluate's.
 func (p *Policy) Decide(r Request) *Decision { return p.decide(r, false) }
+
+// EvaluateContext is [Policy.Evaluate] until ctx is done: then it stops
+// and returns no decision and an error matching [ErrCanceled]. A context
+// done before the call decides nothing.
+func (p *Policy) EvaluateContext(ctx context.Context, r Request) (*Decision, error) {
+	return p.decideContext(ctx, r, true)
+}
+
+// DecideContext is [Policy.Decide] until ctx is done; see
+// [Policy.EvaluateContext].
+func (p *Policy) DecideContext(ctx context.Context, r Request) (*Decision, error) {
+	return p.decideContext(ctx, r, false)
+}
+
+func (p *Policy) decideContext(ctx context.Context, r Request, trace bool) (d *Decision, err error) {
+	defer recoverCanceled(ctx, &err)
+	done := ctx.Done()
+	poll(done)
+	return p.decideWith(&evalState{done: done}, &Decision{}, &r, trace), nil
+}
 
 // scan results, as libwrap's table_match returns them.
 const (
@@ -93,6 +114,7 @@ type evalState struct {
 	res   Resolver
 	d     *Decision
 	trace bool
+	done  <-chan struct{} // the context's: polled per line and per pattern-file word
 
 	daemon   string
 	user     string
@@ -151,10 +173,24 @@ type Decider struct {
 func (p *Policy) NewDecider() *Decider { return &Decider{p: p} }
 
 // Decide is [Policy.Decide] into reused memory.
-func (z *Decider) Decide(r Request) *Decision {
+func (z *Decider) Decide(r Request) *Decision { return z.decide(nil, r) }
+
+// DecideContext is [Decider.Decide] until ctx is done; see
+// [Policy.EvaluateContext]. After a canceled decision the Decider is
+// ready for the next one.
+func (z *Decider) DecideContext(ctx context.Context, r Request) (d *Decision, err error) {
+	defer recoverCanceled(ctx, &err)
+	done := ctx.Done()
+	poll(done)
+	return z.decide(done, r), nil
+}
+
+// decide is Decide polling done.
+func (z *Decider) decide(done <-chan struct{}, r Request) *Decision {
 	z.d.reset()
 	z.st.reset(z.Quiet)
 	z.st.keepLines = true
+	z.st.done = done
 	z.req = r
 	return z.p.decideWith(&z.st, &z.d, &z.req, false)
 }
@@ -177,7 +213,7 @@ func (d *Decision) reset() {
 // reset empties st for reuse, keeping the index cursor's memory and the
 // daemonLines; see [Decision.reset].
 func (st *evalState) reset(quiet bool) {
-	st.pol, st.prof, st.res, st.d, st.trace = nil, 0, nil, nil, false
+	st.pol, st.prof, st.res, st.d, st.trace, st.done = nil, 0, nil, nil, false, nil
 	st.daemon, st.user, st.userDone = "", "", false
 	st.client, st.server = hostState{}, hostState{}
 	st.pid, st.ctxFile, st.ctxLine = 0, "", 0
@@ -374,6 +410,7 @@ func (st *evalState) scanLines(t *Table, allow bool) int {
 				break
 			}
 		}
+		poll(st.done)
 		ln := lines[i]
 		st.ctxLine = ln.Num
 		switch ln.Kind {
@@ -676,6 +713,7 @@ func (st *evalState) fileMatch(path string, h *hostState) bool {
 	st.fileStack = append(st.fileStack, path)
 	defer func() { st.fileStack = st.fileStack[:len(st.fileStack)-1] }()
 	for word := range patternWords(data) {
+		poll(st.done)
 		st.fileWords++
 		if st.fileWords > MaxPatternFileWords {
 			msg := sprintf("pattern files: more than %d words read in one decision", MaxPatternFileWords)

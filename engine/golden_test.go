@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,7 +186,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// checkDecideAgrees compares the traced and the indexed evaluation.
+// checkDecideAgrees compares the traced and the indexed evaluation, and
+// each with its form under a context that is never done (which polls the
+// context at every line and pattern-file word).
 func checkDecideAgrees(t *testing.T, p *Policy, line string) {
 	args := splitArgs(t, line)
 	if args[0] != "harness" {
@@ -202,5 +206,13 @@ func checkDecideAgrees(t *testing.T, p *Policy, line string) {
 	a, b := p.Evaluate(req), p.Decide(req)
 	if fmt.Sprint(a.Access, a.Matched, a.Log) != fmt.Sprint(b.Access, b.Matched, b.Log) {
 		t.Errorf("Decide differs from Evaluate:\n%v %v %q\n%v %v %q", a.Access, a.Matched, a.Log, b.Access, b.Matched, b.Log)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if c, err := p.EvaluateContext(ctx, req); err != nil || !reflect.DeepEqual(c, a) {
+		t.Errorf("EvaluateContext differs from Evaluate (err %v)", err)
+	}
+	if c, err := p.DecideContext(ctx, req); err != nil || !reflect.DeepEqual(c, b) {
+		t.Errorf("DecideContext differs from Decide (err %v)", err)
 	}
 }
