@@ -214,3 +214,24 @@ func BenchmarkReachFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReachContext is BenchmarkReach through ReachContext, with a
+// context that can be canceled and never is (Check's on a server).
+func BenchmarkReachContext(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, n := range []int{1000, 10_000, 50_000} {
+		for _, kind := range tablegen.Kinds {
+			src, _, _ := tablegen.Sized(kind, n)
+			p := &Policy{Deny: Parse("hosts.deny", []byte(src), Debian)}
+			b.Run(fmt.Sprintf("%s/%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, err := ReachContext(ctx, p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

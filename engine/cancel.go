@@ -5,17 +5,18 @@ import (
 	"errors"
 )
 
-// ErrCanceled is the error of a decision whose context was done before
-// it finished ([Policy.EvaluateContext], [Policy.DecideContext],
-// [Decider.DecideContext]). There is then no answer at all, never part
-// of one.
+// ErrCanceled is the error of a decision, a check or a reach analysis
+// whose context was done before it finished ([Policy.EvaluateContext],
+// [Policy.DecideContext], [Decider.DecideContext], [CheckContext],
+// [ReachContext]). There is then no answer at all, never part of one.
 // The error returned matches both ErrCanceled and the context's own error
 // (context.Canceled or context.DeadlineExceeded) with errors.Is.
 //
 // # Notes
 //
 // The work looks at its context at the boundaries of its loops: each
-// table line a decision reads and each word of a pattern file. A context
+// table line a decision reads, each word of a pattern file, each line
+// Check examines and each step of Reach (see [MaxReachWork]). A context
 // that is never canceled (context.Background) has a nil Done channel and
 // costs one comparison at each of them, so the functions without a
 // context are these with context.Background.

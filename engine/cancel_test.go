@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -138,5 +140,84 @@ func TestDecideContext_Live(t *testing.T) {
 	d, err := z.DecideContext(live, longRequest)
 	if err != nil || d.Access != want.Access || *d.Matched != *want.Matched {
 		t.Errorf("after a canceled decision: %v, %v; want %s %v", d, err, want.Access, *want.Matched)
+	}
+}
+
+// cancelResolver answers no lookup and cancels a context at its first
+// netgroup lookup; it counts the netgroup lookups, and those made after
+// the cancel.
+type cancelResolver struct {
+	emptyResolver
+	cancel       func()
+	calls, after int
+}
+
+func (r *cancelResolver) InNetgroup(group, host string) bool {
+	r.calls++
+	if r.cancel != nil {
+		r.cancel()
+		r.cancel = nil
+	} else {
+		r.after++
+	}
+	return false
+}
+
+// blocklist is a hosts.deny of n rules, each with a netgroup, a host name
+// and an address, over which Check's reach analysis asks the resolver
+// about every netgroup for every name it tries.
+func blocklist(n int) *Table {
+	var b strings.Builder
+	for i := range n {
+		k := strconv.Itoa(i)
+		b.WriteString("ALL: @ng-" + k + " host-" + k + ".example.org 10." + strconv.Itoa(i/250%250) + "." + strconv.Itoa(i%250) + ".1\n")
+	}
+	return Parse("hosts.deny", []byte(b.String()), Debian)
+}
+
+// TestCheckContext_Canceled cancels Check in its reach analysis, at its
+// first netgroup lookup: the analysis must stop at the end of that step
+// (the netgroup rules tried for one name), and Check return ErrCanceled
+// and no diagnostics.
+func TestCheckContext_Canceled(t *testing.T) {
+	const rules = 200
+	deny := blocklist(rules)
+	full := &cancelResolver{}
+	if diags := Check(nil, deny, CheckOptions{Resolver: full}); len(diags) == 0 {
+		t.Fatal("the blocklist has no diagnostics to lose")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := &cancelResolver{cancel: cancel}
+	diags, err := CheckContext(ctx, nil, deny, CheckOptions{Resolver: res})
+	if !errors.Is(err, ErrCanceled) || diags != nil {
+		t.Errorf("= %d diagnostics, %v; want none and ErrCanceled", len(diags), err)
+	}
+	if res.calls == 0 {
+		t.Fatal("the analysis never looked a netgroup up: the test cancels nothing")
+	}
+	t.Logf("full %d, canceled %d, after %d", full.calls, res.calls, res.after)
+	if res.after >= rules {
+		t.Errorf("%d netgroup lookups after the cancel (of %d in a full check): the analysis went on past its step", res.after, full.calls)
+	}
+}
+
+// TestReachContext: a done context stops Reach before its first step; a
+// live one gives Reach's own answer.
+func TestReachContext(t *testing.T) {
+	p := &Policy{Deny: blocklist(500)}
+	want, ok := Reach(p)
+	if !ok {
+		t.Fatal("Reach gave up")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	got, ok, err := ReachContext(ctx, p)
+	if err != nil || !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("live: %d rules, %v, %v; want Reach's %d rules", len(got), ok, err, len(want))
+	}
+	cancel()
+	got, ok, err = ReachContext(ctx, p)
+	if got != nil || ok || !errors.Is(err, ErrCanceled) || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %d rules, %v, %v; want none and ErrCanceled", len(got), ok, err)
 	}
 }

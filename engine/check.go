@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"unicode"
@@ -95,13 +96,25 @@ var CheckDocs = map[string]string{
 type checker struct {
 	opts  CheckOptions
 	diags Diagnostics
+	done  <-chan struct{} // the context's: polled per line and per Reach step
 }
 
 // Check reports problems of a pair of tables: everything tcpdchk reports
 // about the rules (with tcpdchk's wording) and the traps tcpdchk does not
 // see. allow or deny may be nil.
-func Check(allow, deny *Table, opts CheckOptions) Diagnostics {
-	c := &checker{opts: opts}
+func Check(allow, deny *Table, opts CheckOptions) Diagnostics { return check(nil, allow, deny, opts) }
+
+// CheckContext is [Check] until ctx is done: then it stops and returns no
+// diagnostics and an error matching [ErrCanceled]. It looks at ctx at
+// every line and every step of the reach analysis.
+func CheckContext(ctx context.Context, allow, deny *Table, opts CheckOptions) (diags Diagnostics, err error) {
+	defer recoverCanceled(ctx, &err)
+	return check(ctx.Done(), allow, deny, opts), nil
+}
+
+// check is Check polling done.
+func check(done <-chan struct{}, allow, deny *Table, opts CheckOptions) Diagnostics {
+	c := &checker{opts: opts, done: done}
 	if c.opts.Resident == nil {
 		c.opts.Resident = DefaultResident
 	}
@@ -135,6 +148,7 @@ func (c *checker) table(t *Table, allow bool) {
 	}
 	c.diags = append(c.diags, t.Diagnostics...)
 	for _, ln := range t.Lines {
+		poll(c.done)
 		if ln.Kind == LineNoSeparator && (strings.Contains(ln.Text, "[") || strings.Contains(ln.Text, "]")) && strings.Contains(ln.Text, ":") {
 			c.add(t, ln.TextSpan, SeverityError, "unbalanced-brackets", "unbalanced brackets hide the ':' separator: the line is skipped")
 		}
@@ -646,7 +660,7 @@ func (c *checker) paranoid(allow, deny *Table) {
 // reach reports rules that no request can reach.
 func (c *checker) reach(allow, deny *Table) {
 	p := &Policy{Allow: allow, Deny: deny, Resolver: c.opts.Resolver, Files: c.opts.Files}
-	rules, ok := Reach(p)
+	rules, _, ok := reach(p, c.done, MaxReachWork)
 	if !ok {
 		t := allow
 		if t == nil {

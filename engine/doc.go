@@ -29,6 +29,13 @@
 // [Format] rewrites a table in a canonical layout that keeps every
 // decision.
 //
+// Decisions, Check and Reach have forms that take a context.Context
+// ([Policy.EvaluateContext], [Policy.DecideContext],
+// [Decider.DecideContext], [CheckContext], [ReachContext]) for callers
+// that must give up, such as a server past its deadline: the work stops
+// soon after the context is done and returns [ErrCanceled] instead of an
+// answer.
+//
 // # Grammar
 //
 // A table is read one logical line at a time (spec §2). Text is bytes;

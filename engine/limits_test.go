@@ -198,7 +198,7 @@ func TestLimit_ReachWork(t *testing.T) {
 	var perLine []float64
 	for _, n := range []int{100, 1000, 20_000} {
 		big := blocklist(n)
-		_, steps, ok := reach(&Policy{Deny: big}, MaxReachWork)
+		_, steps, ok := reach(&Policy{Deny: big}, nil, MaxReachWork)
 		if !ok {
 			t.Fatalf("%d lines: Reach gave up after %d steps", n+1, steps)
 		}
@@ -216,7 +216,7 @@ func TestLimit_ReachWork(t *testing.T) {
 		fmt.Fprintf(&b, "ALL: .d%d.example EXCEPT 10.%d.%d.1\n", i, i/250, i%250)
 	}
 	joint := Parse("hosts.deny", []byte(b.String()), Debian)
-	_, steps, ok := reach(&Policy{Deny: joint}, MaxReachWork)
+	_, steps, ok := reach(&Policy{Deny: joint}, nil, MaxReachWork)
 	// A step is counted once done: Reach may overrun by one
 	// representative's work, here a few steps.
 	if ok || steps <= MaxReachWork || steps > MaxReachWork+1000 {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 )
@@ -79,19 +80,29 @@ type RuleReach struct {
 // need more than MaxReachRequests representatives or more than
 // MaxReachWork steps, and when a table is [Table.TooLarge] (not read).
 func Reach(p *Policy) (rules []RuleReach, ok bool) {
-	for _, t := range []*Table{p.Allow, p.Deny} {
-		if t != nil && t.TooLarge {
-			return nil, false
-		}
-	}
-	rules, _, ok = reach(p, MaxReachWork)
+	rules, _, ok = reach(p, nil, MaxReachWork)
 	return rules, ok
 }
 
-// reach is Reach within maxWork steps; it also returns the steps taken.
-func reach(p *Policy, maxWork int) (rules []RuleReach, steps int, ok bool) {
+// ReachContext is [Reach] until ctx is done: then it stops and returns
+// no rules and an error matching [ErrCanceled]. It looks at ctx at every
+// step (see [MaxReachWork]), every line and every host pattern it reads.
+func ReachContext(ctx context.Context, p *Policy) (rules []RuleReach, ok bool, err error) {
+	defer recoverCanceled(ctx, &err)
+	rules, _, ok = reach(p, ctx.Done(), MaxReachWork)
+	return rules, ok, nil
+}
+
+// reach is Reach within maxWork steps, polling done; it also returns the
+// steps taken.
+func reach(p *Policy, done <-chan struct{}, maxWork int) (rules []RuleReach, steps int, ok bool) {
+	for _, t := range []*Table{p.Allow, p.Deny} {
+		if t != nil && t.TooLarge {
+			return nil, 0, false
+		}
+	}
 	rules, lines, tables := reachRules(p)
-	b := &reachBudget{left: maxWork}
+	b := &reachBudget{left: maxWork, done: done}
 	files := newFileReader(p, b)
 	space := newReachSpace(p, MaxReachRequests, files)
 	if space == nil {
@@ -127,11 +138,16 @@ func reachRules(p *Policy) (rules []RuleReach, lines []*Line, tables []int) {
 	return rules, lines, tables
 }
 
-// A reachBudget counts Reach's steps down from MaxReachWork.
-type reachBudget struct{ left int }
+// A reachBudget counts Reach's steps down from MaxReachWork, and stops
+// Reach when done is closed.
+type reachBudget struct {
+	left int
+	done <-chan struct{}
+}
 
 // spend takes n steps and reports whether the budget still holds.
 func (b *reachBudget) spend(n int) bool {
+	poll(b.done)
 	b.left -= n
 	return b.left >= 0
 }
@@ -217,7 +233,9 @@ func (s *set[T]) add(v T) {
 // or more than limit host patterns to read, or when a decision might read
 // more than MaxPatternFileWords pattern-file words or a pattern file too
 // large to read (whose words libwrap would match, and the engine cannot).
+// It polls the budget's done (files.b) for every line and host pattern.
 func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
+	done := files.b.done
 	var daemons, users, names set[string]
 	var addrs set[string]
 	var ports set[uint16]
@@ -264,6 +282,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 			continue
 		}
 		for _, ln := range t.Lines {
+			poll(done)
 			if ln.Kind != LineRule {
 				continue
 			}
@@ -323,6 +342,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 		}
 	}
 	for _, hp := range hosts {
+		poll(done)
 		clientHost(hp, &addrs, &names, p.Resolver)
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
