@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/tcpwrap/tcpwrap/engine"
+import (
+	"context"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
 
 // A Diagnostic is one finding of [Check], as `tcpwrap check --format json`
 // prints it: 1-based line and column (bytes), byte offsets for editors.
@@ -34,18 +38,28 @@ type CheckOutput struct {
 // Check reports the problems of the policy's tables (engine.Check), host
 // names looked up in its hosts table, and the lines of the hosts table
 // that cannot be read. It never panics.
-func Check(p Policy) CheckOutput { return check(p, nil) }
+func Check(p Policy) CheckOutput {
+	out, _ := check(call{}, p, nil)
+	return out
+}
 
-// check is Check with tables parsed through tc.
-func check(p Policy, tc *TableCache) (out CheckOutput) {
+// CheckContext is [Check] until ctx is done: then it stops and returns
+// an empty CheckOutput and an error matching [ErrCanceled] (and ctx's
+// error). The error is nil whenever the CheckOutput is the answer.
+func CheckContext(ctx context.Context, p Policy) (CheckOutput, error) {
+	return check(call{ctx}, p, nil)
+}
+
+// check is Check within the call cl, with tables parsed through tc.
+func check(cl call, p Policy, tc *TableCache) (out CheckOutput, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			out = CheckOutput{Error: panicError(v).Error()}
+			out, err = CheckOutput{Error: panicError(v).Error()}, nil
 		}
 	}()
 	c, err := compile(p, tc)
 	if err != nil {
-		return CheckOutput{Error: err.Error()}
+		return CheckOutput{Error: err.Error()}, nil
 	}
 	ep := c.Engine()
 	allow, deny := ep.Allow, ep.Deny
@@ -55,7 +69,10 @@ func check(p Policy, tc *TableCache) (out CheckOutput) {
 	if deny.Missing {
 		deny = nil
 	}
-	diags := engine.Check(allow, deny, engine.CheckOptions{Resolver: ep.Resolver, Files: ep.Files})
+	diags, err := cl.check(allow, deny, engine.CheckOptions{Resolver: ep.Resolver, Files: ep.Files})
+	if err != nil {
+		return CheckOutput{}, err
+	}
 	if res, ok := ep.Resolver.(*engine.HostsResolver); ok {
 		// The hosts table's own lines that could not be read.
 		diags = append(diags, res.Diagnostics...)
@@ -65,7 +82,7 @@ func check(p Policy, tc *TableCache) (out CheckOutput) {
 	for _, d := range diags {
 		out.Diagnostics = append(out.Diagnostics, FromDiagnostic(d))
 	}
-	return out
+	return out, nil
 }
 
 // CheckJSON is [Check] on JSON: a [Policy] (or an [Input], whose requests
@@ -78,7 +95,7 @@ func checkJSON(data []byte, tc *TableCache) []byte {
 		out := CheckOutput{Error: err.Error()}
 		return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 	}
-	out := check(in.Policy, tc)
+	out, _ := check(call{}, in.Policy, tc)
 	return encode(func(b []byte) []byte { return appendCheckOutput(b, &out) })
 }
 

@@ -67,7 +67,10 @@ func TestTraceFold(t *testing.T) {
 func TestCacheTables(t *testing.T) {
 	tc := &TableCache{}
 	in := Input{Policy: Policy{Allow: ptr(""), Deny: ptr("sshd: 10.0.0.1\n")}, Requests: []Request{{Daemon: "sshd", Client: "10.0.0.1"}}, NoTrace: true}
-	access := func() string { return evaluate(in, tc).Results[0].Predictions[0].Access }
+	access := func() string {
+		out, _ := evaluate(call{}, in, tc)
+		return out.Results[0].Predictions[0].Access
+	}
 	if a := access(); a != "denied" {
 		t.Fatalf("first: %s", a)
 	}

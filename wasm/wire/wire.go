@@ -45,6 +45,10 @@
 // # Limits
 //
 // [MaxInputSize] bytes of JSON, [MaxRequests] requests a call.
+// [EvaluateContext] and [CheckContext] also stop when their context is
+// done (a server past its deadline) and then answer [ErrCanceled] instead
+// of an Output; the modules call [Evaluate] and [Check], which run to the
+// end.
 //
 // # Not here yet
 //
@@ -54,6 +58,7 @@ package wire
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/netip"
 	"strconv"
@@ -249,48 +254,75 @@ func (c *Compiled) Engine() *engine.Policy { return c.policy }
 
 // Evaluate decides every request of in: see the package documentation.
 // It never panics.
-func Evaluate(in Input) Output { return evaluate(in, nil) }
+func Evaluate(in Input) Output {
+	out, _ := evaluate(call{}, in, nil)
+	return out
+}
 
-// evaluate is Evaluate with tables parsed through tc.
-func evaluate(in Input, tc *TableCache) Output {
+// EvaluateContext is [Evaluate] until ctx is done: then it stops, in
+// the middle of a decision if need be, and returns an empty Output and
+// an error matching [ErrCanceled] (and ctx's error). The error is nil
+// whenever the Output is the answer, Error field included.
+func EvaluateContext(ctx context.Context, in Input) (Output, error) {
+	return evaluate(call{ctx}, in, nil)
+}
+
+// evaluate is Evaluate within the call cl, with tables parsed through
+// tc.
+func evaluate(cl call, in Input, tc *TableCache) (Output, error) {
 	c, err := compile(in.Policy, tc)
 	if err != nil {
-		return Output{Error: err.Error()}
+		return Output{Error: err.Error()}, nil
 	}
 	if in.DNS != nil {
 		if err := in.DNS.Check(); err != nil {
-			return Output{Error: err.Error()}
+			return Output{Error: err.Error()}, nil
 		}
 		c = c.withDNS(in.DNS, in.Requests)
 	}
-	return c.withTrace(traceShape{fold: in.TraceFold, lines: in.TraceLines}).Evaluate(in.Requests, in.NoTrace)
+	return c.withTrace(traceShape{fold: in.TraceFold, lines: in.TraceLines}).evaluate(cl, in.Requests, in.NoTrace)
 }
 
 // Evaluate decides reqs, with full traces unless noTrace. It never
 // panics.
-func (c *Compiled) Evaluate(reqs []Request, noTrace bool) (out Output) {
-	if len(reqs) > MaxRequests {
-		return Output{Error: tooManyRequests(len(reqs)).Error()}
-	}
-	out.Results = make([]RequestResult, len(reqs))
-	for i, r := range reqs {
-		out.Results[i] = c.one(r, noTrace)
-	}
+func (c *Compiled) Evaluate(reqs []Request, noTrace bool) Output {
+	out, _ := c.evaluate(call{}, reqs, noTrace)
 	return out
 }
 
-// one decides one request, turning a panic into its error.
-func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
+// EvaluateContext is [Compiled.Evaluate] until ctx is done; see
+// [EvaluateContext].
+func (c *Compiled) EvaluateContext(ctx context.Context, reqs []Request, noTrace bool) (Output, error) {
+	return c.evaluate(call{ctx}, reqs, noTrace)
+}
+
+// evaluate is Evaluate within the call cl.
+func (c *Compiled) evaluate(cl call, reqs []Request, noTrace bool) (out Output, err error) {
+	if len(reqs) > MaxRequests {
+		return Output{Error: tooManyRequests(len(reqs)).Error()}, nil
+	}
+	out.Results = make([]RequestResult, len(reqs))
+	for i, r := range reqs {
+		if out.Results[i], err = c.one(cl, r, noTrace); err != nil {
+			return Output{}, err
+		}
+	}
+	return out, nil
+}
+
+// one decides one request, turning a panic into its error. Its own error
+// is the engine's when the call's context is done.
+func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			rr = RequestResult{Error: panicError(v).Error()}
+			rr, err = RequestResult{Error: panicError(v).Error()}, nil
 		}
 	}()
 	switch {
 	case strings.Contains(r.Daemon, "@"):
-		return RequestResult{Error: "daemon " + strconv.Quote(r.Daemon) + " contains @: give the server in \"server\""}
+		return RequestResult{Error: "daemon " + strconv.Quote(r.Daemon) + " contains @: give the server in \"server\""}, nil
 	case strings.Contains(r.User, "@"):
-		return RequestResult{Error: "user " + strconv.Quote(r.User) + " contains @"}
+		return RequestResult{Error: "user " + strconv.Quote(r.User) + " contains @"}, nil
 	}
 	daemonArg, clientArg := r.Daemon, r.Client
 	if r.Server != "" {
@@ -305,19 +337,21 @@ func (c *Compiled) one(r Request, noTrace bool) (rr RequestResult) {
 	}
 	reqs, err := engine.Query(query, daemonArg, clientArg, r.ClientPort, r.ServerPort)
 	if err != nil {
-		return RequestResult{Error: err.Error()}
+		return RequestResult{Error: err.Error()}, nil
 	}
 	echo := Echo{Daemon: daemonArg, Client: clientArg, ClientPort: r.ClientPort, ServerPort: r.ServerPort}
 	rr.Predictions = make([]*Result, len(reqs))
 	for i, req := range reqs {
-		if noTrace {
-			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Decide(req), false)
-		} else {
-			rr.Predictions[i] = FromDecision(c.policy, echo, req, c.policy.Evaluate(req), true)
+		d, err := cl.decide(c.policy, req, !noTrace)
+		if err != nil {
+			return RequestResult{}, err
+		}
+		rr.Predictions[i] = FromDecision(c.policy, echo, req, d, !noTrace)
+		if !noTrace {
 			rr.Predictions[i].Trace = c.trace.shape(rr.Predictions[i].Trace)
 		}
 	}
-	return rr
+	return rr, nil
 }
 
 // EvaluateJSON is [Evaluate] on JSON: an [Input] in, an [Output] out. It
@@ -329,7 +363,8 @@ func evaluateJSON(data []byte, tc *TableCache) []byte {
 	if err != nil {
 		return encodeOutput(Output{Error: err.Error()})
 	}
-	return encodeOutput(evaluate(in, tc))
+	out, _ := evaluate(call{}, in, tc)
+	return encodeOutput(out)
 }
 
 // CompileJSON is [Compile] on a JSON [Policy] (an [Input] whose requests,
