@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,34 +26,35 @@ func requireJSON(w http.ResponseWriter, r *http.Request) bool {
 // The body is a wire.Input; the answer a wire.Output, 200 when requests
 // were decided, 400 with {"error"} when the input as a whole was refused.
 func (s *server) apiEvaluate(w http.ResponseWriter, r *http.Request) {
-	s.apiPolicy(w, r, true, func(in wire.Input) (any, string) {
-		out := wire.Evaluate(in)
-		return out, out.Error
+	s.apiPolicy(w, r, true, func(ctx context.Context, in wire.Input) (any, string, error) {
+		out, err := wire.EvaluateContext(ctx, in)
+		return out, out.Error, err
 	})
 }
 
 // apiCheck is POST /api/check: the tables' diagnostics (wire.Check) for a
 // wire.Input whose requests are ignored.
 func (s *server) apiCheck(w http.ResponseWriter, r *http.Request) {
-	s.apiPolicy(w, r, false, func(in wire.Input) (any, string) {
-		out := wire.Check(in.Policy)
-		return out, out.Error
+	s.apiPolicy(w, r, false, func(ctx context.Context, in wire.Input) (any, string, error) {
+		out, err := wire.CheckContext(ctx, in.Policy)
+		return out, out.Error, err
 	})
 }
 
 // apiFormat is POST /api/format: the tables in the canonical layout.
 func (s *server) apiFormat(w http.ResponseWriter, r *http.Request) {
-	s.apiPolicy(w, r, false, func(in wire.Input) (any, string) {
+	s.apiPolicy(w, r, false, func(_ context.Context, in wire.Input) (any, string, error) {
 		out := wire.Format(in.Policy)
-		return out, out.Error
+		return out, out.Error, nil
 	})
 }
 
 // apiPolicy answers a JSON call on a wire.Input: 415 for another content
 // type, 413 past the body limit (or, with work set, the work bound of its
-// requests), 400 for bad JSON or an input refused as a whole, otherwise
-// 200 with the answer.
-func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, work bool, call func(wire.Input) (any, string)) {
+// requests), 400 for bad JSON or an input refused as a whole, 503 when
+// the request's context ended the call (wire.ErrCanceled: past
+// Config.WorkTimeout), otherwise 200 with the answer.
+func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, work bool, call func(context.Context, wire.Input) (any, string, error)) {
 	if !requireJSON(w, r) {
 		return
 	}
@@ -77,10 +79,14 @@ func (s *server) apiPolicy(w http.ResponseWriter, r *http.Request, work bool, ca
 		s.serverError(w, r, err)
 		return
 	}
-	out, errMsg := func() (any, string) {
+	out, errMsg, err := func() (any, string, error) {
 		defer release()
-		return call(in)
+		return call(r.Context(), in)
 	}()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if errMsg != "" {
 		writeJSON(w, http.StatusBadRequest, out)
 		return

@@ -179,19 +179,22 @@ func (s *server) sharePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // evaluate decides d's requests for a page, in one of the server's
-// evaluation slots.
+// evaluation slots, until ctx ends (then its error is wire.ErrCanceled's).
 func (s *server) evaluate(ctx context.Context, d *Document) ([]requestView, error) {
 	release, err := s.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return evaluate(d), nil
+	out, err := wire.EvaluateContext(ctx, d.input())
+	if err != nil {
+		return nil, err
+	}
+	return requestViews(d, out), nil
 }
 
-// evaluate decides d's requests for a page.
-func evaluate(d *Document) []requestView {
-	out := wire.Evaluate(d.input())
+// requestViews are d's requests with their answers in out.
+func requestViews(d *Document, out wire.Output) []requestView {
 	views := make([]requestView, len(d.Requests))
 	for i, req := range d.Requests {
 		views[i].Label = requestLabel(req)

@@ -22,6 +22,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden HTML files in testdata")
 
+// evaluate decides d's requests for a page, to the end.
+func evaluate(d *Document) []requestView { return requestViews(d, wire.Evaluate(d.input())) }
+
 const formCT = "application/x-www-form-urlencoded"
 
 func form(kv ...string) string {

@@ -70,8 +70,15 @@ type Config struct {
 	// Rate and Burst are the per-IP token bucket.
 	Rate  float64
 	Burst int
-	// HandlerTimeout bounds one request's handler.
+	// HandlerTimeout bounds one request's handler: past it,
+	// http.TimeoutHandler answers 503 whatever the handler is doing.
 	HandlerTimeout time.Duration
+	// WorkTimeout ends the context of every request's handler, which
+	// should be before HandlerTimeout: evaluations and checks stop there
+	// (the engine looks at the context as it works) and their handler
+	// answers 503 with the reason itself. Zero means nine tenths of
+	// HandlerTimeout.
+	WorkTimeout time.Duration
 	// Log receives server errors; nil discards them.
 	Log *slog.Logger
 	// Now is the clock of the rate limiter; nil is time.Now.
@@ -95,6 +102,12 @@ type server struct {
 // NewServer returns the server's handler: every route is registered
 // here.
 func NewServer(cfg Config) http.Handler {
+	_, h := newServer(cfg)
+	return h
+}
+
+// newServer is NewServer, with the server behind the handler.
+func newServer(cfg Config) (*server, http.Handler) {
 	if cfg.Store == nil {
 		panic("web.NewServer: no Store")
 	}
@@ -106,6 +119,9 @@ func NewServer(cfg Config) http.Handler {
 	}
 	if cfg.HandlerTimeout == 0 {
 		cfg.HandlerTimeout = DefaultHandlerTimeout
+	}
+	if cfg.WorkTimeout == 0 {
+		cfg.WorkTimeout = cfg.HandlerTimeout - cfg.HandlerTimeout/10
 	}
 	s := &server{cfg: cfg, log: cfg.Log, slots: make(chan struct{}, 2*runtime.NumCPU()), static: newStaticFiles(), assets: cfg.ExternalAssets || haveAssets()}
 	if s.log == nil {
@@ -133,14 +149,27 @@ func NewServer(cfg Config) http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static", s.static))
 
 	var h http.Handler = pageNotFound(mux)
+	h = workDeadline(h, cfg.WorkTimeout)
 	h = http.TimeoutHandler(h, cfg.HandlerTimeout, "request timed out\n")
 	h = s.rateLimit(h)
 	h = cleanPath(h)
 	h = securityHeaders(h)
-	return h
+	return s, h
 }
 
-// NewHTTPServer is an http.Server for h with the server's timeouts.
+// workDeadline ends the context of every request to h after d. What
+// looks at the context stops there: the engine's evaluations and checks
+// (which otherwise run to the end, http.TimeoutHandler's 503 or not), the
+// wait for an evaluation slot, the store; and the handler answers 503
+// itself, before http.TimeoutHandler gives up on it.
+func workDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // pageNotFound answers a GET of a path mux has no page for (a share
 // link with a trailing slash, a mistyped address) with an HTML 404 page
 // instead of the mux's plain text; the API's paths, and paths another
@@ -170,6 +199,7 @@ func otherMethod(mux *http.ServeMux, r *http.Request) bool {
 	return false
 }
 
+// NewHTTPServer is an http.Server for h with the server's timeouts.
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
@@ -313,9 +343,15 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// serverError logs err and answers 500 (or nothing, when the client is
-// gone).
+// serverError logs err and answers 500, or 503 for work the request's
+// context ended (past WorkTimeout, or a client gone): with the engine's
+// error when it stopped an evaluation or a check, which has no answer.
 func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, wire.ErrCanceled) {
+		s.log.Info("evaluation stopped", "path", r.URL.Path, "err", err)
+		httpError(w, r, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		s.log.Info("request abandoned", "path", r.URL.Path, "err", err)
 		httpError(w, r, http.StatusServiceUnavailable, "request abandoned")

@@ -56,12 +56,20 @@ func checkWork(allow, deny *string, files map[string]string, n int) error {
 }
 
 // acquire waits for one of the server's evaluation slots (as many as
-// twice the CPUs: evaluations are CPU-bound), or for ctx to end. The
+// twice the CPUs: evaluations are CPU-bound), or for ctx to end. A free
+// slot is taken even when ctx has ended, rather than either at random:
+// the evaluation then stops at once and says why (wire.ErrCanceled). The
 // slot is given back by calling release.
 func (s *server) acquire(ctx context.Context) (release func(), err error) {
+	release = func() { <-s.slots }
 	select {
 	case s.slots <- struct{}{}:
-		return func() { <-s.slots }, nil
+		return release, nil
+	default:
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return release, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
