@@ -109,12 +109,11 @@ func (h *hostState) formOf(text string, p Profile) *addrForm {
 }
 
 type evalState struct {
-	pol   *Policy
-	prof  Profile
-	res   Resolver
-	d     *Decision
-	trace bool
-	done  <-chan struct{} // the context's: polled per line and per pattern-file word
+	pol  *Policy
+	prof Profile
+	res  Resolver
+	d    *Decision
+	done <-chan struct{} // the context's: polled per line and per pattern-file word
 
 	daemon   string
 	user     string
@@ -126,6 +125,7 @@ type evalState struct {
 	ctxFile string
 	ctxLine int
 
+	trace         bool
 	dryRun        bool
 	quiet         bool // no Log, Warnings or Reason (Decider.Quiet)
 	aclexecFailed bool
