@@ -34,11 +34,16 @@ func (e *canceledError) Unwrap() error        { return e.cause }
 // passes it on; recoverCanceled, at the exported functions, stops it.
 type canceled struct{}
 
-// poll panics with canceled once done is closed.
+// poll panics with canceled once done is closed. Only its nil test is
+// inlined in the loops; the rest is pollDone's.
 func poll(done <-chan struct{}) {
-	if done == nil {
-		return
+	if done != nil {
+		pollDone(done)
 	}
+}
+
+//go:noinline
+func pollDone(done <-chan struct{}) {
 	select {
 	case <-done:
 		panic(canceled{})
