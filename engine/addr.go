@@ -282,9 +282,7 @@ func parseV6(s string, res Resolver) (netip.Addr, string, bool) {
 		// IN6_IS_ADDR_LINKLOCAL, _MC_NODELOCAL and _MC_LINKLOCAL, which
 		// look at the bytes: never at an IPv4-mapped address, unlike
 		// netip's IsLinkLocalUnicast (engine/testdata/found/F09.txtar).
-		b := a.As16()
-		linkLocal := b[0] == 0xfe && b[1]&0xc0 == 0x80 || b[0] == 0xff && (b[1]&0x0f == 1 || b[1]&0x0f == 2)
-		if !linkLocal {
+		if !namesScope(a) {
 			return netip.Addr{}, "", false
 		}
 		index, ok := interfacesOf(res).InterfaceIndex(zone)
@@ -298,6 +296,14 @@ func parseV6(s string, res Resolver) (netip.Addr, string, bool) {
 	}
 	zone = strings.TrimLeft(zone, "0")
 	return a, zone, true
+}
+
+// namesScope reports whether getaddrinfo reads an interface name as a's
+// scope: a link-local unicast, or an interface- or link-local multicast
+// address, judged by its bytes.
+func namesScope(a netip.Addr) bool {
+	b := a.As16()
+	return b[0] == 0xfe && b[1]&0xc0 == 0x80 || b[0] == 0xff && (b[1]&0x0f == 1 || b[1]&0x0f == 2)
 }
 
 // fitsUint32 reports whether decimal digits z make a number below 2^32

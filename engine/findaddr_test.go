@@ -215,3 +215,42 @@ func TestInterfaceScopes(t *testing.T) {
 		t.Errorf("lo only: exit %d, %q", r.ExitCode, r.Lines)
 	}
 }
+
+// TestQueryScopes: an operand's IPv6 scope is read as glibc's numeric
+// getaddrinfo reads it, so that tcpwrap match and the playground refuse a
+// connection from an address no socket could have (Debian's tcpdmatch
+// says "host not found" for each of the refused ones).
+func TestQueryScopes(t *testing.T) {
+	table := NewHostsResolver("hosts", nil)
+	machine := machineIfs{table}
+	for _, c := range []struct {
+		res     Resolver
+		client  string
+		wantErr string // "" for an address
+	}{
+		{machine, "fe80::1%eth0", ""},
+		{machine, "fe80::1%4", ""},
+		{machine, "fe80::1%4294967295", ""},
+		{machine, "ff02::1%lo", ""},
+		{machine, "2001:db8::1%7", ""},
+		{machine, "fe80::1%nosuch", `fe80::1%nosuch: host not found: no network interface "nosuch"`},
+		{machine, "fe80::1%4294967296", "fe80::1%4294967296: host not found: scope id above 4294967295"},
+		{machine, "2001:db8::1%eth0", "2001:db8::1%eth0: host not found: an interface name is read as a scope only on a link-local address"},
+		{machine, "::ffff:169.254.0.1%eth0", "::ffff:169.254.0.1%eth0: host not found: an interface name is read as a scope only on a link-local address"},
+		{table, "fe80::1%lo", ""},
+		{table, "fe80::1%eth0", `fe80::1%eth0: host not found: no network interface "eth0" (the simulated machine has only "lo")`},
+	} {
+		reqs, err := Query(c.res, "sshd", c.client, 0, 0)
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", c.client, err)
+		case c.wantErr == "" && reqs[0].Client.Socket.Addr().String() != c.client:
+			t.Errorf("%s: client %v", c.client, reqs[0].Client.Socket.Addr())
+		case c.wantErr != "" && (err == nil || err.Error() != c.wantErr):
+			t.Errorf("%s: error %v, want %s", c.client, err, c.wantErr)
+		}
+		if _, err := Query(c.res, "sshd@"+c.client, "10.0.0.1", 0, 0); (err == nil) != (c.wantErr == "") {
+			t.Errorf("server %s: error %v", c.client, err)
+		}
+	}
+}

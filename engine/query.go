@@ -477,6 +477,11 @@ func Query(res Resolver, daemonArg, clientArg string, clientPort, serverPort uin
 
 func resolveOperand(res Resolver, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
+		if a.Zone() != "" {
+			if _, _, ok := parseV6(host, res); !ok {
+				return nil, errors.New(sprintf("%s: host not found: %s", host, scopeProblem(a, res)))
+			}
+		}
 		return []netip.Addr{a}, nil
 	}
 	_, addrs, _ := lookupAny(res, host)
@@ -493,4 +498,21 @@ func cutAt(s string, delim byte, brackets bool) (before, after string, found boo
 		return s[:i], s[i+1:], true
 	}
 	return s, "", false
+}
+
+// scopeProblem says why getaddrinfo refuses a's scope (parseV6 did): a
+// scope id over 32 bits, an interface name on an address that is not
+// link-local, or an interface the machine does not have.
+func scopeProblem(a netip.Addr, res Resolver) string {
+	zone := a.Zone()
+	if numeric(zone) {
+		return "scope id above 4294967295"
+	}
+	if !namesScope(a) {
+		return "an interface name is read as a scope only on a link-local address"
+	}
+	if _, ok := res.(InterfaceResolver); !ok {
+		return sprintf("no network interface %q (the simulated machine has only \"lo\")", zone)
+	}
+	return sprintf("no network interface %q", zone)
 }
