@@ -336,15 +336,41 @@ func uitoa(n uint32) string {
 	}
 }
 
-// isNumericName reports whether a reverse-lookup answer reads as a numeric
-// address of the client's family (spec §5.4 step 5).
-func isNumericName(name string, v6 bool, res Resolver) bool {
-	if v6 {
-		_, _, ok := parseV6(name, res)
-		return ok
+// numericName is what getaddrinfo(name, family, AI_NUMERICHOST) makes of
+// a reverse-lookup answer (spec §5.4 steps 5 and 6): a numeric address of
+// the client's family (numeric), or an error before any name service is
+// asked (refused), or neither. libwrap asks twice, first to reject numeric
+// names, then for the forward lookup, and the numeric step answers both
+// alike, so a refused name is one whose forward lookup fails.
+//
+// glibc (prof Debian) reads a dotted quad with inet_aton's forms, and for
+// an IPv6 client refuses it (no AI_V4MAPPED); it reads IPv6 text, with a
+// scope after "%", and for an IPv4 client takes an IPv4-mapped one as its
+// IPv4 address and refuses any other; a scope it cannot read is refused
+// too (engine/testdata/found/F30.txtar). Other profiles only recognise a
+// number of the client's own family.
+func numericName(name string, v6 bool, prof Profile, res Resolver) (numeric, refused bool) {
+	if prof != Debian {
+		if v6 {
+			_, _, ok := parseV6(name, res)
+			return ok, false
+		}
+		_, ok := inetAton(name, true)
+		return ok, false
 	}
-	_, ok := inetAton(name, true)
-	return ok
+	if _, ok := inetAton(name, true); ok {
+		return !v6, v6
+	}
+	host, _, _ := strings.Cut(name, "%")
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Is6() {
+		return false, false
+	}
+	if !v6 && !a.Is4In6() {
+		return false, true
+	}
+	_, _, ok := parseV6(name, res)
+	return ok, !ok
 }
 
 // unmapV4 returns the dotted quad inside "::ffff:a.b.c.d" (any case), as

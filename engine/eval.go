@@ -885,7 +885,11 @@ func (st *evalState) lookupName(h *hostState) {
 		return
 	}
 	h.name = truncate(name)
-	if st.prof != Upstream && isNumericName(h.name, v6, st.res) {
+	var numeric, refused bool
+	if st.prof != Upstream {
+		numeric, refused = numericName(h.name, v6, st.prof, st.res)
+	}
+	if numeric {
 		if st.lookups != nil {
 			st.noteLookup("reverse lookup of %s: %q, which is an address", a, name)
 		}
@@ -894,6 +898,9 @@ func (st *evalState) lookupName(h *hostState) {
 		return
 	}
 	canon, addrs, ok := st.res.LookupHost(h.name, v6)
+	if refused {
+		ok = false
+	}
 	if v, num := inetAton(h.name, false); num && st.prof == Upstream {
 		// gethostbyname answers a numeric name itself.
 		canon, addrs, ok = h.name, []netip.Addr{v4Addr(v)}, true

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,4 +114,160 @@ func TestGlibcScopes(t *testing.T) {
 		}
 	}
 	fmt.Printf("difftest: %d scoped requests compared with libwrap on glibc's getaddrinfo\n", len(reqs))
+}
+
+// sockDriver decides requests from socket addresses with the lookup
+// methods tcpd installs (sock_methods), so that names are looked up
+// through the C library: each stdin line is "DAEMON ADDRESS" (the client,
+// port 5555; the server is 127.1.0.1 or ::1, port 22) or "cd DIR" (the
+// directory of the next requests' hosts.allow and hosts.deny). Each answer
+// is the syslog lines, then "verdict: granted" or "verdict: denied". No
+// table may hold an option: a spawn would really fork.
+const sockDriver = `#include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <tcpd.h>
+int allow_severity = LOG_INFO, deny_severity = LOG_WARNING;
+extern char *hosts_allow_table, *hosts_deny_table;
+extern int hosts_access_verbose;
+static void say(const char *fmt, va_list ap) { vprintf(fmt, ap); putchar('\n'); }
+void syslog(int p, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
+void vsyslog(int p, const char *f, va_list ap) { say(f, ap); }
+void __syslog_chk(int p, int fl, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
+void __vsyslog_chk(int p, int fl, const char *f, va_list ap) { say(f, ap); }
+int main(void) {
+	char line[4096], daemon[256], addr[4096];
+	hosts_allow_table = "hosts.allow";
+	hosts_deny_table = "hosts.deny";
+	hosts_access_verbose = 2;
+	while (fgets(line, sizeof line, stdin) && sscanf(line, "%255s %4095s", daemon, addr) == 2) {
+		struct request_info r;
+		struct sockaddr_in c4 = {0}, s4 = {0};
+		struct sockaddr_in6 c6 = {0}, s6 = {0};
+		if (strcmp(daemon, "cd") == 0) {
+			if (chdir(addr) != 0) return 1;
+			continue;
+		}
+		if (inet_pton(AF_INET, addr, &c4.sin_addr) == 1) {
+			c4.sin_family = AF_INET; c4.sin_port = htons(5555);
+			s4.sin_family = AF_INET; s4.sin_port = htons(22); inet_pton(AF_INET, "127.1.0.1", &s4.sin_addr);
+			request_init(&r, RQ_DAEMON, daemon, RQ_CLIENT_SIN, &c4, RQ_SERVER_SIN, &s4, RQ_USER, "unknown", 0);
+		} else if (inet_pton(AF_INET6, addr, &c6.sin6_addr) == 1) {
+			c6.sin6_family = AF_INET6; c6.sin6_port = htons(5555);
+			s6.sin6_family = AF_INET6; s6.sin6_port = htons(22); inet_pton(AF_INET6, "::1", &s6.sin6_addr);
+			request_init(&r, RQ_DAEMON, daemon, RQ_CLIENT_SIN, &c6, RQ_SERVER_SIN, &s6, RQ_USER, "unknown", 0);
+		} else {
+			return 1;
+		}
+		sock_methods(&r);
+		printf("verdict: %s\n", hosts_access(&r) ? "granted" : "denied");
+		fflush(stdout);
+	}
+	return 0;
+}
+`
+
+// glibcHosts holds the host names that nss_wrapper (the sealed harness)
+// reads otherwise than glibc's files backend, which a Debian system uses:
+// trailing dots, names that read as numbers of either family, names that
+// start with a character other than a letter, digit or '_', upper case.
+const glibcHosts = "10.0.1.1 trail.example.com.\n10.0.1.2 nodot.\n10.0.1.3 UPPER3.EXAMPLE.COM. upper3\n" +
+	"10.0.1.6 010.0.1.6\n10.0.1.7 10.1\n10.0.1.8 0x0a.0.1.8\n10.0.1.9 1234\n10.0.1.10 2001:db8::10\n" +
+	"2001:db8::11 10.0.1.11\n10.0.1.12 10.0.1.12.\n10.0.1.16 0:0:0:0:0:ffff:a00:110\n2001:db8::15 0::ffff:10.0.1.16\n" +
+	"10.0.1.17 fe80::1%lo\n10.0.1.18 ::ffff:1.2.3.4%eth9\n10.0.1.19 ::ffff:1.2.3.4%lo\n10.0.1.20 1.2.3.4%lo\n" +
+	"2001:db8::19 10.1\n2001:db8::20 0x1\n2001:db8::21 fe80::1%lo\n2001:db8::22 fe80::1%eth9\n2001:db8::23 2001:db8::23%1\n" +
+	"10.0.1.30 LOCALHOST.\n10.0.1.31 localhost\n10.0.1.40 -dash.example\n10.0.1.41 .dot.example\n10.0.1.42 _u.example\n" +
+	"10.0.1.43 1.2.3.4.5\n10.0.1.44 10.0.1.44 alias44\n10.0.1.45 0x\n10.0.1.46 ::ffff:10.0.1.46\n"
+
+// TestGlibcNames compares the engine with libwrap on the names of
+// glibcHosts, looked up through glibc itself: a small program linked with
+// the real libwrap, in mount and network namespaces of its own where
+// /etc/hosts is that table and nsswitch.conf says "hosts: files".
+func TestGlibcNames(t *testing.T) {
+	harness(t) // the same prerequisites (root, cc, libwrap0-dev)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "sockdriver.c")
+	if err := os.WriteFile(src, []byte(sockDriver), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "sockdriver")
+	if out, err := exec.Command("cc", "-O", "-o", bin, src, "-lwrap").CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	for name, text := range map[string]string{"hosts": glibcHosts, "nsswitch.conf": "hosts: files\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var clients []string
+	for _, line := range strings.Split(strings.TrimSpace(glibcHosts), "\n") {
+		a, _, _ := strings.Cut(line, " ")
+		clients = append(clients, a)
+	}
+	clients = append(clients, "::ffff:10.0.1.1", "::ffff:10.0.1.6", "10.0.2.1")
+	patterns := []string{"KNOWN", "LOCAL", "PARANOID", "UNKNOWN", ".example.com", ".example.com.", ".com.", ".",
+		"trail.", "trail.example.com", "trail.example.com.", "TRAIL.EXAMPLE.COM.", "nodot", "nodot.", "upper3.example.com.",
+		"010.0.1.6", "10.1", "0x0a.0.1.8", "1234", "2001:db8::10", "[2001:db8::10]", "10.0.1.12.", "-dash.example",
+		".dot.example", "dash.example", "*.", "*.example", "localhost", "localhost.", "fe80::1%lo", "1.2.3.4%lo", "0x",
+		"alias44", "10.0.1.44"}
+	var in strings.Builder
+	var reqs [][2]string
+	for i, p := range patterns {
+		cdir, deny := filepath.Join(dir, fmt.Sprint(i)), "ALL: "+p+"\n"
+		if err := os.Mkdir(cdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cdir, "hosts.deny"), []byte(deny), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&in, "cd %s\n", cdir)
+		for _, a := range clients {
+			fmt.Fprintf(&in, "sshd %s\n", a)
+			reqs = append(reqs, [2]string{deny, a})
+		}
+	}
+	// A private mount namespace: the bind mounts are gone with the
+	// process, and the machine's /etc is never written.
+	script := `mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf && exec "$1/sockdriver"`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--net", "--", "sh", "-c", script, "sh", dir)
+	cmd.Stdin = strings.NewReader(in.String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", bin, err)
+	}
+	var answers [][]string
+	var cur []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		cur = append(cur, sc.Text())
+		if strings.HasPrefix(sc.Text(), "verdict: ") {
+			answers = append(answers, cur)
+			cur = nil
+		}
+	}
+	if len(answers) != len(reqs) {
+		t.Fatalf("%d answers to %d requests:\n%s", len(answers), len(reqs), out)
+	}
+	bad := 0
+	for i, r := range reqs {
+		deny := r[0]
+		p := policyFor(libwrap.Case{Deny: &deny, Hosts: glibcHosts}, engine.Debian)
+		client := netip.MustParseAddr(r[1])
+		server := netip.MustParseAddr("127.1.0.1")
+		if client.Is6() {
+			server = netip.MustParseAddr("::1")
+		}
+		d := p.Evaluate(engine.Request{Daemon: "sshd", Client: engine.Endpoint{Socket: netip.AddrPortFrom(client, 5555)},
+			Server: engine.Endpoint{Socket: netip.AddrPortFrom(server, 22)}})
+		got := strings.Join(append(append([]string{}, d.Log...), "verdict: "+string(d.Access)), "\n")
+		if want := strings.Join(answers[i], "\n"); got != want {
+			bad++
+			t.Errorf("hosts.deny %q, sshd from %s:\n--- libwrap\n%s\n--- engine\n%s", deny, r[1], want, got)
+		}
+	}
+	fmt.Printf("difftest: %d requests compared with libwrap on glibc's files backend, %d differ\n", len(reqs), bad)
 }
