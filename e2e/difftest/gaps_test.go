@@ -16,8 +16,10 @@ package difftest
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
 	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
@@ -219,4 +221,51 @@ func gapCases() []oddCase {
 		add(fmt.Sprintf("table %q", tb), nil, sp(tb), lineReqs)
 	}
 	return cases
+}
+
+// TestGapsTcpdmatch runs the real tcpdmatch and the engine's on the names
+// of gapHosts as client and server operands (tcpdmatch looks a named
+// client up itself), against a table that shows which special words
+// and name patterns each name meets. Not as server operands: the names
+// of gapHosts that read as numbers, which nss_wrapper's getaddrinfo looks
+// up in its table before it reads them as numbers (glibc's reads the
+// number); nowhere: "h14.", whose trailing dot nss_wrapper drops.
+func TestGapsTcpdmatch(t *testing.T) {
+	h := harness(t)
+	deny := "ALL: KNOWN: spawn echo known %n\nALL: PARANOID: spawn echo paranoid %n\nALL: LOCAL: spawn echo local %n\n" +
+		"ALL: .example.com .example: spawn echo suffix %n\nALL: ALL: spawn echo other %n %a\n"
+	c := oddCase{hosts: gapHosts, netgroup: gapNetgroup, deny: &deny}
+	lc := libwrap.Case{Deny: c.deny, Hosts: c.hosts, Netgroup: c.netgroup}
+	var runs [][2]string
+	for _, name := range []string{"trail.example.com", "nodot", "upper3", "UPPER3.EXAMPLE.COM", "under_score.example.com",
+		"1digit.example.com", "a.b.c.d.e", "host14", "host-14.example.com", "1.2.3.4.5", "10.0.1.18.example", "n26", "m26", "v6name28", "ip6-localhost", "localhost",
+		"lo1.example.com", "nosuch.example", "10.0.1.13", "2001:db8::27", "2001:db8::28", "::ffff:10.0.1.28"} {
+		runs = append(runs, [2]string{"sshd", name}, [2]string{"sshd@" + name, "10.0.1.1"})
+	}
+	for _, name := range []string{"2001:db8::10", "10.0.1.11", "0::ffff:10.0.1.16"} {
+		runs = append(runs, [2]string{"sshd", name})
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	bad := 0
+	for _, r := range runs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			diff, err := tcpdmatchDiff(h, lc, r[0], r[1])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Error(err)
+			} else if diff != "" {
+				bad++
+				t.Errorf("tcpdmatch %q %q:\n%s", r[0], r[1], diff)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("difftest: %d gap tcpdmatch runs compared with the real tcpdmatch, %d differ\n", len(runs), bad)
 }

@@ -91,35 +91,49 @@ func TestRandomTcpdmatch(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			lines, code, err := h.Tcpdmatch(lc, d, c)
+			diff, err := tcpdmatchDiff(h, lc, d, c)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			p := policyFor(lc, engine.Debian)
-			p.DryRun = true
-			res := p.Tcpdmatch(d, c)
-			got := strings.Join(append(res.Lines, res.Stderr...), "\n")
-			var kept []string
-			for _, l := range lines {
-				if !strings.HasSuffix(l, ": no such process name in /dev/null") {
-					kept = append(kept, l)
-				}
-			}
-			want := strings.ReplaceAll(strings.Join(kept, "\n"), libwrap.DirPlaceholder, caseDir)
-			want = strings.ReplaceAll(want, "\r", "")
-			if got != want || code != res.ExitCode {
+			if diff != "" {
 				mu.Lock()
 				defer mu.Unlock()
 				bad++
 				seeds = append(seeds, g.Seed)
 				if bad <= 10 {
-					t.Errorf("case seed %d (TCPWRAP_DIFF_SEED=%d TCPWRAP_TCPDMATCH_CASES=1): tcpdmatch %q %q (exit %d, engine %d)\nallow: %s\ndeny: %s\n--- libwrap\n%s\n--- engine\n%s",
-						g.Seed, g.Seed, d, c, code, res.ExitCode, show(g.Allow), show(g.Deny), want, got)
+					t.Errorf("case seed %d (TCPWRAP_DIFF_SEED=%d TCPWRAP_TCPDMATCH_CASES=1): tcpdmatch %q %q\nallow: %s\ndeny: %s\n%s",
+						g.Seed, g.Seed, d, c, show(g.Allow), show(g.Deny), diff)
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	fmt.Printf("difftest: %d random tcpdmatch runs in %v; %d differ %v\n", n, time.Since(start).Round(time.Millisecond), bad, seeds)
+}
+
+// tcpdmatchDiff runs the real tcpdmatch and the engine's Tcpdmatch with
+// the operands daemon and client under c and describes how their output
+// lines or exit statuses differ ("" when they do not).
+func tcpdmatchDiff(h *libwrap.Harness, c libwrap.Case, daemon, client string) (string, error) {
+	lines, code, err := h.Tcpdmatch(c, daemon, client)
+	if err != nil {
+		return "", err
+	}
+	p := policyFor(c, engine.Debian)
+	p.DryRun = true
+	res := p.Tcpdmatch(daemon, client)
+	got := strings.Join(append(res.Lines, res.Stderr...), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !strings.HasSuffix(l, ": no such process name in /dev/null") {
+			kept = append(kept, l)
+		}
+	}
+	want := strings.ReplaceAll(strings.Join(kept, "\n"), libwrap.DirPlaceholder, caseDir)
+	want = strings.ReplaceAll(want, "\r", "")
+	if got == want && code == res.ExitCode {
+		return "", nil
+	}
+	return fmt.Sprintf("exit %d, engine %d\n--- libwrap\n%s\n--- engine\n%s", code, res.ExitCode, want, got), nil
 }
