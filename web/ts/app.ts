@@ -12,7 +12,8 @@
 // moduleMs (of which in the module), evaluations, checks,
 // firstVerdictAt}; a performance mark "tcpwrap:first-verdict" is set
 // once, and a measure "tcpwrap:PHASE" for each of the page's own phases
-// that took 10 ms or more (input, collect, size-check, paint: see phase).
+// that took 10 ms or more (input, collect, size-check, paste-check,
+// paint: see phase).
 
 import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
@@ -86,6 +87,10 @@ class Pane {
    */
   raw: string | null = null;
   private crNote: HTMLElement | null = null;
+  /** The pane's status line (p#ID-refusal, role=status): why a paste was refused. */
+  private refusalNote: HTMLElement | null;
+  /** A paste or drop event let this insertion through: its beforeinput need not ask again. */
+  private vetted = false;
   private frame = 0;
 
   constructor(readonly id: PaneID, onInput: (e: Event) => void) {
@@ -94,8 +99,24 @@ class Pane {
     this.pre = this.box.querySelector("pre.hl") as HTMLPreElement;
     this.kind = (this.box.dataset.kind as Kind) || "rules";
     this.absent = this.box.hasAttribute("data-absent");
+    this.refusalNote = document.getElementById(`${id}-refusal`);
+    // A paste or a drop that would take the texts past what the module
+    // decides is refused before the browser inserts it: the browser's
+    // own paste of 5 MB of short lines took minutes. The paste and drop
+    // events come first and carry the text; beforeinput catches any
+    // insertion they did not announce.
+    this.ta.addEventListener("paste", (e) => this.guard(e, e.clipboardData?.getData("text/plain") ?? "", "paste"));
+    this.ta.addEventListener("drop", (e) => {
+      if (!draggingInPage) this.guard(e, e.dataTransfer?.getData("text/plain") ?? "", "drop");
+    });
+    this.ta.addEventListener("beforeinput", (e) => {
+      if (!e.inputType.startsWith("insertFrom") || this.vetted || draggingInPage) return;
+      const how = e.inputType === "insertFromDrop" ? "drop" : "paste";
+      this.guard(e, e.data ?? e.dataTransfer?.getData("text/plain") ?? "", how);
+    });
     this.ta.addEventListener("input", (e) =>
       phase("input", () => {
+        this.setRefusal("");
         this.setRaw(null);
         this.setAbsent(false);
         this.fit();
@@ -116,6 +137,7 @@ class Pane {
   }
 
   set value(v: string | null) {
+    this.setRefusal("");
     this.ta.value = v ?? "";
     this.setRaw(v !== null && v.includes("\r") ? v : null);
     this.setAbsent(v === null);
@@ -162,6 +184,34 @@ class Pane {
       }
       return i - lo;
     };
+  }
+
+  /**
+   * guard refuses event e, which would insert text (a paste in place of
+   * the selection, or a drop), when the texts would then be more than
+   * the module decides, and says why in the pane's status line. A paste
+   * that fits goes on untouched, onto the undo stack as before.
+   */
+  private guard(e: Event, text: string, how: "paste" | "drop") {
+    if (text === "") return;
+    const why = refusal(this, text, how);
+    if (!why) {
+      this.vetted = true;
+      setTimeout(() => (this.vetted = false)); // its beforeinput comes in this same task
+      return;
+    }
+    e.preventDefault();
+    this.setRefusal(why);
+  }
+
+  /** setRefusal shows why (or clears it, for "") in the pane's status line. */
+  setRefusal(why: string) {
+    const note = this.refusalNote;
+    if (!note || note.textContent === why) return;
+    note.textContent = why;
+    const ids = (this.ta.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && x !== note.id);
+    if (why) ids.push(note.id);
+    this.ta.setAttribute("aria-describedby", ids.join(" "));
   }
 
   setAbsent(absent: boolean) {
@@ -391,13 +441,18 @@ function collect(): Doc {
   return phase("collect", collectDoc);
 }
 
-function collectDoc(): Doc {
-  const { files, order } = parseFiles(panes.files.value ?? "");
+/**
+ * collectDoc reads the document off the page; edit, when given, is one
+ * pane's text in place of its own (what a paste would leave there).
+ */
+function collectDoc(edit?: [PaneID, string]): Doc {
+  const text = (id: PaneID) => (edit?.[0] === id ? edit[1] : panes[id].value);
+  const { files, order } = parseFiles(text("files") ?? "");
   const doc: Doc = {
-    allow: panes.allow.value,
-    deny: panes.deny.value,
-    hosts: panes.hosts.value,
-    netgroup: panes.netgroup.value,
+    allow: text("allow"),
+    deny: text("deny"),
+    hosts: text("hosts"),
+    netgroup: text("netgroup"),
     files,
     profile: profileSel.value as Profile,
     requests: rows().map(readRow),
@@ -481,34 +536,82 @@ function changed(t0 = performance.now()) {
 const maxInput = 1 << 20;
 const paneNames: Record<string, string> = { allow: "hosts.allow", deny: "hosts.deny", hosts: "/etc/hosts", netgroup: "/etc/netgroup" };
 
+/** texts lists input's texts by name: the tables', then the pattern files'. */
+function texts(input: Record<string, unknown>): [string, string][] {
+  const ts: [string, string][] = [];
+  for (const [k, name] of Object.entries(paneNames)) {
+    const t = input[k];
+    if (typeof t === "string") ts.push([name, t]);
+  }
+  const files = input.files as Record<string, string> | undefined;
+  if (files) for (const [k, t] of Object.entries(files)) ts.push([k, t]);
+  return ts;
+}
+
+/**
+ * fits says whether input, whose texts are ts, is at most maxInput bytes
+ * of JSON. Every edit asks three times (verdicts, trace, checker), and a
+ * paste once more, so it copies and encodes nothing it need not: texts
+ * longer in all than the limit are too large whatever their JSON (each
+ * UTF-16 unit is at least a byte of it). With a 5 MB paste, stringifying
+ * the whole input and encoding it twice cost 0.5–2 s a call on a 2-core
+ * machine.
+ */
+function fits(input: Record<string, unknown>, ts: [string, string][]): boolean {
+  let units = 0;
+  for (const [, t] of ts) units += t.length;
+  if (units > maxInput) return false;
+  // Small enough to tell from the JSON itself.
+  const json = JSON.stringify(input);
+  return json.length <= maxInput / 3 || utf8Length(json) <= maxInput;
+}
+
 /**
  * tooLarge says why input is more than the module reads, naming the
- * texts that make it so; "" when it is not. Every edit asks three times
- * (verdicts, trace, checker), so it copies and encodes nothing it need
- * not: texts longer in all than the limit are too large whatever their
- * JSON (each UTF-16 unit is at least a byte of it), and their sizes are
- * counted, not encoded. With a 5 MB paste, stringifying the whole input
- * and encoding it twice cost 0.5–2 s a call on a 2-core machine.
+ * texts that make it so (their sizes counted, not encoded); "" when it
+ * is not.
  */
 function tooLarge(input: Record<string, unknown>): string {
   return phase("size-check", () => {
-    const texts: [string, string][] = [];
-    for (const [k, name] of Object.entries(paneNames)) {
-      const t = input[k];
-      if (typeof t === "string") texts.push([name, t]);
-    }
-    const files = input.files as Record<string, string> | undefined;
-    if (files) for (const [k, t] of Object.entries(files)) texts.push([k, t]);
-    let units = 0;
-    for (const [, t] of texts) units += t.length;
-    if (units <= maxInput) {
-      // Small enough to tell from the JSON itself.
-      const json = JSON.stringify(input);
-      if (json.length <= maxInput / 3 || utf8Length(json) <= maxInput) return "";
-    }
-    return tooLargeMessage(texts.map(([name, t]) => [name, utf8Length(t)]));
+    const ts = texts(input);
+    return fits(input, ts) ? "" : tooLargeMessage(ts.map(([name, t]) => [name, utf8Length(t)]));
   });
 }
+
+/**
+ * refusal says why inserting text into pane is refused: with it, the
+ * texts would be more than the module decides (fits, as every edit is
+ * measured; a paste replaces the selection, a drop inserts). "" when it
+ * fits. The text is first measured by its length alone: a 5 MB paste is
+ * refused without a copy of the document.
+ */
+function refusal(pane: Pane, text: string, how: "paste" | "drop"): string {
+  return phase("paste-check", () => {
+    // Each UTF-16 unit is at least a byte of JSON (a CR LF the textarea
+    // makes one newline is still the two bytes of "\n").
+    if (text.length <= maxInput) {
+      const v = pane.ta.value;
+      const [s, t] = how === "paste" ? [pane.ta.selectionStart, pane.ta.selectionEnd] : [0, 0];
+      const after = evaluateInput(collectDoc([pane.id, v.slice(0, s) + text.replace(/\r\n?/g, "\n") + v.slice(t)]));
+      if (fits(after, texts(after))) return "";
+    }
+    const before = evaluateInput(collectDoc());
+    const n = (x: number) => x.toLocaleString("en");
+    const here = fits(before, texts(before))
+      ? `of which the texts here already take ${n(utf8Length(JSON.stringify(before)))}`
+      : "and the texts here are already past it";
+    return (
+      `Not ${how === "paste" ? "pasted" : "dropped"}: the text is ${n(utf8Length(text))} bytes, and the playground decides at most 1 MiB ` +
+      `(${n(maxInput)} bytes, counted as the JSON sent to the engine) for all its texts together, ${here}. Nothing was inserted. ` +
+      "For tables this large, run tcpwrap check and tcpwrap match on your own machine: they read tables of up to 16 MiB."
+    );
+  });
+}
+
+/** Whether a drag started in the page: its drop moves (or copies) text the texts hold already. */
+let draggingInPage = false;
+document.addEventListener("dragstart", () => (draggingInPage = true));
+document.addEventListener("dragend", () => (draggingInPage = false));
 
 function tooLargeMessage(sizes: [string, number][]): string {
   sizes.sort((a, b) => b[1] - a[1]);
@@ -533,9 +636,14 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** evaluateInput is what evaluateAll sends the module for doc: the largest input the page sends. */
+function evaluateInput(doc: Doc): Record<string, unknown> {
+  return { ...policy(doc), requests: doc.requests, noTrace: true };
+}
+
 async function evaluateAll(t0: number) {
   const doc = collect();
-  const input = { ...policy(doc), requests: doc.requests, noTrace: true };
+  const input = evaluateInput(doc);
   const too = tooLarge(input);
   const { result, ms } = too ? { result: { error: too } as Output, ms: 0 } : await verdicts.call<Output>("evaluate", input);
   hooks.moduleMs = ms;
