@@ -5,8 +5,8 @@
 // database and no rate limit, and runs run.mjs under Node: playwright-core
 // driving Debian's chromium (/usr/bin/chromium; no browser is ever
 // downloaded). run.mjs prints PASS or FAIL for each step, the figures
-// (cold load, keystroke latency and a 5 MB paste, printed, never asserted
-// against a time) and the screenshots it wrote to e2e/out/playground/; it exits 1
+// (cold load, keystroke latency, a 5 MB paste refused and a 5 MB text
+// set at once, printed, never asserted against a time) and the screenshots it wrote to e2e/out/playground/; it exits 1
 // when a step fails, and so does this test.
 //
 // Without chromium, node or npm's playwright-core (package.json) the test
