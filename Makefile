@@ -11,7 +11,8 @@
 #                      committed; the server embeds it): web/ts/*.ts
 #                      bundled by esbuild's Go API and the wasm/js module
 #                      (go run ./web/internal/bundle)
-#   make generate      go generate ./web/... (templ, then the assets)
+#   make generate      templ generate from the root, then go generate ./web/...
+#                      (the assets)
 #   make wasm          the WebAssembly modules in bin/wasm/: tcpwrap.wasm
 #                      (GOOS=js) with wasm_exec.js, load.mjs, tcpwrap.d.ts,
 #                      and tcpwrap-wasip1.wasm (the WASI reactor)
@@ -96,6 +97,7 @@ assets:
 # templ's generator, pinned by go.mod's tool directive (the first run
 # compiles it: about 30 s).
 generate:
+	$(GO) tool templ generate
 	$(GO) generate ./web/...
 
 # Regenerates the *_templ.go files and fails if that changed any: the

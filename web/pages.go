@@ -17,7 +17,9 @@ import (
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
-//go:generate go tool templ generate
+// The *_templ.go files are templ's output, generated from the
+// repository's root (make generate) so that the file names in their
+// errors are web/*.templ; make check fails when they are stale.
 
 // profiles are the choices of the form's profile select.
 var profiles = []string{"debian", "upstream", "freebsd"}
