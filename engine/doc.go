@@ -16,6 +16,11 @@
 //	d := p.Evaluate(engine.Request{Daemon: "sshd", Client: engine.Endpoint{Socket: addrPort}})
 //	// d.Access, d.Matched, d.Options, d.Log, d.Trace
 //
+// A daemon that calls hosts_ctl(daemon, name, addr, user) with strings
+// rather than a socket is asked about with [CtlRequest]:
+//
+//	d := p.Evaluate(engine.CtlRequest("rpcbind", "", "10.0.0.1", ""))
+//
 // [Policy.Evaluate] records a trace of every line read; [Policy.Decide]
 // gives the same answer without it, skipping lines through an index.
 // [Policy.Tcpdmatch] predicts the way tcpdmatch does ([Policy.TcpdmatchWith]

@@ -126,6 +126,7 @@ type evalState struct {
 	ctxLine int
 
 	dryRun        bool
+	noFD          bool // Request.NoDescriptor
 	quiet         bool // no Log, Warnings or Reason (Decider.Quiet)
 	aclexecFailed bool
 	keepLines     bool // a Decider's state keeps daemonLines across decisions
@@ -222,7 +223,7 @@ func (st *evalState) reset(quiet bool) {
 	st.daemon, st.user, st.userDone = "", "", false
 	st.client, st.server = hostState{}, hostState{}
 	st.pid, st.ctxFile, st.ctxLine = 0, "", 0
-	st.dryRun, st.quiet, st.aclexecFailed = false, quiet, false
+	st.dryRun, st.noFD, st.quiet, st.aclexecFailed = false, false, quiet, false
 	st.fileStack, st.fileWords = st.fileStack[:0], 0
 	st.peek, st.lookups, st.keepLines = "", nil, false
 }
@@ -243,6 +244,7 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 	st.client.ep = r.Client
 	st.server.ep = r.Server
 	st.pid = r.PID
+	st.noFD = r.NoDescriptor
 	defer func() {
 		if e := recover(); e != nil {
 			j, ok := e.(jump)

@@ -138,12 +138,14 @@ func (st *evalState) expandOne(c byte) string {
 	return ""
 }
 
-// hostinfo is libwrap's eval_hostinfo: the name if it was looked up (or,
-// for builds with ALWAYS_HOSTNAME, after looking it up) and is known,
-// otherwise the address. It returns the attribute itself so that
-// sanitising can write back to it.
+// hostinfo is libwrap's eval_hostinfo: the name if it was looked up or
+// preset (or, for builds with ALWAYS_HOSTNAME, after looking it up) and
+// is known, otherwise the address. A preset name (hosts_ctl's) is in
+// libwrap's name field from the start, so it counts even before any
+// pattern asked for it (engine/testdata/found/F50.txtar). It returns the
+// attribute itself so that sanitising can write back to it.
 func (st *evalState) hostinfo(h *hostState) *string {
-	if !st.prof.alwaysHostname() && !h.nameDone {
+	if !st.prof.alwaysHostname() && !h.nameDone && h.ep.Name == "" {
 		st.hostaddr(h)
 		return &h.addr
 	}

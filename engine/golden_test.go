@@ -95,19 +95,8 @@ func runRequest(t testing.TB, p *Policy, line string) []string {
 		r := pp.Tcpdmatch(args[1], args[2])
 		return append(r.Lines, r.Stderr...)
 	case "harness":
-		args = args[1:]
-		probe := ""
-		if len(args) > 1 && args[0] == "-x" {
-			probe, args = args[1], args[2:]
-		}
-		if len(args) != 5 {
-			t.Fatalf("harness wants daemon client port server port: %q", line)
-		}
-		req := Request{Daemon: args[0], Probe: probe}
-		req.Client.Socket = addrPort(t, args[1], args[2])
-		if args[3] != "-" {
-			req.Server.Socket = addrPort(t, args[3], args[4])
-		}
+		req := harnessRequest(t, args[1:])
+		probe := req.Probe
 		d := p.Evaluate(req)
 		out := append([]string{}, d.Log...)
 		out = append(out, "verdict: "+string(d.Access))
@@ -121,6 +110,40 @@ func runRequest(t testing.TB, p *Policy, line string) []string {
 	}
 	t.Fatalf("unknown request kind %q", args[0])
 	return nil
+}
+
+// harnessRequest reads the operands of a "harness" request line, the
+// differential harness's two forms:
+//
+//	harness [-x TEMPLATE] DAEMON CLIENT_ADDR CLIENT_PORT SERVER_ADDR|- SERVER_PORT
+//	harness [-x TEMPLATE] ctl DAEMON NAME ADDR USER
+//
+// The first is a connection from socket addresses (as tcpd has it), the
+// second a hosts_ctl(DAEMON, NAME, ADDR, USER) call (the strings as
+// given, "" written as ""; see CtlRequest). A socket request for a
+// daemon named "ctl" cannot be written.
+func harnessRequest(t testing.TB, args []string) Request {
+	probe := ""
+	if len(args) > 1 && args[0] == "-x" {
+		probe, args = args[1], args[2:]
+	}
+	if len(args) > 0 && args[0] == "ctl" {
+		if len(args) != 5 {
+			t.Fatalf("harness ctl wants daemon name addr user: %q", args)
+		}
+		req := CtlRequest(args[1], args[2], args[3], args[4])
+		req.Probe = probe
+		return req
+	}
+	if len(args) != 5 {
+		t.Fatalf("harness wants daemon client port server port: %q", args)
+	}
+	req := Request{Daemon: args[0], Probe: probe}
+	req.Client.Socket = addrPort(t, args[1], args[2])
+	if args[3] != "-" {
+		req.Server.Socket = addrPort(t, args[3], args[4])
+	}
+	return req
 }
 
 func addrPort(t testing.TB, addr, port string) netip.AddrPort {
@@ -194,15 +217,8 @@ func checkDecideAgrees(t *testing.T, p *Policy, line string) {
 	if args[0] != "harness" {
 		return
 	}
-	args = args[1:]
-	if args[0] == "-x" {
-		args = args[2:]
-	}
-	req := Request{Daemon: args[0]}
-	req.Client.Socket = addrPort(t, args[1], args[2])
-	if args[3] != "-" {
-		req.Server.Socket = addrPort(t, args[3], args[4])
-	}
+	req := harnessRequest(t, args[1:])
+	req.Probe = ""
 	a, b := p.Evaluate(req), p.Decide(req)
 	if fmt.Sprint(a.Access, a.Matched, a.Log) != fmt.Sprint(b.Access, b.Matched, b.Log) {
 		t.Errorf("Decide differs from Evaluate:\n%v %v %q\n%v %v %q", a.Access, a.Matched, a.Log, b.Access, b.Matched, b.Log)

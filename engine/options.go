@@ -26,7 +26,7 @@ func optionTable(p Profile) []optionDef {
 		{"group", optNeedArg, (*evalState).groupOption},
 		{"umask", optNeedArg, (*evalState).umaskOption},
 		{"linger", optNeedArg, (*evalState).lingerOption},
-		{"keepalive", 0, func(*evalState, *string, bool) {}},
+		{"keepalive", 0, (*evalState).keepaliveOption},
 		{"spawn", optNeedArg | optExpand, (*evalState).spawnOption},
 		{"twist", optNeedArg | optExpand | optLast, (*evalState).twistOption},
 		{"rfc931", optOptArg, (*evalState).rfc931Option},
@@ -110,6 +110,14 @@ func (st *evalState) twistOption(v *string, _ bool) {
 	if !st.dryRun {
 		st.log(sprintf("twist %s to %s", st.clientInfo(), *v))
 	}
+	if !st.dryRun && st.noFD {
+		// Standard input, output and error cannot become the client's
+		// descriptor: libwrap warns, pauses and exits
+		// (engine/testdata/found/F51.txtar).
+		st.warn("twist_option: dup: Bad file descriptor")
+		msg := "twist cannot hand a connection without a descriptor (hosts_ctl) to a command: libwrap pauses 5 seconds and exits without a decision"
+		panic(jump{access: Denied, reason: msg, err: msg, exit: true})
+	}
 	st.d.Commands = append(st.d.Commands, Command{Kind: "twist", Command: *v})
 	panic(jump{access: Delegated, reason: sprintf("%s line %d matched and its twist option hands the connection to a command", st.ctxFile, st.ctxLine)})
 }
@@ -162,10 +170,22 @@ func (st *evalState) umaskOption(v *string, _ bool) {
 	}
 }
 
+// keepaliveOption and lingerOption set a socket option on the caller's
+// descriptor; without one (hosts_ctl) setsockopt fails and libwrap warns
+// (engine/testdata/found/F51.txtar).
+func (st *evalState) keepaliveOption(_ *string, _ bool) {
+	if !st.dryRun && st.noFD {
+		st.warn("setsockopt SO_KEEPALIVE: Bad file descriptor")
+	}
+}
+
 func (st *evalState) lingerOption(v *string, _ bool) {
 	n, ok := scanInt(*v)
 	if !ok || n < 0 {
 		st.fail("bad linger value: \"%s\"", *v)
+	}
+	if !st.dryRun && st.noFD {
+		st.warn("setsockopt SO_LINGER %d: Bad file descriptor", n)
 	}
 }
 
@@ -285,6 +305,9 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 			s = s[:k] + "\r\n"
 		}
 		out.WriteString(st.percentX(s, 16384))
+	}
+	if st.noFD {
+		return // written to no descriptor: nothing arrives
 	}
 	st.d.Banner += out.String()
 	st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: out.String()})

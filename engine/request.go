@@ -36,9 +36,29 @@ type Request struct {
 	// name before the tables are read, as tcpdmatch does when it prints
 	// its "client:" and "server:" lines first.
 	Prime bool `json:"prime,omitempty"`
+	// NoDescriptor says the caller gave libwrap no descriptor of the
+	// connection, as hosts_ctl does ([CtlRequest]): outside a dry run,
+	// keepalive and linger warn that setsockopt failed, a banners option
+	// writes nothing (its file is still read and expanded), and twist,
+	// which cannot connect the command to the client, warns and ends the
+	// process without a decision ([Decision.Error]).
+	NoDescriptor bool `json:"noDescriptor,omitempty"`
 	// Probe, when set, is a %-template expanded after the decision, with
 	// whatever the decision looked up (see [Decision.Probe]).
 	Probe string `json:"probe,omitempty"`
+}
+
+// CtlRequest is the request libwrap's hosts_ctl(daemon, name, addr, user)
+// decides (spec §1.3), the interface of daemons that hand the library
+// strings rather than a socket: the four strings are preset exactly as
+// given, with no socket address, so nothing is ever looked up. An empty
+// name, address or user reads as "unknown" (a name is trusted as is, and
+// is "paranoid" only if the caller says so); an empty daemon stays the
+// empty name. The server is unknown. There is no descriptor either
+// ([Request.NoDescriptor]): options that act on the connection fail.
+func CtlRequest(daemon, name, addr, user string) Request {
+	return Request{Daemon: daemon, EmptyDaemon: true, Client: Endpoint{Name: name, Addr: addr}, User: user,
+		NoDescriptor: true}
 }
 
 // An Endpoint describes one side of the connection the way libwrap's
