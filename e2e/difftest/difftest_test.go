@@ -304,15 +304,20 @@ func TestCorpus(t *testing.T) {
 				if rest[0] == "-x" {
 					probe, rest = rest[1], rest[2:]
 				}
-				r := tablegen.Request{Daemon: rest[0], Client: addrPort(t, rest[1], rest[2]), Server: addrPort(t, rest[3], rest[4])}
-				hr := toHarness(r)
-				hr.Expand = probe
+				var hr libwrap.Request
+				var er engine.Request
+				if rest[0] == "ctl" { // harness ctl DAEMON NAME ADDR USER: hosts_ctl
+					cr := ctlRequest{rest[1], rest[2], rest[3], rest[4]}
+					hr, er = cr.harness(), cr.engine()
+				} else {
+					r := tablegen.Request{Daemon: rest[0], Client: addrPort(t, rest[1], rest[2]), Server: addrPort(t, rest[3], rest[4])}
+					hr, er = toHarness(r), toEngine(r)
+				}
+				hr.Expand, er.Probe = probe, probe
 				res, err := h.Run(c, []libwrap.Request{hr})
 				if err != nil {
 					t.Fatal(err)
 				}
-				er := toEngine(r)
-				er.Probe = probe
 				d := p.Evaluate(er)
 				diffs := compare(res[0], d)
 				if ld := logDiff(res[0], d); ld != "" {

@@ -32,6 +32,11 @@
  * numeric IPv4 or IPv6 (::ffff:a.b.c.d included; an optional %zone is an
  * interface index or name).  Empty lines are ignored.
  *
+ * A line "=ctl DAEMON NAME ADDR USER [TEMPLATE]" calls hosts_ctl() with
+ * the four strings instead (escaped the same way; "-" is the empty
+ * string, a TEMPLATE of "-" none): no descriptor, no socket address, no
+ * lookup methods, exactly as a daemon that calls hosts_ctl() has it.
+ *
  * For every request one JSON object is printed on its own line, see
  * README.md.  Strings in that JSON are byte strings: every byte >= 0x80 is
  * written as \u00XX (a Latin-1 view of the bytes).
@@ -783,9 +788,10 @@ int initgroups(const char *user, gid_t group)
 	return 0;
 }
 
+/* A request from hosts_ctl() has no descriptor (-1): there the call fails
+ * with EBADF, as the real one does. */
 int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	(void)fd;
 	if (in_request) {
 		if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
 			add_call("setsockopt(SO_KEEPALIVE)");
@@ -796,6 +802,10 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		} else {
 			add_call("setsockopt(%d,%d)", level, name);
 		}
+	}
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
 	}
 	return 0;
 }
@@ -1141,12 +1151,30 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 		}
 		field[nf++] = tok;
 	}
-	if (nf < 6 || nf > 7) {
+	/* "=ctl DAEMON NAME ADDR USER [TEMPLATE]": a hosts_ctl() call. */
+	int ctl = nf > 0 && strcmp(field[0], "=ctl") == 0;
+	char *ctl_arg[4];
+	if (ctl) {
+		if (nf < 5 || nf > 6) {
+			emit_error(&out, "ctl request needs 4 or 5 fields: DAEMON NAME ADDR USER [TEMPLATE]");
+			goto done;
+		}
+		for (int i = 1; i < nf; i++) {
+			if (strcmp(field[i], "-") == 0) {
+				*field[i] = 0; /* the empty string (TEMPLATE: none) */
+			} else if (!unescape(field[i])) {
+				emit_error(&out, "bad escape in ctl request field");
+				goto done;
+			}
+		}
+		for (int i = 0; i < 4; i++)
+			ctl_arg[i] = field[i + 1];
+	} else if (nf < 6 || nf > 7) {
 		emit_error(&out, "request needs 6 or 7 fields: DAEMON CLIENT_ADDR CLIENT_PORT SERVER_ADDR SERVER_PORT USER [TEMPLATE]");
 		goto done;
 	}
-	int given[7];
-	for (int i = 0; i < nf; i++) {
+	int given[7] = { 0 };
+	for (int i = 0; i < nf && !ctl; i++) {
 		given[i] = strcmp(field[i], "-") != 0;
 		if (!unescape(field[i])) {
 			emit_error(&out, "bad escape in request field");
@@ -1154,8 +1182,10 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 		}
 	}
 	const char *volatile tmpl = global_template;
-	if (nf == 7 && given[6])
+	if (!ctl && nf == 7 && given[6])
 		tmpl = field[6];
+	if (ctl && nf == 6 && *field[5])
+		tmpl = field[5];
 
 	static struct sockaddr_storage client_sa, server_sa;
 	int have_client = 0, have_server = 0;
@@ -1183,14 +1213,25 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 
 	static struct request_info request;
 	memset(&request, 0, sizeof(request));
-	request_init(&request, RQ_FILE, cap, RQ_USER, given[5] ? field[5] : STRING_UNKNOWN, 0);
-	if (given[0])
-		request_set(&request, RQ_DAEMON, field[0], 0);
-	if (have_client)
-		request_set(&request, RQ_CLIENT_SIN, (struct sockaddr *)&client_sa, 0);
-	if (have_server)
-		request_set(&request, RQ_SERVER_SIN, (struct sockaddr *)&server_sa, 0);
-	sock_methods(&request);
+	if (ctl) {
+		/*
+		 * hosts_ctl() builds its request on its own stack; the template
+		 * is expanded on this twin, built from the same four strings
+		 * (no descriptor, no socket, no lookup methods: nothing the
+		 * decision could have looked up differs).
+		 */
+		request_init(&request, RQ_DAEMON, ctl_arg[0], RQ_CLIENT_NAME, ctl_arg[1], RQ_CLIENT_ADDR, ctl_arg[2],
+			RQ_USER, ctl_arg[3], 0);
+	} else {
+		request_init(&request, RQ_FILE, cap, RQ_USER, given[5] ? field[5] : STRING_UNKNOWN, 0);
+		if (given[0])
+			request_set(&request, RQ_DAEMON, field[0], 0);
+		if (have_client)
+			request_set(&request, RQ_CLIENT_SIN, (struct sockaddr *)&client_sa, 0);
+		if (have_server)
+			request_set(&request, RQ_SERVER_SIN, (struct sockaddr *)&server_sa, 0);
+		sock_methods(&request);
+	}
 
 	*lw.hosts_allow_table = (char *)allow_table;
 	*lw.hosts_deny_table = (char *)deny_table;
@@ -1201,7 +1242,9 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 	in_request = 1;
 	jump_armed = 1;
 	int how = sigsetjmp(jump_back, 1);
-	if (how == 0) {
+	if (how == 0 && ctl) {
+		access = hosts_ctl(ctl_arg[0], ctl_arg[1], ctl_arg[2], ctl_arg[3]) ? "granted" : "denied";
+	} else if (how == 0) {
 		access = hosts_access(&request) ? "granted" : "denied";
 	} else if (how == JUMP_EXEC) {
 		access = "delegated";

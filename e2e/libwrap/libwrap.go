@@ -77,7 +77,7 @@ type Case struct {
 // Request is one connection presented to hosts_access() in real mode.
 type Request struct {
 	// Daemon is the process name (RQ_DAEMON); "" leaves libwrap's default
-	// "unknown".
+	// "unknown" (with Ctl: the empty name).
 	Daemon string
 	// Client is the client socket address (RQ_CLIENT_SIN). The zero value
 	// means no client socket address at all.
@@ -91,6 +91,17 @@ type Request struct {
 	// Expand, if not empty, is a %-template expanded with percent_x() for
 	// the same request after hosts_access() returned (Result.Expand).
 	Expand string
+	// Ctl makes the request a hosts_ctl(Daemon, Name, Addr, User) call,
+	// the interface of daemons that hand libwrap strings rather than a
+	// socket: the four strings are passed exactly as given ("" is the
+	// empty string: libwrap reads an empty name, address or user as
+	// "unknown" when it first needs it, and keeps an empty daemon name),
+	// with no descriptor, no socket address and no lookup methods.
+	// Client and Server are ignored.
+	Ctl bool
+	// Name and Addr are hosts_ctl's client name and address strings
+	// (used only with Ctl).
+	Name, Addr string
 }
 
 // Match is one "matched:  FILE line N" debug line; File is the base name.

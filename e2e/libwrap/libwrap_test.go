@@ -839,3 +839,52 @@ func TestParseModes(t *testing.T) {
 		t.Errorf("ParseModes(\"\"): %v, %v", m, err)
 	}
 }
+
+// TestCtl calls the real hosts_ctl through the driver: the preset name is
+// used without a lookup, an empty daemon stays empty, options that need
+// the connection's descriptor fail (there is none), both modes agree, and
+// a socket request for a daemon named "=ctl" is not read as a ctl call.
+func TestCtl(t *testing.T) {
+	h := harness(t)
+	c := Case{
+		Allow: ptr("sshd: ALL: spawn echo %h %c %d: keepalive\nin.ftpd: ALL: twist echo %h\n=ctl: ALL: allow\n"),
+		Deny:  ptr("ALL: ALL\n"),
+		Hosts: "10.0.0.1 good.example.com\n",
+	}
+	reqs := []Request{
+		{Ctl: true, Daemon: "sshd", Name: "given.example", Addr: "10.0.0.1", User: "alice"},
+		{Ctl: true, Daemon: "sshd", Addr: "10.0.0.1", Expand: "%n|%d|%u"},
+		{Ctl: true, Daemon: "", Name: "-", Addr: "-", Expand: "[%d]|%n|%a"},
+		{Ctl: true, Daemon: "in.ftpd", Name: "x", Addr: "10.0.0.1"},
+		{Daemon: "=ctl", Client: netip.MustParseAddrPort("10.0.0.1:5555")},
+	}
+	got, err := h.Run(c, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forked, err := withMode(t, h, true, false).Run(c, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, forked) {
+		t.Errorf("reset mode %+v\nfork mode %+v", got, forked)
+	}
+	want := []string{"matched:  hosts.allow line 1", "option:   spawn echo given.example alice@given.example sshd",
+		"option:   keepalive ", "warning: hosts.allow, line 1: setsockopt SO_KEEPALIVE: Bad file descriptor"}
+	if !reflect.DeepEqual(got[0].Log, want) || got[0].Access != "granted" {
+		t.Errorf("ctl with a name: %s %q, want granted %q", got[0].Access, got[0].Log, want)
+	}
+	if got[1].Expand != "unknown|sshd|unknown" {
+		t.Errorf("ctl without a name: expansion %q, want the name unknown (never looked up)", got[1].Expand)
+	}
+	if got[2].Expand != "[]|-|-" || got[2].Access != "denied" {
+		t.Errorf("ctl with an empty daemon and \"-\" strings: %s, expansion %q", got[2].Access, got[2].Expand)
+	}
+	if got[3].Exit == nil || len(got[3].Commands) != 0 ||
+		!contains(got[3].Log, "warning: hosts.allow, line 2: twist_option: dup: Bad file descriptor") {
+		t.Errorf("ctl twist: exit %v, commands %v, log %q; want an exit after a failed dup", got[3].Exit, got[3].Commands, got[3].Log)
+	}
+	if got[4].Access != "granted" || !contains(got[4].Log, "matched:  hosts.allow line 3") {
+		t.Errorf("socket request for daemon =ctl: %s %q", got[4].Access, got[4].Log)
+	}
+}

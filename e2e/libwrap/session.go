@@ -209,6 +209,11 @@ func requestField(f string) (string, error) {
 	if f == "-" {
 		return `\x2d`, nil
 	}
+	if strings.HasPrefix(f, "=") {
+		// A leading "=" marks a driver keyword ("=ctl").
+		e, err := escapeField(f[1:])
+		return `\x3d` + e, err
+	}
 	return escapeField(f)
 }
 
@@ -356,6 +361,15 @@ func (s *session) run(c Case, reqs []Request) ([]Result, error) {
 		tmpl, err3 := requestField(r.Expand)
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return nil, fmt.Errorf("request %d: %v", i, err)
+		}
+		if r.Ctl {
+			name, err1 := requestField(r.Name)
+			addr, err2 := requestField(r.Addr)
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("request %d: %v", i, err)
+			}
+			fmt.Fprintf(&in, "=ctl %s %s %s %s %s\n", daemon, name, addr, user, tmpl)
+			continue
 		}
 		fmt.Fprintf(&in, "%s %s %s %s %s\n", daemon, endpoint(r.Client), endpoint(r.Server), user, tmpl)
 	}
