@@ -171,20 +171,8 @@ int main(void) {
 }
 `
 
-// glibcHosts holds the host names that nss_wrapper (the sealed harness)
-// reads otherwise than glibc's files backend, which a Debian system uses:
-// trailing dots, names that read as numbers of either family, names that
-// start with a character other than a letter, digit or '_', upper case.
-const glibcHosts = "10.0.1.1 trail.example.com.\n10.0.1.2 nodot.\n10.0.1.3 UPPER3.EXAMPLE.COM. upper3\n" +
-	"10.0.1.6 010.0.1.6\n10.0.1.7 10.1\n10.0.1.8 0x0a.0.1.8\n10.0.1.9 1234\n10.0.1.10 2001:db8::10\n" +
-	"2001:db8::11 10.0.1.11\n10.0.1.12 10.0.1.12.\n10.0.1.16 0:0:0:0:0:ffff:a00:110\n2001:db8::15 0::ffff:10.0.1.16\n" +
-	"10.0.1.17 fe80::1%lo\n10.0.1.18 ::ffff:1.2.3.4%eth9\n10.0.1.19 ::ffff:1.2.3.4%lo\n10.0.1.20 1.2.3.4%lo\n" +
-	"2001:db8::19 10.1\n2001:db8::20 0x1\n2001:db8::21 fe80::1%lo\n2001:db8::22 fe80::1%eth9\n2001:db8::23 2001:db8::23%1\n" +
-	"10.0.1.30 LOCALHOST.\n10.0.1.31 localhost\n10.0.1.40 -dash.example\n10.0.1.41 .dot.example\n10.0.1.42 _u.example\n" +
-	"10.0.1.43 1.2.3.4.5\n10.0.1.44 10.0.1.44 alias44\n10.0.1.45 0x\n10.0.1.46 ::ffff:10.0.1.46\n"
-
 // TestGlibcNames compares the engine with libwrap on the names of
-// glibcHosts, looked up through glibc itself: a small program linked with
+// libwrap.GlibcHosts, looked up through glibc itself: a small program linked with
 // the real libwrap, in mount and network namespaces of its own where
 // /etc/hosts is that table and nsswitch.conf says "hosts: files".
 func TestGlibcNames(t *testing.T) {
@@ -198,13 +186,8 @@ func TestGlibcNames(t *testing.T) {
 	if out, err := exec.Command("cc", "-O", "-o", bin, src, "-lwrap").CombinedOutput(); err != nil {
 		t.Fatalf("cc: %v\n%s", err, out)
 	}
-	for name, text := range map[string]string{"hosts": glibcHosts, "nsswitch.conf": "hosts: files\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var clients []string
-	for _, line := range strings.Split(strings.TrimSpace(glibcHosts), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(libwrap.GlibcHosts), "\n") {
 		a, _, _ := strings.Cut(line, " ")
 		clients = append(clients, a)
 	}
@@ -232,8 +215,10 @@ func TestGlibcNames(t *testing.T) {
 	}
 	// A private mount namespace: the bind mounts are gone with the
 	// process, and the machine's /etc is never written.
-	script := `mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf && exec "$1/sockdriver"`
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--net", "--", "sh", "-c", script, "sh", dir)
+	cmd, err := libwrap.GlibcCommand(dir, libwrap.GlibcHosts, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stdin = strings.NewReader(in.String())
 	out, err := cmd.Output()
 	if err != nil {
@@ -255,7 +240,7 @@ func TestGlibcNames(t *testing.T) {
 	bad := 0
 	for i, r := range reqs {
 		deny := r[0]
-		p := policyFor(libwrap.Case{Deny: &deny, Hosts: glibcHosts}, engine.Debian)
+		p := policyFor(libwrap.Case{Deny: &deny, Hosts: libwrap.GlibcHosts}, engine.Debian)
 		client := netip.MustParseAddr(r[1])
 		server := netip.MustParseAddr("127.1.0.1")
 		if client.Is6() {

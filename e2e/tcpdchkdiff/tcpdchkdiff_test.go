@@ -139,6 +139,14 @@ var usageExtra = map[string]bool{
 // out.
 func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string, int) {
 	t.Helper()
+	return runOursHosts(t, bin, c, libwrap.NormalizeHosts(c.Hosts), args)
+}
+
+// runOursHosts is runOurs with hosts as our tcpdchk's hosts table (the
+// real one on glibc reads c.Hosts as given: runOurs gives ours the table
+// as nss_wrapper reads it).
+func runOursHosts(t *testing.T, bin string, c libwrap.Case, hostsText string, args []string) ([]string, int) {
+	t.Helper()
 	// Not t.TempDir (0700 directories): nobody must reach the case
 	// directory, the tables and the binary.
 	dir, err := os.MkdirTemp("", "tcpdchkdiff-")
@@ -174,7 +182,7 @@ func runOurs(t *testing.T, bin string, c libwrap.Case, args []string) ([]string,
 	}
 	hosts := filepath.Join(dir, "hosts")
 	netgroup := filepath.Join(dir, "netgroup")
-	if err := os.WriteFile(hosts, []byte(libwrap.NormalizeHosts(c.Hosts)), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte(hostsText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(netgroup, []byte(c.Netgroup), 0o644); err != nil {
