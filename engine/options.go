@@ -256,7 +256,10 @@ func (st *evalState) severityOption(v *string, _ bool) {
 }
 
 // bannersOption sends DIR/daemon to the client: leading NUL bytes raw,
-// then each line %-expanded with its newline turned into CR LF.
+// then each line %-expanded with its newline turned into CR LF. libwrap
+// writes each line as soon as it is expanded, so the lines before one
+// whose expansion overflows (which ends the process) reach the client
+// (engine/testdata/found/F60.txtar).
 func (st *evalState) bannersOption(v *string, _ bool) {
 	dir := *v
 	path := dir + "/" + st.daemon
@@ -277,7 +280,17 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 		}
 		return
 	}
+	// What was written stays written, before the warning, when an
+	// expansion overflows.
 	var out strings.Builder
+	at := len(st.d.Log)
+	defer func() {
+		if st.noFD {
+			return // written to no descriptor: nothing arrives
+		}
+		st.d.Banner += out.String()
+		st.d.stdout = append(st.d.stdout, outChunk{at: at, text: out.String()})
+	}()
 	i := 0
 	for i < len(data) && data[i] == 0 {
 		out.WriteByte(0)
@@ -306,11 +319,6 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 		}
 		out.WriteString(st.percentX(s, 16384))
 	}
-	if st.noFD {
-		return // written to no descriptor: nothing arrives
-	}
-	st.d.Banner += out.String()
-	st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: out.String()})
 }
 
 var errNotExist = errors.New("no such file or directory")
