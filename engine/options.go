@@ -257,9 +257,10 @@ func (st *evalState) severityOption(v *string, _ bool) {
 
 // bannersOption sends DIR/daemon to the client: leading NUL bytes raw,
 // then each line %-expanded with its newline turned into CR LF. libwrap
-// writes each line as soon as it is expanded, so the lines before one
+// writes each line as soon as it is expanded: after the warnings of its
+// expansion (engine/testdata/found/F61.txtar), and the lines before one
 // whose expansion overflows (which ends the process) reach the client
-// (engine/testdata/found/F60.txtar).
+// (F60).
 func (st *evalState) bannersOption(v *string, _ bool) {
 	dir := *v
 	path := dir + "/" + st.daemon
@@ -280,16 +281,24 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 		}
 		return
 	}
-	// What was written stays written, before the warning, when an
-	// expansion overflows.
+	// The text written so far goes to the output at the log position
+	// where it was written: a line's warnings (an unknown %-sequence)
+	// come before the line, and when an expansion overflows, the lines
+	// before it were written, the overflowing one was not.
 	var out strings.Builder
-	at := len(st.d.Log)
-	defer func() {
-		if st.noFD {
-			return // written to no descriptor: nothing arrives
+	at, from := len(st.d.Log), 0
+	flush := func() {
+		if out.Len() > from && !st.noFD { // no descriptor: nothing arrives
+			st.d.stdout = append(st.d.stdout, outChunk{at: at, text: out.String()[from:]})
+			from = out.Len()
 		}
-		st.d.Banner += out.String()
-		st.d.stdout = append(st.d.stdout, outChunk{at: at, text: out.String()})
+		at = len(st.d.Log)
+	}
+	defer func() {
+		flush()
+		if !st.noFD {
+			st.d.Banner += out.String()
+		}
 	}()
 	i := 0
 	for i < len(data) && data[i] == 0 {
@@ -317,7 +326,11 @@ func (st *evalState) bannersOption(v *string, _ bool) {
 		if k := splitAt(s, 0, '\n', st.prof.ipv6()); k >= 0 {
 			s = s[:k] + "\r\n"
 		}
-		out.WriteString(st.percentX(s, 16384))
+		x := st.percentX(s, 16384)
+		if len(st.d.Log) != at {
+			flush()
+		}
+		out.WriteString(x)
 	}
 }
 
