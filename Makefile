@@ -257,7 +257,9 @@ install-deps:
 # seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run), corners the
 # generator misses (TestOddities), the line reader's edges, scoped IPv6
 # patterns on glibc without nss_wrapper, and the real tcpdmatch on
-# TCPWRAP_TCPDMATCH_CASES (150) random cases. -count=1: a random run must
+# TCPWRAP_TCPDMATCH_CASES (150) random cases, and the option family of
+# e2e/optionhunt (TestOptionFamily, here and in the two tools' packages;
+# OPTIONHUNT_SEED, OPTIONHUNT_RANDOM). -count=1: a random run must
 # never come from the test cache. Then cmd/tcpdmatch against the real
 # tcpdmatch: every tcpdmatch vector, inetd.conf and banner cases, and
 # cmd/tcpdchk against the real tcpdchk on its corpus (cmd/tcpdchk/testdata),

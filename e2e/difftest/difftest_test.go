@@ -36,7 +36,11 @@ func TestMain(m *testing.M) {
 func policyFor(c libwrap.Case, prof engine.Profile) *engine.Policy {
 	files := engine.MapFiles{}
 	for rel, data := range c.Files {
-		files[path.Join(caseDir, rel)] = strings.ReplaceAll(data, libwrap.DirPlaceholder, caseDir)
+		data = strings.ReplaceAll(data, libwrap.DirPlaceholder, caseDir)
+		files[path.Join(caseDir, rel)] = data
+		// libwrap runs in the case directory: a relative name (a
+		// banners directory) is found there too.
+		files[rel] = data
 	}
 	table := func(name string, text *string) *engine.Table {
 		if text != nil {
