@@ -134,3 +134,31 @@ func TestOptionFamily(t *testing.T) {
 	fmt.Printf("difftest: %d option-family requests (%d cases) compared with libwrap in %v; %d differ\n",
 		n, len(units), time.Since(start).Round(time.Millisecond), bad)
 }
+
+// TestOptionSanitising compares what an expansion leaves behind: an
+// expanded value is sanitised in the request itself, so after a failing
+// aclexec in hosts.allow the rules of hosts.deny see the daemon, user
+// and host names an earlier %-sequence rewrote, or the original ones
+// when no sequence touched them.
+func TestOptionSanitising(t *testing.T) {
+	deny := "in;ftpd: ALL: spawn echo raw daemon\nin_ftpd: ALL: spawn echo sanitised daemon\n" +
+		"ALL: a;b@ALL: spawn echo raw user\nALL: a_b@ALL: spawn echo sanitised user\n" +
+		"ALL: bad;name.example: spawn echo raw name\nALL: bad_name.example: spawn echo sanitised name\n" +
+		"ALL: ALL: spawn echo other %d %u %h %n %c %s\n"
+	hosts := "10.0.0.3 bad;name.example\n127.1.0.3 srv;name.example\n"
+	reqs := []tablegen.Request{
+		req("in;ftpd", "10.0.0.1:5555", "127.1.0.1:22", ""),
+		req("sshd", "10.0.0.1:5555", "127.1.0.1:22", "a;b"),
+		req("sshd", "10.0.0.3:5555", "127.1.0.1:22", ""),
+		req("in;ftpd", "10.0.0.3:5555", "127.1.0.3:22", "a;b"),
+	}
+	var cases []oddCase
+	for _, x := range []string{"%a", "%A", "%c", "%d", "%h", "%H", "%n", "%N", "%s", "%u", "%%", "%z", "%d%u", "%n%h"} {
+		for _, allow := range []string{"ALL: ALL: spawn echo " + x + " : aclexec /bin/false\n",
+			"ALL: ALL: aclexec /bin/false : setenv V " + x + "\n", "ALL: ALL: aclexec /bin/false " + x + "\n"} {
+			cases = append(cases, oddCase{name: "sanitising " + x, allow: sp(allow), deny: sp(deny), hosts: hosts, reqs: reqs})
+		}
+	}
+	n, bad := runOddities(t, cases)
+	fmt.Printf("difftest: %d sanitising requests compared with libwrap; %d differ\n", n, bad)
+}
