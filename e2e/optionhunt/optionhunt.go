@@ -25,8 +25,9 @@ import (
 )
 
 // Hosts is the hosts table the hunts use: the client 10.0.0.1 and the
-// server 127.1.0.1 have names.
-const Hosts = "10.0.0.1 good.example.com good\n127.1.0.1 lo1.example.com\n"
+// server 127.1.0.1 have names, multi.example.com two addresses.
+const Hosts = "10.0.0.1 good.example.com good\n127.1.0.1 lo1.example.com\n" +
+	"10.0.0.11 multi.example.com\n10.0.0.12 multi.example.com\n"
 
 // Files are the extra files of every case: banner directories with
 // banners for sshd (odd bytes, long lines, %-sequences, an expansion

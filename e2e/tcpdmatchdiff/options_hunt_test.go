@@ -19,10 +19,10 @@ import (
 
 // TestOptionFamily compares cmd/tcpdmatch with Debian's tcpdmatch on the
 // option family of package optionhunt: each rule alone in hosts.allow,
-// and alone in hosts.deny, decided for one of four pairs of operands in
+// and alone in hosts.deny, decided for one of five pairs of operands in
 // turn: a client by address, alice@NAME to a server by address, a client
 // without a name to a server by name, a user name that expansions
-// sanitise at an IPv6 client. What tcpdmatch prints for each option (its
+// sanitise at an IPv6 client, a name with two addresses (two verdicts). What tcpdmatch prints for each option (its
 // "option:" lines, banners, warnings and errors, the verdict) must be
 // identical. So must the banners of odd daemon names
 // (optionhunt.BannerDaemons). One run of tcpdmatch costs a fork and an exec, so the test
@@ -42,7 +42,7 @@ func TestOptionFamily(t *testing.T) {
 	var jobs []job
 	files := optionhunt.Files()
 	operands := [][]string{{"sshd", "10.0.0.1"}, {"sshd@127.1.0.1", "alice@good.example.com"},
-		{"sshd@lo1.example.com", "10.0.0.2"}, {"sshd", "a b;c@2001:db8::5"}}
+		{"sshd@lo1.example.com", "10.0.0.2"}, {"sshd", "a b;c@2001:db8::5"}, {"sshd", "multi.example.com"}}
 	for i, r := range optionhunt.Rules() {
 		args := operands[i%len(operands)]
 		text := r
