@@ -18,17 +18,18 @@ import (
 )
 
 // TestOptionFamily compares cmd/tcpdmatch with Debian's tcpdmatch on the
-// option family of package optionhunt: each rule alone in hosts.allow,
-// and alone in hosts.deny, decided for one of five pairs of operands in
-// turn: a client by address, alice@NAME to a server by address, a client
-// without a name to a server by name, a user name that expansions
-// sanitise at an IPv6 client, a name with two addresses (two verdicts). What tcpdmatch prints for each option (its
-// "option:" lines, banners, warnings and errors, the verdict) must be
-// identical. So must the banners of odd daemon names
-// (optionhunt.BannerDaemons). One run of tcpdmatch costs a fork and an exec, so the test
-// compares OPTIONHUNT_TCPDMATCH runs (default 100, 0 for all of the
-// family's 3,000 or so) drawn from OPTIONHUNT_SEED (default: the clock;
-// logged); e2e/tcpdchkdiff's TestOptionFamily shows tcpdchk, which
+// option family of package optionhunt and OPTIONHUNT_RANDOM random
+// option texts (default 200): each rule alone in hosts.allow, and alone
+// in hosts.deny, decided for one of five pairs of operands in turn: a
+// client by address, alice@NAME to a server by address, a client without
+// a name to a server by name, a user name that expansions sanitise at an
+// IPv6 client, a name with two addresses (two verdicts); and the banners
+// of odd daemon names (optionhunt.BannerDaemons). What tcpdmatch prints
+// for each option (its "option:" lines, banners, warnings and errors,
+// the verdict) must be identical. One run of tcpdmatch costs a fork and
+// an exec, so the test compares OPTIONHUNT_TCPDMATCH runs (default 100;
+// 0 for all, about 3,500) drawn from OPTIONHUNT_SEED (default: the
+// clock; logged); e2e/tcpdchkdiff's TestOptionFamily shows tcpdchk, which
 // runs the same dry-run option processing, every rule of the family.
 func TestOptionFamily(t *testing.T) {
 	h := harness(t)
@@ -43,7 +44,12 @@ func TestOptionFamily(t *testing.T) {
 	files := optionhunt.Files()
 	operands := [][]string{{"sshd", "10.0.0.1"}, {"sshd@127.1.0.1", "alice@good.example.com"},
 		{"sshd@lo1.example.com", "10.0.0.2"}, {"sshd", "a b;c@2001:db8::5"}, {"sshd", "multi.example.com"}}
-	for i, r := range optionhunt.Rules() {
+	seed, nrandom := optionhunt.RandomFromEnv(200)
+	rules := optionhunt.Rules()
+	for _, o := range optionhunt.Random(seed, nrandom) {
+		rules = append(rules, "ALL: ALL: "+o+"\n")
+	}
+	for i, r := range rules {
 		args := operands[i%len(operands)]
 		text := r
 		jobs = append(jobs, job{"hosts.allow", r, libwrap.Case{Allow: &text, Files: files, Hosts: optionhunt.Hosts}, args},
@@ -59,7 +65,6 @@ func TestOptionFamily(t *testing.T) {
 				[]string{d, "10.0.0.1"}})
 		}
 	}
-	seed, _ := optionhunt.RandomFromEnv(0)
 	n := 100
 	if v, err := strconv.Atoi(os.Getenv("OPTIONHUNT_TCPDMATCH")); err == nil {
 		n = v
@@ -69,7 +74,8 @@ func TestOptionFamily(t *testing.T) {
 		r.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
 		jobs = jobs[:n]
 	}
-	t.Logf("%d runs drawn from seed %d (OPTIONHUNT_SEED=%d OPTIONHUNT_TCPDMATCH=%d; 0 for all)", len(jobs), seed, seed, n)
+	t.Logf("%d runs drawn from seed %d (OPTIONHUNT_SEED=%d OPTIONHUNT_RANDOM=%d OPTIONHUNT_TCPDMATCH=%d; 0 for all)",
+		len(jobs), seed, seed, nrandom, n)
 	start := time.Now()
 	var bad, ran atomic.Int64
 	work := make(chan job)
