@@ -168,7 +168,7 @@ func readInetd(files Files, conf string, warn func(format string, args ...any)) 
 			continue
 		}
 		// inet_cfg compares its words with STR_EQ/STR_NE, without case
-		// (engine/testdata/found/F11.txtar).
+		// (cmd/tcpdchk/testdata/inetd_case_v.txtar).
 		if !asciiEqualFold(service, "stream") && !asciiEqualFold(service, "dgram") {
 			next() // socket type
 		}
