@@ -87,7 +87,7 @@ var CheckDocs = map[string]string{
 	"name-without-paranoid":  "Host-name patterns with no rule denying PARANOID clients: a client whose name does not verify escapes them.",
 	"shadowed-rule":          "Every request the rule matches is decided by earlier rules: it never decides anything.",
 	"rule-never-matches":     "No request matches the rule at all.",
-	"reach-skipped":          "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork, engine.MaxPatternFileWords), or name a pattern file too large to read.",
+	"reach-skipped":          "The tables are too large for the reachability analysis (engine.MaxReachRequests, engine.MaxReachWork, engine.MaxPatternFileWords), name a pattern file too large to read, or have daemon@host patterns that read the server's host name under a resolver that cannot list its names (the system's DNS rather than a hosts table).",
 	"hosts-bad-address":      "A hosts-table line whose first word is not an IP address: the line is ignored.",
 	"hosts-no-name":          "A hosts-table line with an address and no name: the line is ignored.",
 	"unreadable-table":       "The table exists but cannot be read: libwrap warns (Debian: an unreadable hosts.deny denies everything hosts.allow does not grant).",
@@ -666,7 +666,12 @@ func (c *checker) reach(allow, deny *Table) {
 		if t == nil {
 			t = deny
 		}
-		if t != nil {
+		switch {
+		case t == nil:
+		case unlistedServerNames(p):
+			c.add(t, Span{}, SeverityInfo, "reach-skipped",
+				"daemon@host patterns read the server's host name, and the resolver cannot list the names it gives addresses (a hosts table can): rules no request reaches were not looked for")
+		default:
 			c.add(t, Span{}, SeverityInfo, "reach-skipped",
 				"tables too large to look for rules no request reaches (over %d representatives, %d steps, or %d pattern-file words)",
 				MaxReachRequests, MaxReachWork, MaxPatternFileWords)

@@ -229,13 +229,13 @@ func TestLimit_ReachWork(t *testing.T) {
 }
 
 // TestLimit_ReachRequests: the daemon side's representatives are every
-// daemon with every server; daemon@host patterns naming many addresses
-// and many host names make more than MaxReachRequests of them, and Check
+// daemon with every server; daemon@host patterns naming many daemons
+// and many addresses make more than MaxReachRequests of them, and Check
 // says it skipped the analysis before building them.
 func TestLimit_ReachRequests(t *testing.T) {
 	var b strings.Builder
-	for i := 0; i < 1000; i++ {
-		fmt.Fprintf(&b, "sshd@10.%d.%d.1 sshd@.h%d.example: ALL\n", i/250, i%250, i)
+	for i := 0; i < 1200; i++ {
+		fmt.Fprintf(&b, "d%d@10.%d.%d.1: ALL\n", i, i/250, i%250)
 	}
 	tab := Parse("hosts.allow", []byte(b.String()), Debian)
 	p := &Policy{Allow: tab}

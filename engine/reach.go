@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +17,20 @@ import (
 // "paranoid", verified) and the user. Reach finds, for each rule, the first
 // representative it decides, or the earlier rules that decide every
 // representative it would match.
+//
+// A server is as requests have it: at an address, with the name the
+// resolver gives that address (tcpd's, and tcpdmatch's daemon@host), or
+// without one, named "unknown" or "paranoid". Where a daemon@host pattern
+// reads the server's name, the servers are those at every address the
+// resolver names ([ReverseLister]), so that one server matches every
+// pattern its name and address match together; under a resolver that
+// cannot list them Reach gives up. Addresses are represented exactly for
+// exact addresses, net/masks and numeric prefixes (whose ranges nest or
+// stay apart: their ends and the addresses just outside them stand for
+// every address), and for wildcards with a few '?' (whose addresses are
+// listed); numeric suffixes and '*' wildcards that can match an address
+// cut across those ranges, and Reach gives up when one meets another
+// address pattern of the same side rather than guess (hostReps).
 //
 // A rule matches when its daemon list matches the daemon side of the
 // request (daemon, server) and its client list the client side (address,
@@ -237,9 +253,10 @@ func (s *set[T]) add(v T) {
 func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	done := files.b.done
 	var daemons, users, names set[string]
-	var addrs set[string]
+	var cl, srv hostReps // the client's and the server's
+	addrs := &cl.addrs
 	var ports set[uint16]
-	var serverAddrs, serverNames set[string]
+	var serverPats []*hostPat
 	daemons.add(unknown)
 	daemons.add("zzdaemon")
 	users.add("")
@@ -252,9 +269,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	addrs.add("2001:db8:ffff::77")
 	addrs.add("::ffff:198.51.100.78")
 	ports.add(1)
-	for _, n := range []string{unknown, paranoid, "zz.fresh.invalid", "zzlocal"} {
-		serverNames.add(n)
-	}
+	srv.addrs.add("192.0.2.254")
 	// Pattern files stand for the patterns of their words, read as
 	// fileMatch reads them (files; nested files in turn, up to one that
 	// aborts the decision). A decision reads at most the words of every
@@ -306,7 +321,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 					if dp.host.kind == hostFile {
 						serverPaths.add(dp.host.text)
 					} else {
-						serverHost(dp.host, &serverAddrs, &serverNames, p.Resolver)
+						serverPats = append(serverPats, dp.host)
 					}
 				}
 			}
@@ -337,16 +352,33 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 		}
 	}
 	for _, path := range serverPaths.list {
-		for _, hp := range files.patterns(path) {
-			serverHost(hp, &serverAddrs, &serverNames, p.Resolver)
-		}
+		serverPats = append(serverPats, files.patterns(path)...)
+	}
+	for _, hp := range serverPats {
+		poll(done)
+		clientHost(hp, &srv, p.Resolver)
+	}
+	srv.finish()
+	if srv.inexact() {
+		return nil
 	}
 	for _, hp := range hosts {
 		poll(done)
-		clientHost(hp, &addrs, &names, p.Resolver)
+		clientHost(hp, &cl, p.Resolver)
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
 		}
+	}
+	cl.finish()
+	if cl.inexact() {
+		return nil
+	}
+	for _, n := range cl.names.list {
+		names.add(n)
+	}
+	serverEnds, ok := servers(p, serverPats, &srv, ports.list, limit)
+	if !ok {
+		return nil
 	}
 	// Strings that two patterns match at once: one's literal start, a
 	// filler, the other's literal end.
@@ -359,23 +391,16 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	for _, c := range combos(namePats) {
 		names.add(c)
 	}
-	servers := 1 + (1+len(serverAddrs.list))*len(ports.list)*len(serverNames.list)
-	if len(daemons.list)*servers+1+len(addrs.list)+len(names.list)+len(users.list) > limit {
+	if len(daemons.list)*len(serverEnds)+1+len(addrs.list)+len(names.list)+len(users.list) > limit {
 		return nil
 	}
-	sp := &reachSpace{daemons: daemons.list, names: names.list, users: users.list}
-	sp.servers = append(sp.servers, Endpoint{})
-	for _, a := range append([]string{"192.0.2.254"}, serverAddrs.list...) {
-		ip, err := netip.ParseAddr(a)
-		if err != nil {
-			continue
-		}
-		for _, port := range ports.list {
-			for _, n := range serverNames.list {
-				sp.servers = append(sp.servers, Endpoint{Socket: netip.AddrPortFrom(ip, port), Name: n})
-			}
-		}
+	if p.Profile().paranoidMode() && names.seen[paranoid] {
+		// A client named "paranoid" is denied before the tables are read;
+		// one named "PARANOID" is not, and matches what it would.
+		names.list = slices.DeleteFunc(names.list, func(n string) bool { return truncate(n) == paranoid })
+		names.add("PARANOID")
 	}
+	sp := &reachSpace{daemons: daemons.list, names: names.list, users: users.list, servers: serverEnds}
 	for _, a := range addrs.list {
 		if ip, err := netip.ParseAddr(a); err == nil {
 			sp.addrs = append(sp.addrs, ip)
@@ -454,17 +479,9 @@ func instances(sp strPat) []string {
 	return nil
 }
 
-// serverHost adds server addresses and names a host pattern needs.
-func serverHost(hp *hostPat, addrs, names *set[string], res Resolver) {
-	var tmp set[string]
-	clientHost(hp, addrs, &tmp, res)
-	for _, n := range tmp.list {
-		names.add(n)
-	}
-}
-
-// clientHost adds client addresses and host names a host pattern needs.
-func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
+// clientHost adds the addresses and host names a host pattern needs.
+func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
+	addrs, names := &reps.addrs, &reps.names
 	switch hp.kind {
 	case hostNetgroup:
 		if l, ok := res.(NetgroupLister); ok {
@@ -477,19 +494,38 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 		return
 	case hostNetmask:
 		if hp.v4ok {
-			n := hp.net4
-			for _, v := range []uint32{n, n + 1, n | ^hp.mask4, n &^ 1} {
+			n, last := hp.net4, hp.net4|^hp.mask4
+			// Its ends, and the addresses just outside them, which
+			// are in a larger net/mask around it but not in it.
+			for _, v := range []uint32{n, n + 1, last, n &^ 1, n - 1, last + 1} {
 				a := v4Addr(v)
 				addrs.add(a.String())
 				addrs.add("::ffff:" + a.String())
+				reps.bases = append(reps.bases, a.As4())
+			}
+			if m := hp.mask4; m != 0 && m|(m-1) != ^uint32(0) {
+				reps.loose++ // holes in the mask: not a block of addresses
+			} else if m != ^uint32(0) {
+				reps.blocks++
+				reps.spans4 = append(reps.spans4, [2]uint32{n, last})
+			} else {
+				reps.exacts++
 			}
 		}
 		if hp.v6ok {
 			addrs.add(hp.net6.String())
 			addrs.add(hp.net6.Next().String())
 			if pfx, err := hp.net6.Prefix(int(hp.len6)); err == nil {
-				addrs.add(pfx.Addr().String())
+				first := pfx.Addr()
+				last := lastAddr(pfx)
+				for _, a := range []netip.Addr{first, first.Prev(), last, last.Next()} {
+					if a.IsValid() {
+						addrs.add(a.String())
+					}
+				}
+				reps.spans6 = append(reps.spans6, pfx)
 			}
+			reps.blocks++
 		}
 		return
 	case hostFile:
@@ -500,6 +536,10 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 		for _, v := range instances(hp.sp) {
 			addrs.add(v)
 		}
+		if hp.sp.v6ok {
+			reps.exact = append(reps.exact, hp.sp.v6)
+		}
+		reps.exacts++
 		return
 	}
 	if !hp.nameToo {
@@ -512,14 +552,57 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 				if a.Is4() {
 					addrs.add("::ffff:" + a.String())
 				}
+				reps.exact = append(reps.exact, a)
 			}
+			reps.exacts++
 		case strPrefix, strSuffix:
 			for _, c := range completeV4(t) {
 				addrs.add(c)
 				addrs.add("::ffff:" + c)
+				if hp.sp.kind == strPrefix {
+					reps.base(c)
+				}
+			}
+			if hp.sp.kind == strSuffix {
+				reps.suffixes = append(reps.suffixes, t)
+				reps.loose++
+			} else {
+				reps.blocks++
+				ends := blockEnds(t)
+				for _, c := range ends {
+					addrs.add(c)
+					addrs.add("::ffff:" + c)
+					reps.base(c)
+				}
+				if len(ends) == 4 {
+					f, l := netip.MustParseAddr(ends[0]).As4(), netip.MustParseAddr(ends[2]).As4()
+					reps.spans4 = append(reps.spans4, [2]uint32{be32(f), be32(l)})
+				}
 			}
 		}
 		return
+	}
+	switch {
+	case hp.sp.kind == strWild && addrWild(hp.text):
+		if all, ok := wildAddrs(hp.text); ok {
+			// Every address it matches: as many exact addresses.
+			for _, a := range all {
+				addrs.add(a.String())
+				if a.Is4() {
+					addrs.add("::ffff:" + a.String())
+				}
+			}
+			reps.exact = append(reps.exact, all...)
+			reps.exacts += len(all)
+		} else {
+			reps.loose++
+		}
+	case hp.sp.kind == strExact:
+		if a, err := netip.ParseAddr(hp.text); err == nil {
+			// An address with letters or colons (IPv6).
+			reps.exact = append(reps.exact, a)
+			reps.exacts++
+		}
 	}
 	for _, v := range instances(hp.sp) {
 		if a, err := netip.ParseAddr(v); err == nil {
@@ -531,9 +614,11 @@ func clientHost(hp *hostPat, addrs, names *set[string], res Resolver) {
 			d := strings.NewReplacer("*", "1", "?", "1").Replace(hp.text)
 			if a, err := netip.ParseAddr(d); err == nil {
 				addrs.add(a.String())
+				reps.base(a.String())
 			}
 			for _, c := range completeV4(strings.NewReplacer("*", "", "?", "1").Replace(hp.text)) {
 				addrs.add(c)
+				reps.base(c)
 			}
 		}
 		names.add(v)
@@ -555,6 +640,10 @@ func completeV4(frag string) []string {
 		out = append(out, strings.Join(oct[:4], "."))
 		oct2 := append(append([]string{}, parts...), "1", "1", "1", "1")
 		out = append(out, strings.Join(oct2[:4], "."))
+		// Octets of three digits, which a wildcard of one digit ("10.?")
+		// does not match.
+		oct3 := append(append([]string{}, parts...), "100", "100", "100", "100")
+		out = append(out, strings.Join(oct3[:4], "."))
 	}
 	var valid []string
 	for _, s := range out {
@@ -563,4 +652,408 @@ func completeV4(frag string) []string {
 		}
 	}
 	return valid
+}
+
+// hostReps collects the representatives host patterns need: addresses,
+// host names, and what splice combines: the dotted quads of patterns that
+// match more than one address (prefixes, net/masks, wildcards), and the
+// numeric suffix patterns (".1").
+//
+// It also counts the address patterns by how exactly their
+// representatives stand for every address: exacts match one address
+// each; blocks (net/masks, numeric prefixes) a range of addresses, any
+// two of them nested or apart, so that their ends and the addresses
+// just outside them meet every set of addresses some match and the rest
+// do not; loose ones (numeric suffixes, wildcards that can match an
+// address, net/masks with holes) cut across those ranges and one
+// another, and their representatives (and splice's) are a good guess,
+// not a proof. Reach gives up where a loose pattern meets any other
+// (see inexact).
+type hostReps struct {
+	addrs, names          set[string]
+	bases                 [][4]byte
+	suffixes              []string
+	exacts, blocks, loose int
+	// The blocks' ranges, and the exact patterns' addresses: an address
+	// inside a block also needs its neighbours, in the block and not it.
+	spans4 [][2]uint32
+	spans6 []netip.Prefix
+	exact  []netip.Addr
+}
+
+// finish adds what the patterns need together: splice's addresses, and
+// the neighbours of the exact addresses inside blocks.
+func (r *hostReps) finish() {
+	r.splice()
+	if len(r.spans4)+len(r.spans6) == 0 {
+		return
+	}
+	spans := slices.Clone(r.spans4)
+	slices.SortFunc(spans, func(a, b [2]uint32) int { return cmpUint32(a[0], b[0]) })
+	// Merged: disjoint and in order.
+	var merged [][2]uint32
+	for _, sp := range spans {
+		if k := len(merged) - 1; k >= 0 && sp[0] <= merged[k][1] {
+			merged[k][1] = max(merged[k][1], sp[1])
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	for _, a := range r.exact {
+		in := false
+		if u := a.Unmap(); u.Is4() {
+			v := be32(u.As4())
+			i, _ := slices.BinarySearchFunc(merged, v, func(sp [2]uint32, v uint32) int {
+				return cmpUint32(sp[1], v)
+			})
+			in = i < len(merged) && merged[i][0] <= v
+		} else {
+			for _, p := range r.spans6 {
+				if p.Contains(a.WithZone("")) {
+					in = true
+					break
+				}
+			}
+		}
+		if !in {
+			continue
+		}
+		for _, b := range []netip.Addr{a.Next(), a.Prev()} {
+			if !b.IsValid() {
+				continue
+			}
+			r.addrs.add(b.String())
+			if u := b.Unmap(); u.Is4() {
+				r.addrs.add(u.String())
+				r.addrs.add("::ffff:" + u.String())
+			}
+		}
+	}
+}
+
+func be32(b [4]byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func cmpUint32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// inexact reports whether the patterns' address representatives may miss
+// a set of addresses (see hostReps).
+func (r *hostReps) inexact() bool {
+	return r.loose > 0 && r.loose+r.blocks+r.exacts > 1
+}
+
+// addrWild reports whether wildcard text can match an address's text:
+// it has only digits, hex digits, dots, colons, '%' and wildcards, and
+// not only '*' (which matches everything, as ALL does).
+func addrWild(text string) bool {
+	if strings.Trim(text, "*") == "" {
+		return false
+	}
+	for _, c := range []byte(text) {
+		if !strings.ContainsRune("0123456789abcdefABCDEF.:%*?", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// wildAddrs returns every address whose text wildcard text matches, when
+// it has no '*' and at most three '?'.
+func wildAddrs(text string) (out []netip.Addr, ok bool) {
+	if strings.Contains(text, "*") || strings.Count(text, "?") > 3 {
+		return nil, false
+	}
+	const chars = "0123456789abcdef.:"
+	var walk func(pre, rest string)
+	walk = func(pre, rest string) {
+		i := strings.IndexByte(rest, '?')
+		if i < 0 {
+			t := pre + rest
+			if a, err := netip.ParseAddr(t); err == nil && a.Zone() == "" && (a.String() == t || a.Is4In6() && "::ffff:"+a.Unmap().String() == t) {
+				out = append(out, a)
+			}
+			return
+		}
+		for _, c := range []byte(chars) {
+			walk(pre+rest[:i]+string(c), rest[i+1:])
+		}
+	}
+	walk("", toLowerASCII(text))
+	return out, true
+}
+
+// blockEnds returns, for a numeric prefix ("10.0."), the first and last
+// dotted quads it matches and the ones just outside them.
+func blockEnds(prefix string) []string {
+	parts := strings.Split(strings.TrimSuffix(prefix, "."), ".")
+	if len(parts) == 0 || len(parts) > 3 {
+		return nil
+	}
+	var b [4]byte
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 8)
+		if err != nil || (len(p) > 1 && p[0] == '0') {
+			return nil
+		}
+		b[i] = byte(v)
+	}
+	first := netip.AddrFrom4(b)
+	for i := len(parts); i < 4; i++ {
+		b[i] = 255
+	}
+	last := netip.AddrFrom4(b)
+	var out []string
+	for _, a := range []netip.Addr{first, first.Prev(), last, last.Next()} {
+		if a.IsValid() {
+			out = append(out, a.String())
+		}
+	}
+	return out
+}
+
+// lastAddr returns the last address of prefix p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// base adds the dotted quad a to the bases.
+func (r *hostReps) base(a string) {
+	if ip, err := netip.ParseAddr(a); err == nil && ip.Is4() {
+		r.bases = append(r.bases, ip.As4())
+	}
+}
+
+// splice adds, for each base and numeric suffix, the address that
+// starts as the base and ends with the suffix's octets: one a prefix, a
+// net/mask or a wildcard matches along with the suffix (10.0.0. and .5:
+// 10.0.0.5), which neither pattern's own representatives need be.
+func (r *hostReps) splice() {
+	for _, sfx := range r.suffixes {
+		parts := strings.Split(strings.Trim(sfx, "."), ".")
+		if len(parts) > 4 {
+			continue
+		}
+		var oct []byte
+		for _, p := range parts {
+			v, err := strconv.ParseUint(p, 10, 8)
+			if err != nil {
+				oct = nil
+				break
+			}
+			oct = append(oct, byte(v))
+		}
+		if len(oct) == 0 {
+			continue
+		}
+		for _, b := range r.bases {
+			copy(b[4-len(oct):], oct)
+			a := netip.AddrFrom4(b).String()
+			r.addrs.add(a)
+			r.addrs.add("::ffff:" + a)
+		}
+	}
+}
+
+// ReverseLister is implemented by resolvers that know every address whose
+// reverse lookup answers ([HostsResolver]). A server's host name is the
+// one the resolver gives its address: when a daemon@host pattern reads
+// the server's name, Reach needs every named address to find the servers
+// that pattern sees, and gives up under a resolver that cannot list them
+// (the system's DNS).
+type ReverseLister interface {
+	ReverseAddrs() []netip.Addr
+}
+
+// unlistedServerNames reports whether Reach gives p up because a
+// daemon@host pattern reads the server's host name and p's resolver is
+// no ReverseLister (pattern files as far as their words can be read).
+func unlistedServerNames(p *Policy) bool {
+	if p.Resolver == nil {
+		return false
+	}
+	if _, ok := p.Resolver.(ReverseLister); ok {
+		return false
+	}
+	files := newFileReader(p, &reachBudget{left: MaxReachWork})
+	for _, t := range []*Table{p.Allow, p.Deny} {
+		if t == nil {
+			continue
+		}
+		for _, ln := range t.Lines {
+			if ln.Kind != LineRule {
+				continue
+			}
+			for _, tok := range ln.Daemons.Tokens {
+				dp := tok.pat.daemon
+				if tok.Except || !dp.hasHost {
+					continue
+				}
+				pats := []*hostPat{dp.host}
+				if dp.host.kind == hostFile {
+					if f := files.read(dp.host.text); f.read > MaxPatternFileWords || f.tooLarge {
+						continue
+					}
+					pats = files.patterns(dp.host.text)
+				}
+				if slices.ContainsFunc(pats, readsName) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// readsName reports whether host pattern hp (not a pattern file) can read
+// the host name.
+func readsName(hp *hostPat) bool {
+	switch hp.kind {
+	case hostKnown, hostLocal, hostNetgroup:
+		return true
+	case hostString:
+		return hp.nameToo && hp.sp.kind != strAll
+	}
+	return false
+}
+
+// servers returns the representative servers of p's daemon@host patterns
+// pats (pattern files' words in place of the files), whose addresses
+// reps has: every server is one a request can have, without an address
+// or at an address whose name is the resolver's. ok is false when Reach
+// cannot find them exactly (see [ReverseLister]), or there would be more
+// than limit.
+//
+// A server's name matters only to patterns that read it. When some do,
+// the servers are those at every address the resolver names, and at the
+// patterns' addresses, each with the name it has; and for each of the
+// latter that has a name, one that has none and that the patterns' address
+// parts cannot tell from it (found among its neighbours), unless it is
+// the only address they match.
+func servers(p *Policy, pats []*hostPat, reps *hostReps, ports []uint16, limit int) (out []Endpoint, ok bool) {
+	res := p.Resolver
+	if res == nil {
+		res = emptyResolver{}
+	}
+	prof := p.Profile()
+	names := false
+	for _, hp := range pats {
+		names = names || readsName(hp)
+	}
+	addrs := &reps.addrs
+	if names {
+		l, ok := res.(ReverseLister)
+		if !ok {
+			return nil, false
+		}
+		for _, a := range l.ReverseAddrs() {
+			addrs.add(a.String())
+			if a.Is4() {
+				addrs.add("::ffff:" + a.String())
+			}
+		}
+		st := p.listState(Request{})
+		named := func(a netip.Addr) bool {
+			st.server = hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 1)}}
+			return st.hostname(&st.server) != unknown
+		}
+		answers := func(a netip.Addr, out []bool) []bool {
+			out = out[:0]
+			text := numericHost(a, res)
+			f := makeAddrForm(text, prof)
+			for _, hp := range pats {
+				out = append(out, addrSide(hp, text, &f, prof, res))
+			}
+			return out
+		}
+		var want, got []bool
+		for _, text := range slices.Clone(reps.addrs.list) {
+			a, err := netip.ParseAddr(text)
+			if err != nil || !named(a) {
+				continue
+			}
+			want = answers(a, want)
+			if onlyOne(pats, want) {
+				continue
+			}
+			found := false
+			for _, b := range neighbours(a) {
+				if got = answers(b, got); !named(b) && slices.Equal(got, want) {
+					addrs.add(b.String())
+					found = true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		}
+	}
+	n := 1 + len(addrs.list)*len(ports)
+	if names {
+		n++
+	}
+	if n > limit {
+		return nil, false
+	}
+	out = append(out, Endpoint{})
+	if names {
+		// tcpdmatch's daemon@paranoid.
+		out = append(out, Endpoint{Name: paranoid})
+	}
+	for _, text := range addrs.list {
+		a, err := netip.ParseAddr(text)
+		if err != nil {
+			continue
+		}
+		for _, port := range ports {
+			out = append(out, Endpoint{Socket: netip.AddrPortFrom(a, port)})
+		}
+	}
+	return out, true
+}
+
+// onlyOne reports whether, of patterns pats, one that matches a single
+// address text answered true (answers[i] is pats[i]'s).
+func onlyOne(pats []*hostPat, answers []bool) bool {
+	for i, hp := range pats {
+		if !answers[i] {
+			continue
+		}
+		switch {
+		case hp.kind == hostString && !hp.nameToo && hp.sp.kind == strExact,
+			hp.kind == hostString && hp.sp.kind == strBracket,
+			hp.kind == hostNetmask && hp.v4ok && hp.mask4 == ^uint32(0) && !hp.v6ok:
+			return true
+		}
+	}
+	return false
+}
+
+// neighbours returns addresses near a, in the same family and form.
+func neighbours(a netip.Addr) []netip.Addr {
+	var out []netip.Addr
+	up, down := a, a
+	for range 16 {
+		if up = up.Next(); up.IsValid() {
+			out = append(out, up)
+		}
+		if down = down.Prev(); down.IsValid() {
+			out = append(out, down)
+		}
+	}
+	return out
 }

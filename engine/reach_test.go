@@ -59,7 +59,7 @@ func TestReachBruteForce(t *testing.T) {
 	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
 		seeds = 4 // the same code; natively the search goes wider
 	}
-	res := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,) (LO2,,)\nall (,,)\nnested trusted (-,alice,)\n"))
+	res := NewHostsResolver("hosts", []byte("127.1.0.1 lo1.example.com\n")).WithNetgroups("netgroup", []byte("trusted (good.example.com,,) (LO2,,)\nall (,,)\nnested trusted (-,alice,)\n"))
 	r := rand.New(rand.NewPCG(444, 4))
 	daemons := []string{"sshd", "SSHD", "in.ftpd", "sockd", "vsftpd", "telnetd", "unknown", "x.ftpd", "s", "ss", "sshd2", "in.x"}
 	addrs := []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "10.0.0.9", "10.0.0.99", "10.0.0.128", "10.1.2.3", "192.168.7.7",
@@ -68,7 +68,7 @@ func TestReachBruteForce(t *testing.T) {
 		"localhost", "x.example.com.evil", "upper.example.com", "www.", "mixed.case.example", "canon.example.com"}
 	users := []string{"", "alice", "bob", "ALICE", "a"}
 	servers := []Endpoint{{}, {Socket: netip.MustParseAddrPort("127.1.0.1:22")}, {Socket: netip.MustParseAddrPort("127.1.0.1:21")},
-		{Socket: netip.MustParseAddrPort("[::1]:1080")}, {Socket: netip.MustParseAddrPort("127.1.0.1:22"), Name: "lo1.example.com"}}
+		{Socket: netip.MustParseAddrPort("[::1]:1080")}, {Name: paranoid}, {Socket: netip.MustParseAddrPort("127.1.0.2:22")}}
 	checked := 0
 	for seed := uint64(1); seed <= seeds; seed++ {
 		c := tablegen.Random(seed)
@@ -273,10 +273,11 @@ func TestReachPatternFileWords(t *testing.T) {
 
 // TestReachDaemonHostFile: the words of a pattern file that a daemon@host
 // pattern names are representatives of the server (they used to be taken
-// for the client's, and Reach said such rules matched no request).
+// for the client's, and Reach said such rules matched no request); the
+// server named srv.example is the one the hosts table names so.
 func TestReachDaemonHostFile(t *testing.T) {
 	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd@/addrs: ALL\nsshd@/names: ALL\n"), Debian),
-		Files: MapFiles{"/addrs": "10.0.0.1\n", "/names": "srv.example\n"}}
+		Files: MapFiles{"/addrs": "10.0.0.1\n", "/names": "srv.example\n"}, Resolver: NewHostsResolver("hosts", []byte("10.0.0.5 srv.example\n"))}
 	got, ok := Reach(p)
 	if !ok {
 		t.Fatal("gave up")
@@ -292,11 +293,12 @@ func TestReachDaemonHostFile(t *testing.T) {
 	}
 }
 
-// TestReachDaemonHostNetgroup: a daemon@@netgroup pattern's hosts are
-// server names among the representatives (Reach used to list netgroups'
-// hosts for the client only, and said such rules matched no request).
+// TestReachDaemonHostNetgroup: a daemon@@netgroup pattern matches the
+// servers whose names are the netgroup's hosts, at the addresses the
+// hosts table gives them (Reach used to list netgroups' hosts for the
+// client only, and said such rules matched no request).
 func TestReachDaemonHostNetgroup(t *testing.T) {
-	res := NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("trusted (good.example.com,,)\n"))
+	res := NewHostsResolver("hosts", []byte("10.0.0.7 good.example.com\n")).WithNetgroups("netgroup", []byte("trusted (good.example.com,,)\n"))
 	p := &Policy{Allow: Parse("hosts.allow", []byte("sshd@@trusted: ALL\n"), Debian), Resolver: res}
 	got, ok := Reach(p)
 	if !ok {
@@ -308,5 +310,168 @@ func TestReachDaemonHostNetgroup(t *testing.T) {
 	}
 	if d := p.Decide(*r.Witness); d.Matched == nil {
 		t.Errorf("the witness %+v is not decided by the rule", *r.Witness)
+	}
+}
+
+// TestReachServers: cases where Reach's representatives missed requests,
+// found by reachBrute. Servers are at an address the resolver names (or
+// none), one server may match several daemon@host patterns at once, and
+// an address may match a prefix and not a wildcard.
+func TestReachServers(t *testing.T) {
+	for _, tc := range []struct {
+		name, allow, hosts string
+		// want is, for each rule: "reachable", "never" or the lines
+		// that shadow it.
+		want []string
+	}{
+		{
+			// h1.example.com matches h1. and .example.com at once: the
+			// second rule decides it. Reach said the first shadowed it,
+			// and that a server named "h1." reached the first, which
+			// no server is.
+			name:  "server name matching a prefix and a suffix",
+			allow: "sshd@h1. EXCEPT sshd@.example.com: ALL\nsshd@h1.: ALL\n",
+			hosts: "10.0.0.10 h1.example.com\n",
+			want:  []string{"never", "reachable"},
+		},
+		{
+			// 10.0.0.10 starts with 10.0.0. and is not 10.0.0.?.
+			name:  "server address matching a prefix and not a wildcard",
+			allow: "sshd@10.0.0.?: ALL\nsshd@10.0.0.: ALL\n",
+			want:  []string{"reachable", "reachable"},
+		},
+		{
+			name:  "client address matching a prefix and not a wildcard",
+			allow: "sshd: 10.0.0.?\nsshd: 10.0.0.\n",
+			want:  []string{"reachable", "reachable"},
+		},
+		{
+			// Every server with a name is host.example.com: no request
+			// has a server that is KNOWN and not in .example.com. Reach
+			// said a server named zz.fresh.invalid reached it.
+			name:  "server names come from the resolver",
+			allow: "sshd@KNOWN EXCEPT sshd@.example.com: ALL\n",
+			hosts: "10.0.0.1 host.example.com\n",
+			want:  []string{"never"},
+		},
+		{
+			// 10.0.0.64 is in the /24 and in neither /26: the ends of
+			// the three nets are all in the two /26s.
+			name:  "nested net/masks",
+			allow: "ALL: 10.0.0.0/255.255.255.192\nALL: 10.0.0.192/255.255.255.192\nALL: 10.0.0.0/255.255.255.0\n",
+			want:  []string{"reachable", "reachable", "reachable"},
+		},
+		{
+			name:  "nested net/masks of servers",
+			allow: "sshd@10.0.0.0/255.255.255.192: ALL\nsshd@10.0.0.192/255.255.255.192: ALL\nsshd@10.0.0.0/255.255.255.0: ALL\n",
+			want:  []string{"reachable", "reachable", "reachable"},
+		},
+		{
+			// 10.0.0.2 is in the /30 and none of the addresses.
+			name:  "addresses inside a net/mask",
+			allow: "ALL: 10.0.0.0 10.0.0.1 10.0.0.3\nALL: 10.0.0.0/255.255.255.252\n",
+			want:  []string{"reachable", "reachable"},
+		},
+		{
+			// The only server named host.example.com is 10.0.0.1.
+			name:  "a server's name and address go together",
+			allow: "sshd@10.0.0.1: ALL\nsshd@host.example.com: ALL\n",
+			hosts: "10.0.0.1 host.example.com\n",
+			want:  []string{"reachable", "hosts.allow:1"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Policy{Allow: Parse("hosts.allow", []byte(tc.allow), Debian), Resolver: NewHostsResolver("hosts", []byte(tc.hosts))}
+			got, ok := Reach(p)
+			if !ok {
+				t.Fatal("gave up")
+			}
+			for i, r := range got {
+				s := "reachable"
+				switch {
+				case r.Witness != nil:
+					if !realServer(r.Witness.Server) {
+						t.Errorf("rule %d: witness %+v has a server no request has", i+1, *r.Witness)
+					}
+				case r.Never:
+					s = "never"
+				default:
+					s = strings.Join(lineNums(r.ShadowedBy), " ")
+				}
+				if s != tc.want[i] {
+					t.Errorf("rule %d: %s, want %s", i+1, s, tc.want[i])
+				}
+			}
+			sameAsBrute(t, tc.name, p)
+		})
+	}
+}
+
+// dnsResolver stands for the system's: it answers lookups and cannot
+// list the addresses it names.
+type dnsResolver struct{ Resolver }
+
+// TestReachGivesUp: where Reach cannot tell exactly which requests there
+// are, it gives up and Check says why, rather than guess.
+func TestReachGivesUp(t *testing.T) {
+	hosts := NewHostsResolver("hosts", []byte("10.0.0.1 host.example.com\n"))
+	for _, tc := range []struct {
+		name, allow string
+		res         Resolver
+		ok          bool
+		msg         string
+	}{
+		{name: "server names from a hosts table", allow: "sshd@host.example.com: ALL\n", res: hosts, ok: true},
+		{name: "server names from DNS", allow: "sshd@host.example.com: ALL\n", res: dnsResolver{hosts}, msg: "daemon@host patterns read the server's host name"},
+		{name: "server addresses under DNS", allow: "sshd@10.0.0.1: ALL\n", res: dnsResolver{hosts}, ok: true},
+		{name: "no resolver", allow: "sshd@host.example.com: ALL\n", ok: true},
+		{name: "a numeric suffix alone", allow: "ALL: .1\n", ok: true},
+		{name: "a numeric suffix and a prefix", allow: "ALL: .1 EXCEPT 10.0.0.\nALL: 10.0.0.\n", msg: "tables too large"},
+		{name: "a '*' wildcard and a net/mask", allow: "sshd@*.5 EXCEPT sshd@10.0.0.0/255.0.0.0: ALL\n", msg: "tables too large"},
+		{name: "'?' wildcards are listed", allow: "ALL: 10.0.0.? EXCEPT 10.0.0.0/255.255.255.0\nALL: 10.0.0.?\n", ok: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := Parse("hosts.allow", []byte(tc.allow), Debian)
+			p := &Policy{Allow: tab, Resolver: tc.res}
+			if _, ok := Reach(p); ok != tc.ok {
+				t.Fatalf("ok %v, want %v", ok, tc.ok)
+			}
+			if tc.ok {
+				sameAsBrute(t, tc.name, p)
+				return
+			}
+			for _, d := range Check(tab, nil, CheckOptions{Resolver: tc.res}) {
+				if d.Code == "reach-skipped" {
+					if !strings.Contains(d.Msg, tc.msg) {
+						t.Errorf("reach-skipped says %q, want %q", d.Msg, tc.msg)
+					}
+					return
+				}
+			}
+			t.Error("no reach-skipped")
+		})
+	}
+}
+
+// TestReachParanoidMode: under the upstream profile (PARANOID mode) a
+// client whose name is "paranoid" is denied before the tables are read
+// (Reach gave such a witness, which Decide denied without reading the
+// tables); one named "PARANOID" (hosts_ctl's) is not, and is decided by
+// the rule.
+func TestReachParanoidMode(t *testing.T) {
+	for _, prof := range []Profile{Upstream, Debian} {
+		p := &Policy{Allow: Parse("hosts.allow", []byte("ALL: PARANOID\n"), prof)}
+		got, ok := Reach(p)
+		if !ok {
+			t.Fatal("gave up")
+		}
+		w := got[0].Witness
+		if w == nil {
+			t.Fatalf("%s: no witness", prof)
+		}
+		if d := p.Decide(*w); d.Matched == nil {
+			t.Errorf("%s: the witness %+v is not decided by the rule", prof, *w)
+		}
+		sameAsBrute(t, prof.String(), p)
 	}
 }

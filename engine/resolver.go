@@ -13,6 +13,7 @@ func (emptyResolver) LookupHost(string, bool) (string, []netip.Addr, bool) { ret
 func (emptyResolver) InNetgroup(string, string) bool                       { return false }
 func (emptyResolver) LookupUser(n string) bool                             { return defaultUsers[n] }
 func (emptyResolver) LookupGroup(n string) bool                            { return defaultGroups[n] }
+func (emptyResolver) ReverseAddrs() []netip.Addr                           { return nil }
 
 // The users and groups every Debian system has; the simulated resolver
 // answers the user and group options from these unless given tables.
@@ -227,6 +228,18 @@ func (r *HostsResolver) LookupAddr(a netip.Addr) (string, bool) {
 		return "", false
 	}
 	return r.entries[i].names[0], true
+}
+
+// ReverseAddrs implements [ReverseLister]: every address of the table,
+// in order.
+func (r *HostsResolver) ReverseAddrs() []netip.Addr {
+	out := make([]netip.Addr, 0, len(r.byAddr))
+	for i, e := range r.entries {
+		if r.byAddr[e.addr] == i {
+			out = append(out, e.addr)
+		}
+	}
+	return out
 }
 
 // LookupHostAny implements [AnyFamilyResolver]: every line naming the
