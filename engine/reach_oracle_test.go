@@ -273,7 +273,8 @@ func TestReachOracle_Blocklists(t *testing.T) {
 }
 
 // FuzzReach: on any pair of tables within the oracle's bound, under every
-// profile, Reach gives the oracle's answer.
+// profile, Reach gives the oracle's answer, and every witness is a request
+// its rule decides.
 func FuzzReach(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow, deny) })
 	f.Add("ALL: /case/self\n", "sshd: 10.0.0.1 .example.com EXCEPT /case/list\n")
@@ -292,6 +293,17 @@ func FuzzReach(f *testing.F) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: Reach and the oracle differ\n%s", prof, reachDiff(got, want))
+			}
+			// Every witness is a request, decided by its rule.
+			for _, r := range got {
+				if w := r.Witness; w != nil {
+					if !realServer(w.Server) {
+						t.Fatalf("%s: %s:%d: witness %+v has a server no request has", prof, r.Rule.File, r.Rule.Line, *w)
+					}
+					if d := p.Decide(*w); d.Matched == nil || d.Matched.File != r.Rule.File || d.Matched.Line != r.Rule.Line {
+						t.Fatalf("%s: %s:%d: witness %+v is decided by %v", prof, r.Rule.File, r.Rule.Line, *w, d.Matched)
+					}
+				}
 			}
 		}
 	})
