@@ -23,14 +23,16 @@ import (
 // without one, named "unknown" or "paranoid". Where a daemon@host pattern
 // reads the server's name, the servers are those at every address the
 // resolver names ([ReverseLister]), so that one server matches every
-// pattern its name and address match together; under a resolver that
-// cannot list them Reach gives up. Addresses are represented exactly for
-// exact addresses, net/masks and numeric prefixes (whose ranges nest or
-// stay apart: their ends and the addresses just outside them stand for
-// every address), and for wildcards with a few '?' (whose addresses are
-// listed); numeric suffixes and '*' wildcards that can match an address
-// cut across those ranges, and Reach gives up when one meets another
-// address pattern of the same side rather than guess (hostReps).
+// pattern its name and address match together, and addresses it does not
+// name wherever the patterns' addresses have some; under a resolver that
+// cannot list them Reach gives up. Addresses are represented exactly
+// (hostReps): exact addresses, net/masks and numeric prefixes (whose
+// ranges nest or stay apart: their ends and the addresses just outside
+// them stand for every address), numeric suffixes (an address for each
+// suffix in every stretch between those ends), and wildcards whose
+// addresses can be listed; where a wildcard that cannot ("*.1") meets
+// another address pattern of the same side Reach gives up rather than
+// guess.
 //
 // A rule matches when its daemon list matches the daemon side of the
 // request (daemon, server) and its client list the client side (address,
@@ -356,7 +358,11 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range serverPats {
 		poll(done)
-		clientHost(hp, &srv, p.Resolver)
+		clientHost(hp, &srv, p.Resolver, p.Profile())
+	}
+	serverNames := slices.ContainsFunc(serverPats, readsName)
+	if serverNames && !srv.addNamed(p) {
+		return nil
 	}
 	srv.finish()
 	if srv.inexact() {
@@ -364,7 +370,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range hosts {
 		poll(done)
-		clientHost(hp, &cl, p.Resolver)
+		clientHost(hp, &cl, p.Resolver, p.Profile())
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
 		}
@@ -376,7 +382,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	for _, n := range cl.names.list {
 		names.add(n)
 	}
-	serverEnds, ok := servers(p, serverPats, &srv, ports.list, limit)
+	serverEnds, ok := servers(p, serverPats, serverNames, &srv, ports.list, limit)
 	if !ok {
 		return nil
 	}
@@ -480,7 +486,7 @@ func instances(sp strPat) []string {
 }
 
 // clientHost adds the addresses and host names a host pattern needs.
-func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
+func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 	addrs, names := &reps.addrs, &reps.names
 	switch hp.kind {
 	case hostNetgroup:
@@ -501,7 +507,6 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
 				a := v4Addr(v)
 				addrs.add(a.String())
 				addrs.add("::ffff:" + a.String())
-				reps.bases = append(reps.bases, a.As4())
 			}
 			if m := hp.mask4; m != 0 && m|(m-1) != ^uint32(0) {
 				reps.loose++ // holes in the mask: not a block of addresses
@@ -510,6 +515,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
 				reps.spans4 = append(reps.spans4, [2]uint32{n, last})
 			} else {
 				reps.exacts++
+				reps.exact = append(reps.exact, v4Addr(n))
 			}
 		}
 		if hp.v6ok {
@@ -559,20 +565,15 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
 			for _, c := range completeV4(t) {
 				addrs.add(c)
 				addrs.add("::ffff:" + c)
-				if hp.sp.kind == strPrefix {
-					reps.base(c)
-				}
 			}
 			if hp.sp.kind == strSuffix {
-				reps.suffixes = append(reps.suffixes, t)
-				reps.loose++
+				reps.suffix(t)
 			} else {
 				reps.blocks++
 				ends := blockEnds(t)
 				for _, c := range ends {
 					addrs.add(c)
 					addrs.add("::ffff:" + c)
-					reps.base(c)
 				}
 				if len(ends) == 4 {
 					f, l := netip.MustParseAddr(ends[0]).As4(), netip.MustParseAddr(ends[2]).As4()
@@ -584,7 +585,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
 	}
 	switch {
 	case hp.sp.kind == strWild && addrWild(hp.text):
-		if all, ok := wildAddrs(hp.text); ok {
+		if all, ok := wildAddrs(&hp.sp, prof); ok {
 			// Every address it matches: as many exact addresses.
 			for _, a := range all {
 				addrs.add(a.String())
@@ -614,11 +615,9 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver) {
 			d := strings.NewReplacer("*", "1", "?", "1").Replace(hp.text)
 			if a, err := netip.ParseAddr(d); err == nil {
 				addrs.add(a.String())
-				reps.base(a.String())
 			}
 			for _, c := range completeV4(strings.NewReplacer("*", "", "?", "1").Replace(hp.text)) {
 				addrs.add(c)
-				reps.base(c)
 			}
 		}
 		names.add(v)
@@ -654,37 +653,102 @@ func completeV4(frag string) []string {
 	return valid
 }
 
-// hostReps collects the representatives host patterns need: addresses,
-// host names, and what splice combines: the dotted quads of patterns that
-// match more than one address (prefixes, net/masks, wildcards), and the
-// numeric suffix patterns (".1").
+// hostReps collects the representatives host patterns need: addresses
+// and host names.
 //
-// It also counts the address patterns by how exactly their
-// representatives stand for every address: exacts match one address
-// each; blocks (net/masks, numeric prefixes) a range of addresses, any
-// two of them nested or apart, so that their ends and the addresses
-// just outside them meet every set of addresses some match and the rest
-// do not; loose ones (numeric suffixes, wildcards that can match an
-// address, net/masks with holes) cut across those ranges and one
-// another, and their representatives (and splice's) are a good guess,
-// not a proof. Reach gives up where a loose pattern meets any other
-// (see inexact).
+// It also sorts the address patterns by how their representatives stand
+// for every address: exacts match one address each; blocks (net/masks,
+// numeric prefixes) a range of addresses, any two of them nested or
+// apart, so that their ends and the addresses just outside them meet
+// every set of addresses some match and the rest do not; numeric suffixes
+// (".1") fix the last octets, and finish finds, in every stretch of
+// addresses the blocks part, one address for each longest suffix it may
+// end with and one for none; wildcards whose addresses wildAddrs lists
+// are as many exact addresses. Loose patterns (other wildcards that can
+// match an address, net/masks with holes, suffixes along with IPv6
+// blocks) cut across all that, and no representatives of theirs are a
+// proof: Reach gives up where one meets any other (see inexact).
 type hostReps struct {
 	addrs, names          set[string]
-	bases                 [][4]byte
-	suffixes              []string
 	exacts, blocks, loose int
-	// The blocks' ranges, and the exact patterns' addresses: an address
-	// inside a block also needs its neighbours, in the block and not it.
-	spans4 [][2]uint32
-	spans6 []netip.Prefix
-	exact  []netip.Addr
+	// The blocks' ranges, the exact patterns' addresses and the suffixes:
+	// an address inside a block also needs its neighbours, in the block
+	// and not it.
+	spans4   [][2]uint32
+	spans6   []netip.Prefix
+	exact    []netip.Addr
+	suffixes []v4Suffix
+	// named is how many addresses the resolver names, among exact (see
+	// addNamed).
+	named int
 }
 
-// finish adds what the patterns need together: splice's addresses, and
-// the neighbours of the exact addresses inside blocks.
+// addNamed adds, for the server, every address p's resolver names: each
+// is a representative with its own name, and the others, which have none,
+// must be found apart from them, as from exact addresses. It reports
+// false when the resolver cannot list them ([ReverseLister]).
+func (r *hostReps) addNamed(p *Policy) bool {
+	res := p.Resolver
+	if res == nil {
+		res = emptyResolver{}
+	}
+	l, ok := res.(ReverseLister)
+	if !ok {
+		return false
+	}
+	for _, a := range l.ReverseAddrs() {
+		r.addrs.add(a.String())
+		if a.Is4() {
+			r.addrs.add("::ffff:" + a.String())
+		}
+		r.exact = append(r.exact, a)
+		r.named++
+	}
+	return true
+}
+
+// A v4Suffix is a numeric suffix pattern: the last n octets of an
+// address's text are the n low bytes of v.
+type v4Suffix struct {
+	n int
+	v uint32
+}
+
+// mod is 256 to the power of the suffix's octets.
+func (x v4Suffix) mod() uint64 { return 1 << (8 * x.n) }
+
+func (x v4Suffix) match(a uint64) bool { return a%x.mod() == uint64(x.v) }
+
+// suffix adds numeric suffix pattern t (".1", ".0.1"); one no address's
+// text ends with (".01", ".1.2.3.4") adds nothing.
+func (r *hostReps) suffix(t string) {
+	parts := strings.Split(t[1:], ".")
+	if len(parts) > 3 {
+		return
+	}
+	var x v4Suffix
+	for _, p := range parts {
+		v, err := strconv.ParseUint(p, 10, 8)
+		if err != nil || len(p) > 1 && p[0] == '0' {
+			return
+		}
+		x.n++
+		x.v = x.v<<8 | uint32(v)
+	}
+	r.suffixes = append(r.suffixes, x)
+}
+
+// finish adds what the patterns need together: the neighbours of the
+// exact addresses inside blocks, and the suffixes' addresses.
 func (r *hostReps) finish() {
-	r.splice()
+	if len(r.suffixes) > 0 || r.named > 0 {
+		if len(r.spans6) > 0 && len(r.suffixes) > 0 {
+			// IPv6 texts that end in octets (::1.2.3.4) in IPv6 blocks.
+			r.loose++
+		} else if !r.suffixStretches() {
+			r.loose++
+		}
+	}
 	if len(r.spans4)+len(r.spans6) == 0 {
 		return
 	}
@@ -748,7 +812,125 @@ func cmpUint32(a, b uint32) int {
 // inexact reports whether the patterns' address representatives may miss
 // a set of addresses (see hostReps).
 func (r *hostReps) inexact() bool {
-	return r.loose > 0 && r.loose+r.blocks+r.exacts > 1
+	return r.loose > 0 && r.loose+r.blocks+r.exacts+len(r.suffixes)+r.named > 1
+}
+
+// suffixStretches adds, for every stretch of IPv4 addresses between the
+// ends of blocks (inside a block and none of the blocks inside it, or in
+// none), an address that is no exact pattern's, for each suffix one whose
+// longest suffix it is, and one that ends with none, wherever there is
+// one. It reports false where it could not tell (no such address among
+// the first it tried, and more left).
+//
+// The tries suffice: consecutive candidates for a suffix differ in the
+// octet before it, so each exact address, and each longer suffix, rules
+// out at most one of any 256 of them in a row (for none: each suffix
+// rules out at most one of 256 consecutive addresses).
+func (r *hostReps) suffixStretches() bool {
+	blocks := slices.Clone(r.spans4)
+	slices.SortFunc(blocks, func(a, b [2]uint32) int {
+		if c := cmpUint32(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmpUint32(b[1], a[1])
+	})
+	var stretches [][2]uint64
+	var walk func(lo, hi uint64, i int) int
+	walk = func(lo, hi uint64, i int) int {
+		cur := lo
+		for i < len(blocks) && uint64(blocks[i][0]) <= hi {
+			c := blocks[i]
+			if uint64(c[0]) > cur {
+				stretches = append(stretches, [2]uint64{cur, uint64(c[0]) - 1})
+			}
+			i = walk(uint64(c[0]), uint64(c[1]), i+1)
+			cur = max(cur, uint64(c[1])+1)
+		}
+		if cur <= hi {
+			stretches = append(stretches, [2]uint64{cur, hi})
+		}
+		return i
+	}
+	walk(0, 1<<32-1, 0)
+	var exact []uint64
+	for _, a := range r.exact {
+		if u := a.Unmap(); u.Is4() {
+			exact = append(exact, uint64(be32(u.As4())))
+		}
+	}
+	slices.Sort(exact)
+	isExact := func(a uint64) bool { _, ok := slices.BinarySearch(exact, a); return ok }
+	longer := make([][]v4Suffix, len(r.suffixes))
+	for i, x := range r.suffixes {
+		for _, y := range r.suffixes {
+			if y.n > x.n && y.v%uint32(x.mod()) == x.v {
+				longer[i] = append(longer[i], y)
+			}
+		}
+	}
+	add := func(a uint64) {
+		t := v4Addr(uint32(a)).String()
+		r.addrs.add(t)
+		r.addrs.add("::ffff:" + t)
+	}
+	// find adds the first address from a on, step by step, up to hi, for
+	// which ok holds; at most tries of them are tried, and past 256 the
+	// tries prove nothing.
+	find := func(a, step, hi uint64, tries int, ok func(uint64) bool) bool {
+		proof := tries <= 256
+		if !proof {
+			tries = 4096
+		}
+		for ; tries > 0 && a <= hi; tries, a = tries-1, a+step {
+			if ok(a) {
+				add(a)
+				return true
+			}
+		}
+		return a > hi || proof
+	}
+	for _, st := range stretches {
+		lo, hi := st[0], st[1]
+		i, _ := slices.BinarySearch(exact, lo)
+		j, _ := slices.BinarySearch(exact, hi+1)
+		x := j - i
+		none := func(a uint64) bool {
+			if isExact(a) {
+				return false
+			}
+			for _, y := range r.suffixes {
+				if y.match(a) {
+					return false
+				}
+			}
+			return true
+		}
+		if !find(lo, 1, hi, len(r.suffixes)+x+1, none) {
+			return false
+		}
+		for k, y := range r.suffixes {
+			m := y.mod()
+			a := lo - lo%m + uint64(y.v)
+			if a < lo {
+				a += m
+			}
+			only := func(a uint64) bool {
+				if isExact(a) {
+					return false
+				}
+				for _, z := range longer[k] {
+					if z.match(a) {
+						return false
+					}
+				}
+				return true
+			}
+			if !find(a, m, hi, len(longer[k])+x+1, only) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // addrWild reports whether wildcard text can match an address's text:
@@ -766,10 +948,45 @@ func addrWild(text string) bool {
 	return true
 }
 
-// wildAddrs returns every address whose text wildcard text matches, when
-// it has no '*' and at most three '?'.
-func wildAddrs(text string) (out []netip.Addr, ok bool) {
-	if strings.Contains(text, "*") || strings.Count(text, "?") > 3 {
+// maxWildAddrs bounds the addresses wildAddrs lists.
+const maxWildAddrs = 1024
+
+// wildAddrs returns every address whose text wildcard sp matches, when
+// it can list them: it has at most three '?' and no '*' (every way to
+// fill them is tried), or it starts with two or three octets and dots
+// ("127.0.0.*": every address in that range is tried); and they are at
+// most maxWildAddrs.
+func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool) {
+	text := toLowerASCII(sp.text)
+	if i := strings.IndexAny(text, "*?"); strings.Contains(text, "*") {
+		j := strings.LastIndexByte(text[:i], '.')
+		if j < 0 {
+			return nil, false
+		}
+		parts := strings.Split(text[:j], ".")
+		if len(parts) < 2 || len(parts) > 3 {
+			return nil, false
+		}
+		var base uint32
+		for _, p := range parts {
+			v, err := strconv.ParseUint(p, 10, 8)
+			if err != nil || len(p) > 1 && p[0] == '0' {
+				return nil, true // no address's text starts so
+			}
+			base = base<<8 | uint32(v)
+		}
+		n := 4 - len(parts)
+		for v := range uint32(1) << (8 * n) {
+			a := v4Addr(base<<(8*n) | v)
+			if sp.match(a.String(), prof, nil) {
+				if out = append(out, a); len(out) > maxWildAddrs {
+					return nil, false
+				}
+			}
+		}
+		return out, true
+	}
+	if strings.Count(text, "?") > 3 {
 		return nil, false
 	}
 	const chars = "0123456789abcdef.:"
@@ -778,7 +995,7 @@ func wildAddrs(text string) (out []netip.Addr, ok bool) {
 		i := strings.IndexByte(rest, '?')
 		if i < 0 {
 			t := pre + rest
-			if a, err := netip.ParseAddr(t); err == nil && a.Zone() == "" && (a.String() == t || a.Is4In6() && "::ffff:"+a.Unmap().String() == t) {
+			if a, err := netip.ParseAddr(t); err == nil && a.Zone() == "" && (a.String() == t || a.Is4In6() && "::ffff:"+a.Unmap().String() == t) && sp.match(t, prof, nil) {
 				out = append(out, a)
 			}
 			return
@@ -787,8 +1004,8 @@ func wildAddrs(text string) (out []netip.Addr, ok bool) {
 			walk(pre+rest[:i]+string(c), rest[i+1:])
 		}
 	}
-	walk("", toLowerASCII(text))
-	return out, true
+	walk("", text)
+	return out, len(out) <= maxWildAddrs
 }
 
 // blockEnds returns, for a numeric prefix ("10.0."), the first and last
@@ -828,44 +1045,6 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	}
 	a, _ := netip.AddrFromSlice(b)
 	return a
-}
-
-// base adds the dotted quad a to the bases.
-func (r *hostReps) base(a string) {
-	if ip, err := netip.ParseAddr(a); err == nil && ip.Is4() {
-		r.bases = append(r.bases, ip.As4())
-	}
-}
-
-// splice adds, for each base and numeric suffix, the address that
-// starts as the base and ends with the suffix's octets: one a prefix, a
-// net/mask or a wildcard matches along with the suffix (10.0.0. and .5:
-// 10.0.0.5), which neither pattern's own representatives need be.
-func (r *hostReps) splice() {
-	for _, sfx := range r.suffixes {
-		parts := strings.Split(strings.Trim(sfx, "."), ".")
-		if len(parts) > 4 {
-			continue
-		}
-		var oct []byte
-		for _, p := range parts {
-			v, err := strconv.ParseUint(p, 10, 8)
-			if err != nil {
-				oct = nil
-				break
-			}
-			oct = append(oct, byte(v))
-		}
-		if len(oct) == 0 {
-			continue
-		}
-		for _, b := range r.bases {
-			copy(b[4-len(oct):], oct)
-			a := netip.AddrFrom4(b).String()
-			r.addrs.add(a)
-			r.addrs.add("::ffff:" + a)
-		}
-	}
 }
 
 // ReverseLister is implemented by resolvers that know every address whose
@@ -933,38 +1112,22 @@ func readsName(hp *hostPat) bool {
 // servers returns the representative servers of p's daemon@host patterns
 // pats (pattern files' words in place of the files), whose addresses
 // reps has: every server is one a request can have, without an address
-// or at an address whose name is the resolver's. ok is false when Reach
-// cannot find them exactly (see [ReverseLister]), or there would be more
-// than limit.
-//
-// A server's name matters only to patterns that read it. When some do,
-// the servers are those at every address the resolver names, and at the
-// patterns' addresses, each with the name it has; and for each of the
-// latter that has a name, one that has none and that the patterns' address
-// parts cannot tell from it (found among its neighbours), unless it is
-// the only address they match.
-func servers(p *Policy, pats []*hostPat, reps *hostReps, ports []uint16, limit int) (out []Endpoint, ok bool) {
+// or at an address whose name is the resolver's. names says whether some
+// pattern reads the server's name: then reps has every address the
+// resolver names (addNamed), and, for the IPv4 ones, addresses with none
+// wherever the patterns' addresses have some (finish); an IPv6 address
+// that has one needs a neighbour that has none and that the patterns'
+// address parts cannot tell from it, unless it is the only address they
+// match, or Reach gives up. ok is false then, and when there would be
+// more than limit servers.
+func servers(p *Policy, pats []*hostPat, names bool, reps *hostReps, ports []uint16, limit int) (out []Endpoint, ok bool) {
 	res := p.Resolver
 	if res == nil {
 		res = emptyResolver{}
 	}
 	prof := p.Profile()
-	names := false
-	for _, hp := range pats {
-		names = names || readsName(hp)
-	}
 	addrs := &reps.addrs
 	if names {
-		l, ok := res.(ReverseLister)
-		if !ok {
-			return nil, false
-		}
-		for _, a := range l.ReverseAddrs() {
-			addrs.add(a.String())
-			if a.Is4() {
-				addrs.add("::ffff:" + a.String())
-			}
-		}
 		st := p.listState(Request{})
 		named := func(a netip.Addr) bool {
 			st.server = hostState{ep: Endpoint{Socket: netip.AddrPortFrom(a, 1)}}
@@ -982,7 +1145,7 @@ func servers(p *Policy, pats []*hostPat, reps *hostReps, ports []uint16, limit i
 		var want, got []bool
 		for _, text := range slices.Clone(reps.addrs.list) {
 			a, err := netip.ParseAddr(text)
-			if err != nil || !named(a) {
+			if err != nil || a.Unmap().Is4() || !named(a) {
 				continue
 			}
 			want = answers(a, want)

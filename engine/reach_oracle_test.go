@@ -470,13 +470,16 @@ func lineNums(refs []RuleRef) []string {
 func serverTable(seed uint64) (allow, deny, hosts string, files MapFiles) {
 	r := rand.New(rand.NewPCG(seed, 77))
 	pick := func(s ...string) string { return s[r.IntN(len(s))] }
-	// Numeric suffixes and wildcards with '*' that can match an
-	// address cut across the other address patterns: Reach gives up on
-	// them (hostReps.inexact). They come in one case in four.
+	// Wildcards with '*' that can match an address cut across the other
+	// address patterns: Reach gives up on them (hostReps.inexact). They
+	// come in one case in four.
 	loose := r.IntN(4) == 0
 	serverHost := func() string {
 		if loose && r.IntN(4) == 0 {
-			return pick(".1", ".2", ".5", ".0.0.1", "*.1", "*.0.0.5")
+			return pick("*.1", "*.0.0.5", "10.0.*")
+		}
+		if r.IntN(4) == 0 {
+			return pick(".1", ".2", ".5", ".0.0.1", ".0.1", ".255")
 		}
 		return pick("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.", "10.", "10.0.0.0/255.255.255.0",
 			"10.0.0.0/255.255.255.252", "192.168.", ".example.com", "host.example.com", "other.example.com",
@@ -489,7 +492,10 @@ func serverTable(seed uint64) (allow, deny, hosts string, files MapFiles) {
 	}
 	clientHost := func() string {
 		if loose && r.IntN(4) == 0 {
-			return pick(".1", ".2", ".0.0.1", "*.1")
+			return pick("*.1", "1*")
+		}
+		if r.IntN(5) == 0 {
+			return pick(".1", ".2", ".0.0.1", ".0.2", ".255")
 		}
 		return pick("ALL", "10.0.0.1", ".example.com", "/case/clients", "KNOWN", "10.0.0.0/255.255.255.0", "alice@ALL",
 			"LOCAL", "host.example.com", "10.0.0.", "PARANOID", "UNKNOWN", "/case/clients", "h1.",

@@ -426,7 +426,10 @@ func TestReachGivesUp(t *testing.T) {
 		{name: "server addresses under DNS", allow: "sshd@10.0.0.1: ALL\n", res: dnsResolver{hosts}, ok: true},
 		{name: "no resolver", allow: "sshd@host.example.com: ALL\n", ok: true},
 		{name: "a numeric suffix alone", allow: "ALL: .1\n", ok: true},
-		{name: "a numeric suffix and a prefix", allow: "ALL: .1 EXCEPT 10.0.0.\nALL: 10.0.0.\n", msg: "tables too large"},
+		{name: "a numeric suffix and a prefix", allow: "ALL: .1 EXCEPT 10.0.0.\nALL: 10.0.0.\nALL: .1\n", ok: true},
+		{name: "numeric suffixes, net/masks and addresses", allow: "ALL: .0.1 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.1 .1 10.0.1.\nALL: .1 EXCEPT 10.0.0.\nALL: 10.0.\nALL: .0.1\n", ok: true},
+		{name: "a '*' wildcard and a suffix", allow: "ALL: *.1 EXCEPT .0.1\n", msg: "tables too large"},
+		{name: "a numeric suffix and an IPv6 net/mask", allow: "ALL: .1 EXCEPT [::]/96\n", msg: "tables too large"},
 		{name: "a '*' wildcard and a net/mask", allow: "sshd@*.5 EXCEPT sshd@10.0.0.0/255.0.0.0: ALL\n", msg: "tables too large"},
 		{name: "'?' wildcards are listed", allow: "ALL: 10.0.0.? EXCEPT 10.0.0.0/255.255.255.0\nALL: 10.0.0.?\n", ok: true},
 	} {
