@@ -501,9 +501,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 	case hostNetmask:
 		if hp.v4ok {
 			n, last := hp.net4, hp.net4|^hp.mask4
-			// Its ends, and the addresses just outside them, which
-			// are in a larger net/mask around it but not in it.
-			for _, v := range []uint32{n, n + 1, last, n &^ 1, n - 1, last + 1} {
+			for _, v := range []uint32{n, n + 1, last, n &^ 1} {
 				a := v4Addr(v)
 				addrs.add(a.String())
 				addrs.add("::ffff:" + a.String())
@@ -522,13 +520,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 			addrs.add(hp.net6.String())
 			addrs.add(hp.net6.Next().String())
 			if pfx, err := hp.net6.Prefix(int(hp.len6)); err == nil {
-				first := pfx.Addr()
-				last := lastAddr(pfx)
-				for _, a := range []netip.Addr{first, first.Prev(), last, last.Next()} {
-					if a.IsValid() {
-						addrs.add(a.String())
-					}
-				}
+				addrs.add(pfx.Addr().String())
 				reps.spans6 = append(reps.spans6, pfx)
 			}
 			reps.blocks++
@@ -575,8 +567,8 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 					addrs.add(c)
 					addrs.add("::ffff:" + c)
 				}
-				if len(ends) == 4 {
-					f, l := netip.MustParseAddr(ends[0]).As4(), netip.MustParseAddr(ends[2]).As4()
+				if len(ends) == 2 {
+					f, l := netip.MustParseAddr(ends[0]).As4(), netip.MustParseAddr(ends[1]).As4()
 					reps.spans4 = append(reps.spans4, [2]uint32{be32(f), be32(l)})
 				}
 			}
@@ -738,58 +730,64 @@ func (r *hostReps) suffix(t string) {
 	r.suffixes = append(r.suffixes, x)
 }
 
-// finish adds what the patterns need together: the neighbours of the
-// exact addresses inside blocks, and the suffixes' addresses.
+// finish adds what the patterns need together: for IPv4, an address in
+// every stretch the blocks part, for each suffix and for none, and that
+// no exact pattern (nor the resolver) names, wherever there is one
+// (suffixStretches); for IPv6, the addresses just outside each block
+// inside another and the last of each with blocks inside it, and the
+// neighbours of the exact addresses inside blocks.
 func (r *hostReps) finish() {
-	if len(r.suffixes) > 0 || r.named > 0 {
-		if len(r.spans6) > 0 && len(r.suffixes) > 0 {
-			// IPv6 texts that end in octets (::1.2.3.4) in IPv6 blocks.
-			r.loose++
-		} else if !r.suffixStretches() {
-			r.loose++
-		}
-	}
-	if len(r.spans4)+len(r.spans6) == 0 {
+	if len(r.spans6) > 0 && len(r.suffixes) > 0 {
+		// IPv6 texts that end in octets (::1.2.3.4) in IPv6 blocks.
+		r.loose++
 		return
 	}
-	spans := slices.Clone(r.spans4)
-	slices.SortFunc(spans, func(a, b [2]uint32) int { return cmpUint32(a[0], b[0]) })
-	// Merged: disjoint and in order.
-	var merged [][2]uint32
-	for _, sp := range spans {
-		if k := len(merged) - 1; k >= 0 && sp[0] <= merged[k][1] {
-			merged[k][1] = max(merged[k][1], sp[1])
-			continue
+	if len(r.spans4) > 0 || len(r.suffixes) > 0 || r.named > 0 {
+		if !r.suffixStretches() {
+			r.loose++
 		}
-		merged = append(merged, sp)
+	}
+	if len(r.spans6) == 0 {
+		return
+	}
+	blocks := slices.Clone(r.spans6)
+	slices.SortFunc(blocks, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	add := func(a netip.Addr) {
+		if a.IsValid() {
+			r.addrs.add(a.String())
+		}
+	}
+	var open []netip.Prefix // the blocks around the current one
+	lengths := map[int]bool{}
+	in := map[netip.Prefix]bool{}
+	for _, b := range blocks {
+		lengths[b.Bits()] = true
+		in[b] = true
+		for len(open) > 0 && !open[len(open)-1].Contains(b.Addr()) {
+			open = open[:len(open)-1]
+		}
+		if len(open) > 0 {
+			add(b.Addr().Prev())
+			add(lastAddr(b).Next())
+			add(lastAddr(open[len(open)-1]))
+		}
+		open = append(open, b)
 	}
 	for _, a := range r.exact {
-		in := false
-		if u := a.Unmap(); u.Is4() {
-			v := be32(u.As4())
-			i, _ := slices.BinarySearchFunc(merged, v, func(sp [2]uint32, v uint32) int {
-				return cmpUint32(sp[1], v)
-			})
-			in = i < len(merged) && merged[i][0] <= v
-		} else {
-			for _, p := range r.spans6 {
-				if p.Contains(a.WithZone("")) {
-					in = true
-					break
-				}
-			}
-		}
-		if !in {
+		if a.Unmap().Is4() {
 			continue
 		}
-		for _, b := range []netip.Addr{a.Next(), a.Prev()} {
-			if !b.IsValid() {
-				continue
-			}
-			r.addrs.add(b.String())
-			if u := b.Unmap(); u.Is4() {
-				r.addrs.add(u.String())
-				r.addrs.add("::ffff:" + u.String())
+		a = a.WithZone("")
+		for bits := range lengths {
+			if p, err := a.Prefix(bits); err == nil && in[p] {
+				add(a.Next())
+				add(a.Prev())
+				break
 			}
 		}
 	}
@@ -874,20 +872,24 @@ func (r *hostReps) suffixStretches() bool {
 		r.addrs.add("::ffff:" + t)
 	}
 	// find adds the first address from a on, step by step, up to hi, for
-	// which ok holds; at most tries of them are tried, and past 256 the
-	// tries prove nothing.
-	find := func(a, step, hi uint64, tries int, ok func(uint64) bool) bool {
-		proof := tries <= 256
-		if !proof {
-			tries = 4096
+	// which ok holds, when one of the first it tries does: x of those are
+	// ruled out by exact addresses, and at most k of any 256 in a row by
+	// other patterns.
+	find := func(a, step, hi uint64, x, k int, ok func(uint64) bool) bool {
+		if k >= 256 {
+			return false
 		}
-		for ; tries > 0 && a <= hi; tries, a = tries-1, a+step {
+		c := 1
+		for (x+1+k*c+255)/256 > c {
+			c++
+		}
+		for tries := x + 1 + k*c; tries > 0 && a <= hi; tries, a = tries-1, a+step {
 			if ok(a) {
 				add(a)
 				return true
 			}
 		}
-		return a > hi || proof
+		return a > hi
 	}
 	for _, st := range stretches {
 		lo, hi := st[0], st[1]
@@ -905,7 +907,7 @@ func (r *hostReps) suffixStretches() bool {
 			}
 			return true
 		}
-		if !find(lo, 1, hi, len(r.suffixes)+x+1, none) {
+		if !find(lo, 1, hi, x, len(r.suffixes), none) {
 			return false
 		}
 		for k, y := range r.suffixes {
@@ -925,7 +927,7 @@ func (r *hostReps) suffixStretches() bool {
 				}
 				return true
 			}
-			if !find(a, m, hi, len(longer[k])+x+1, only) {
+			if !find(a, m, hi, x, len(longer[k]), only) {
 				return false
 			}
 		}
@@ -1028,13 +1030,7 @@ func blockEnds(prefix string) []string {
 		b[i] = 255
 	}
 	last := netip.AddrFrom4(b)
-	var out []string
-	for _, a := range []netip.Addr{first, first.Prev(), last, last.Next()} {
-		if a.IsValid() {
-			out = append(out, a.String())
-		}
-	}
-	return out
+	return []string{first.String(), last.String()}
 }
 
 // lastAddr returns the last address of prefix p.
