@@ -17,6 +17,18 @@ import (
 	"github.com/tcpwrap/tcpwrap/engine"
 )
 
+// syslogToStdout is the drivers' libwrap globals and a syslog that
+// prints each message as a line on stdout.
+const syslogToStdout = `int allow_severity = LOG_INFO, deny_severity = LOG_WARNING;
+extern char *hosts_allow_table, *hosts_deny_table;
+extern int hosts_access_verbose;
+static void say(const char *fmt, va_list ap) { vprintf(fmt, ap); putchar('\n'); }
+void syslog(int p, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
+void vsyslog(int p, const char *f, va_list ap) { say(f, ap); }
+void __syslog_chk(int p, int fl, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
+void __vsyslog_chk(int p, int fl, const char *f, va_list ap) { say(f, ap); }
+`
+
 // textDriver decides requests whose client address is given as text
 // (RQ_CLIENT_ADDR, the client's name preset to "unknown", so no lookup
 // method runs), with the C library's own getaddrinfo: no nss_wrapper,
@@ -28,15 +40,7 @@ const textDriver = `#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <tcpd.h>
-int allow_severity = LOG_INFO, deny_severity = LOG_WARNING;
-extern char *hosts_allow_table, *hosts_deny_table;
-extern int hosts_access_verbose;
-static void say(const char *fmt, va_list ap) { vprintf(fmt, ap); putchar('\n'); }
-void syslog(int p, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
-void vsyslog(int p, const char *f, va_list ap) { say(f, ap); }
-void __syslog_chk(int p, int fl, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
-void __vsyslog_chk(int p, int fl, const char *f, va_list ap) { say(f, ap); }
-int main(void) {
+` + syslogToStdout + `int main(void) {
 	char line[512], daemon[256], addr[256];
 	hosts_allow_table = "hosts.allow";
 	hosts_deny_table = "hosts.deny";
@@ -131,15 +135,7 @@ const sockDriver = `#include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <tcpd.h>
-int allow_severity = LOG_INFO, deny_severity = LOG_WARNING;
-extern char *hosts_allow_table, *hosts_deny_table;
-extern int hosts_access_verbose;
-static void say(const char *fmt, va_list ap) { vprintf(fmt, ap); putchar('\n'); }
-void syslog(int p, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
-void vsyslog(int p, const char *f, va_list ap) { say(f, ap); }
-void __syslog_chk(int p, int fl, const char *f, ...) { va_list ap; va_start(ap, f); say(f, ap); va_end(ap); }
-void __vsyslog_chk(int p, int fl, const char *f, va_list ap) { say(f, ap); }
-int main(void) {
+` + syslogToStdout + `int main(void) {
 	char line[4096], daemon[256], addr[4096];
 	hosts_allow_table = "hosts.allow";
 	hosts_deny_table = "hosts.deny";
