@@ -10,8 +10,6 @@ package difftest
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,20 +75,7 @@ func ctlDiffs(lw libwrap.Result, d *engine.Decision) []string {
 // special word and a few patterns on both, with and without options.
 func TestCtlRandom(t *testing.T) {
 	h := harness(t)
-	n := 200
-	if s := os.Getenv("TCPWRAP_CTL_CASES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("TCPWRAP_CTL_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatal(err)
-		}
-	}
+	n, seed := casesAndSeed(t, "TCPWRAP_CTL_CASES", 200, "TCPWRAP_CTL_SEED")
 	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_CTL_SEED=%d TCPWRAP_CTL_CASES=%d)", seed, n, seed, n)
 	var cases []libwrap.Case
 	var reqs [][]ctlRequest

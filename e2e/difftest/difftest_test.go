@@ -154,25 +154,34 @@ func toEngine(r tablegen.Request) engine.Request {
 		Client: engine.Endpoint{Socket: r.Client}, Server: engine.Endpoint{Socket: r.Server}}
 }
 
+// casesAndSeed reads a random test's number of cases from the environment
+// variable casesVar (default def) and its seed from seedVar (default: the
+// clock).
+func casesAndSeed(t *testing.T, casesVar string, def int, seedVar string) (int, uint64) {
+	t.Helper()
+	n := def
+	if s := os.Getenv(casesVar); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("%s: %v", casesVar, err)
+		}
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(seedVar); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s: %v", seedVar, err)
+		}
+	}
+	return n, seed
+}
+
 // TestRandom generates TCPWRAP_DIFF_CASES random cases (default 2,000)
 // from TCPWRAP_DIFF_SEED (default: the clock; printed) and requires the
 // engine to agree with libwrap on every request.
 func TestRandom(t *testing.T) {
 	h := harness(t)
-	n := 2000
-	if s := os.Getenv("TCPWRAP_DIFF_CASES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("TCPWRAP_DIFF_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatal(err)
-		}
-	}
+	n, seed := casesAndSeed(t, "TCPWRAP_DIFF_CASES", 2000, "TCPWRAP_DIFF_SEED")
 	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=%d)", seed, n, seed, n)
 	fmt.Printf("difftest: seed %d, %d cases\n", seed, n)
 	var cases []libwrap.Case

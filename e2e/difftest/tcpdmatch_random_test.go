@@ -5,8 +5,6 @@ package difftest
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,20 +58,7 @@ func tcpdmatchOperands(r *rand.Rand) (string, string) {
 // generator's tables.
 func TestRandomTcpdmatch(t *testing.T) {
 	h := harness(t)
-	n := 150
-	if s := os.Getenv("TCPWRAP_TCPDMATCH_CASES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("TCPWRAP_DIFF_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatal(err)
-		}
-	}
+	n, seed := casesAndSeed(t, "TCPWRAP_TCPDMATCH_CASES", 150, "TCPWRAP_DIFF_SEED")
 	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_TCPDMATCH_CASES=%d)", seed, n, seed, n)
 	start := time.Now()
 	var mu sync.Mutex
