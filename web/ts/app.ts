@@ -18,6 +18,7 @@
 import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
 import { fetchModule } from "./module";
+import { fits, guardInsertions, maxInput, refusal, showRefusal, texts, utf8Length } from "./limit";
 import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
 import {
   type DNS,
@@ -89,8 +90,6 @@ class Pane {
   private crNote: HTMLElement | null = null;
   /** The pane's status line (p#ID-refusal, role=status): why a paste was refused. */
   private refusalNote: HTMLElement | null;
-  /** A paste or drop event let this insertion through: its beforeinput need not ask again. */
-  private vetted = false;
   private frame = 0;
 
   constructor(readonly id: PaneID, onInput: (e: Event) => void) {
@@ -101,19 +100,12 @@ class Pane {
     this.absent = this.box.hasAttribute("data-absent");
     this.refusalNote = document.getElementById(`${id}-refusal`);
     // A paste or a drop that would take the texts past what the module
-    // decides is refused before the browser inserts it: the browser's
-    // own paste of 5 MB of short lines took minutes. The paste and drop
-    // events come first and carry the text; beforeinput catches any
-    // insertion they did not announce.
-    this.ta.addEventListener("paste", (e) => this.guard(e, e.clipboardData?.getData("text/plain") ?? "", "paste"));
-    this.ta.addEventListener("drop", (e) => {
-      if (!draggingInPage) this.guard(e, e.dataTransfer?.getData("text/plain") ?? "", "drop");
-    });
-    this.ta.addEventListener("beforeinput", (e) => {
-      if (!e.inputType.startsWith("insertFrom") || this.vetted || draggingInPage) return;
-      const how = e.inputType === "insertFromDrop" ? "drop" : "paste";
-      this.guard(e, e.data ?? e.dataTransfer?.getData("text/plain") ?? "", how);
-    });
+    // decides is refused before the browser inserts it (limit.ts).
+    guardInsertions(
+      this.ta,
+      (text, how) => phase("paste-check", () => refusal(this.ta, text, how, "the playground", (v) => evaluateInput(collectDoc(v === null ? undefined : [this.id, v])))),
+      (why) => this.setRefusal(why),
+    );
     this.ta.addEventListener("input", (e) =>
       phase("input", () => {
         this.setRefusal("");
@@ -186,32 +178,9 @@ class Pane {
     };
   }
 
-  /**
-   * guard refuses event e, which would insert text (a paste in place of
-   * the selection, or a drop), when the texts would then be more than
-   * the module decides, and says why in the pane's status line. A paste
-   * that fits goes on untouched, onto the undo stack as before.
-   */
-  private guard(e: Event, text: string, how: "paste" | "drop") {
-    if (text === "") return;
-    const why = refusal(this, text, how);
-    if (!why) {
-      this.vetted = true;
-      setTimeout(() => (this.vetted = false)); // its beforeinput comes in this same task
-      return;
-    }
-    e.preventDefault();
-    this.setRefusal(why);
-  }
-
   /** setRefusal shows why (or clears it, for "") in the pane's status line. */
   setRefusal(why: string) {
-    const note = this.refusalNote;
-    if (!note || note.textContent === why) return;
-    note.textContent = why;
-    const ids = (this.ta.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && x !== note.id);
-    if (why) ids.push(note.id);
-    this.ta.setAttribute("aria-describedby", ids.join(" "));
+    showRefusal(this.ta, this.refusalNote, why);
   }
 
   setAbsent(absent: boolean) {
@@ -532,40 +501,6 @@ function changed(t0 = performance.now()) {
   checkTimer = window.setTimeout(() => checkJobs.run(check), 250);
 }
 
-/** The most JSON the module reads in one call (wire.MaxInputSize). */
-const maxInput = 1 << 20;
-const paneNames: Record<string, string> = { allow: "hosts.allow", deny: "hosts.deny", hosts: "/etc/hosts", netgroup: "/etc/netgroup" };
-
-/** texts lists input's texts by name: the tables', then the pattern files'. */
-function texts(input: Record<string, unknown>): [string, string][] {
-  const ts: [string, string][] = [];
-  for (const [k, name] of Object.entries(paneNames)) {
-    const t = input[k];
-    if (typeof t === "string") ts.push([name, t]);
-  }
-  const files = input.files as Record<string, string> | undefined;
-  if (files) for (const [k, t] of Object.entries(files)) ts.push([k, t]);
-  return ts;
-}
-
-/**
- * fits says whether input, whose texts are ts, is at most maxInput bytes
- * of JSON. Every edit asks three times (verdicts, trace, checker), and a
- * paste once more, so it copies and encodes nothing it need not: texts
- * longer in all than the limit are too large whatever their JSON (each
- * UTF-16 unit is at least a byte of it). With a 5 MB paste, stringifying
- * the whole input and encoding it twice cost 0.5–2 s a call on a 2-core
- * machine.
- */
-function fits(input: Record<string, unknown>, ts: [string, string][]): boolean {
-  let units = 0;
-  for (const [, t] of ts) units += t.length;
-  if (units > maxInput) return false;
-  // Small enough to tell from the JSON itself.
-  const json = JSON.stringify(input);
-  return json.length <= maxInput / 3 || utf8Length(json) <= maxInput;
-}
-
 /**
  * tooLarge says why input is more than the module reads, naming the
  * texts that make it so (their sizes counted, not encoded); "" when it
@@ -578,62 +513,11 @@ function tooLarge(input: Record<string, unknown>): string {
   });
 }
 
-/**
- * refusal says why inserting text into pane is refused: with it, the
- * texts would be more than the module decides (fits, as every edit is
- * measured; a paste replaces the selection, a drop inserts). "" when it
- * fits. The text is first measured by its length alone: a 5 MB paste is
- * refused without a copy of the document.
- */
-function refusal(pane: Pane, text: string, how: "paste" | "drop"): string {
-  return phase("paste-check", () => {
-    // Each UTF-16 unit is at least a byte of JSON (a CR LF the textarea
-    // makes one newline is still the two bytes of "\n").
-    if (text.length <= maxInput) {
-      const v = pane.ta.value;
-      const [s, t] = how === "paste" ? [pane.ta.selectionStart, pane.ta.selectionEnd] : [0, 0];
-      const after = evaluateInput(collectDoc([pane.id, v.slice(0, s) + text.replace(/\r\n?/g, "\n") + v.slice(t)]));
-      if (fits(after, texts(after))) return "";
-    }
-    const before = evaluateInput(collectDoc());
-    const n = (x: number) => x.toLocaleString("en");
-    const here = fits(before, texts(before))
-      ? `of which the texts here already take ${n(utf8Length(JSON.stringify(before)))}`
-      : "and the texts here are already past it";
-    return (
-      `Not ${how === "paste" ? "pasted" : "dropped"}: the text is ${n(utf8Length(text))} bytes, and the playground decides at most 1 MiB ` +
-      `(${n(maxInput)} bytes, counted as the JSON sent to the engine) for all its texts together, ${here}. Nothing was inserted. ` +
-      "For tables this large, run tcpwrap check and tcpwrap match on your own machine: they read tables of up to 16 MiB."
-    );
-  });
-}
-
-/** Whether a drag started in the page: its drop moves (or copies) text the texts hold already. */
-let draggingInPage = false;
-document.addEventListener("dragstart", () => (draggingInPage = true));
-document.addEventListener("dragend", () => (draggingInPage = false));
-
 function tooLargeMessage(sizes: [string, number][]): string {
   sizes.sort((a, b) => b[1] - a[1]);
   const n = (x: number) => x.toLocaleString("en");
   const big = sizes.filter(([, b]) => b > 0).slice(0, 3).map(([name, b]) => `${name} is ${n(b)} bytes`);
   return `Too large for the playground: ${big.join(", ")}; all the texts together may be at most 1 MiB (${n(maxInput)} bytes, counted as the JSON sent to the engine).`;
-}
-
-/** utf8Length is the length of s in UTF-8, as TextEncoder would encode it, counted. */
-function utf8Length(s: string): number {
-  if (/^[\x00-\x7f]*$/.test(s)) return s.length; // the usual case, and a regexp is quick even before the JIT warms up
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a pair: 4 bytes for 2 units
-      i++;
-    } else n += 2; // 3 bytes (a lone surrogate is U+FFFD's 3)
-  }
-  return n;
 }
 
 /** evaluateInput is what evaluateAll sends the module for doc: the largest input the page sends. */
