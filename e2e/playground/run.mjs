@@ -21,7 +21,9 @@
 // radios input[name=dns], #share/#link/#share-url, #theme, #help,
 // select#examples, select#profile, /embed's <tcpwrap-example> and
 // /sw.js. Since then, each editor's status line p#ID-refusal
-// (role=status), which says why a paste or a drop was refused.
+// (role=status), which says why a paste or a drop was refused, and the
+// widget's status line under each editable text (role=status, named by
+// its textarea's aria-describedby).
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -1370,6 +1372,55 @@ await step('19 paste limit: a paste or drop past 1 MiB is refused, with a messag
     const hm = await refusalOf(page, '#hosts');
     assert(hm.startsWith(`Not pasted: the text is ${fmt(big.length)} bytes`), `#hosts-refusal ${JSON.stringify(hm)}`);
     notes.push('a drop into #files and a beforeinput paste into #hosts past the limit: refused; a small drop: let through');
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 20. The embed widget's editable texts refuse a paste past the limit
+// too: the text, the verdicts and its status line (role=status, named by
+// the textarea's aria-describedby) as the playground's; a small paste is
+// inserted and decided.
+await step('20 embed paste limit: a paste past 1 MiB into <tcpwrap-example editable> is refused with a message, the text untouched; a small one is inserted', async () => {
+  const ctx = await newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const notes = [];
+  try {
+    const page = await ctx.newPage();
+    const res = await page.goto(BASE + '/embed');
+    assert(res && res.status() === 200, `GET /embed: HTTP ${res && res.status()}`);
+    const all = await until('decided <tcpwrap-example> verdicts', () => embedVerdicts(page),
+      (xs) => xs.length > 0 && xs.every((x) => x.open && x.verdicts.length > 0));
+    const idx = all.findIndex((x) => x.editable);
+    assert(idx >= 0, 'no <tcpwrap-example editable>');
+    const sel = `tcpwrap-example >> nth=${idx} >> textarea >> nth=0`;
+    const ta = page.locator(sel);
+    const before = await ta.inputValue();
+    const verdicts = async () => (await embedVerdicts(page))[idx].verdicts.join(' ');
+    const v0 = await verdicts();
+    const big = 'x'.repeat(1 << 20);
+    const { clipboard } = await paste(page, sel, big, true);
+    assert(clipboard, 'the clipboard does not hold the text: this step needs a real paste');
+    const note = () => ta.evaluate((t) => {
+      const ids = (t.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      const p = ids.map((id) => t.getRootNode().getElementById(id)).find((e) => e && e.getAttribute('role') === 'status');
+      return p ? p.textContent.trim() : '';
+    });
+    const msg = await until('the textarea described by a status line that refuses the paste', note, (m) => m.includes(`the text is ${fmt(big.length)} bytes`));
+    for (const want of ['Not pasted', 'this example decides at most 1 MiB (1,048,576 bytes', 'Nothing was inserted', 'tcpwrap check and tcpwrap match']) {
+      assert(msg.includes(want), `the widget's refusal ${JSON.stringify(msg)} does not say ${JSON.stringify(want)}`);
+    }
+    const after = await ta.inputValue();
+    assert(after === before, `the widget's textarea changed by a refused paste: ${fmt(after.length)} characters, was ${fmt(before.length)}`);
+    assert(await verdicts() === v0, `the widget's verdicts changed by a refused paste: [${await verdicts()}], were [${v0}]`);
+    notes.push(`refused: ${JSON.stringify(msg)}`);
+    // A small paste is inserted, clears the message and is decided.
+    const small = 'ALL: ALL\n';
+    await paste(page, sel, small, true);
+    await until('the small paste in the widget\'s textarea', () => ta.inputValue(), (v) => v === small);
+    assert(await note() === '', `the widget's status line after a paste that fits: ${JSON.stringify(await note())}`);
+    const v1 = await until('the widget decided after the small paste', verdicts, (v) => v.split(' ').every((x) => x === 'granted' || x === 'denied'));
+    notes.push(`a paste of ${JSON.stringify(small)}: inserted, decided [${v1}] (was [${v0}])`);
   } finally {
     await closeContext(ctx);
   }

@@ -16,11 +16,15 @@
 // Each request shows its verdict and deciding line. With "editable" the
 // texts are textareas and every edit re-evaluates. The module
 // (tcpwrap.wasm, fetched from next to this script, so the widget works
-// from any site) runs on the page's main thread: examples are small.
+// from any site) runs on the page's main thread: examples are small. A
+// paste or a drop that would take the texts past what the module decides
+// (1 MiB of JSON) is refused before the browser inserts it, with a
+// message in the text's own status line (role=status).
 // Nothing is sent anywhere; commands in rules are never run.
 
 import "./gen/wasm_exec.js";
 import { startModule } from "./module";
+import { guardInsertions, refusal, showRefusal } from "./limit";
 import type { Output, Tcpwrap } from "../../wasm/js/tcpwrap";
 import { type Doc, type Profile, encodeFragment, parseRequestLines, parseTxtar, formatRequest } from "./state";
 
@@ -49,6 +53,8 @@ li { margin: .15rem 0; }
 .rule { opacity: .8; }
 .foot { margin-top: .5rem; font-size: 12px; }
 .err { color: #cf222e; }
+.refusal { font-size: 12px; margin: 0; }
+.refusal:not(:empty) { margin: .25rem 0; padding: .25rem .5rem; border-left: 3px solid #cf222e; }
 @media (prefers-color-scheme: dark) {
   .verdict[data-access="granted"] { color: #3fb950; }
   .verdict[data-access="denied"], .verdict[data-access="error"] { color: #ff7b72; }
@@ -62,6 +68,7 @@ class TcpwrapExample extends HTMLElement {
   private results!: HTMLUListElement;
   private link!: HTMLAnchorElement;
   private frame = 0;
+  private files = 0;
 
   connectedCallback() {
     if (this.shadowRoot) return;
@@ -85,15 +92,15 @@ class TcpwrapExample extends HTMLElement {
     for (const [name, key] of files) {
       const text = doc[key] as string | null;
       if (text === null) continue;
-      root.append(this.file(name, text, editable, (v) => ((this.doc[key] as string | null) = v)));
+      root.append(this.file(name, text, editable, (d, v) => ((d[key] as string | null) = v)));
     }
     for (const [path, text] of Object.entries(doc.files)) {
-      root.append(this.file(path, text, editable, (v) => (this.doc.files[path] = v)));
+      root.append(this.file(path, text, editable, (d, v) => (d.files[path] = v)));
     }
     if (editable) {
       root.append(
-        this.file("requests", doc.requests.map(formatRequest).join("\n") + "\n", true, (v) => {
-          this.doc.requests = parseRequestLines(v).requests;
+        this.file("requests", doc.requests.map(formatRequest).join("\n") + "\n", true, (d, v) => {
+          d.requests = parseRequestLines(v).requests;
         }),
       );
     }
@@ -117,7 +124,12 @@ class TcpwrapExample extends HTMLElement {
     this.evaluate();
   }
 
-  private file(name: string, text: string, editable: boolean, set: (v: string) => void): HTMLElement {
+  /**
+   * file is one text: a textarea when editable (set(d, v) puts its text
+   * v into doc d) with its status line, p.refusal, empty until a paste or
+   * a drop is refused; else a pre.
+   */
+  private file(name: string, text: string, editable: boolean, set: (d: Doc, v: string) => void): HTMLElement {
     const box = document.createElement("div");
     box.className = "file";
     const label = document.createElement("label");
@@ -130,11 +142,28 @@ class TcpwrapExample extends HTMLElement {
       ta.spellcheck = false;
       ta.rows = Math.min(12, Math.max(2, text.split("\n").length));
       ta.setAttribute("aria-label", name);
+      const note = document.createElement("p");
+      note.className = "refusal";
+      note.id = `refusal-${this.files++}`;
+      note.setAttribute("role", "status");
+      guardInsertions(
+        ta,
+        (t, how) =>
+          refusal(ta, t, how, "this example", (v) => {
+            if (v === null) return this.input(this.doc);
+            const d = { ...this.doc, files: { ...this.doc.files } };
+            set(d, v);
+            return this.input(d);
+          }),
+        (why) => showRefusal(ta, note, why),
+      );
       ta.addEventListener("input", () => {
-        set(ta.value);
+        showRefusal(ta, note, "");
+        set(this.doc, ta.value);
         this.schedule();
       });
       label.append(ta);
+      box.append(note);
     } else {
       const pre = document.createElement("pre");
       pre.textContent = text;
@@ -151,21 +180,26 @@ class TcpwrapExample extends HTMLElement {
     });
   }
 
+  /** input is what the widget sends the module for d. */
+  private input(d: Doc) {
+    return {
+      allow: d.allow,
+      deny: d.deny,
+      hosts: d.hosts ?? "",
+      netgroup: d.netgroup,
+      files: d.files,
+      profile: d.profile,
+      requests: d.requests,
+      noTrace: true,
+    };
+  }
+
   private async evaluate() {
     const d = this.doc;
     let out: Output;
     try {
       const tw = await loadModule();
-      out = tw.evaluate({
-        allow: d.allow,
-        deny: d.deny,
-        hosts: d.hosts ?? "",
-        netgroup: d.netgroup,
-        files: d.files,
-        profile: d.profile,
-        requests: d.requests,
-        noTrace: true,
-      });
+      out = tw.evaluate(this.input(d));
     } catch (e) {
       out = { error: `the module did not load: ${e instanceof Error ? e.message : String(e)}` };
     }
