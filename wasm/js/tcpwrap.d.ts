@@ -94,6 +94,8 @@ export interface Result {
     serverPort: number;
     address: string;
     line?: number;
+    /** A hosts_ctl request's four strings (tcpwrap match --ctl only). */
+    ctl?: { daemon: string; name: string; addr: string; user: string };
   };
 }
 

@@ -1064,6 +1064,17 @@ func appendResult(b []byte, r *Result) []byte {
 		b = append(b, `,"line":`...)
 		b = strconv.AppendInt(b, int64(e.Line), 10)
 	}
+	if c := e.Ctl; c != nil {
+		b = append(b, `,"ctl":{"daemon":`...)
+		b = appendString(b, c.Daemon)
+		b = append(b, `,"name":`...)
+		b = appendString(b, c.Name)
+		b = append(b, `,"addr":`...)
+		b = appendString(b, c.Addr)
+		b = append(b, `,"user":`...)
+		b = appendString(b, c.User)
+		b = append(b, '}')
+	}
 	return append(b, "}}"...)
 }
 

@@ -167,7 +167,8 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
 		Trace: []Step{{File: s, Line: n, Span: span, Kind: s, Text: s, Daemons: []Token{{Text: s, Span: span, State: s, Depth: n,
 			Why: s, Lookups: []string{s}}, {Lookups: []string{}}}, Clients: []Token{}, DaemonMatch: true, Match: n%2 == 0, Note: s},
 			{}, {Kind: s, EndLine: n, Count: -n, DaemonLines: 1}},
-		Request: Echo{Daemon: s, Client: s, ClientPort: 65535, ServerPort: uint16(n), Address: s, Line: n}}
+		Request: Echo{Daemon: s, Client: s, ClientPort: 65535, ServerPort: uint16(n), Address: s, Line: n,
+			Ctl: &CtlEcho{Daemon: s, Name: "", Addr: s, User: s}}}
 	empty := &Result{Env: []Env{}, Trace: []Step{}}
 	out := Output{Error: s, Results: []RequestResult{{Predictions: []*Result{r, full, empty, nil}}, {Error: s},
 		{Predictions: []*Result{}, Error: s}, {}}}

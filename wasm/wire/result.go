@@ -59,6 +59,19 @@ type Echo struct {
 	Address string `json:"address"`
 	// Line is the batch file's line number (batch only).
 	Line int `json:"line,omitempty"`
+	// Ctl, when set, says the prediction answers a hosts_ctl request
+	// (tcpwrap match --ctl): these four strings, with no socket; then
+	// Client is "", the ports are 0 and Address repeats Ctl.Addr.
+	Ctl *CtlEcho `json:"ctl,omitempty"`
+}
+
+// CtlEcho repeats the four strings of a hosts_ctl(daemon, name, addr,
+// user) request as given, "" included.
+type CtlEcho struct {
+	Daemon string `json:"daemon"`
+	Name   string `json:"name"`
+	Addr   string `json:"addr"`
+	User   string `json:"user"`
 }
 
 // A Rule is the deciding rule of a prediction.
