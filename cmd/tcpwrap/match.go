@@ -18,6 +18,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 // maxBatchLine is the longest line a --batch file may have, in bytes,
@@ -27,6 +28,8 @@ const maxBatchLine = 4096
 const matchUsage = `Usage:
   tcpwrap match [flags] DAEMON[@SERVER] [USER@]CLIENT
   tcpwrap match [flags] --batch FILE|- [--summary]
+  tcpwrap match [flags] --ctl DAEMON NAME ADDR [USER]
+  tcpwrap match [flags] --ctl --batch FILE|- [--summary]
 
 Predicts what libwrap decides for a connection from CLIENT to DAEMON, and
 explains it: the verdict, the deciding rule, every line read and why each
@@ -37,6 +40,17 @@ Unlike tcpdmatch, an address operand is a connection from that address:
 its host name is looked up (and double-checked) when a rule needs it. A
 host name operand gives one prediction per address. "unknown" and
 "paranoid" are host names without an address, as in tcpdmatch.
+
+With --ctl the operands are the four strings a daemon such as sendmail
+hands libwrap's hosts_ctl(daemon, name, addr, user) instead of a socket,
+taken as given: nothing is looked up and there is no server, no port and
+no descriptor (keepalive, linger and twist fail as they do under
+hosts_ctl). "" is an empty string: an empty NAME, ADDR or USER (or an
+omitted USER) is "unknown", an empty DAEMON is the empty name. NAME
+"unknown" is a name not known (UNKNOWN matches); NAME "paranoid" is a
+name that failed the double check (PARANOID matches); any other NAME is
+trusted as is and is what %h shows. In a --batch file a --ctl line is
+"DAEMON NAME ADDR [USER]", and a field written "" is the empty string.
 
 Flags:
   -d DIR               read DIR/hosts.allow and DIR/hosts.deny (default /etc)
@@ -53,6 +67,9 @@ Flags:
                        4096 bytes a line) and print one JSON line per prediction
   --summary            with --batch: print only the counts, and the hits of
                        every rule (0 = a rule no request reached)
+  --ctl                decide hosts_ctl requests: operands (or batch lines)
+                       DAEMON NAME ADDR [USER]; not with --hosts,
+                       --client-port or --server-port
 
 Exit status: 0 when verdicts were printed, 1 when an input could not be read
 or a host name could not be resolved (in a batch: after the other lines), 2
@@ -71,6 +88,7 @@ type matchConfig struct {
 	json         bool
 	batch        string // "" = no batch
 	summary      bool
+	ctl          bool // hosts_ctl requests: DAEMON NAME ADDR [USER]
 	color        bool
 }
 
@@ -104,6 +122,7 @@ func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
 	set.BoolVar(&cfg.json, "json", false, "")
 	set.StringVar(&cfg.batch, "batch", "", "")
 	set.BoolVar(&cfg.summary, "summary", false, "")
+	set.BoolVar(&cfg.ctl, "ctl", false, "")
 	return set, profile
 }
 
@@ -133,8 +152,9 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 		rest = left[1:]
 	}
 
-	batchSet := false
-	set.Visit(func(f *flag.Flag) { batchSet = batchSet || f.Name == "batch" })
+	given := map[string]bool{}
+	set.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	batchSet := given["batch"]
 	var err error
 	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
 		return nil, nil, &usageError{err.Error()}
@@ -148,6 +168,17 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 		return nil, nil, usagef("--summary needs --batch")
 	case batchSet && len(operands) > 0:
 		return nil, nil, usagef("--batch takes its requests from the file, not from operands (got %q)", operands[0])
+	case cfg.ctl:
+		// hosts_ctl takes strings, not a socket: nothing to look up, no
+		// port to give.
+		for _, name := range []string{"hosts", "client-port", "server-port"} {
+			if given[name] {
+				return nil, nil, usagef("--%s does not go with --ctl: hosts_ctl's name and address are taken as given, with no socket", name)
+			}
+		}
+		if !batchSet && (len(operands) < 3 || len(operands) > 4) {
+			return nil, nil, usagef("want 3 or 4 operands with --ctl, DAEMON NAME ADDR [USER], got %d", len(operands))
+		}
 	case !batchSet && len(operands) != 2:
 		return nil, nil, usagef("want 2 operands, DAEMON[@SERVER] [USER@]CLIENT, got %d", len(operands))
 	}
@@ -312,7 +343,7 @@ func runMatch(args []string, stdin io.Reader, stdout, stderr io.Writer, color bo
 		return usageFail(stderr, "match", err)
 	}
 	cfg.color = color
-	if cfg.batch == "" {
+	if cfg.batch == "" && !cfg.ctl {
 		if err := checkOperands(operands[0], operands[1]); err != nil {
 			return usageFail(stderr, "match", err)
 		}
@@ -324,6 +355,9 @@ func runMatch(args []string, stdin io.Reader, stdout, stderr io.Writer, color bo
 	}
 	if cfg.batch != "" {
 		return m.batch(cfg, stdin, stdout, stderr)
+	}
+	if cfg.ctl {
+		return m.singleCtl(cfg, ctlEcho(operands), stdout, stderr)
 	}
 	return m.single(cfg, operands[0], operands[1], stdout, stderr)
 }
@@ -356,7 +390,41 @@ func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, 
 			p := newPainter(cfg.color)
 			fmt.Fprintf(w, "%s\n", p.bold(fmt.Sprintf("== %s %s: address %s (%d of %d) ==", daemonArg, clientArg, req.Client.Socket.Addr(), i+1, len(reqs))))
 		}
-		m.writeText(w, req, d, cfg.color)
+		m.writeText(w, req, d, nil, cfg.color)
+	}
+	if err := w.Flush(); err != nil {
+		return writeFailed(stderr, err)
+	}
+	return exitOK
+}
+
+// ctlEcho is the hosts_ctl request of 3 or 4 operands (or batch fields):
+// DAEMON NAME ADDR [USER].
+func ctlEcho(f []string) *wire.CtlEcho {
+	c := &wire.CtlEcho{Daemon: f[0], Name: f[1], Addr: f[2]}
+	if len(f) == 4 {
+		c.User = f[3]
+	}
+	return c
+}
+
+// ctlRequest is the engine's request and the echo of a hosts_ctl request.
+func ctlRequest(c *wire.CtlEcho, line int) (engine.Request, requestEcho) {
+	req := engine.CtlRequest(c.Daemon, c.Name, c.Addr, c.User)
+	return req, requestEcho{Daemon: c.Daemon, Address: c.Addr, Line: line, Ctl: c}
+}
+
+// singleCtl decides one hosts_ctl request, with its full trace.
+func (m *matcher) singleCtl(cfg *matchConfig, c *wire.CtlEcho, stdout, stderr io.Writer) int {
+	req, echo := ctlRequest(c, 0)
+	d := m.policy.Evaluate(req)
+	w := bufio.NewWriter(stdout)
+	if cfg.json {
+		if err := newEncoder(w).Encode(m.prediction(echo, req, d, true)); err != nil {
+			return writeFailed(stderr, err)
+		}
+	} else {
+		m.writeText(w, req, d, c, cfg.color)
 	}
 	if err := w.Flush(); err != nil {
 		return writeFailed(stderr, err)
@@ -548,6 +616,16 @@ func (m *matcher) parseBatchLine(cfg *matchConfig, n int, data []byte, tooLong b
 		it.err = fmt.Sprintf("line longer than %d bytes", maxBatchLine)
 	case len(f) == 0 || f[0][0] == '#':
 		return it, false
+	case cfg.ctl && (len(f) < 3 || len(f) > 4):
+		it.err = "want DAEMON NAME ADDR [USER] (--ctl), got " + plural(len(f), "word", "words")
+	case cfg.ctl:
+		for i := range f {
+			if f[i] == `""` {
+				f[i] = ""
+			}
+		}
+		req, echo := ctlRequest(ctlEcho(f), n)
+		it.reqs, it.echo = []engine.Request{req}, echo
 	case len(f) != 2:
 		it.err = "want DAEMON[@SERVER] [USER@]CLIENT, got " + plural(len(f), "word", "words")
 	default:

@@ -5,9 +5,11 @@ import (
 	"cmp"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 // This file renders a decision as text for people: the verdict and the
@@ -57,10 +59,15 @@ func (p painter) state(s string, width int) string {
 	return p.dim(padded)
 }
 
-// writeText explains one decision.
-func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decision, color bool) {
+// writeText explains one decision; ctl is the hosts_ctl request it
+// answers, or nil for a connection.
+func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decision, ctl *wire.CtlEcho, color bool) {
 	p := newPainter(color)
 	fmt.Fprintf(w, "%s: %s\n", p.access(d.Access), d.Reason)
+	if ctl != nil {
+		fmt.Fprintf(w, "request: hosts_ctl(%s, %s, %s, %s): strings, no socket: nothing is looked up\n",
+			strconv.Quote(ctl.Daemon), strconv.Quote(ctl.Name), strconv.Quote(ctl.Addr), strconv.Quote(ctl.User))
+	}
 	if r := m.ruleOut(d.Matched); r != nil {
 		fmt.Fprintf(w, "rule:    %s  %s\n", p.bold(fmt.Sprintf("%s:%d", r.File, r.Line)), r.Text)
 	} else {
@@ -69,15 +76,33 @@ func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decis
 	if d.Error != "" {
 		fmt.Fprintf(w, "error:   %s\n", p.red(d.Error))
 	}
-	fmt.Fprintf(w, "client:  %s\n", describeHost(req.Client, d.Client, "no address"))
+	client := d.Client
+	if ctl != nil && client.Name == "" && ctl.Name == "" {
+		// Never looked up: hosts_ctl's empty name is "unknown".
+		client.Name = "unknown (NAME is empty)"
+	}
+	fmt.Fprintf(w, "client:  %s\n", describeHost(req.Client, client, "no address"))
 	noServer := "no @SERVER given"
-	if req.Server.Name != "" {
+	switch {
+	case ctl != nil:
+		noServer = "hosts_ctl gives none"
+	case req.Server.Name != "":
 		noServer = "no address"
 	}
 	fmt.Fprintf(w, "server:  %s\n", describeHost(req.Server, d.Server, noServer))
-	fmt.Fprintf(w, "daemon:  %s\n", d.Daemon)
+	daemon := d.Daemon
+	if daemon == "" {
+		daemon = `"" (the empty name)`
+	}
+	fmt.Fprintf(w, "daemon:  %s\n", daemon)
 	user := d.User
-	if user == "" {
+	switch {
+	case user != "":
+	case ctl != nil && ctl.User != "":
+		user = ctl.User
+	case ctl != nil:
+		user = "unknown (USER is empty)"
+	default:
 		user = "(not needed by any rule)"
 	}
 	fmt.Fprintf(w, "user:    %s\n", user)
