@@ -50,8 +50,19 @@ func (st *evalState) explainHost(hp *hostPat, h *hostState) string {
 		}
 		return sprintf("net/mask vs address %q", addr)
 	}
-	if hp.nameToo && h.nameDone {
-		return sprintf("%s pattern vs address %q, then name %q", strKindNames[hp.sp.kind], addr, name)
+	kind := strKindNames[hp.sp.kind] + " pattern"
+	if hp.sp.kind == strExact {
+		// libwrap has no code of its own for these two words: they are
+		// the texts it gives what it could not find or verify.
+		switch {
+		case asciiEqualFold(hp.text, "PARANOID"):
+			kind = `PARANOID (matches the name "paranoid", which libwrap gives a host whose name fails its double check)`
+		case asciiEqualFold(hp.text, "UNKNOWN"):
+			kind = `UNKNOWN (matches the text "unknown", which libwrap gives an address or name it cannot find)`
+		}
 	}
-	return sprintf("%s pattern vs address %q", strKindNames[hp.sp.kind], addr)
+	if hp.nameToo && h.nameDone {
+		return sprintf("%s vs address %q, then name %q", kind, addr, name)
+	}
+	return sprintf("%s vs address %q", kind, addr)
 }
