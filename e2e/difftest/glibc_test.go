@@ -55,6 +55,22 @@ const textDriver = `#include <stdio.h>
 }
 `
 
+// buildDriver compiles the C program src, linked with libwrap, into a
+// temporary directory and returns the binary's path.
+func buildDriver(t *testing.T, name, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	c := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name)
+	if out, err := exec.Command("cc", "-O", "-o", bin, c, "-lwrap").CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestGlibcScopes compares the engine with libwrap on IPv6 patterns and
 // client address texts with a %scope, which the sealed harness cannot
 // show (its nss_wrapper refuses them): a small program linked with the
@@ -63,15 +79,7 @@ const textDriver = `#include <stdio.h>
 // Only numeric parsing is involved: no name is looked up.
 func TestGlibcScopes(t *testing.T) {
 	harness(t) // the same prerequisites (root, cc, libwrap0-dev)
-	dir := t.TempDir()
-	src := filepath.Join(dir, "textdriver.c")
-	if err := os.WriteFile(src, []byte(textDriver), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "textdriver")
-	if out, err := exec.Command("cc", "-O", "-o", bin, src, "-lwrap").CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v\n%s", err, out)
-	}
+	dir, bin := t.TempDir(), buildDriver(t, "textdriver", textDriver)
 	allow := "exact: [2001:db8::1%1]\nnet: [2001:db8::%2]/32\nll: [fe80::1%lo]\nnodelocal: [ff01::%lo]/0\n" +
 		"mapped: [::ffff:169.254.0.0%lo]/0\neth: [fe80::1%eth0]\nbig: [2001:db8::1%4294967296]\n" +
 		"zero: [2001:db8::1%01] [fe80::2%]\nsuffix: .1%lo\n"
@@ -173,15 +181,7 @@ const sockDriver = `#include <stdio.h>
 // /etc/hosts is that table and nsswitch.conf says "hosts: files".
 func TestGlibcNames(t *testing.T) {
 	harness(t) // the same prerequisites (root, cc, libwrap0-dev)
-	dir := t.TempDir()
-	src := filepath.Join(dir, "sockdriver.c")
-	if err := os.WriteFile(src, []byte(sockDriver), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "sockdriver")
-	if out, err := exec.Command("cc", "-O", "-o", bin, src, "-lwrap").CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v\n%s", err, out)
-	}
+	dir, bin := t.TempDir(), buildDriver(t, "sockdriver", sockDriver)
 	var clients []string
 	for _, line := range strings.Split(strings.TrimSpace(libwrap.GlibcHosts), "\n") {
 		a, _, _ := strings.Cut(line, " ")
