@@ -496,21 +496,7 @@ func TestText(t *testing.T) {
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			got := strings.ReplaceAll(r.stdout, dir, "DIR")
-			golden := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			goldenCompare(t, tc.name+".golden", strings.ReplaceAll(r.stdout, dir, "DIR"))
 		})
 	}
 }
