@@ -899,9 +899,11 @@ func (st *evalState) lookupName(h *hostState) {
 		h.name = paranoid
 		return
 	}
-	canon, addrs, ok := st.res.LookupHost(h.name, v6)
-	if refused {
-		ok = false
+	// A refused name never reaches a name service (numericName).
+	var canon string
+	var addrs []netip.Addr
+	if ok = !refused; ok {
+		canon, addrs, ok = st.res.LookupHost(h.name, v6)
 	}
 	if v, num := inetAton(h.name, false); num && st.prof == Upstream {
 		// gethostbyname answers a numeric name itself.
