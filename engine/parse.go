@@ -180,11 +180,10 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	if c2 >= 0 {
 		third := text[c2+1:]
 		ln.Third = &Field{Text: string(third), Span: t.span(ll, c2+1, len(text))}
-		if !t.Profile.options() {
-			ln.Third.pcts = t.percentSpans(ll, ln.Third.Text, func(k int) int { return c2 + 1 + k })
-		}
 		if t.Profile.options() {
 			ln.Options = t.parseOptions(ll, text, c2+1)
+		} else {
+			ln.Third.pcts = t.percentSpans(ll, ln.Third.Text, func(k int) int { return c2 + 1 + k })
 		}
 	}
 	return ln
