@@ -372,9 +372,15 @@ func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, 
 	if cfg.serverPortOK && !reqs[0].Server.Socket.IsValid() {
 		fmt.Fprintf(stderr, "tcpwrap: warning: --server-port has no effect without a server address (DAEMON@SERVER): libwrap knows no port without one\n")
 	}
+	echo := requestEcho{Daemon: daemonArg, Client: clientArg, ClientPort: cfg.clientPort, ServerPort: cfg.serverPort}
+	return m.explain(cfg, reqs, echo, stdout, stderr)
+}
+
+// explain decides reqs, the requests of one echo, with full traces, and
+// prints them as text or JSON.
+func (m *matcher) explain(cfg *matchConfig, reqs []engine.Request, echo requestEcho, stdout, stderr io.Writer) int {
 	w := bufio.NewWriter(stdout)
 	enc := newEncoder(w)
-	echo := requestEcho{Daemon: daemonArg, Client: clientArg, ClientPort: cfg.clientPort, ServerPort: cfg.serverPort}
 	for i, req := range reqs {
 		d := m.policy.Evaluate(req)
 		if cfg.json {
@@ -388,9 +394,9 @@ func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, 
 		}
 		if len(reqs) > 1 {
 			p := newPainter(cfg.color)
-			fmt.Fprintf(w, "%s\n", p.bold(fmt.Sprintf("== %s %s: address %s (%d of %d) ==", daemonArg, clientArg, req.Client.Socket.Addr(), i+1, len(reqs))))
+			fmt.Fprintf(w, "%s\n", p.bold(fmt.Sprintf("== %s %s: address %s (%d of %d) ==", echo.Daemon, echo.Client, req.Client.Socket.Addr(), i+1, len(reqs))))
 		}
-		m.writeText(w, req, d, nil, cfg.color)
+		m.writeText(w, req, d, echo.Ctl, cfg.color)
 	}
 	if err := w.Flush(); err != nil {
 		return writeFailed(stderr, err)
@@ -417,19 +423,7 @@ func ctlRequest(c *wire.CtlEcho, line int) (engine.Request, requestEcho) {
 // singleCtl decides one hosts_ctl request, with its full trace.
 func (m *matcher) singleCtl(cfg *matchConfig, c *wire.CtlEcho, stdout, stderr io.Writer) int {
 	req, echo := ctlRequest(c, 0)
-	d := m.policy.Evaluate(req)
-	w := bufio.NewWriter(stdout)
-	if cfg.json {
-		if err := newEncoder(w).Encode(m.prediction(echo, req, d, true)); err != nil {
-			return writeFailed(stderr, err)
-		}
-	} else {
-		m.writeText(w, req, d, c, cfg.color)
-	}
-	if err := w.Flush(); err != nil {
-		return writeFailed(stderr, err)
-	}
-	return exitOK
+	return m.explain(cfg, []engine.Request{req}, echo, stdout, stderr)
 }
 
 func writeFailed(stderr io.Writer, err error) int {
