@@ -108,7 +108,6 @@ class Pane {
     );
     this.ta.addEventListener("input", (e) =>
       phase("input", () => {
-        this.setRefusal("");
         this.setRaw(null);
         this.setAbsent(false);
         this.fit();
@@ -612,8 +611,7 @@ async function explain() {
   const doc = collect();
   const req = readRow(selected);
   const input: Record<string, unknown> = { ...policy(doc), requests: [req] };
-  const what = whatIf();
-  if (what) input.dns = what;
+  if (doc.dns) input.dns = doc.dns;
   const too = tooLarge(input);
   if (too) {
     out.textContent = `error: ${too}`;

@@ -158,7 +158,6 @@ class TcpwrapExample extends HTMLElement {
         (why) => showRefusal(ta, note, why),
       );
       ta.addEventListener("input", () => {
-        showRefusal(ta, note, "");
         set(this.doc, ta.value);
         this.schedule();
       });

@@ -104,7 +104,8 @@ let watchingDrags = false;
  * browser inserts anything, and show(why) says so. A paste that fits
  * goes on untouched, onto the undo stack as before. The paste and drop
  * events come first and carry the text; beforeinput catches any
- * insertion they did not announce.
+ * insertion they did not announce. The next edit clears the message
+ * (show("")).
  */
 export function guardInsertions(ta: HTMLTextAreaElement, refuse: (text: string, how: How) => string, show: (why: string) => void) {
   if (!watchingDrags) {
@@ -126,6 +127,7 @@ export function guardInsertions(ta: HTMLTextAreaElement, refuse: (text: string, 
     e.preventDefault();
     show(why);
   };
+  ta.addEventListener("input", () => show(""));
   ta.addEventListener("paste", (e) => guard(e, e.clipboardData?.getData("text/plain") ?? "", "paste"));
   ta.addEventListener("drop", (e) => {
     if (!draggingInPage) guard(e, e.dataTransfer?.getData("text/plain") ?? "", "drop");
