@@ -112,9 +112,5 @@ func (h *Harness) glibcTool(c Case, argv []string) ([]string, int, error) {
 	if text == "" {
 		return nil, code, nil
 	}
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return lines, code, nil
+	return outputLines(text), code, nil
 }

@@ -433,11 +433,17 @@ func (s *session) tool(cmd string, c Case, args []string) ([]string, int, error)
 	if text == "" && len(out) == 0 {
 		return nil, code, nil
 	}
+	return outputLines(text), code, nil
+}
+
+// outputLines splits a tool's output, its last newline cut, into lines
+// without their CR.
+func outputLines(text string) []string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSuffix(l, "\r")
 	}
-	return lines, code, nil
+	return lines
 }
 
 // CaseFromSections builds the Case of a corpus case (cmd/tcpdchk's
