@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
 	"slices"
@@ -562,14 +563,13 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 				reps.suffix(t)
 			} else {
 				reps.blocks++
-				ends := blockEnds(t)
-				for _, c := range ends {
-					addrs.add(c)
-					addrs.add("::ffff:" + c)
-				}
-				if len(ends) == 2 {
-					f, l := netip.MustParseAddr(ends[0]).As4(), netip.MustParseAddr(ends[1]).As4()
-					reps.spans4 = append(reps.spans4, [2]uint32{be32(f), be32(l)})
+				if lo, hi, k := prefixRange(t); k == setRange {
+					for _, v := range [2]uint32{lo, hi} {
+						c := v4Addr(v).String()
+						addrs.add(c)
+						addrs.add("::ffff:" + c)
+					}
+					reps.spans4 = append(reps.spans4, [2]uint32{lo, hi})
 				}
 			}
 		}
@@ -773,8 +773,8 @@ func (r *hostReps) finish() {
 		}
 		if len(open) > 0 {
 			add(b.Addr().Prev())
-			add(lastAddr(b).Next())
-			add(lastAddr(open[len(open)-1]))
+			add(lastOf(b).Next())
+			add(lastOf(open[len(open)-1]))
 		}
 		open = append(open, b)
 	}
@@ -797,16 +797,6 @@ func be32(b [4]byte) uint32 {
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
-func cmpUint32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // inexact reports whether the patterns' address representatives may miss
 // a set of addresses (see hostReps).
 func (r *hostReps) inexact() bool {
@@ -827,10 +817,10 @@ func (r *hostReps) inexact() bool {
 func (r *hostReps) suffixStretches() bool {
 	blocks := slices.Clone(r.spans4)
 	slices.SortFunc(blocks, func(a, b [2]uint32) int {
-		if c := cmpUint32(a[0], b[0]); c != 0 {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
 			return c
 		}
-		return cmpUint32(b[1], a[1])
+		return cmp.Compare(b[1], a[1])
 	})
 	var stretches [][2]uint64
 	var walk func(lo, hi uint64, i int) int
@@ -942,12 +932,7 @@ func addrWild(text string) bool {
 	if strings.Trim(text, "*") == "" {
 		return false
 	}
-	for _, c := range []byte(text) {
-		if !strings.ContainsRune("0123456789abcdefABCDEF.:%*?", rune(c)) {
-			return false
-		}
-	}
-	return true
+	return onlyOf(text, "0123456789abcdefABCDEF.:%*?")
 }
 
 // maxWildAddrs bounds the addresses wildAddrs lists.
@@ -1008,39 +993,6 @@ func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool) {
 	}
 	walk("", text)
 	return out, len(out) <= maxWildAddrs
-}
-
-// blockEnds returns, for a numeric prefix ("10.0."), the first and last
-// dotted quads it matches and the ones just outside them.
-func blockEnds(prefix string) []string {
-	parts := strings.Split(strings.TrimSuffix(prefix, "."), ".")
-	if len(parts) == 0 || len(parts) > 3 {
-		return nil
-	}
-	var b [4]byte
-	for i, p := range parts {
-		v, err := strconv.ParseUint(p, 10, 8)
-		if err != nil || (len(p) > 1 && p[0] == '0') {
-			return nil
-		}
-		b[i] = byte(v)
-	}
-	first := netip.AddrFrom4(b)
-	for i := len(parts); i < 4; i++ {
-		b[i] = 255
-	}
-	last := netip.AddrFrom4(b)
-	return []string{first.String(), last.String()}
-}
-
-// lastAddr returns the last address of prefix p.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // ReverseLister is implemented by resolvers that know every address whose
