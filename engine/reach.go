@@ -359,7 +359,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range serverPats {
 		poll(done)
-		clientHost(hp, &srv, p.Resolver, p.Profile())
+		clientHost(hp, &srv, nil, p.Resolver, p.Profile())
 	}
 	serverNames := slices.ContainsFunc(serverPats, readsName)
 	if serverNames && !srv.addNamed(p) {
@@ -371,7 +371,7 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range hosts {
 		poll(done)
-		clientHost(hp, &cl, p.Resolver, p.Profile())
+		clientHost(hp, &cl, &names, p.Resolver, p.Profile())
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
 		}
@@ -379,9 +379,6 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	cl.finish()
 	if cl.inexact() {
 		return nil
-	}
-	for _, n := range cl.names.list {
-		names.add(n)
 	}
 	serverEnds, ok := servers(p, serverPats, serverNames, &srv, ports.list, limit)
 	if !ok {
@@ -486,9 +483,14 @@ func instances(sp strPat) []string {
 	return nil
 }
 
-// clientHost adds the addresses and host names a host pattern needs.
-func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
-	addrs, names := &reps.addrs, &reps.names
+// clientHost adds the addresses a host pattern needs to reps and, unless
+// names is nil, the host names to names. A server's names are not the
+// patterns' but the resolver's (addNamed).
+func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, prof Profile) {
+	if names == nil {
+		names = &set[string]{}
+	}
+	addrs := &reps.addrs
 	switch hp.kind {
 	case hostNetgroup:
 		if l, ok := res.(NetgroupLister); ok {
@@ -503,9 +505,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 		if hp.v4ok {
 			n, last := hp.net4, hp.net4|^hp.mask4
 			for _, v := range []uint32{n, n + 1, last, n &^ 1} {
-				a := v4Addr(v)
-				addrs.add(a.String())
-				addrs.add("::ffff:" + a.String())
+				reps.add(v4Addr(v))
 			}
 			if m := hp.mask4; m != 0 && m|(m-1) != ^uint32(0) {
 				reps.loose++ // holes in the mask: not a block of addresses
@@ -547,28 +547,21 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 		switch hp.sp.kind {
 		case strExact:
 			if a, err := netip.ParseAddr(t); err == nil {
-				addrs.add(a.String())
-				if a.Is4() {
-					addrs.add("::ffff:" + a.String())
-				}
+				reps.add(a)
 				reps.exact = append(reps.exact, a)
 			}
 			reps.exacts++
 		case strPrefix, strSuffix:
-			for _, c := range completeV4(t) {
-				addrs.add(c)
-				addrs.add("::ffff:" + c)
+			for _, a := range completeV4(t) {
+				reps.add(a)
 			}
 			if hp.sp.kind == strSuffix {
 				reps.suffix(t)
 			} else {
 				reps.blocks++
 				if lo, hi, k := prefixRange(t); k == setRange {
-					for _, v := range [2]uint32{lo, hi} {
-						c := v4Addr(v).String()
-						addrs.add(c)
-						addrs.add("::ffff:" + c)
-					}
+					reps.add(v4Addr(lo))
+					reps.add(v4Addr(hi))
 					reps.spans4 = append(reps.spans4, [2]uint32{lo, hi})
 				}
 			}
@@ -580,10 +573,7 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 		if all, ok := wildAddrs(&hp.sp, prof); ok {
 			// Every address it matches: as many exact addresses.
 			for _, a := range all {
-				addrs.add(a.String())
-				if a.Is4() {
-					addrs.add("::ffff:" + a.String())
-				}
+				reps.add(a)
 			}
 			reps.exact = append(reps.exact, all...)
 			reps.exacts += len(all)
@@ -608,8 +598,8 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 			if a, err := netip.ParseAddr(d); err == nil {
 				addrs.add(a.String())
 			}
-			for _, c := range completeV4(strings.NewReplacer("*", "", "?", "1").Replace(hp.text)) {
-				addrs.add(c)
+			for _, a := range completeV4(strings.NewReplacer("*", "", "?", "1").Replace(hp.text)) {
+				addrs.add(a.String())
 			}
 		}
 		names.add(v)
@@ -617,8 +607,8 @@ func clientHost(hp *hostPat, reps *hostReps, res Resolver, prof Profile) {
 }
 
 // completeV4 turns a numeric fragment ("10.0.", ".1", "10.0.0.1") into
-// dotted quads that carry it as a prefix or suffix.
-func completeV4(frag string) []string {
+// IPv4 addresses that carry it as a prefix or suffix.
+func completeV4(frag string) []netip.Addr {
 	var out []string
 	parts := strings.Split(strings.Trim(frag, "."), ".")
 	fill := []string{"203", "0", "113", "9"}
@@ -636,17 +626,17 @@ func completeV4(frag string) []string {
 		oct3 := append(append([]string{}, parts...), "100", "100", "100", "100")
 		out = append(out, strings.Join(oct3[:4], "."))
 	}
-	var valid []string
+	var valid []netip.Addr
 	for _, s := range out {
 		if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
-			valid = append(valid, a.String())
+			valid = append(valid, a)
 		}
 	}
 	return valid
 }
 
 // hostReps collects the representatives host patterns need: addresses
-// and host names.
+// (host names are collected apart: see clientHost).
 //
 // It also sorts the address patterns by how their representatives stand
 // for every address: exacts match one address each; blocks (net/masks,
@@ -661,7 +651,7 @@ func completeV4(frag string) []string {
 // blocks) cut across all that, and no representatives of theirs are a
 // proof: Reach gives up where one meets any other (see inexact).
 type hostReps struct {
-	addrs, names          set[string]
+	addrs                 set[string]
 	exacts, blocks, loose int
 	// The blocks' ranges, the exact patterns' addresses and the suffixes:
 	// an address inside a block also needs its neighbours, in the block
@@ -673,6 +663,15 @@ type hostReps struct {
 	// named is how many addresses the resolver names, among exact (see
 	// addNamed).
 	named int
+}
+
+// add adds the address a and, for an IPv4 address, its IPv4-mapped
+// IPv6 form: a text libwrap's patterns see apart.
+func (r *hostReps) add(a netip.Addr) {
+	r.addrs.add(a.String())
+	if a.Is4() {
+		r.addrs.add("::ffff:" + a.String())
+	}
 }
 
 // addNamed adds, for the server, every address p's resolver names: each
@@ -689,10 +688,7 @@ func (r *hostReps) addNamed(p *Policy) bool {
 		return false
 	}
 	for _, a := range l.ReverseAddrs() {
-		r.addrs.add(a.String())
-		if a.Is4() {
-			r.addrs.add("::ffff:" + a.String())
-		}
+		r.add(a)
 		r.exact = append(r.exact, a)
 		r.named++
 	}
@@ -856,11 +852,7 @@ func (r *hostReps) suffixStretches() bool {
 			}
 		}
 	}
-	add := func(a uint64) {
-		t := v4Addr(uint32(a)).String()
-		r.addrs.add(t)
-		r.addrs.add("::ffff:" + t)
-	}
+	add := func(a uint64) { r.add(v4Addr(uint32(a))) }
 	// find adds the first address from a on, step by step, up to hi, for
 	// which ok holds, when one of the first it tries does: x of those are
 	// ruled out by exact addresses, and at most k of any 256 in a row by

@@ -103,7 +103,9 @@ func TestReachBruteForce(t *testing.T) {
 					if a, err := netip.ParseAddr(strings.Trim(w, "[]")); err == nil {
 						caseAddrs = append(caseAddrs, a.String(), a.Next().String())
 					}
-					caseAddrs = append(caseAddrs, completeV4(strings.Split(w, "/")[0])...)
+					for _, a := range completeV4(strings.Split(w, "/")[0]) {
+						caseAddrs = append(caseAddrs, a.String())
+					}
 				}
 				for _, tok := range ln.Daemons.Tokens {
 					w, _, _ := strings.Cut(tok.Text, "@")
