@@ -78,6 +78,14 @@
  * backstop a seccomp filter makes execve, execveat, fork, vfork, clone and
  * clone3 fail with EPERM (installed in the driver before the first request
  * in reset mode, in each request child in fork mode).
+ *
+ * Built with -DTCPWRAP_UPSTREAM76 (and -I naming a tcp_wrappers 7.6 source
+ * tree, whose tcpd.h is then included) it drives an upstream 7.6 libwrap
+ * built by the harness (NewUpstream) instead: no IPv6 socket addresses,
+ * the severities defined here as tcpd defines them, the third field's
+ * shell command recorded (kind "shell") when libwrap's shell_cmd() forks,
+ * and tcpd's PARANOID step taken before hosts_access() (see
+ * paranoid_refused).
  */
 
 #define _GNU_SOURCE
@@ -473,12 +481,59 @@ static int simulated_status(const char *cmd)
 	return (blen == 5 && strncmp(base, "false", 5) == 0) ? 1 : 0;
 }
 
+#ifdef TCPWRAP_UPSTREAM76
+/*
+ * Upstream 7.6 without options runs a rule's third field with shell_cmd(),
+ * which forks and execs /bin/sh in the child. The fork below never makes
+ * a child, so the command text is taken here: this definition is found
+ * before libwrap's (-rdynamic), notes the command and calls libwrap's own,
+ * which then forks (fake) and waits as usual.
+ */
+static const char *pending_shell;
+
+void shell_cmd(char *command)
+{
+	static void (*real_shell_cmd)(char *);
+	if (real_shell_cmd == NULL)
+		real_shell_cmd = real("shell_cmd");
+	pending_shell = command;
+	real_shell_cmd(command);
+	pending_shell = NULL;
+}
+
+/* The severities: upstream's library leaves them to the program (tcpd
+ * defines them with these values). Options, which alone change them, are
+ * not compiled in, so reset mode need not restore them. */
+int allow_severity = LOG_INFO;
+int deny_severity = LOG_WARNING;
+
+/*
+ * tcpd built with PARANOID (upstream's default) refuses a client whose host
+ * name does not verify before it reads any table: this is that step, as a
+ * daemon built the released way takes it for a socket request. The refusal
+ * itself (a "refused connect" log line, a 5 second sleep, exit) belongs to
+ * tcpd, not to the decision, and is left out as tcpd's other logging is.
+ * The name is compared with the text of STRING_PARANOID, not with libwrap's
+ * variable: naming that here would copy-relocate it out of libwrap.
+ */
+static int paranoid_refused(struct request_info *request)
+{
+	return strcasecmp(eval_hostname(request->client), STRING_PARANOID) == 0;
+}
+#endif
+
 pid_t fork(void)
 {
 	if (!in_request)
 		return ((pid_t(*)(void))real("fork"))();
 	const char *kind = command_kind();
 	const char *cmd = last_opt_value ? last_opt_value : "";
+#ifdef TCPWRAP_UPSTREAM76
+	if (pending_shell != NULL) {
+		kind = "shell";
+		cmd = pending_shell;
+	}
+#endif
 	add_command(kind, cmd);
 	pending_pid = next_fake_pid++;
 	pending_status = simulated_status(cmd) << 8;
@@ -923,9 +978,13 @@ static void bind_libwrap(void)
 	lw.hosts_deny_table = libwrap_symbol("hosts_deny_table");
 }
 
-/* Every data object libwrap exports (Debian 7.6.q-32). */
+/* Every data object libwrap exports (Debian 7.6.q-32; upstream 7.6 leaves
+ * the severities to the program). */
 static const char *const libwrap_data_symbols[] = {
-	"allow_severity", "deny_severity", "dry_run", "hosts_access_verbose",
+#ifndef TCPWRAP_UPSTREAM76
+	"allow_severity", "deny_severity",
+#endif
+	"dry_run", "hosts_access_verbose",
 	"hosts_allow_table", "hosts_deny_table", "paranoid", "unknown",
 	"resident", "rfc931_timeout", "tcpd_buf", "tcpd_context",
 };
@@ -1203,6 +1262,12 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 		}
 		have_server = 1;
 	}
+#ifdef TCPWRAP_UPSTREAM76
+	if ((have_client && client_sa.ss_family != AF_INET) || (have_server && server_sa.ss_family != AF_INET)) {
+		emit_error(&out, "upstream 7.6 has no IPv6: its socket addresses are sockaddr_in");
+		goto done;
+	}
+#endif
 
 	/* Banner capture: an anonymous memory file, plus a private duplicate. */
 	int cap = memfd_create("banner", MFD_CLOEXEC);
@@ -1244,6 +1309,10 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 	int how = sigsetjmp(jump_back, 1);
 	if (how == 0 && ctl) {
 		access = hosts_ctl(ctl_arg[0], ctl_arg[1], ctl_arg[2], ctl_arg[3]) ? "granted" : "denied";
+#ifdef TCPWRAP_UPSTREAM76
+	} else if (how == 0 && paranoid_refused(&request)) {
+		access = "denied";
+#endif
 	} else if (how == 0) {
 		access = hosts_access(&request) ? "granted" : "denied";
 	} else if (how == JUMP_EXEC) {

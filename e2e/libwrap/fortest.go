@@ -56,13 +56,47 @@ func Shared(t testing.TB) *Harness {
 	return shared.h
 }
 
-// CloseShared closes the harness Shared made, if any, and removes its
-// directory.
-func CloseShared() {
-	if shared.h != nil {
-		shared.h.Close()
+var sharedUpstream struct {
+	once sync.Once
+	dir  string
+	h    *Harness
+	err  error
+}
+
+// SharedUpstream is Shared for the upstream 7.6 harness (NewUpstream)
+// built from the source directory UpstreamEnv names. Without that
+// variable the test is skipped, CI or not: the source tree is not part
+// of this repository, and the hunt is run by hand.
+func SharedUpstream(t testing.TB) *Harness {
+	t.Helper()
+	src := os.Getenv(UpstreamEnv)
+	if src == "" {
+		t.Skipf("%s does not name a tcp_wrappers 7.6 source directory: the upstream hunt does not run", UpstreamEnv)
 	}
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
+	skipUnavailable(t)
+	sharedUpstream.once.Do(func() {
+		if sharedUpstream.dir, sharedUpstream.err = os.MkdirTemp("", "libwrap-upstream-"); sharedUpstream.err == nil {
+			sharedUpstream.h, sharedUpstream.err = NewUpstream(sharedUpstream.dir, src)
+		}
+	})
+	if sharedUpstream.err != nil {
+		t.Fatal(sharedUpstream.err)
+	}
+	return sharedUpstream.h
+}
+
+// CloseShared closes the harnesses Shared and SharedUpstream made, if
+// any, and removes their directories.
+func CloseShared() {
+	for _, s := range []struct {
+		h   *Harness
+		dir string
+	}{{shared.h, shared.dir}, {sharedUpstream.h, sharedUpstream.dir}} {
+		if s.h != nil {
+			s.h.Close()
+		}
+		if s.dir != "" {
+			os.RemoveAll(s.dir)
+		}
 	}
 }

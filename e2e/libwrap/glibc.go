@@ -64,12 +64,15 @@ func GlibcCommand(dir, hosts string, argv ...string) (*exec.Cmd, error) {
 // netgroup source): cases must not depend on them, and c.AsNobody is
 // refused. lines and exitCode are as for Tcpdmatch.
 func (h *Harness) GlibcTcpdmatch(c Case, args ...string) (lines []string, exitCode int, err error) {
-	return h.glibcTool(c, append([]string{TcpdmatchPath, "-d", "-i", "/dev/null"}, args...))
+	return h.glibcTool(c, append([]string{h.tcpdmatch, "-d", "-i", "/dev/null"}, args...))
 }
 
 // GlibcTcpdchk runs the real `tcpdchk ARGS...` as GlibcTcpdmatch runs
 // tcpdmatch.
 func (h *Harness) GlibcTcpdchk(c Case, args ...string) (lines []string, exitCode int, err error) {
+	if h.upstream != "" {
+		return nil, 0, errNoUpstreamTcpdchk
+	}
 	return h.glibcTool(c, append([]string{TcpdchkPath}, args...))
 }
 

@@ -248,6 +248,8 @@ type Harness struct {
 	noRestore      bool // tests only: reset mode without the restore
 
 	dir        string // absolute tmpdir given to New: sources and binaries
+	upstream   string // NewUpstream: the tcp_wrappers 7.6 source directory
+	tcpdmatch  string // the tcpdmatch Tcpdmatch runs
 	work       string // case, control and scratch directories (tmpfs if possible)
 	driver     string
 	shim       string
@@ -269,6 +271,10 @@ type Harness struct {
 // removed after each case; Close removes the work directory. Sealed
 // sessions are started on first use.
 func New(tmpdir string) (*Harness, error) {
+	return newHarness(tmpdir, "")
+}
+
+func newHarness(tmpdir, upstream string) (*Harness, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -278,6 +284,8 @@ func New(tmpdir string) (*Harness, error) {
 	}
 	h := &Harness{
 		dir:        dir,
+		upstream:   upstream,
+		tcpdmatch:  TcpdmatchPath,
 		driver:     filepath.Join(dir, "bin", "driver"),
 		shim:       filepath.Join(dir, "bin", "shim.so"),
 		sealer:     filepath.Join(dir, "bin", "sealer"),
@@ -306,8 +314,19 @@ func New(tmpdir string) (*Harness, error) {
 		src  []byte
 		args []string
 	}
+	driverArgs := []string{"-O2", "-DINET6", "-U_FORTIFY_SOURCE", "-rdynamic", "-o", h.driver}
+	if upstream != "" {
+		lib, err := h.buildUpstream()
+		if err != nil {
+			return nil, err
+		}
+		// Upstream's tcpd.h, found before /usr/include's; the library
+		// built from its sources, found through the run path.
+		driverArgs = []string{"-O2", "-DTCPWRAP_UPSTREAM76", "-U_FORTIFY_SOURCE", "-rdynamic", "-I", upstream,
+			"-L", lib, "-Wl,-rpath," + lib, "-o", h.driver}
+	}
 	builds := []build{
-		{"driver.c", driverSource, []string{"-O2", "-DINET6", "-U_FORTIFY_SOURCE", "-rdynamic", "-o", h.driver}},
+		{"driver.c", driverSource, driverArgs},
 		{"shim.c", shimSource, []string{"-O2", "-shared", "-fPIC", "-U_FORTIFY_SOURCE", "-o", h.shim}},
 		{"sealer.c", sealerSource, []string{"-O2", "-o", h.sealer}},
 	}
@@ -485,7 +504,8 @@ func (h *Harness) RunBatch(cases []Case, reqs [][]Request) ([][]Result, error) {
 	return results, nil
 }
 
-// Tcpdmatch runs the real `tcpdmatch -d -i /dev/null ARGS...` in the case
+// Tcpdmatch runs the real `tcpdmatch -d -i /dev/null ARGS...` (a
+// NewUpstream harness: the tcpdmatch built from its sources) in the case
 // directory, inside the seal, with the shim preloaded after libnss_wrapper.
 // lines is its standard output and standard error, in the order written,
 // split at LF (a CR before the LF is removed: banners end in CRLF), with
@@ -507,6 +527,9 @@ func (h *Harness) Tcpdmatch(c Case, args ...string) (lines []string, exitCode in
 // set*id calls succeed without changing ids), the case's hosts, netgroup,
 // passwd and group tables. lines and exitCode are as for Tcpdmatch.
 func (h *Harness) Tcpdchk(c Case, args ...string) (lines []string, exitCode int, err error) {
+	if h.upstream != "" {
+		return nil, 0, errNoUpstreamTcpdchk
+	}
 	if _, err := os.Stat(TcpdchkPath); err != nil {
 		return nil, 0, errors.New("libwrap harness: " + TcpdchkPath + " missing (install tcpd)")
 	}
