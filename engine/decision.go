@@ -102,6 +102,10 @@ type Decision struct {
 type outChunk struct {
 	at   int
 	text string
+	// glue: a line of text without its newline (upstream's "command:"
+	// line of a command that lost its newline to an expansion): what
+	// tcpdmatch prints next continues it.
+	glue bool
 }
 
 // A Step is one logical line libwrap read, and what it made of it.

@@ -88,8 +88,10 @@
 //     crashes), and chains deeper than [MaxPatternFileDepth];
 //   - an expansion longer than libwrap's buffer (libwrap logs, sleeps 5
 //     seconds and exits);
-//   - for the upstream and FreeBSD profiles, a line longer than 2,046
-//     bytes, on which their reader loops forever: the engine skips it.
+//   - for the FreeBSD profile, a line longer than 2,046 bytes, on which
+//     its reader loops forever: the engine skips it. (Upstream's default
+//     build reads the rest of such a line as the next line, and so does
+//     the engine.)
 //
 // libwrap's process-wide state (the "resident" flag that refuses twist
 // from the second decision on, the IDENT timeout set by rfc931) is kept

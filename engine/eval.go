@@ -269,7 +269,9 @@ func (p *Policy) decideWith(st *evalState, d *Decision, r *Request, trace bool) 
 		st.prime()
 		st.dryRun = true
 	}
-	if st.prof.paranoidMode() && st.hostname(&st.client) == paranoid {
+	// PARANOID is tcpd's step (and tcpdmatch's), not the library's: a
+	// daemon that calls hosts_ctl has none.
+	if st.prof.paranoidMode() && !st.noFD && st.hostname(&st.client) == paranoid {
 		d.Access = Denied
 		d.paranoid = true
 		d.Reason = "PARANOID mode: the client's host name could not be verified, the tables are not read"
@@ -497,7 +499,10 @@ func (st *evalState) scanLines(t *Table, allow bool) int {
 			st.d.Commands = append(st.d.Commands, Command{Kind: "shell", Command: cmd})
 			if st.dryRun {
 				// tcpdmatch's stand-in for shell_cmd prints the command.
-				st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: "command: " + cmd})
+				// It prints the text as it is: a command has its
+				// line's newline unless an expansion took it.
+				st.d.stdout = append(st.d.stdout, outChunk{at: len(st.d.Log), text: "command: " + cmd,
+					glue: !strings.HasSuffix(cmd, "\n")})
 			}
 		}
 	}
@@ -654,6 +659,15 @@ func hostnameKnown(s string) bool {
 func (st *evalState) hostMatch(hp *hostPat, h *hostState) bool {
 	switch hp.kind {
 	case hostNetgroup:
+		if !st.prof.netgroups() {
+			// Built without NETGROUP (upstream's linux target): a
+			// warning, no lookup, never a match.
+			st.warn("netgroup support is disabled")
+			if st.lookups != nil {
+				st.noteLookup("netgroup %q: this build has no netgroup support", hp.text[1:])
+			}
+			return false
+		}
 		name := st.hostname(h)
 		ok := st.res.InNetgroup(hp.text[1:], name)
 		if st.lookups != nil {

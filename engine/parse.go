@@ -50,7 +50,7 @@ func Parse(name string, src []byte, p Profile) *Table {
 			if p.tableErrors() {
 				break // Debian: "all the subsequent rules will be ignored"
 			}
-			if ll.overlong {
+			if ll.overlong && !p.brokenFgets() {
 				r.skipRestOfLine()
 			}
 		}

@@ -257,9 +257,10 @@ func (p Profile) numericV6(s string, res Resolver) bool {
 
 // findInetAddr resolves a tcpdmatch host operand to its addresses.
 //
-// Debian's is [findInetAddr]. The others take a dotted quad or IPv6
-// address as is and refuse any other string of digits and dots as "not
-// an internet address".
+// Debian's is [findInetAddr]. The others take a dotted quad or (but
+// upstream) an IPv6 address as is and refuse any other string of digits
+// and dots as "not an internet address"; upstream looks a name up in
+// IPv4 only.
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
 	if p.Profile() == Debian {
 		return findInetAddr(res, host, warn)
@@ -267,14 +268,22 @@ func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...an
 	if v, ok := dotQuadAddr(host); ok {
 		return []netip.Addr{v4Addr(v)}, true
 	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && p.Profile().ipv6() {
 		return []netip.Addr{a}, true
 	}
 	if !notInaddr(host) {
 		warn("%s: not an internet address", host)
 		return nil, false
 	}
-	canon, addrs, ok := lookupAny(res, host)
+	var canon string
+	var addrs []netip.Addr
+	var ok bool
+	if p.Profile().ipv6() {
+		canon, addrs, ok = lookupAny(res, host)
+	} else {
+		// Upstream's gethostbyname: IPv4 only (derived/X17).
+		canon, addrs, ok = res.LookupHost(host, false)
+	}
 	if !ok {
 		warn("%s: host not found", host)
 		return nil, false
@@ -391,8 +400,23 @@ func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 		return append(lines, "access:   denied (PARANOID mode)", ""), nil
 	}
 	b := 0
+	glued := false // the last line is a command without its newline
+	add := func(l string) {
+		if glued {
+			lines[len(lines)-1] += l
+			glued = false
+			return
+		}
+		lines = append(lines, l)
+	}
 	for i := d.primeEnd; i <= len(d.Log); i++ {
 		for b < len(d.stdout) && d.stdout[b].at == i {
+			if c := d.stdout[b]; c.glue {
+				add(c.text)
+				glued = true
+				b++
+				continue
+			}
 			for _, l := range strings.SplitAfter(d.stdout[b].text, "\n") {
 				if l != "" {
 					if raw == nil {
@@ -405,7 +429,7 @@ func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 			b++
 		}
 		if i < len(d.Log) {
-			lines = append(lines, d.Log[i])
+			add(d.Log[i])
 		}
 	}
 	if d.exited {
@@ -413,7 +437,7 @@ func tcpdmatchBlock(d *Decision) (lines []string, raw map[int]string) {
 		// printed a verdict (engine/testdata/found/F09.txtar).
 		return lines, raw
 	}
-	lines = append(lines, "access:   "+string(d.Access))
+	add("access:   " + string(d.Access))
 	return lines, raw
 }
 

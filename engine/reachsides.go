@@ -815,7 +815,7 @@ func nameSide(hp *hostPat, name string, res Resolver, p Profile) bool {
 	case hostLocal:
 		return !strings.Contains(name, ".") && hostnameKnown(name)
 	case hostNetgroup:
-		return res.InNetgroup(hp.text[1:], name)
+		return p.netgroups() && res.InNetgroup(hp.text[1:], name)
 	}
 	return false
 }

@@ -58,8 +58,9 @@ func (r *lineReader) next() (l logicalLine, ok bool) {
 	afterNUL := false
 	for {
 		if budget <= 1 || r.pos >= len(r.src) {
-			// Debian stops here when the buffer is full; upstream would ask
-			// fgets for zero bytes forever (spec §2.2, item 5).
+			// Debian and upstream's fgets stop here when the buffer is
+			// full; FreeBSD's would be asked for zero bytes forever (spec
+			// §2.2, item 5).
 			if budget <= 1 {
 				l.overlong = true
 			}
@@ -124,8 +125,8 @@ func (l *logicalLine) add(b []byte, src int, afterNUL bool) {
 }
 
 // skipRestOfLine discards input up to and including the next newline; the
-// engine's stand-in for the profiles whose reader would hang on an over-long
-// line (see RATIONALE).
+// engine's stand-in for FreeBSD's reader, which would hang on an over-long
+// line (upstream's reads the rest as the next line: Profile.brokenFgets).
 func (r *lineReader) skipRestOfLine() {
 	for r.pos < len(r.src) {
 		c := r.src[r.pos]
