@@ -64,6 +64,27 @@ func numericV4(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789.") == ""
 }
 
+// overflowQuote returns lw with the quote of its percent_x overflow
+// warning made the engine's when it is cut inside the case directory:
+// the warning quotes the first 30 bytes of the expansion, and where the
+// harness' directory (not {DIR}) is cut there, its text cannot be mapped
+// back to the engine's /case. Without options the whole third field is
+// expanded, so a command with "{DIR}" can be quoted so.
+func overflowQuote(lw libwrap.Result, d *engine.Decision) libwrap.Result {
+	const note = "percent_x: expansion too long: "
+	n := len(lw.Log)
+	if n == 0 || n != len(d.Log) {
+		return lw
+	}
+	l, e := lw.Log[n-1], d.Log[n-1]
+	i, j := strings.Index(l, note), strings.Index(e, note)
+	if i < 0 || i != j || l[:i] != e[:j] || strings.Contains(l, libwrap.DirPlaceholder) || !strings.Contains(l[i:], "/") {
+		return lw
+	}
+	lw.Log = append(append([]string{}, lw.Log[:n-1]...), e)
+	return lw
+}
+
 // TestUpstreamRandom is TestRandom for the upstream profile:
 // TCPWRAP_DIFF_CASES random cases (default 2,000) from TCPWRAP_DIFF_SEED
 // (default: the clock), their IPv4 requests decided by upstream 7.6 and
@@ -109,7 +130,7 @@ func TestUpstreamRandom(t *testing.T) {
 		for j, r := range g.Requests {
 			requests++
 			d := p.Decide(toEngine(r))
-			diffs := fullDiffs(results[i][j], d)
+			diffs := fullDiffs(overflowQuote(results[i][j], d), d)
 			if e := p.Evaluate(toEngine(r)); fmt.Sprint(e.Access, e.Matches, e.Log) != fmt.Sprint(d.Access, d.Matches, d.Log) {
 				diffs = append(diffs, "Decide and Evaluate disagree")
 			}
