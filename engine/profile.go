@@ -79,6 +79,6 @@ func (p Profile) scopedPatterns() bool { return p == FreeBSD }
 // brokenFgets: upstream's default Makefile (its BUGS line) reads tables
 // through its own fgets, which gives nothing when asked for no bytes: an
 // over-long line ends with a full buffer and the next read carries on with
-// the rest of it (engine/testdata/derived/X15). FreeBSD's libc fgets gives
+// the rest of it (engine/testdata/derived/X16). FreeBSD's libc fgets gives
 // an empty string instead, and its reader loops forever there.
 func (p Profile) brokenFgets() bool { return p == Upstream }
