@@ -164,7 +164,14 @@ func TestCorpusNative(t *testing.T) {
 				continue
 			}
 			p := rr.Predictions[0]
-			got := append(append([]string{}, p.Log...), "verdict: "+p.Access)
+			// The golden text writes each message as it is: one with a
+			// newline in it ("unrecognized %" before a line's end,
+			// derived/X18) spans two lines there.
+			var got []string
+			if len(p.Log) > 0 {
+				got = strings.Split(strings.Join(p.Log, "\n"), "\n")
+			}
+			got = append(got, "verdict: "+p.Access)
 			if p.Banner != nil {
 				got = append(got, "banner: "+strconv.Quote(*p.Banner))
 			}
