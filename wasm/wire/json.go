@@ -568,7 +568,8 @@ var (
 	rangeFields    = []string{"file", "first", "last"}
 	dnsFields      = []string{"mode", "name"}
 	requestsFields = []string{"requests", "noTrace"}
-	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort"}
+	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort", "ctl"}
+	ctlFields      = []string{"daemon", "name", "addr", "user"}
 )
 
 func (d *decoder) input(in *Input) {
@@ -739,6 +740,33 @@ func (d *decoder) request(r *Request) {
 			d.port(&r.ClientPort)
 		case 5:
 			d.port(&r.ServerPort)
+		case 6:
+			d.ctl(&r.Ctl)
+		}
+	})
+}
+
+// ctl decodes a *CtlEcho as encoding/json fills a pointer: null is nil,
+// anything else is decoded into a new (or the existing) CtlEcho.
+func (d *decoder) ctl(p **CtlEcho) {
+	if d.isNull() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(CtlEcho)
+	}
+	v := *p
+	d.object("CtlEcho", "wire.CtlEcho", ctlFields, nil, func(i int) {
+		switch i {
+		case 0:
+			d.str(&v.Daemon)
+		case 1:
+			d.str(&v.Name)
+		case 2:
+			d.str(&v.Addr)
+		case 3:
+			d.str(&v.User)
 		}
 	})
 }

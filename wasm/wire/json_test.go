@@ -110,6 +110,15 @@ var decodeCases = []string{
 	`{"allow":"x"}` + "\x00", `{"requests":[{"daemon":"a","daemon":null}]}`, `{"allow":"x","allow":null}`,
 	`{"profile":"x","profile":{}}`, "{\"allow\": \"x\"\n,\n\"deny\"\t:\t\"y\"}",
 	`{"requests":[{"daemon":"a"}],"requests":[{"daemon":"b"},{"daemon":"c"}]}`,
+	// hosts_ctl requests.
+	`{"requests":[{"ctl":{"daemon":"sendmail","name":"mail.example.com","addr":"10.0.0.1","user":"alice"}}]}`,
+	`{"requests":[{"ctl":{}},{"ctl":null},{"ctl":{"name":""}},{"daemon":"d","ctl":{"addr":"a"}}]}`,
+	`{"requests":[{"CTL":{"DAEMON":"x","Addr":"y","uSER":"z","NAME":"n"}}]}`,
+	`{"requests":[{"ctl":{"daemon":"a"},"ctl":{"name":"b"}}]}`, `{"requests":[{"ctl":{"daemon":"a"},"ctl":null}]}`,
+	`{"requests":[{"ctl":"sendmail"}]}`, `{"requests":[{"ctl":[]}]}`, `{"requests":[{"ctl":1}]}`, `{"requests":[{"ctl":true}]}`,
+	`{"requests":[{"ctl":{"daemon":1}}]}`, `{"requests":[{"ctl":{"name":null,"addr":["x"]}}]}`, `{"requests":[{"ctl":{"host":"x"}}]}`,
+	`{"requests":[{"ctl":{"user":{"a":1},"extra":2}}]}`, `{"requests":[{"ctl":{"daemon":"\u00e9\ud800","addr":"a\"b"}}]}`,
+	"{\"requests\":[{\"ctl\":{\"name\":\"a\xffb\"}}]}",
 }
 
 func TestJSONDecode(t *testing.T) {
@@ -192,7 +201,8 @@ func TestJSONEncode(t *testing.T) {
 		"deny":"ALL: ALL: severity auth.info\n# \u2028 \"x\"\n", "hosts":"10.0.0.1 good.example.com\n",
 		"files":{"/b/in.ftpd":"hello %d\n"},
 		"requests":[{"daemon":"sshd","client":"good.example.com"},{"daemon":"in.ftpd","client":"10.0.0.9","user":"bob"},
-		{"daemon":"a@b","client":"x"},{"daemon":"sshd","client":"nohost.example"}]}`
+		{"daemon":"a@b","client":"x"},{"daemon":"sshd","client":"nohost.example"},
+		{"ctl":{"daemon":"in.ftpd","name":"","addr":"10.0.0.9","user":"bob"}},{"ctl":{"daemon":"sshd"},"user":"x"}]}`
 	var input Input
 	if err := json.Unmarshal([]byte(in), &input); err != nil {
 		t.Fatal(err)

@@ -65,8 +65,9 @@ type Echo struct {
 	Ctl *CtlEcho `json:"ctl,omitempty"`
 }
 
-// CtlEcho repeats the four strings of a hosts_ctl(daemon, name, addr,
-// user) request as given, "" included.
+// CtlEcho is the four strings of a hosts_ctl(daemon, name, addr, user)
+// request: a [Request]'s Ctl, and repeated as given, "" included, in the
+// [Echo] of its prediction.
 type CtlEcho struct {
 	Daemon string `json:"daemon"`
 	Name   string `json:"name"`

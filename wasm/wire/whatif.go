@@ -143,6 +143,9 @@ func (c *Compiled) withDNS(d *DNS, reqs []Request) *Compiled {
 	base := c.policy.Resolver
 	var addrs []netip.Addr
 	for _, r := range reqs {
+		if r.Ctl != nil {
+			continue // hosts_ctl: no lookups, no what-if (see oneCtl)
+		}
 		qs, err := engine.Query(base, r.Daemon, r.Client, 0, 0)
 		if err != nil {
 			continue
@@ -155,5 +158,5 @@ func (c *Compiled) withDNS(d *DNS, reqs []Request) *Compiled {
 	}
 	p := *c.policy
 	p.Resolver = newWhatIf(base, d, addrs)
-	return &Compiled{policy: &p, query: base}
+	return &Compiled{policy: &p, query: base, base: c.policy}
 }

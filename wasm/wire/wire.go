@@ -1,7 +1,8 @@
 // Package wire is the JSON contract of tcpwrap's WebAssembly modules, of
-// the command line's --json output and (later) of the HTTP API: plain data
-// types, the conversion from [engine.Decision], and the one evaluation
-// every embedding shares, [Evaluate].
+// the command line's --json output and of the server's API: plain data
+// types, the conversion from [engine.Decision], the one evaluation every
+// embedding shares, [Evaluate], and the table check and formatter,
+// [Check] and [Format] (check.go).
 //
 // It uses only the standard library and builds natively, for GOOS=js and
 // for GOOS=wasip1; it never touches syscall/js. Nothing in it panics on
@@ -17,11 +18,25 @@
 //	  "netgroup": "trusted (good.example.com,,)\n", // /etc/netgroup text; absent = no netgroups
 //	  "files":    {"/etc/trusted": "10.0.0.1\n"},  // /path pattern files and banner directories
 //	  "profile":  "debian",               // "debian" (default), "upstream" or "freebsd"
-//	  "requests": [{"daemon": "sshd", "server": "", "client": "10.0.0.1", "user": "", "clientPort": 0, "serverPort": 0}]
+//	  "requests": [{"daemon": "sshd", "server": "", "client": "10.0.0.1", "user": "", "clientPort": 0, "serverPort": 0},
+//	               {"ctl": {"daemon": "sendmail", "name": "mail.example.com", "addr": "10.0.0.1", "user": ""}}]
 //	}
 //
 // A request has the operands of `tcpwrap match DAEMON[@SERVER]
-// [USER@]CLIENT` ([engine.Query]), split into fields. Tables are read as
+// [USER@]CLIENT` ([engine.Query]), split into fields; or, in "ctl" alone,
+// the four strings of a hosts_ctl(daemon, name, addr, user) request
+// (`tcpwrap match --ctl`, [engine.CtlRequest]), which libwrap takes as
+// given: no lookups, so exactly one prediction whatever the name and the
+// address say, no server, no ports and no descriptor. An absent field of
+// "ctl" is "", which hosts_ctl reads as "unknown" (an empty daemon is the
+// empty name); "ctl": null is no hosts_ctl request; "ctl": {} is
+// hosts_ctl("", "", "", ""). A "ctl" request that also sets "daemon",
+// "server", "client", "user" or a port gets an error for that request
+// ([Request.Check]). "dns" does not apply to it (hosts_ctl makes no
+// reverse lookup): its prediction is the one without the what-if. Its
+// strings have no limit of their own, as no other has: the input's size
+// bounds them, and libwrap's 127 bytes cut them as it cuts every string.
+// Tables are read as
 // /etc/hosts.allow and /etc/hosts.deny unless "allowName" and "denyName"
 // say otherwise. Texts are JSON strings: bytes
 // that are not UTF-8 cannot travel in JSON, and invalid UTF-8 in the
@@ -39,8 +54,9 @@
 //
 // One entry of results per request, in order: the predictions (one per
 // client address, each the object `tcpwrap match --json` prints, trace
-// included unless "noTrace": true), or the error that request gave. A top-level error means no
-// request was decided.
+// included unless "noTrace": true; one for a hosts_ctl request, whose
+// "request" echoes its "ctl"), or the error that request gave. A
+// top-level error means no request was decided.
 //
 // # Limits
 //
@@ -49,11 +65,6 @@
 // done (a server past its deadline) and then answer [ErrCanceled] instead
 // of an Output; the modules call [Evaluate] and [Check], which run to the
 // end.
-//
-// # Not here yet
-//
-// The table check (tcpdchk) and formatter are not in the engine yet
-// (issue #3); wire has no entry points for them.
 package wire
 
 import (
@@ -136,7 +147,8 @@ type Input struct {
 }
 
 // A Request is one pair of operands of `tcpwrap match`: DAEMON[@SERVER]
-// [USER@]CLIENT, and the ports.
+// [USER@]CLIENT, and the ports; or, when Ctl is set, the four strings of
+// a hosts_ctl request (`tcpwrap match --ctl`), and then nothing else.
 type Request struct {
 	// Daemon is the server's process name (a leading path is cut).
 	Daemon string `json:"daemon"`
@@ -149,6 +161,36 @@ type Request struct {
 	User       string `json:"user,omitempty"`
 	ClientPort uint16 `json:"clientPort,omitempty"`
 	ServerPort uint16 `json:"serverPort,omitempty"`
+	// Ctl, when set, makes this a hosts_ctl(daemon, name, addr, user)
+	// request ([engine.CtlRequest]): four strings taken as given, no
+	// socket, no lookups. The fields above must then all be empty or
+	// absent: see [Request.Check].
+	Ctl *CtlEcho `json:"ctl,omitempty"`
+}
+
+// Check reports what is wrong with the shape of r: a hosts_ctl request
+// (Ctl set) that also sets one of the connection's fields. The other
+// faults of a request (a daemon with @, a client that is neither an
+// address nor a name) are found when it is decided.
+func (r *Request) Check() error {
+	if r.Ctl == nil {
+		return nil
+	}
+	var set []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"daemon", r.Daemon != ""}, {"server", r.Server != ""}, {"client", r.Client != ""}, {"user", r.User != ""},
+		{"clientPort", r.ClientPort != 0}, {"serverPort", r.ServerPort != 0}} {
+		if f.set {
+			set = append(set, strconv.Quote(f.name))
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return errors.New("a hosts_ctl request (\"ctl\") has no " + strings.Join(set, ", ") +
+		": its daemon, name, addr and user are in \"ctl\", and it has no server, client or ports")
 }
 
 // Requests is the input of [Compiled.EvaluateJSON].
@@ -183,6 +225,9 @@ type Compiled struct {
 	// query, when set, turns requests into engine requests instead of
 	// policy.Resolver (a DNS what-if: see withDNS).
 	query engine.Resolver
+	// base, when set, is the policy without the DNS what-if, which
+	// hosts_ctl requests are decided under.
+	base *engine.Policy
 	// trace is how traces are cut (see withTrace).
 	trace traceShape
 }
@@ -318,6 +363,9 @@ func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err 
 			rr, err = RequestResult{Error: panicError(v).Error()}, nil
 		}
 	}()
+	if r.Ctl != nil {
+		return c.oneCtl(cl, r, noTrace)
+	}
 	switch {
 	case strings.Contains(r.Daemon, "@"):
 		return RequestResult{Error: "daemon " + strconv.Quote(r.Daemon) + " contains @: give the server in \"server\""}, nil
@@ -352,6 +400,32 @@ func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err 
 		}
 	}
 	return rr, nil
+}
+
+// oneCtl decides the hosts_ctl request r: one prediction, whatever the
+// name and the address say (hosts_ctl looks nothing up), under the
+// tables' resolver even in a DNS what-if (whose reverse lookups a
+// hosts_ctl request never makes).
+func (c *Compiled) oneCtl(cl call, r Request, noTrace bool) (RequestResult, error) {
+	if err := r.Check(); err != nil {
+		return RequestResult{Error: err.Error()}, nil
+	}
+	ctl := *r.Ctl
+	p := c.policy
+	if c.base != nil {
+		p = c.base
+	}
+	req := engine.CtlRequest(ctl.Daemon, ctl.Name, ctl.Addr, ctl.User)
+	d, err := cl.decide(p, req, !noTrace)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	echo := Echo{Daemon: ctl.Daemon, Address: ctl.Addr, Ctl: &ctl}
+	res := FromDecision(p, echo, req, d, !noTrace)
+	if !noTrace {
+		res.Trace = c.trace.shape(res.Trace)
+	}
+	return RequestResult{Predictions: []*Result{res}}, nil
 }
 
 // EvaluateJSON is [Evaluate] on JSON: an [Input] in, an [Output] out. It
