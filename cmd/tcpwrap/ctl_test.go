@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 // ctlTables are the tables of the --ctl cases: the rules of the engine's
@@ -161,5 +163,40 @@ func TestCtlBatch(t *testing.T) {
 	}
 	if got.Requests != 6 || got.Granted != 4 || got.Denied != 2 || got.Errors != 2 {
 		t.Errorf("summary %+v", got)
+	}
+}
+
+// TestCtlWire: wire's "ctl" request (the modules', the server's API's)
+// answers what match --ctl --json prints, byte for byte: the goldens of
+// TestCtl, with the tables read under the names DIR/hosts.allow and
+// DIR/hosts.deny.
+func TestCtlWire(t *testing.T) {
+	allow, deny := ctlTables["hosts.allow"], ctlTables["hosts.deny"]
+	for name, ops := range map[string][]string{
+		"ctl-name":     {"sendmail", "mail.example.com", "10.0.0.1", "alice"},
+		"ctl-empty":    {"sendmail", "", "10.0.0.1"},
+		"ctl-paranoid": {"rpcbind", "paranoid", "10.0.0.9", ""},
+		"ctl-twist":    {"in.ftpd", "", "10.0.0.1", "bob"},
+	} {
+		c := ctlEcho(ops)
+		in := wire.Input{Policy: wire.Policy{Allow: &allow, Deny: &deny, AllowName: "DIR/hosts.allow", DenyName: "DIR/hosts.deny"},
+			Requests: []wire.Request{{Ctl: c}}}
+		data, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Results []struct{ Predictions []json.RawMessage }
+		}
+		if err := json.Unmarshal(wire.EvaluateJSON(data), &out); err != nil || len(out.Results) != 1 || len(out.Results[0].Predictions) != 1 {
+			t.Fatalf("%s: %v %+v", name, err, out)
+		}
+		want, err := os.ReadFile(filepath.Join("testdata", name+".json.golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(out.Results[0].Predictions[0]) + "\n"; got != string(want) {
+			t.Errorf("%s: wire answers\n%s\nmatch --ctl --json printed\n%s", name, got, want)
+		}
 	}
 }
