@@ -70,6 +70,9 @@ func badCases(t *testing.T) []badCase {
 			reqs: mustJSON(t, wire.Requests{Requests: manyReqs}), wantError: "at most 10000"},
 		{name: "bad requests", input: []byte(`{"requests":[{"daemon":"","client":"x"},{"daemon":"a@b","client":"x"},{"daemon":"sshd","client":"nohost.example"},{"daemon":"sshd","client":""},{"daemon":"sshd","client":"10.0.0.1","user":"a@b"},{"daemon":"sshd","server":"a.example","client":"1.2.3.4"}]}`),
 			reqs: []byte(`{"requests":[{"daemon":"","client":"x"},{"daemon":"a@b","client":"x"},{"daemon":"sshd","client":"nohost.example"}]}`)},
+		{name: "bad and odd hosts_ctl requests", input: []byte(`{"requests":[{"ctl":{}},{"ctl":null,"daemon":"sshd","client":"10.0.0.1"},{"ctl":{"daemon":"a@b","name":"\u0000","addr":"x y","user":"a@b"}},{"ctl":{"daemon":"sshd"},"serverPort":22}]}`),
+			reqs: []byte(`{"requests":[{"ctl":{"daemon":"sshd","addr":"10.0.0.1"},"client":"10.0.0.1"},{"ctl":{}}]}`)},
+		{name: "wrong hosts_ctl types", input: []byte(`{"requests":[{"ctl":"sendmail"}]}`), reqs: []byte(`{"requests":[{"ctl":{"addr":1}}]}`), wantError: "bad JSON"},
 	}
 }
 

@@ -40,8 +40,16 @@ func splitArgs(t *testing.T, line string) []string {
 // loadCorpus turns every engine/testdata/*/*.txtar case into wire input:
 // "tcpdmatch DAEMON[@SERVER] [USER@]CLIENT" lines become requests with
 // tcpwrap match's operand semantics (an address is a real connection),
-// "harness [-x T] DAEMON ADDR PORT SERVER PORT" lines requests from ADDR.
+// "harness [-x T] DAEMON ADDR PORT SERVER PORT" lines requests from ADDR,
+// "harness [-x T] ctl DAEMON NAME ADDR USER" lines hosts_ctl requests
+// ("ctl").
 func loadCorpus(t *testing.T) []goldenCase {
+	ctlRequests := 0
+	defer func() {
+		if ctlRequests < 10 && !t.Failed() {
+			t.Fatalf("only %d hosts_ctl requests in the corpus", ctlRequests)
+		}
+	}()
 	paths, err := filepath.Glob("../../engine/testdata/*/*.txtar")
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +115,14 @@ func loadCorpus(t *testing.T) []goldenCase {
 					args, probe = args[2:], true
 				}
 				if args[0] == "ctl" {
-					// hosts_ctl's strings: the wire format has no
-					// such request (engine's own tests run them).
+					// hosts_ctl's four strings, as given.
+					in.Requests = append(in.Requests, wire.Request{Ctl: &wire.CtlEcho{
+						Daemon: args[1], Name: args[2], Addr: args[3], User: args[4]}})
+					if !probe && len(wantBlocks) == len(lines) {
+						want = strings.Split(wantBlocks[i], "\n")
+					}
+					c.harness = append(c.harness, want)
+					ctlRequests++
 					continue
 				}
 				cp, _ := strconv.ParseUint(args[2], 10, 16)

@@ -42,8 +42,11 @@ export interface Input {
   traceLines?: { file: string; first: number; last: number } | null;
 }
 
+/** A connection (hosts_access) or a hosts_ctl request. */
+export type Request = ConnectionRequest | CtlRequest;
+
 /** The operands of `tcpwrap match DAEMON[@SERVER] [USER@]CLIENT`. */
-export interface Request {
+export interface ConnectionRequest {
   daemon: string;
   /** An address or a host name with one address; "" or absent for none. */
   server?: string;
@@ -53,6 +56,33 @@ export interface Request {
   user?: string;
   clientPort?: number;
   serverPort?: number;
+  /** Absent or null: this is a connection. */
+  ctl?: null;
+}
+
+/**
+ * A hosts_ctl(daemon, name, addr, user) request (`tcpwrap match --ctl`):
+ * four strings taken as given, no lookups (exactly one prediction), no
+ * server, no ports, no descriptor. The connection's fields must be absent
+ * or empty (else the request's result is an error); a `dns` what-if does
+ * not apply to it.
+ */
+export interface CtlRequest {
+  ctl: Ctl;
+  daemon?: "";
+  server?: "";
+  client?: "";
+  user?: "";
+  clientPort?: 0;
+  serverPort?: 0;
+}
+
+/** hosts_ctl's four strings; an absent one is "" (for NAME, ADDR and USER: unknown). */
+export interface Ctl {
+  daemon?: string;
+  name?: string;
+  addr?: string;
+  user?: string;
 }
 
 /** What `tcpwrap.evaluate` returns: `error` when the call failed as a whole. */
@@ -94,7 +124,7 @@ export interface Result {
     serverPort: number;
     address: string;
     line?: number;
-    /** A hosts_ctl request's four strings (tcpwrap match --ctl only). */
+    /** A hosts_ctl request's four strings (a CtlRequest, tcpwrap match --ctl); then client is "", the ports 0 and address the ADDR. */
     ctl?: { daemon: string; name: string; addr: string; user: string };
   };
 }

@@ -276,11 +276,11 @@ function parseLogLine(line: string): Request | null {
 
 /** formatRequest writes r as tcpdmatch operands. */
 export function formatRequest(r: Request): string {
-  let s = r.daemon;
+  let s = r.daemon ?? "";
   if (r.server) s += "@" + r.server;
   s += " ";
   if (r.user) s += r.user + "@";
-  return s + r.client;
+  return s + (r.client ?? "");
 }
 
 // A #fragment link: "#v1." then the document's JSON, deflated
