@@ -135,7 +135,9 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d
 }
 
 // parseRequests reads the form's requests: one "DAEMON[@SERVER]
-// [USER@]CLIENT" a line; blank lines and lines starting with # are
+// [USER@]CLIENT" a line, or "hosts_ctl DAEMON NAME ADDR [USER]" for a
+// hosts_ctl request (the operands of tcpwrap match --ctl; a field ""
+// is the empty string); blank lines and lines starting with # are
 // skipped.
 func parseRequests(text string) ([]wire.Request, error) {
 	var reqs []wire.Request
@@ -145,8 +147,24 @@ func parseRequests(text string) ([]wire.Request, error) {
 			continue
 		}
 		fields := strings.Fields(line)
+		if fields[0] == ctlWord && len(fields) > 2 {
+			if len(fields) < 4 || len(fields) > 5 {
+				return nil, fmt.Errorf("requests line %d: want %s DAEMON NAME ADDR [USER], got %q", i+1, ctlWord, line)
+			}
+			for j := range fields {
+				if fields[j] == `""` {
+					fields[j] = ""
+				}
+			}
+			c := &wire.CtlEcho{Daemon: fields[1], Name: fields[2], Addr: fields[3]}
+			if len(fields) == 5 {
+				c.User = fields[4]
+			}
+			reqs = append(reqs, wire.Request{Ctl: c})
+			continue
+		}
 		if len(fields) != 2 {
-			return nil, fmt.Errorf("requests line %d: want DAEMON[@SERVER] [USER@]CLIENT, got %q", i+1, line)
+			return nil, fmt.Errorf("requests line %d: want DAEMON[@SERVER] [USER@]CLIENT or %s DAEMON NAME ADDR [USER], got %q", i+1, ctlWord, line)
 		}
 		var req wire.Request
 		req.Daemon, req.Server, _ = strings.Cut(fields[0], "@")
@@ -210,8 +228,27 @@ func requestViews(d *Document, out wire.Output) []requestView {
 	return views
 }
 
-// requestLabel writes req as the operands of tcpwrap match.
+// ctlWord starts a hosts_ctl request's line in the form and in an
+// example's requests: "hosts_ctl DAEMON NAME ADDR [USER]".
+const ctlWord = "hosts_ctl"
+
+// requestLabel writes req as the operands of tcpwrap match, or a
+// hosts_ctl request as "hosts_ctl DAEMON NAME ADDR [USER]" with "" for
+// an empty string (the form's line, which parseRequests reads back).
 func requestLabel(req wire.Request) string {
+	if c := req.Ctl; c != nil {
+		q := func(s string) string {
+			if s == "" {
+				return `""`
+			}
+			return s
+		}
+		label := ctlWord + " " + q(c.Daemon) + " " + q(c.Name) + " " + q(c.Addr)
+		if c.User != "" {
+			label += " " + c.User
+		}
+		return label
+	}
 	var b strings.Builder
 	b.WriteString(req.Daemon)
 	if req.Server != "" {
@@ -229,6 +266,13 @@ func requestLabel(req wire.Request) string {
 		b.WriteString(" --server-port " + strconv.Itoa(int(req.ServerPort)))
 	}
 	return b.String()
+}
+
+// ctlCall writes a hosts_ctl request as the call, its strings quoted:
+// hosts_ctl("sendmail", "mail.example.com", "10.0.0.1", "").
+func ctlCall(c *wire.CtlEcho) string {
+	return "hosts_ctl(" + strconv.Quote(c.Daemon) + ", " + strconv.Quote(c.Name) + ", " +
+		strconv.Quote(c.Addr) + ", " + strconv.Quote(c.User) + ")"
 }
 
 // render renders c in full, then answers it with code, gzipped for a

@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
@@ -142,8 +143,9 @@ func (d *Document) input() wire.Input {
 // then path and content pairs sorted by path; requests are a count then
 // six fields each. No two different documents encode the same.
 //
-// Fields added since (DNS, FileOrder) follow, each only when set, as a
-// tag string then its own encoding, in that fixed order. A document
+// Fields added since (DNS, FileOrder, the requests' hosts_ctl strings)
+// follow, each only when set (ctl: when a request has one), as a tag
+// string then its own encoding, in that fixed order. A document
 // without them encodes exactly as before, so every share made before
 // they existed keeps its ID; and as the part before is self-delimiting
 // (a reader knows where it ends), a document with one of them never
@@ -199,6 +201,22 @@ func (d *Document) canonical() []byte {
 		num(uint64(len(d.FileOrder)))
 		for _, p := range d.FileOrder {
 			str(p)
+		}
+	}
+	if slices.ContainsFunc(d.Requests, func(r wire.Request) bool { return r.Ctl != nil }) {
+		// Each request's hosts_ctl strings, in the requests' order: a
+		// presence byte, then the four strings.
+		str("ctl")
+		for _, r := range d.Requests {
+			if r.Ctl == nil {
+				b = append(b, 0)
+				continue
+			}
+			b = append(b, 1)
+			str(r.Ctl.Daemon)
+			str(r.Ctl.Name)
+			str(r.Ctl.Addr)
+			str(r.Ctl.User)
 		}
 	}
 	return b

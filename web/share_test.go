@@ -55,6 +55,17 @@ func TestID_Distinct(t *testing.T) {
 		"dns lying name a":        {DNS: &wire.DNS{Mode: "lying", Name: "a"}},
 		"files b, a":              {Files: map[string]string{"/a": "", "/b": ""}, FileOrder: []string{"/b", "/a"}},
 		"files b, a and dns":      {Files: map[string]string{"/a": "", "/b": ""}, FileOrder: []string{"/b", "/a"}, DNS: &wire.DNS{Mode: "missing"}},
+		"ctl empty":               {Requests: []wire.Request{{Ctl: &wire.CtlEcho{}}}},
+		"ctl empty, empty":        {Requests: []wire.Request{{Ctl: &wire.CtlEcho{}}, {}}},
+		"empty, ctl empty":        {Requests: []wire.Request{{}, {Ctl: &wire.CtlEcho{}}}},
+		"ctl daemon a":            {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Daemon: "a"}}}},
+		"ctl name a":              {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Name: "a"}}}},
+		"ctl addr a":              {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Addr: "a"}}}},
+		"ctl user a":              {Requests: []wire.Request{{Ctl: &wire.CtlEcho{User: "a"}}}},
+		"ctl name ab":             {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Name: "ab"}}}},
+		"ctl name a addr b":       {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Name: "a", Addr: "b"}}}},
+		"ctl daemon a, client a":  {Requests: []wire.Request{{Daemon: "a", Ctl: &wire.CtlEcho{Daemon: "a"}}}},
+		"ctl and dns":             {Requests: []wire.Request{{Ctl: &wire.CtlEcho{}}}, DNS: &wire.DNS{Mode: "missing"}},
 	}
 	seen := map[string]string{}
 	for name, d := range docs {
@@ -147,6 +158,12 @@ func TestID_Compatible(t *testing.T) {
 		"dns lying":       func(d *Document) { d.DNS = &wire.DNS{Mode: "lying", Name: "x.example"} },
 		"file order b, a": func(d *Document) { d.FileOrder = []string{"/etc/b", "/etc/a"} },
 		"both":            func(d *Document) { d.FileOrder, d.DNS = []string{"/etc/b", "/etc/a"}, &wire.DNS{Mode: "missing"} },
+		"a ctl request": func(d *Document) {
+			d.Requests = append(d.Requests, wire.Request{Ctl: &wire.CtlEcho{Daemon: "sshd", Addr: "10.0.0.1"}})
+		},
+		"the same as a connection": func(d *Document) {
+			d.Requests = append(d.Requests, wire.Request{Daemon: "sshd", Client: "10.0.0.1"})
+		},
 	} {
 		id := load(edit).ID()
 		if other, ok := ids[id]; ok {
