@@ -212,7 +212,7 @@ func playgroundPage(pg playgroundData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</tbody></table><div class=\"actions\"><button type=\"button\" id=\"add-request\" title=\"Add a request (Ctrl+Shift+Enter)\">Add request</button></div><details class=\"paste\"><summary>Paste tcpdmatch lines or log lines</summary> <label for=\"paste-requests\">One per line: <code>sshd 10.0.0.1</code>, <code>sshd@server alice@client</code>, or a syslog line such as <code>sshd[812]: refused connect from 192.0.2.7 (192.0.2.7)</code></label> <textarea id=\"paste-requests\" rows=\"4\" spellcheck=\"false\"></textarea> <button type=\"button\" id=\"import-requests\">Add these requests</button><p id=\"import-status\" role=\"status\"></p></details><section id=\"why\" aria-label=\"why\"><h2>Why</h2><fieldset class=\"dns\"><legend>DNS what-if for this client</legend> <label class=\"inline\"><input type=\"radio\" name=\"dns\" value=\"table\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</tbody></table><div class=\"actions\"><button type=\"button\" id=\"add-request\" title=\"Add a request (Ctrl+Shift+Enter)\">Add request</button></div><details class=\"paste\"><summary>Paste tcpdmatch lines or log lines</summary> <label for=\"paste-requests\">One per line: <code>sshd 10.0.0.1</code>, <code>sshd@server alice@client</code>, a hosts_ctl request <code>hosts_ctl sendmail mail.example.com 10.0.0.1</code> (<code>\"\"</code> is an empty string), or a syslog line such as <code>sshd[812]: refused connect from 192.0.2.7 (192.0.2.7)</code></label> <textarea id=\"paste-requests\" rows=\"4\" spellcheck=\"false\"></textarea> <button type=\"button\" id=\"import-requests\">Add these requests</button><p id=\"import-status\" role=\"status\"></p></details><section id=\"why\" aria-label=\"why\"><h2>Why</h2><fieldset class=\"dns\"><legend>DNS what-if for this client</legend> <label class=\"inline\"><input type=\"radio\" name=\"dns\" value=\"table\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -606,7 +606,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\"><td><select class=\"kind\" aria-label=\"kind of request\"><option value=\"access\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\"><td><select class=\"kind\" aria-label=\"kind of request\" title=\"A connection (hosts_access), or a hosts_ctl request: strings taken as given\"><option value=\"access\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -616,7 +616,7 @@ func requestRow(i int, r wire.Request) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, ">connection (hosts_access)</option> <option value=\"ctl\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, ">hosts_access</option> <option value=\"ctl\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

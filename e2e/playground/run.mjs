@@ -23,7 +23,9 @@
 // /sw.js. Since then, each editor's status line p#ID-refusal
 // (role=status), which says why a paste or a drop was refused, and the
 // widget's status line under each editable text (role=status, named by
-// its textarea's aria-describedby).
+// its textarea's aria-describedby). Since then, each row's select.kind
+// ("access" or "ctl"), a hosts_ctl row having input.daemon/.name/.addr/
+// .user in place of a connection's fields.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -176,8 +178,10 @@ function rows(page) {
   return page.$$eval('table#requests tbody tr.request', (trs) => trs.map((tr) => {
     const v = (c) => { const i = tr.querySelector('input.' + c); return i ? i.value : null; };
     const td = tr.querySelector('td.verdict');
+    const kind = tr.querySelector('select.kind');
     return {
-      daemon: v('daemon'), server: v('server'), client: v('client'), user: v('user'),
+      kind: kind ? kind.value : null,
+      daemon: v('daemon'), server: v('server'), client: v('client'), user: v('user'), name: v('name'), addr: v('addr'),
       verdict: td ? td.textContent.trim() : null,
       access: td ? td.getAttribute('data-access') : null,
       selected: tr.getAttribute('aria-selected'),
@@ -1429,6 +1433,70 @@ await step('20 embed paste limit: a paste past 1 MiB into <tcpwrap-example edita
 
 // Screenshots: desktop and phone, light and dark; loaded, a trace, a
 // diagnostic, the embed demo.
+await step('21 hosts_ctl: a row switched to hosts_ctl is decided as one, says so, and survives a share and a link', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    // The name a hosts_ctl caller gives is the client's name, never
+    // looked up: granted by a name pattern that the connection from the
+    // same address, named good.example.com by the hosts table, misses.
+    await setPane(page, 'hosts', '10.0.0.1 good.example.com\n');
+    await setPane(page, 'allow', 'sendmail: mail.example.com\n');
+    await setPane(page, 'deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'sendmail', client: '10.0.0.1', server: '', user: '' });
+    await until('the connection denied', () => verdictOf(page, 0), (v) => v === 'denied');
+    await page.locator('#add-request').click();
+    const n = await until('a second row', () => page.locator('table#requests tbody tr.request').count(), (k) => k >= 2);
+    await setRow(page, n - 1, { daemon: 'sendmail', client: '10.0.0.1', server: '', user: '' });
+    await until('the added connection denied', () => verdictOf(page, n - 1), (v) => v === 'denied');
+    const tr = page.locator('table#requests tbody tr.request').nth(n - 1);
+    await tr.locator('select.kind').selectOption('ctl');
+    await until('the row has hosts_ctl fields', () => rows(page).then((rs) => rs[n - 1]),
+      (r) => r.kind === 'ctl' && r.server === null && r.client === null && r.addr === '10.0.0.1' && r.name === '' && r.daemon === 'sendmail');
+    // An empty name is unknown: denied, until the name is given.
+    await until('hosts_ctl with no name denied', () => verdictOf(page, n - 1), (v) => v === 'denied');
+    await tr.locator('input.name').fill('mail.example.com');
+    await until('hosts_ctl as mail.example.com granted', () => verdictOf(page, n - 1), (v) => v === 'granted');
+    await tr.locator('td.verdict').click();
+    const why = await until('Why says hosts_ctl', () => whyVerdict(page), (w) => w.access === 'granted' && w.text.includes('hosts_ctl request'));
+    const details = await until('the details name the call', () => page.locator('#why-details').textContent(),
+      (t) => t.includes('hosts_ctl("sendmail", "mail.example.com", "10.0.0.1", ""): strings, no socket: nothing is looked up') && t.includes('hosts_ctl gives none'));
+    assert(!details.includes('good.example.com'), `the hosts_ctl request looked the address up: ${details}`);
+    notes.push(`Why: ${why.text.slice(0, 120)}`);
+    const before = await rows(page);
+    const strip = (rs) => rs.map(({ selected, ...r }) => r);
+    await page.locator('#share').click();
+    const url = await until('#share-url holds /s/ID', () => page.locator('#share-url').inputValue(), (v) => /\/s\/[a-z2-7]+$/.test(v));
+    await page.locator('#link').click();
+    const link = await until('location.hash #v1.', () => page.url(), (u) => u.includes('#v1.'));
+    for (const [what, u] of [['share', url], ['link', link]]) {
+      const other = await newContext();
+      try {
+        const p2 = await open(other, u);
+        const after = await until(`the ${what}'s rows decided`, () => rows(p2), (rs) => rs.length === before.length && rs.every((r) => r.verdict));
+        assert(JSON.stringify(strip(after)) === JSON.stringify(strip(before)), `the ${what} opened with rows\n${JSON.stringify(strip(after))}\nwant\n${JSON.stringify(strip(before))}`);
+        // The server's own rendering of the share has the same rows.
+        if (what === 'share') {
+          const html = await (await fetch(u)).text();
+          assert(html.includes('<option value="ctl" selected>hosts_ctl</option>') && html.includes('value="mail.example.com" aria-label="name"'),
+            `/s/ID as the server renders it has no hosts_ctl row`);
+        }
+      } finally {
+        await closeContext(other);
+      }
+    }
+    notes.push(`share ${url.replace(/^.*\/s\//, '/s/')} and a link: ${before.map((r) => `${r.kind} ${r.verdict}`).join(', ')}`);
+    // Back to a connection: the address becomes the client, looked up again.
+    await tr.locator('select.kind').selectOption('access');
+    await until('the row is a connection again', () => rows(page).then((rs) => rs[n - 1]), (r) => r.kind === 'access' && r.client === '10.0.0.1' && r.name === null);
+    await until('the connection denied again', () => verdictOf(page, n - 1), (v) => v === 'denied');
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
 await step('screenshots', async () => {
   const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
   for (const [size, viewport] of Object.entries(sizes)) {

@@ -23,6 +23,7 @@ import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
 import {
   type DNS,
   type Doc,
+  ctlOf,
   type Profile,
   decodeFragment,
   encodeFragment,
@@ -337,14 +338,24 @@ class Pane {
 // ---- Requests table ------------------------------------------------------
 
 const tbody = document.querySelector("#requests tbody") as HTMLTableSectionElement;
+// A row's text fields: a connection's (hosts_access), or a hosts_ctl
+// request's, which has no server, client or ports but a name and an
+// address taken as given. The kind select swaps one set for the other.
 const fields = ["daemon", "server", "client", "user"] as const;
+const ctlFields = ["daemon", "name", "addr", "user"] as const;
+type RowKind = "access" | "ctl";
 
 function rows(): HTMLTableRowElement[] {
   return Array.from(tbody.querySelectorAll<HTMLTableRowElement>("tr.request"));
 }
 
+function rowKind(tr: HTMLTableRowElement): RowKind {
+  return (tr.querySelector("select.kind") as HTMLSelectElement | null)?.value === "ctl" ? "ctl" : "access";
+}
+
 function readRow(tr: HTMLTableRowElement): Request {
-  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement).value.trim();
+  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value.trim() ?? "";
+  if (rowKind(tr) === "ctl") return { ctl: { daemon: v("daemon"), name: v("name"), addr: v("addr"), user: v("user") } };
   const r: Request = { daemon: v("daemon"), client: v("client") };
   if (v("server")) r.server = v("server");
   if (v("user")) r.user = v("user");
@@ -356,13 +367,25 @@ function readRow(tr: HTMLTableRowElement): Request {
   return r;
 }
 
-function addRow(r: Request, select = false): HTMLTableRowElement {
-  const tr = document.createElement("tr");
-  tr.className = "request";
-  tr.setAttribute("aria-selected", "false");
-  if (r.clientPort) tr.dataset.clientPort = String(r.clientPort);
-  if (r.serverPort) tr.dataset.serverPort = String(r.serverPort);
-  for (const f of fields) {
+/** rowCells are the kind select's cell and r's text fields' cells. */
+function rowCells(r: Request): HTMLTableCellElement[] {
+  const c = ctlOf(r);
+  const kindTd = document.createElement("td");
+  const kind = document.createElement("select");
+  kind.className = "kind";
+  kind.setAttribute("aria-label", "kind of request");
+  kind.title = "A connection (hosts_access), or a hosts_ctl request: strings taken as given";
+  for (const [value, text] of [["access", "hosts_access"], ["ctl", "hosts_ctl"]]) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    o.selected = (value === "ctl") === (c !== null);
+    kind.append(o);
+  }
+  kindTd.append(kind);
+  const values = (c ?? r) as unknown as Record<string, string | undefined>;
+  const cells = [kindTd];
+  for (const f of c ? ctlFields : fields) {
     const td = document.createElement("td");
     const input = document.createElement("input");
     input.className = f;
@@ -371,10 +394,19 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
     input.autocapitalize = "off";
     input.setAttribute("aria-label", f);
     input.placeholder = f;
-    input.value = (r as unknown as Record<string, string | undefined>)[f] ?? "";
+    input.value = values[f] ?? "";
     td.append(input);
-    tr.append(td);
+    cells.push(td);
   }
+  return cells;
+}
+
+function addRow(r: Request, select = false): HTMLTableRowElement {
+  const tr = document.createElement("tr");
+  tr.className = "request";
+  tr.setAttribute("aria-selected", "false");
+  if (!r.ctl && r.clientPort) tr.dataset.clientPort = String(r.clientPort);
+  if (!r.ctl && r.serverPort) tr.dataset.serverPort = String(r.serverPort);
   const verdict = document.createElement("td");
   verdict.className = "verdict";
   verdict.setAttribute("aria-live", "polite");
@@ -386,10 +418,34 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
   btn.setAttribute("aria-label", "remove this request");
   btn.textContent = "×";
   rm.append(btn);
-  tr.append(verdict, rm);
+  tr.append(...rowCells(r), verdict, rm);
   tbody.append(tr);
   if (select) selectRow(tr);
   return tr;
+}
+
+/**
+ * setKind turns tr into a request of the kind its select now says: the
+ * daemon and the user stay, the client's text becomes the address (and
+ * back); a connection's server and ports, a hosts_ctl name, are dropped.
+ */
+function setKind(tr: HTMLTableRowElement) {
+  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value ?? "";
+  const r: Request =
+    rowKind(tr) === "ctl"
+      ? { ctl: { daemon: v("daemon"), name: "", addr: v("client"), user: v("user") } }
+      : { daemon: v("daemon"), client: v("addr"), user: v("user") };
+  delete tr.dataset.clientPort;
+  delete tr.dataset.serverPort;
+  const cells = rowCells(r);
+  const old = Array.from(tr.cells).slice(0, cells.length);
+  old.forEach((td, i) => td.replaceWith(cells[i]));
+  (tr.querySelector("select.kind") as HTMLSelectElement).focus();
+}
+
+/** clientField is the field a row's client goes in: client, or a hosts_ctl request's addr. */
+function clientField(tr: HTMLTableRowElement): HTMLInputElement {
+  return tr.querySelector("input.client, input.addr") as HTMLInputElement;
 }
 
 let selected: HTMLTableRowElement | null = null;
@@ -638,10 +694,10 @@ async function explain() {
   whyAddress = p.request.address;
   out.dataset.access = p.access;
   out.replaceChildren(verdictLine(p, ps));
-  if (!dnsName.value && p.client.name && p.client.name !== "unknown" && p.client.name !== "paranoid") {
+  if (!dnsName.value && !p.request.ctl && p.client.name && p.client.name !== "unknown" && p.client.name !== "paranoid") {
     dnsName.placeholder = p.client.name;
   }
-  renderDetails(details, commands, p, req);
+  renderDetails(details, commands, p, req, doc.dns);
   if (whyJobs.pending) return; // a newer explanation follows: skip this trace
   trace.setAttribute("aria-busy", "true");
   const full = await helper.call<Output>("evaluate", { ...input, traceFold }, true);
@@ -678,7 +734,8 @@ function verdictLine(p: Result, ps: Result[]): DocumentFragment {
   strong.className = p.access;
   strong.textContent = p.access;
   f.append(strong, `: ${p.reason}`);
-  f.append(` — client ${hostText(p.client, p.request.address)}`);
+  if (p.request.ctl) f.append(` — hosts_ctl request, client ${p.request.ctl.addr || "unknown"} (name ${p.client.name ?? (p.request.ctl.name || "unknown")}), no server`);
+  else f.append(` — client ${hostText(p.client, p.request.address)}`);
   if (ps.length > 1) {
     const others = ps.filter((q) => q !== p);
     const mixed = others.some((q) => q.access !== p.access);
@@ -910,7 +967,7 @@ function tokenItem(t: Token): HTMLLIElement {
   return li;
 }
 
-function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: Request) {
+function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: Request, dns?: DNS) {
   const dl = document.createElement("dl");
   const row = (k: string, v: string) => {
     const dt = document.createElement("dt");
@@ -921,9 +978,23 @@ function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: 
     dd.append(code);
     dl.append(dt, dd);
   };
+  const ctl = p.request.ctl;
+  if (ctl) {
+    // As tcpwrap match --ctl says it: no socket, nothing looked up.
+    const q = JSON.stringify;
+    row("request", `hosts_ctl(${q(ctl.daemon)}, ${q(ctl.name)}, ${q(ctl.addr)}, ${q(ctl.user)}): strings, no socket: nothing is looked up`);
+    if (dns) row("dns", "the DNS what-if does not apply: hosts_ctl looks nothing up");
+  }
   if (p.matched) row("rule", `${p.matched.path}:${p.matched.line}: ${p.matched.text.replace(/\n$/, "")}`);
-  row("client", `${hostText(p.client, p.request.address)}${p.user ? `, user ${p.user}` : ""}`);
-  row("server", req.server ? hostText(p.server, req.server) : `${p.server.addr ?? "none given"} (${p.server.name === null ? "name not looked up" : `name ${p.server.name}`})`);
+  if (ctl) {
+    const name = p.client.name ?? (ctl.name === "" ? "unknown (NAME is empty)" : ctl.name);
+    const user = p.user ?? (ctl.user === "" ? "unknown (USER is empty)" : ctl.user);
+    row("client", `${p.client.addr ?? (ctl.addr || "unknown")} (name ${name}), user ${user}`);
+    row("server", "none (hosts_ctl gives none)");
+  } else {
+    row("client", `${hostText(p.client, p.request.address)}${p.user ? `, user ${p.user}` : ""}`);
+    row("server", req.server ? hostText(p.server, req.server) : `${p.server.addr ?? "none given"} (${p.server.name === null ? "name not looked up" : `name ${p.server.name}`})`);
+  }
   for (const o of p.options) row("option", o.value === null ? o.name : `${o.name} ${o.value}`);
   // The banner a banners option would send, as text.
   if (p.banner != null) row("banner", p.banner);
@@ -1239,7 +1310,16 @@ function start() {
   }
   profileSel.addEventListener("change", () => changed());
 
+  tbody.addEventListener("change", (e) => {
+    const target = e.target as HTMLElement;
+    const tr = target.closest("tr.request") as HTMLTableRowElement | null;
+    if (!tr || !target.matches("select.kind")) return;
+    setKind(tr);
+    changed(e.timeStamp || performance.now());
+    why();
+  });
   tbody.addEventListener("input", (e) => {
+    if ((e.target as HTMLElement).matches("select.kind")) return; // change swaps the fields
     const tr = (e.target as HTMLElement).closest("tr.request") as HTMLTableRowElement | null;
     if (tr && tr !== selected) selectRow(tr);
     changed(e.timeStamp || performance.now());
@@ -1264,7 +1344,7 @@ function start() {
   byId("add-request").addEventListener("click", () => {
     const last = rows().at(-1);
     const tr = addRow(last ? readRow(last) : { daemon: "sshd", client: "192.0.2.1" }, true);
-    (tr.querySelector("input.client") as HTMLInputElement).focus();
+    clientField(tr).focus();
     changed();
   });
   byId("import-requests").addEventListener("click", () => {
@@ -1312,7 +1392,7 @@ function start() {
       const rs = rows();
       const i = selected ? rs.indexOf(selected) : -1;
       const next = rs[Math.max(0, Math.min(rs.length - 1, i + (e.key === "ArrowUp" ? -1 : 1)))];
-      if (next) (e.preventDefault(), selectRow(next), (next.querySelector("input.client") as HTMLInputElement).focus());
+      if (next) (e.preventDefault(), selectRow(next), clientField(next).focus());
     } else if (e.key === "?" && !inField) (e.preventDefault(), help.showModal());
   });
 

@@ -4,6 +4,13 @@
 
 import type { Request } from "../../wasm/js/tcpwrap";
 
+/** ctlOf is r's hosts_ctl strings, all four, or null for a connection. */
+export function ctlOf(r: Request): { daemon: string; name: string; addr: string; user: string } | null {
+  if (!r.ctl) return null;
+  const c = r.ctl;
+  return { daemon: c.daemon ?? "", name: c.name ?? "", addr: c.addr ?? "", user: c.user ?? "" };
+}
+
 export type Profile = "debian" | "upstream" | "freebsd";
 
 /** The DNS what-if (wire.DNS); a document without one is "as the table says". */
@@ -71,6 +78,13 @@ export function normalizeDoc(v: unknown): Doc {
       if (!r || typeof r !== "object") continue;
       const q = r as Record<string, unknown>;
       const s = (x: unknown) => (typeof x === "string" ? x : "");
+      // A hosts_ctl request: its four strings, and nothing else (a share
+      // stores its connection fields empty).
+      if (q.ctl && typeof q.ctl === "object") {
+        const c = q.ctl as Record<string, unknown>;
+        requests.push({ ctl: { daemon: s(c.daemon), name: s(c.name), addr: s(c.addr), user: s(c.user) } });
+        continue;
+      }
       const req: Request = { daemon: s(q.daemon), client: s(q.client) };
       if (s(q.server)) req.server = s(q.server);
       if (s(q.user)) req.user = s(q.user);
@@ -200,10 +214,12 @@ export function parseTxtar(text: string, profile: Profile): { doc: Doc; errors: 
 }
 
 /**
- * parseRequestLines reads requests one a line, in either of two forms:
+ * parseRequestLines reads requests one a line, in one of three forms:
  *
  *   - tcpdmatch's operands: DAEMON[@SERVER] [USER@]CLIENT (an optional
  *     leading "tcpdmatch" and its -d / -i FILE options are skipped);
+ *   - a hosts_ctl request: hosts_ctl DAEMON NAME ADDR [USER], "" being
+ *     an empty string (the operands of tcpwrap match --ctl);
  *   - a syslog line of a refused or allowed connection, as tcpd, sshd or
  *     Dante write it: "... sshd[812]: refused connect from NAME (ADDR)",
  *     "... in.telnetd[9]: connect from user@NAME[ADDR]".
@@ -217,11 +233,20 @@ export function parseRequestLines(text: string): { requests: Request[]; errors: 
   splitLines(text).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    const r = parseLogLine(line) ?? parseOperands(line);
+    const r = parseCtl(line) ?? parseLogLine(line) ?? parseOperands(line);
     if (r) requests.push(r);
-    else errors.push(`line ${i + 1}: not "DAEMON[@SERVER] [USER@]CLIENT" nor a "connect from" log line: ${line}`);
+    else errors.push(`line ${i + 1}: not "DAEMON[@SERVER] [USER@]CLIENT", "hosts_ctl DAEMON NAME ADDR [USER]" nor a "connect from" log line: ${line}`);
   });
   return { requests, errors };
+}
+
+/** The word that starts a hosts_ctl request's line. */
+const ctlWord = "hosts_ctl";
+
+function parseCtl(line: string): Request | null {
+  const f = line.split(/\s+/).map((w) => (w === '""' ? "" : w));
+  if (f[0] !== ctlWord || f.length < 4 || f.length > 5) return null;
+  return { ctl: { daemon: f[1], name: f[2], addr: f[3], user: f[4] ?? "" } };
 }
 
 function parseOperands(line: string): Request | null {
@@ -274,8 +299,17 @@ function parseLogLine(line: string): Request | null {
   return req;
 }
 
-/** formatRequest writes r as tcpdmatch operands. */
+/**
+ * formatRequest writes r as tcpdmatch operands, or a hosts_ctl request
+ * as "hosts_ctl DAEMON NAME ADDR [USER]" with "" for an empty string:
+ * what parseRequestLines reads back.
+ */
 export function formatRequest(r: Request): string {
+  const c = ctlOf(r);
+  if (c) {
+    const q = (x: string) => x || '""';
+    return `${ctlWord} ${q(c.daemon)} ${q(c.name)} ${q(c.addr)}` + (c.user ? ` ${c.user}` : "");
+  }
   let s = r.daemon ?? "";
   if (r.server) s += "@" + r.server;
   s += " ";
