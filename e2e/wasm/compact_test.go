@@ -204,8 +204,11 @@ func TestHostConcurrent(t *testing.T) {
 // measured here) until it ran out of memory. The heap settles at its
 // working size in steps of a few pages, where the collector's pacing
 // puts them, which moves as the engine changes: measured, 144 pages from
-// 3,000 calls on in earlier builds, and now 140 at 3,000 and 144 from
-// 6,000 to 12,000. So the test allows a step or two, not a trend.
+// 3,000 calls on in earlier builds, then 140 at 3,000 and 144 from
+// 6,000 to 12,000, then 141 throughout; since wire's requests carry
+// hosts_ctl's strings, 133 up to 6,000 calls and 144 from 9,000 on (flat
+// to 48,000: one step of 11 pages). So the test allows a step or two,
+// not a trend: 12 pages, where the stalled collector grew 27,000.
 func TestEvaluateMemoryStable(t *testing.T) {
 	allow, deny := table100()
 	m := loadReactor(t, "")
@@ -223,7 +226,7 @@ func TestEvaluateMemoryStable(t *testing.T) {
 			}
 		}
 	}
-	const maxSettle = 8 // 512 KiB
+	const maxSettle = 12 // 768 KiB
 	evaluate(0, 3000)
 	p3k := m.MemoryPages()
 	pages := []uint32{p3k}
