@@ -86,6 +86,15 @@
  * shell command recorded (kind "shell") when libwrap's shell_cmd() forks,
  * and tcpd's PARANOID step taken before hosts_access() (see
  * paranoid_refused).
+ *
+ * Built with -DTCPWRAP_FREEBSD (and -I naming FreeBSD's contrib/tcp_wrappers,
+ * -D_STDFILE_DECLARED for its tcpd.h) it drives FreeBSD's libwrap built by
+ * the harness (NewFreeBSD): the severities, which FreeBSD's library defines
+ * as zero (lib/libwrap/libvars.c), are set before each request to the
+ * values tcpd and tcpdmatch give them, and a request whose table reader
+ * never returns (an over-long line: FreeBSD's xgets asks fgets for one
+ * byte forever) is stopped after FREEBSD_HANG_SECONDS and reported with
+ * access "hang".
  */
 
 #define _GNU_SOURCE
@@ -257,6 +266,7 @@ static int jump_armed;
 
 #define JUMP_EXEC 2
 #define JUMP_EXIT 3
+#define JUMP_HANG 4
 
 struct entry {
 	int prio;
@@ -519,6 +529,35 @@ int deny_severity = LOG_WARNING;
 static int paranoid_refused(struct request_info *request)
 {
 	return strcasecmp(eval_hostname(request->client), STRING_PARANOID) == 0;
+}
+#endif
+
+#ifdef TCPWRAP_FREEBSD
+/*
+ * FreeBSD's xgets() never returns on a line of 2,047 bytes or more
+ * without a newline in them: once its buffer is full it asks fgets() for
+ * one byte (room for the NUL only), gets an empty string, and asks again.
+ * A request still deciding after FREEBSD_HANG_SECONDS is taken back here
+ * and reported as a hang (the table file it had open stays open).
+ */
+#define FREEBSD_HANG_SECONDS 3
+
+static void hang_jump(int sig)
+{
+	(void)sig;
+	if (in_request && jump_armed)
+		siglongjmp(jump_back, JUMP_HANG);
+	_exit(5);
+}
+
+static void arm_hang_watchdog(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hang_jump;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(FREEBSD_HANG_SECONDS);
 }
 #endif
 
@@ -1302,6 +1341,12 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 	*lw.hosts_deny_table = (char *)deny_table;
 	*lw.hosts_access_verbose = 2;
 	*lw.dry_run = 0;
+#ifdef TCPWRAP_FREEBSD
+	/* FreeBSD's library defines the severities without a value
+	 * (libvars.c); tcpd and tcpdmatch set them to these. */
+	*lw.allow_severity = LOG_INFO;
+	*lw.deny_severity = LOG_WARNING;
+#endif
 
 	const char *volatile access;
 	in_request = 1;
@@ -1314,7 +1359,15 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 		access = "denied";
 #endif
 	} else if (how == 0) {
+#ifdef TCPWRAP_FREEBSD
+		arm_hang_watchdog();
+#endif
 		access = hosts_access(&request) ? "granted" : "denied";
+#ifdef TCPWRAP_FREEBSD
+		alarm(0);
+	} else if (how == JUMP_HANG) {
+		access = "hang";
+#endif
 	} else if (how == JUMP_EXEC) {
 		access = "delegated";
 	} else {
@@ -1324,7 +1377,7 @@ static void run_request(char *line, int result_fd, int seccomp_on)
 
 	static char expand_buf[8192];
 	const char *volatile expand = NULL;
-	if (tmpl != NULL) {
+	if (tmpl != NULL && how != JUMP_HANG) {
 		static char tcopy[8192];
 		snprintf(tcopy, sizeof(tcopy), "%s", tmpl);
 		int saved_exit = exit_recorded;

@@ -85,13 +85,42 @@ func SharedUpstream(t testing.TB) *Harness {
 	return sharedUpstream.h
 }
 
-// CloseShared closes the harnesses Shared and SharedUpstream made, if
-// any, and removes their directories.
+var sharedFreeBSD struct {
+	once sync.Once
+	dir  string
+	h    *Harness
+	err  error
+}
+
+// SharedFreeBSD is Shared for the FreeBSD harness (NewFreeBSD) built
+// from the source tree FreeBSDEnv names. Without that variable the test
+// is skipped, CI or not: FreeBSD's sources are not part of this
+// repository, and the hunt is run by hand.
+func SharedFreeBSD(t testing.TB) *Harness {
+	t.Helper()
+	src := os.Getenv(FreeBSDEnv)
+	if src == "" {
+		t.Skipf("%s does not name a FreeBSD source tree (contrib/tcp_wrappers, lib/libwrap): the FreeBSD hunt does not run", FreeBSDEnv)
+	}
+	skipUnavailable(t)
+	sharedFreeBSD.once.Do(func() {
+		if sharedFreeBSD.dir, sharedFreeBSD.err = os.MkdirTemp("", "libwrap-freebsd-"); sharedFreeBSD.err == nil {
+			sharedFreeBSD.h, sharedFreeBSD.err = NewFreeBSD(sharedFreeBSD.dir, src)
+		}
+	})
+	if sharedFreeBSD.err != nil {
+		t.Fatal(sharedFreeBSD.err)
+	}
+	return sharedFreeBSD.h
+}
+
+// CloseShared closes the harnesses Shared, SharedUpstream and
+// SharedFreeBSD made, if any, and removes their directories.
 func CloseShared() {
 	for _, s := range []struct {
 		h   *Harness
 		dir string
-	}{{shared.h, shared.dir}, {sharedUpstream.h, sharedUpstream.dir}} {
+	}{{shared.h, shared.dir}, {sharedUpstream.h, sharedUpstream.dir}, {sharedFreeBSD.h, sharedFreeBSD.dir}} {
 		if s.h != nil {
 			s.h.Close()
 		}

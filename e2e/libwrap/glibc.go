@@ -73,7 +73,7 @@ func (h *Harness) GlibcTcpdchk(c Case, args ...string) (lines []string, exitCode
 	if h.upstream != "" {
 		return nil, 0, errNoUpstreamTcpdchk
 	}
-	return h.glibcTool(c, append([]string{TcpdchkPath}, args...))
+	return h.glibcTool(c, append([]string{h.tcpdchk}, args...))
 }
 
 func (h *Harness) glibcTool(c Case, argv []string) ([]string, int, error) {

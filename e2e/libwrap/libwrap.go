@@ -249,7 +249,9 @@ type Harness struct {
 
 	dir        string // absolute tmpdir given to New: sources and binaries
 	upstream   string // NewUpstream: the tcp_wrappers 7.6 source directory
+	freebsd    string // NewFreeBSD: the FreeBSD source tree
 	tcpdmatch  string // the tcpdmatch Tcpdmatch runs
+	tcpdchk    string // the tcpdchk Tcpdchk runs
 	work       string // case, control and scratch directories (tmpfs if possible)
 	driver     string
 	shim       string
@@ -271,10 +273,13 @@ type Harness struct {
 // removed after each case; Close removes the work directory. Sealed
 // sessions are started on first use.
 func New(tmpdir string) (*Harness, error) {
-	return newHarness(tmpdir, "")
+	return newHarnessFor(tmpdir, "", "")
 }
 
-func newHarness(tmpdir, upstream string) (*Harness, error) {
+// newHarnessFor builds a harness around Debian's libwrap, or around the
+// library built from upstream's tree (NewUpstream) or FreeBSD's
+// (NewFreeBSD) when that directory is given.
+func newHarnessFor(tmpdir, upstream, freebsd string) (*Harness, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -285,7 +290,9 @@ func newHarness(tmpdir, upstream string) (*Harness, error) {
 	h := &Harness{
 		dir:        dir,
 		upstream:   upstream,
+		freebsd:    freebsd,
 		tcpdmatch:  TcpdmatchPath,
+		tcpdchk:    TcpdchkPath,
 		driver:     filepath.Join(dir, "bin", "driver"),
 		shim:       filepath.Join(dir, "bin", "shim.so"),
 		sealer:     filepath.Join(dir, "bin", "sealer"),
@@ -323,6 +330,18 @@ func newHarness(tmpdir, upstream string) (*Harness, error) {
 		// Upstream's tcpd.h, found before /usr/include's; the library
 		// built from its sources, found through the run path.
 		driverArgs = []string{"-O2", "-DTCPWRAP_UPSTREAM76", "-U_FORTIFY_SOURCE", "-rdynamic", "-I", upstream,
+			"-L", lib, "-Wl,-rpath," + lib, "-o", h.driver}
+	}
+	if freebsd != "" {
+		lib, err := h.buildFreeBSD()
+		if err != nil {
+			return nil, err
+		}
+		// FreeBSD's tcpd.h (which wants FILE declared by a stdio.h that
+		// says so), found before /usr/include's; its library through the
+		// run path.
+		driverArgs = []string{"-O2", "-DINET6", "-DTCPWRAP_FREEBSD", "-D_STDFILE_DECLARED", "-U_FORTIFY_SOURCE",
+			"-rdynamic", "-I", filepath.Join(freebsd, "contrib", "tcp_wrappers"),
 			"-L", lib, "-Wl,-rpath," + lib, "-o", h.driver}
 	}
 	builds := []build{
@@ -530,8 +549,8 @@ func (h *Harness) Tcpdchk(c Case, args ...string) (lines []string, exitCode int,
 	if h.upstream != "" {
 		return nil, 0, errNoUpstreamTcpdchk
 	}
-	if _, err := os.Stat(TcpdchkPath); err != nil {
-		return nil, 0, errors.New("libwrap harness: " + TcpdchkPath + " missing (install tcpd)")
+	if _, err := os.Stat(h.tcpdchk); err != nil {
+		return nil, 0, errors.New("libwrap harness: " + h.tcpdchk + " missing (install tcpd)")
 	}
 	s, err := h.acquire()
 	if err != nil {

@@ -79,7 +79,7 @@ func startSession(h *Harness, id int) (*session, error) {
 		return nil, err
 	}
 	s.cmd = exec.Command("unshare", "--mount", "--net", "--propagation", "private", "--",
-		h.sealer, s.scratch, h.driver, h.shimRun, h.nssWrapper, h.tcpdmatch, TcpdchkPath)
+		h.sealer, s.scratch, h.driver, h.shimRun, h.nssWrapper, h.tcpdmatch, h.tcpdchk)
 	s.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	s.cmd.Dir = "/"
 	s.cmd.Stderr = s.stderr

@@ -73,7 +73,7 @@ func NewUpstream(tmpdir, src string) (*Harness, error) {
 	if err := checkUpstreamSource(src); err != nil {
 		return nil, err
 	}
-	return newHarness(tmpdir, src)
+	return newHarnessFor(tmpdir, src, "")
 }
 
 // checkUpstreamSource refuses a tree that is not 7.6 as released: its
