@@ -257,33 +257,33 @@ func (p Profile) numericV6(s string, res Resolver) bool {
 
 // findInetAddr resolves a tcpdmatch host operand to its addresses.
 //
-// Debian's is [findInetAddr]. The others take a dotted quad or (but
-// upstream) an IPv6 address as is and refuse any other string of digits
-// and dots as "not an internet address"; upstream looks a name up in
-// IPv4 only.
+// Debian's is [findInetAddr]. FreeBSD's is the same getaddrinfo-based
+// routine (its scaffold.c has the same IPv6 version): every numeric
+// form inet_aton reads ("1.2.3", "4294967295"), nothing after it, then
+// a name in both families (engine/testdata/derived/X20). It takes an
+// IPv6 address with any scope as is: how FreeBSD's libc reads a scope
+// is not modelled. Upstream's takes a dotted quad as is, refuses any
+// other string of digits and dots as "not an internet address" and
+// looks a name up in IPv4 only.
 func (p *Policy) findInetAddr(res Resolver, host string, warn func(string, ...any)) ([]netip.Addr, bool) {
-	if p.Profile() == Debian {
+	switch p.Profile() {
+	case Debian:
+		return findInetAddr(res, host, warn)
+	case FreeBSD:
+		if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+			return []netip.Addr{a}, true
+		}
 		return findInetAddr(res, host, warn)
 	}
 	if v, ok := dotQuadAddr(host); ok {
 		return []netip.Addr{v4Addr(v)}, true
 	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && p.Profile().ipv6() {
-		return []netip.Addr{a}, true
-	}
 	if !notInaddr(host) {
 		warn("%s: not an internet address", host)
 		return nil, false
 	}
-	var canon string
-	var addrs []netip.Addr
-	var ok bool
-	if p.Profile().ipv6() {
-		canon, addrs, ok = lookupAny(res, host)
-	} else {
-		// Upstream's gethostbyname: IPv4 only (derived/X17).
-		canon, addrs, ok = res.LookupHost(host, false)
-	}
+	// Upstream's gethostbyname: IPv4 only (derived/X17).
+	canon, addrs, ok := res.LookupHost(host, false)
 	if !ok {
 		warn("%s: host not found", host)
 		return nil, false
