@@ -540,7 +540,7 @@ static int paranoid_refused(struct request_info *request)
  * A request still deciding after FREEBSD_HANG_SECONDS is taken back here
  * and reported as a hang (the table file it had open stays open).
  */
-#define FREEBSD_HANG_SECONDS 3
+#define FREEBSD_HANG_SECONDS 1
 
 static void hang_jump(int sig)
 {
