@@ -87,11 +87,13 @@
 //   - a /path pattern file that reaches itself (libwrap recurses until it
 //     crashes), and chains deeper than [MaxPatternFileDepth];
 //   - an expansion longer than libwrap's buffer (libwrap logs, sleeps 5
-//     seconds and exits);
-//   - for the FreeBSD profile, a line longer than 2,046 bytes, on which
-//     its reader loops forever: the engine skips it. (Upstream's default
-//     build reads the rest of such a line as the next line, and so does
-//     the engine.)
+//     seconds and exits).
+//
+// Under the FreeBSD profile, a line longer than 2,046 bytes, on which
+// FreeBSD's reader loops forever, is skipped with the warning libwrap
+// gives before it hangs, and the decision goes on with the next line.
+// (Upstream's default build reads the rest of such a line as the next
+// line, and so does the engine.)
 //
 // libwrap's process-wide state (the "resident" flag that refuses twist
 // from the second decision on, the IDENT timeout set by rfc931) is kept
