@@ -60,6 +60,7 @@ var CheckDocs = map[string]string{
 	"fail-keyword":           "FAIL is no longer recognized: use EXCEPT or a deny option.",
 	"reserved-word":          "KNOWN, paranoid and LOCAL have special or literal meanings as daemon or user names.",
 	"unknown-netgroup":       "The netgroup is unknown or empty: the pattern never matches.",
+	"netgroups-disabled":     "The profile's libwrap is built without netgroup support (upstream 7.6's default): an @group pattern never matches, and libwrap warns each time it meets one.",
 	"pattern-file-open":      "A /path pattern file exists but cannot be read: libwrap warns and the pattern never matches.",
 	"pattern-file-too-large": "A /path pattern file is larger than tcpwrap reads (16 MiB): libwrap would read it whole, so a decision that reaches it is denied with an error rather than guessed.",
 	"pattern-file-missing":   "A /path pattern file does not exist: the pattern silently never matches.",
@@ -343,6 +344,11 @@ func (c *checker) hostPattern(t *Table, tok *Token, text string) {
 	hp := compileHost(text, t.Profile)
 	switch hp.kind {
 	case hostNetgroup:
+		if !t.Profile.netgroups() {
+			c.add(t, tok.Span, SeverityWarning, "netgroups-disabled",
+				"%s: this build has no netgroup support: the pattern never matches, and every evaluation of it logs \"netgroup support is disabled\"", text)
+			return
+		}
 		if l, ok := c.opts.Resolver.(NetgroupLister); ok && !l.NetgroupExists(text[1:]) {
 			c.add(t, tok.Span, SeverityWarning, "unknown-netgroup", "%s: unknown or empty netgroup", text[1:])
 		}

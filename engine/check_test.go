@@ -336,3 +336,32 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNetgroupsDisabled: upstream 7.6's default build has no
+// netgroup support (derived/X15), so there an @group pattern is reported
+// as never matching whatever the netgroup table holds; the profiles that
+// have netgroups look the group up.
+func TestCheckNetgroupsDisabled(t *testing.T) {
+	allow := "sshd: @grp @nosuch\n"
+	opts := CheckOptions{NoReach: true,
+		Resolver: NewHostsResolver("hosts", nil).WithNetgroups("netgroup", []byte("grp (a,,)\n"))}
+	for _, c := range []struct {
+		prof Profile
+		want []string
+	}{
+		{Upstream, []string{"1:7 netgroups-disabled", "1:12 netgroups-disabled"}},
+		{Debian, []string{"1:12 unknown-netgroup"}},
+		{FreeBSD, []string{"1:12 unknown-netgroup"}},
+	} {
+		var got []string
+		for _, d := range Check(Parse("hosts.allow", []byte(allow), c.prof), nil, opts) {
+			got = append(got, fmt.Sprintf("%d:%d %s", d.Span.Start.Line, d.Span.Start.Col, d.Code))
+			if d.Code == "netgroups-disabled" && !strings.Contains(d.Msg, "netgroup support is disabled") {
+				t.Errorf("%v: message %q does not quote libwrap's warning", c.prof, d.Msg)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%v: got %q, want %q", c.prof, got, c.want)
+		}
+	}
+}
