@@ -181,53 +181,19 @@ func casesAndSeed(t *testing.T, casesVar string, def int, seedVar string) (int, 
 // engine to agree with libwrap on every request.
 func TestRandom(t *testing.T) {
 	h := harness(t)
-	n, seed := casesAndSeed(t, "TCPWRAP_DIFF_CASES", 2000, "TCPWRAP_DIFF_SEED")
-	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=%d)", seed, n, seed, n)
+	n, seed := randomCases(t)
 	fmt.Printf("difftest: seed %d, %d cases\n", seed, n)
-	var cases []libwrap.Case
-	var reqs [][]libwrap.Request
-	var gens []tablegen.Case
-	for i := 0; i < n; i++ {
-		g := tablegen.Random(seed + uint64(i))
-		gens = append(gens, g)
-		cases = append(cases, libwrap.Case{Allow: g.Allow, Deny: g.Deny, Files: g.Files, Hosts: g.Hosts, Netgroup: g.Netgroup})
-		var rs []libwrap.Request
-		for _, r := range g.Requests {
-			rs = append(rs, toHarness(r))
-		}
-		reqs = append(reqs, rs)
-	}
-	start := time.Now()
-	results, err := h.RunBatch(cases, reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elapsed := time.Since(start)
-	requests, mismatches := 0, 0
-	for i, g := range gens {
-		p := policyFor(cases[i], engine.Debian)
-		for j, r := range g.Requests {
-			requests++
-			d := p.Decide(toEngine(r))
-			diffs := fullDiffs(results[i][j], d)
-			if e := p.Evaluate(toEngine(r)); fmt.Sprint(e.Access, e.Matches, e.Log) != fmt.Sprint(d.Access, d.Matches, d.Log) {
-				diffs = append(diffs, "Decide and Evaluate disagree")
-			}
-			if len(diffs) > 0 {
-				mismatches++
-				if mismatches <= 20 {
-					t.Errorf("case seed %d (TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=1), request %s:\n%s\nallow: %s\ndeny: %s",
-						g.Seed, g.Seed, r, strings.Join(diffs, "\n"), show(g.Allow), show(g.Deny))
-				}
-			}
-		}
-	}
+	f := debianHunt.huntRandom(t, h, n, seed)
 	fmt.Printf("difftest: %d cases, %d requests in %v (libwrap side); %d mismatches in access, matched rules, options or log\n",
-		n, requests, elapsed.Round(time.Millisecond), mismatches)
-	if mismatches > 0 {
-		t.Errorf("%d of %d requests differ from libwrap", mismatches, requests)
+		n, f.requests, f.elapsed.Round(time.Millisecond), f.bad)
+	if f.bad > 0 {
+		t.Errorf("%d of %d requests differ from libwrap", f.bad, f.requests)
 	}
 }
+
+// debianHunt is the Debian hunt's description: every request compared in
+// full.
+var debianHunt = profileHunt{name: "debian", profile: engine.Debian, compare: fullCompare}
 
 func show(s *string) string {
 	if s == nil {
@@ -268,18 +234,7 @@ func TestCorpus(t *testing.T) {
 			// one, is bypassed for them: libwrap/scoped.h).
 			continue
 		}
-		c := libwrap.Case{Files: map[string]string{}, Hosts: a["hosts"], Netgroup: a["netgroup"]}
-		for name, data := range a {
-			data = strings.ReplaceAll(data, caseDir, libwrap.DirPlaceholder)
-			switch {
-			case name == "hosts.allow":
-				c.Allow = &data
-			case name == "hosts.deny":
-				c.Deny = &data
-			case strings.HasPrefix(name, "files/"):
-				c.Files[strings.TrimPrefix(name, "files/")] = data
-			}
-		}
+		c := corpusCase(a)
 		p := policyFor(c, engine.Debian)
 		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
 			args, err := golden.SplitArgs(line)
@@ -300,14 +255,7 @@ func TestCorpus(t *testing.T) {
 				// tcpdmatch's own inetd.conf analysis (not the library's
 				// decision) warns that /dev/null lists no daemon; the spec's
 				// vectors were captured without that line.
-				var kept []string
-				for _, l := range lines {
-					if !strings.HasSuffix(l, ": no such process name in /dev/null") {
-						kept = append(kept, l)
-					}
-				}
-				want := strings.ReplaceAll(strings.Join(kept, "\n"), libwrap.DirPlaceholder, caseDir)
-				want = strings.ReplaceAll(want, "\r", "")
+				want := tcpdmatchText(lines)
 				if got != want || code != r.ExitCode {
 					t.Errorf("%s: tcpdmatch differs (exit %d vs %d)\n--- libwrap\n%s\n--- engine\n%s", file, code, r.ExitCode, want, got)
 				}

@@ -5,8 +5,6 @@ package difftest
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
 	"github.com/tcpwrap/tcpwrap/engine"
-	"github.com/tcpwrap/tcpwrap/engine/golden"
 	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
@@ -173,6 +170,25 @@ func freebsdCompare(lw libwrap.Result, p *engine.Policy, d *engine.Decision) (di
 	return freebsdDiffs(lw, d), ""
 }
 
+// freebsdHunt is the FreeBSD hunt's description: every request, compared
+// by freebsdCompare (FreeBSD's severities; hangs and harness artefacts
+// counted apart), and no tcpdmatch run on a table with an over-long line.
+var freebsdHunt = profileHunt{
+	name:    "freebsd",
+	profile: engine.FreeBSD,
+	compare: freebsdCompare,
+	skipTcpdmatch: func(p *engine.Policy, _, _ string) string {
+		if freebsdTablesOverlong(p) {
+			// FreeBSD's tcpdmatch would never finish (its
+			// watchdog ends it); the library's hang is
+			// compared by harness requests.
+			return "hang"
+		}
+		return ""
+	},
+	details: func(g tablegen.Case) string { return fmt.Sprintf("\nhosts: %q\nnetgroup: %q", g.Hosts, g.Netgroup) },
+}
+
 // TestFreeBSDRandom is TestRandom for the freebsd profile:
 // TCPWRAP_DIFF_CASES random cases (default 2,000) from TCPWRAP_DIFF_SEED
 // (default: the clock), decided by FreeBSD's libwrap and by the engine
@@ -180,56 +196,12 @@ func freebsdCompare(lw libwrap.Result, p *engine.Policy, d *engine.Decision) (di
 // commands, severities, banners, setenv and the complete log.
 func TestFreeBSDRandom(t *testing.T) {
 	h := freebsdHarness(t)
-	n, seed := casesAndSeed(t, "TCPWRAP_DIFF_CASES", 2000, "TCPWRAP_DIFF_SEED")
-	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=%d)", seed, n, seed, n)
-	var cases []libwrap.Case
-	var reqs [][]libwrap.Request
-	var gens []tablegen.Case
-	for i := 0; i < n; i++ {
-		g := tablegen.Random(seed + uint64(i))
-		gens = append(gens, g)
-		cases = append(cases, libwrap.Case{Allow: g.Allow, Deny: g.Deny, Files: g.Files, Hosts: g.Hosts, Netgroup: g.Netgroup})
-		var rs []libwrap.Request
-		for _, r := range g.Requests {
-			rs = append(rs, toHarness(r))
-		}
-		reqs = append(reqs, rs)
-	}
-	start := time.Now()
-	results, err := h.RunBatch(cases, reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elapsed := time.Since(start)
-	requests, mismatches, hangs, artefacts := 0, 0, 0, 0
-	for i, g := range gens {
-		p := policyFor(cases[i], engine.FreeBSD)
-		for j, r := range g.Requests {
-			requests++
-			d := p.Decide(toEngine(r))
-			diffs, kind := freebsdCompare(results[i][j], p, d)
-			switch kind {
-			case "hang":
-				hangs++
-			case "syslog", "getaddrinfo":
-				artefacts++
-			}
-			if e := p.Evaluate(toEngine(r)); fmt.Sprint(e.Access, e.Matches, e.Log) != fmt.Sprint(d.Access, d.Matches, d.Log) {
-				diffs = append(diffs, "Decide and Evaluate disagree")
-			}
-			if len(diffs) > 0 {
-				mismatches++
-				if mismatches <= 20 {
-					t.Errorf("case seed %d (TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=1), request %s:\n%s\nallow: %s\ndeny: %s\nhosts: %q\nnetgroup: %q",
-						g.Seed, g.Seed, r, strings.Join(diffs, "\n"), show(g.Allow), show(g.Deny), g.Hosts, g.Netgroup)
-				}
-			}
-		}
-	}
+	n, seed := randomCases(t)
+	f := freebsdHunt.huntRandom(t, h, n, seed)
 	fmt.Printf("freebsd difftest: seed %d: %d cases, %d requests in %v (FreeBSD side); %d hang on an over-long line in both; %d left out (glibc's syslog table or getaddrinfo); %d mismatches\n",
-		seed, len(gens), requests, elapsed.Round(time.Millisecond), hangs, artefacts, mismatches)
-	if mismatches > 0 {
-		t.Errorf("%d of %d requests differ from FreeBSD's libwrap", mismatches, requests)
+		seed, f.cases, f.requests, f.elapsed.Round(time.Millisecond), f.kinds["hang"], f.kinds["syslog"]+f.kinds["getaddrinfo"], f.bad)
+	if f.bad > 0 {
+		t.Errorf("%d of %d requests differ from FreeBSD's libwrap", f.bad, f.requests)
 	}
 }
 
@@ -242,110 +214,11 @@ func TestFreeBSDRandom(t *testing.T) {
 // differs); harness requests its library.
 func TestFreeBSDCorpus(t *testing.T) {
 	h := freebsdHarness(t)
-	paths, _ := filepath.Glob("../../engine/testdata/*/*.txtar")
-	if len(paths) < 195 {
-		t.Fatalf("found %d golden cases", len(paths))
-	}
-	ran, hangs, artefacts, bad, onGlibc := 0, 0, 0, 0, 0
-	for _, file := range paths {
-		if filepath.Base(filepath.Dir(file)) == "glibc" {
-			continue
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := golden.Parse(b).Sections()
-		if err != nil {
-			t.Fatal(err)
-		}
-		own := strings.TrimSpace(a["profile"]) == "freebsd"
-		c := corpusCase(a)
-		p := policyFor(c, engine.FreeBSD)
-		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
-			args, err := golden.SplitArgs(line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var diff string
-			switch args[0] {
-			case "tcpdmatch":
-				pp := *p
-				pp.DryRun = true
-				if freebsdTablesOverlong(&pp) {
-					// FreeBSD's tcpdmatch would never finish (its
-					// watchdog ends it); the library's hang is
-					// compared by harness requests.
-					hangs++
-					continue
-				}
-				r := pp.Tcpdmatch(args[1], args[2])
-				got := strings.Join(append(r.Lines, r.Stderr...), "\n")
-				lines, code, err := h.Tcpdmatch(c, args[1:]...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := tcpdmatchText(lines)
-				if got != want || code != r.ExitCode {
-					glines, gcode, err := h.GlibcTcpdmatch(c, args[1:]...)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if gwant := tcpdmatchText(glines); got == gwant && gcode == r.ExitCode {
-						onGlibc++
-					} else {
-						diff = fmt.Sprintf("tcpdmatch %q differs (exit %d vs %d)\n--- freebsd\n%s\n--- freebsd on glibc\n%s\n--- engine\n%s",
-							args[1:], code, r.ExitCode, want, gwant, got)
-					}
-				}
-			case "harness":
-				rest := args[1:]
-				probe := ""
-				if rest[0] == "-x" {
-					probe, rest = rest[1], rest[2:]
-				}
-				var hr libwrap.Request
-				var er engine.Request
-				if rest[0] == "ctl" {
-					cr := ctlRequest{rest[1], rest[2], rest[3], rest[4]}
-					hr, er = cr.harness(), cr.engine()
-				} else {
-					r := tablegen.Request{Daemon: rest[0], Client: addrPort(t, rest[1], rest[2]), Server: addrPort(t, rest[3], rest[4])}
-					hr, er = toHarness(r), toEngine(r)
-				}
-				hr.Expand, er.Probe = probe, probe
-				res, err := h.Run(c, []libwrap.Request{hr})
-				if err != nil {
-					t.Fatal(err)
-				}
-				d := p.Evaluate(er)
-				diffs, kind := freebsdCompare(res[0], p, d)
-				switch kind {
-				case "hang":
-					hangs++
-				case "syslog", "getaddrinfo":
-					artefacts++
-				}
-				if kind == "" && probe != "" && res[0].Expand != d.Probe {
-					diffs = append(diffs, fmt.Sprintf("expansion of %q: freebsd %q, engine %q", probe, res[0].Expand, d.Probe))
-				}
-				if len(diffs) > 0 {
-					diff = fmt.Sprintf("%q: %s", rest, strings.Join(diffs, "; "))
-				}
-			}
-			ran++
-			if diff != "" {
-				bad++
-				if own || bad <= 30 {
-					t.Errorf("%s: %s", file, diff)
-				}
-			}
-		}
-	}
+	f := freebsdHunt.huntCorpus(t, h)
 	fmt.Printf("freebsd difftest: %d golden requests compared with FreeBSD's libwrap (%d hang on an over-long line, %d left out: glibc's syslog table or getaddrinfo); %d agree only on glibc's resolver; %d differ\n",
-		ran, hangs, artefacts, onGlibc, bad)
-	if bad > 0 {
-		t.Errorf("%d of %d golden requests differ from FreeBSD's libwrap", bad, ran)
+		f.requests, f.kinds["hang"], f.kinds["syslog"]+f.kinds["getaddrinfo"], f.onGlibc, f.bad)
+	if f.bad > 0 {
+		t.Errorf("%d of %d golden requests differ from FreeBSD's libwrap", f.bad, f.requests)
 	}
 }
 

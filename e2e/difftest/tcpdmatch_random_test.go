@@ -109,14 +109,7 @@ func tcpdmatchDiff(h *libwrap.Harness, c libwrap.Case, daemon, client string) (s
 	p.DryRun = true
 	res := p.Tcpdmatch(daemon, client)
 	got := strings.Join(append(res.Lines, res.Stderr...), "\n")
-	var kept []string
-	for _, l := range lines {
-		if !strings.HasSuffix(l, ": no such process name in /dev/null") {
-			kept = append(kept, l)
-		}
-	}
-	want := strings.ReplaceAll(strings.Join(kept, "\n"), libwrap.DirPlaceholder, caseDir)
-	want = strings.ReplaceAll(want, "\r", "")
+	want := tcpdmatchText(lines)
 	if got == want && code == res.ExitCode {
 		return "", nil
 	}

@@ -5,15 +5,12 @@ package difftest
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcpwrap/tcpwrap/e2e/libwrap"
 	"github.com/tcpwrap/tcpwrap/engine"
-	"github.com/tcpwrap/tcpwrap/engine/golden"
 	"github.com/tcpwrap/tcpwrap/engine/tablegen"
 )
 
@@ -85,6 +82,26 @@ func overflowQuote(lw libwrap.Result, d *engine.Decision) libwrap.Result {
 	return lw
 }
 
+// upstreamHunt is the upstream hunt's description: IPv4 requests only,
+// numeric host names kept from the library (upstreamHosts), and an
+// overflow warning's quote mapped in random cases (overflowQuote).
+var upstreamHunt = profileHunt{
+	name:         "upstream",
+	profile:      engine.Upstream,
+	keep:         upstreamRequest,
+	leftOut:      "IPv6",
+	hosts:        upstreamHosts,
+	compare:      fullCompare,
+	randomResult: overflowQuote,
+	skipTcpdmatch: func(_ *engine.Policy, daemon, client string) string {
+		if strings.Contains(daemon+client, ":") {
+			return "IPv6"
+		}
+		return ""
+	},
+	details: func(g tablegen.Case) string { return fmt.Sprintf("\nhosts: %q", g.Hosts) },
+}
+
 // TestUpstreamRandom is TestRandom for the upstream profile:
 // TCPWRAP_DIFF_CASES random cases (default 2,000) from TCPWRAP_DIFF_SEED
 // (default: the clock), their IPv4 requests decided by upstream 7.6 and
@@ -92,61 +109,12 @@ func overflowQuote(lw libwrap.Result, d *engine.Decision) libwrap.Result {
 // rules, shell commands, severities and the complete log.
 func TestUpstreamRandom(t *testing.T) {
 	h := upstreamHarness(t)
-	n, seed := casesAndSeed(t, "TCPWRAP_DIFF_CASES", 2000, "TCPWRAP_DIFF_SEED")
-	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=%d)", seed, n, seed, n)
-	var cases []libwrap.Case
-	var reqs [][]libwrap.Request
-	var gens []tablegen.Case
-	for i := 0; i < n; i++ {
-		g := tablegen.Random(seed + uint64(i))
-		var keep []tablegen.Request
-		for _, r := range g.Requests {
-			if upstreamRequest(r) {
-				keep = append(keep, r)
-			}
-		}
-		if len(keep) == 0 {
-			continue
-		}
-		g.Requests = keep
-		g.Hosts = upstreamHosts(g.Hosts)
-		gens = append(gens, g)
-		cases = append(cases, libwrap.Case{Allow: g.Allow, Deny: g.Deny, Files: g.Files, Hosts: g.Hosts, Netgroup: g.Netgroup})
-		var rs []libwrap.Request
-		for _, r := range g.Requests {
-			rs = append(rs, toHarness(r))
-		}
-		reqs = append(reqs, rs)
-	}
-	start := time.Now()
-	results, err := h.RunBatch(cases, reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elapsed := time.Since(start)
-	requests, mismatches := 0, 0
-	for i, g := range gens {
-		p := policyFor(cases[i], engine.Upstream)
-		for j, r := range g.Requests {
-			requests++
-			d := p.Decide(toEngine(r))
-			diffs := fullDiffs(overflowQuote(results[i][j], d), d)
-			if e := p.Evaluate(toEngine(r)); fmt.Sprint(e.Access, e.Matches, e.Log) != fmt.Sprint(d.Access, d.Matches, d.Log) {
-				diffs = append(diffs, "Decide and Evaluate disagree")
-			}
-			if len(diffs) > 0 {
-				mismatches++
-				if mismatches <= 20 {
-					t.Errorf("case seed %d (TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=1), request %s:\n%s\nallow: %s\ndeny: %s\nhosts: %q",
-						g.Seed, g.Seed, r, strings.Join(diffs, "\n"), show(g.Allow), show(g.Deny), g.Hosts)
-				}
-			}
-		}
-	}
+	n, seed := randomCases(t)
+	f := upstreamHunt.huntRandom(t, h, n, seed)
 	fmt.Printf("upstream difftest: seed %d: %d cases with IPv4 requests, %d requests in %v (upstream side); %d mismatches\n",
-		seed, len(gens), requests, elapsed.Round(time.Millisecond), mismatches)
-	if mismatches > 0 {
-		t.Errorf("%d of %d requests differ from upstream 7.6", mismatches, requests)
+		seed, f.cases, f.requests, f.elapsed.Round(time.Millisecond), f.bad)
+	if f.bad > 0 {
+		t.Errorf("%d of %d requests differ from upstream 7.6", f.bad, f.requests)
 	}
 }
 
@@ -155,148 +123,15 @@ func TestUpstreamRandom(t *testing.T) {
 // profile the case was written for: the upstream cases (derived/X12–X14)
 // must agree, and so must every other table, read the upstream way.
 // tcpdmatch requests run upstream's own tcpdmatch; harness requests its
-// library.
+// library, which runs only under nss_wrapper, whose gethostbyname reads
+// a numeric name otherwise than glibc's: such names are left out
+// (upstreamHosts).
 func TestUpstreamCorpus(t *testing.T) {
 	h := upstreamHarness(t)
-	paths, _ := filepath.Glob("../../engine/testdata/*/*.txtar")
-	if len(paths) < 195 {
-		t.Fatalf("found %d golden cases", len(paths))
-	}
-	ran, skipped, bad, onGlibc := 0, 0, 0, 0
-	for _, file := range paths {
-		if filepath.Base(filepath.Dir(file)) == "glibc" {
-			continue
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := golden.Parse(b).Sections()
-		if err != nil {
-			t.Fatal(err)
-		}
-		own := strings.TrimSpace(a["profile"]) == "upstream"
-		c := corpusCase(a)
-		p := policyFor(c, engine.Upstream)
-		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
-			args, err := golden.SplitArgs(line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var diff string
-			switch args[0] {
-			case "tcpdmatch":
-				if strings.Contains(args[1]+args[2], ":") {
-					skipped++
-					continue
-				}
-				pp := *p
-				pp.DryRun = true
-				r := pp.Tcpdmatch(args[1], args[2])
-				got := strings.Join(append(r.Lines, r.Stderr...), "\n")
-				lines, code, err := h.Tcpdmatch(c, args[1:]...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := tcpdmatchText(lines)
-				if got != want || code != r.ExitCode {
-					// nss_wrapper answers gethostbyname otherwise than
-					// glibc (upstreamHosts), and lets a gethostbyaddr
-					// clobber the address list of an earlier
-					// gethostbyname (found/F04): what does upstream's
-					// tcpdmatch print on glibc's own resolver?
-					glines, gcode, err := h.GlibcTcpdmatch(c, args[1:]...)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if gwant := tcpdmatchText(glines); got == gwant && gcode == r.ExitCode {
-						onGlibc++
-					} else {
-						diff = fmt.Sprintf("tcpdmatch %q differs (exit %d vs %d)\n--- upstream\n%s\n--- upstream on glibc\n%s\n--- engine\n%s",
-							args[1:], code, r.ExitCode, want, gwant, got)
-					}
-				}
-			case "harness":
-				rest := args[1:]
-				probe := ""
-				if rest[0] == "-x" {
-					probe, rest = rest[1], rest[2:]
-				}
-				var hr libwrap.Request
-				var er engine.Request
-				if rest[0] == "ctl" {
-					cr := ctlRequest{rest[1], rest[2], rest[3], rest[4]}
-					hr, er = cr.harness(), cr.engine()
-				} else {
-					r := tablegen.Request{Daemon: rest[0], Client: addrPort(t, rest[1], rest[2]), Server: addrPort(t, rest[3], rest[4])}
-					if !upstreamRequest(r) {
-						skipped++
-						continue
-					}
-					hr, er = toHarness(r), toEngine(r)
-				}
-				hr.Expand, er.Probe = probe, probe
-				// The library runs only under nss_wrapper, whose
-				// gethostbyname reads a numeric name otherwise than
-				// glibc's: such names are left out (upstreamHosts).
-				hc := c
-				hc.Hosts = upstreamHosts(c.Hosts)
-				res, err := h.Run(hc, []libwrap.Request{hr})
-				if err != nil {
-					t.Fatal(err)
-				}
-				d := policyFor(hc, engine.Upstream).Evaluate(er)
-				diffs := fullDiffs(res[0], d)
-				if probe != "" && res[0].Expand != d.Probe {
-					diffs = append(diffs, fmt.Sprintf("expansion of %q: upstream %q, engine %q", probe, res[0].Expand, d.Probe))
-				}
-				if len(diffs) > 0 {
-					diff = fmt.Sprintf("%q: %s", rest, strings.Join(diffs, "; "))
-				}
-			}
-			ran++
-			if diff != "" {
-				bad++
-				if own || bad <= 30 {
-					t.Errorf("%s: %s", file, diff)
-				}
-			}
-		}
-	}
+	f := upstreamHunt.huntCorpus(t, h)
 	fmt.Printf("upstream difftest: %d golden requests compared with upstream 7.6 (%d left out: IPv6); %d agree only on glibc's resolver; %d differ\n",
-		ran, skipped, onGlibc, bad)
-	if bad > 0 {
-		t.Errorf("%d of %d golden requests differ from upstream 7.6", bad, ran)
+		f.requests, f.kinds["IPv6"], f.onGlibc, f.bad)
+	if f.bad > 0 {
+		t.Errorf("%d of %d golden requests differ from upstream 7.6", f.bad, f.requests)
 	}
-}
-
-// tcpdmatchText is tcpdmatch's output as the engine's Tcpdmatch gives it:
-// without the inetd analysis' complaint about -i /dev/null (not the
-// library's) and without CRs.
-func tcpdmatchText(lines []string) string {
-	var kept []string
-	for _, l := range lines {
-		if !strings.HasSuffix(l, ": no such process name in /dev/null") {
-			kept = append(kept, l)
-		}
-	}
-	want := strings.ReplaceAll(strings.Join(kept, "\n"), libwrap.DirPlaceholder, caseDir)
-	return strings.ReplaceAll(want, "\r", "")
-}
-
-// corpusCase builds the harness case of a golden case's sections.
-func corpusCase(a map[string]string) libwrap.Case {
-	c := libwrap.Case{Files: map[string]string{}, Hosts: a["hosts"], Netgroup: a["netgroup"]}
-	for name, data := range a {
-		data = strings.ReplaceAll(data, caseDir, libwrap.DirPlaceholder)
-		switch {
-		case name == "hosts.allow":
-			c.Allow = &data
-		case name == "hosts.deny":
-			c.Deny = &data
-		case strings.HasPrefix(name, "files/"):
-			c.Files[strings.TrimPrefix(name, "files/")] = data
-		}
-	}
-	return c
 }
