@@ -56,12 +56,38 @@ func Shared(t testing.TB) *Harness {
 	return shared.h
 }
 
-var sharedUpstream struct {
+// sharedBuild is one harness built from a source tree an environment
+// variable names, shared by every test of the test binary.
+type sharedBuild struct {
 	once sync.Once
 	dir  string
 	h    *Harness
 	err  error
 }
+
+// get is Shared for the harness build makes from the source tree env
+// names, in a directory named after pattern. Without that variable the
+// test is skipped with skip (given env), CI or not: such a tree is not
+// part of this repository, and its hunt is run by hand.
+func (s *sharedBuild) get(t testing.TB, env, skip, pattern string, build func(tmpdir, src string) (*Harness, error)) *Harness {
+	t.Helper()
+	src := os.Getenv(env)
+	if src == "" {
+		t.Skipf(skip, env)
+	}
+	skipUnavailable(t)
+	s.once.Do(func() {
+		if s.dir, s.err = os.MkdirTemp("", pattern); s.err == nil {
+			s.h, s.err = build(s.dir, src)
+		}
+	})
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	return s.h
+}
+
+var sharedUpstream, sharedFreeBSD sharedBuild
 
 // SharedUpstream is Shared for the upstream 7.6 harness (NewUpstream)
 // built from the source directory UpstreamEnv names. Without that
@@ -69,27 +95,8 @@ var sharedUpstream struct {
 // of this repository, and the hunt is run by hand.
 func SharedUpstream(t testing.TB) *Harness {
 	t.Helper()
-	src := os.Getenv(UpstreamEnv)
-	if src == "" {
-		t.Skipf("%s does not name a tcp_wrappers 7.6 source directory: the upstream hunt does not run", UpstreamEnv)
-	}
-	skipUnavailable(t)
-	sharedUpstream.once.Do(func() {
-		if sharedUpstream.dir, sharedUpstream.err = os.MkdirTemp("", "libwrap-upstream-"); sharedUpstream.err == nil {
-			sharedUpstream.h, sharedUpstream.err = NewUpstream(sharedUpstream.dir, src)
-		}
-	})
-	if sharedUpstream.err != nil {
-		t.Fatal(sharedUpstream.err)
-	}
-	return sharedUpstream.h
-}
-
-var sharedFreeBSD struct {
-	once sync.Once
-	dir  string
-	h    *Harness
-	err  error
+	return sharedUpstream.get(t, UpstreamEnv, "%s does not name a tcp_wrappers 7.6 source directory: the upstream hunt does not run",
+		"libwrap-upstream-", NewUpstream)
 }
 
 // SharedFreeBSD is Shared for the FreeBSD harness (NewFreeBSD) built
@@ -98,20 +105,8 @@ var sharedFreeBSD struct {
 // repository, and the hunt is run by hand.
 func SharedFreeBSD(t testing.TB) *Harness {
 	t.Helper()
-	src := os.Getenv(FreeBSDEnv)
-	if src == "" {
-		t.Skipf("%s does not name a FreeBSD source tree (contrib/tcp_wrappers, lib/libwrap): the FreeBSD hunt does not run", FreeBSDEnv)
-	}
-	skipUnavailable(t)
-	sharedFreeBSD.once.Do(func() {
-		if sharedFreeBSD.dir, sharedFreeBSD.err = os.MkdirTemp("", "libwrap-freebsd-"); sharedFreeBSD.err == nil {
-			sharedFreeBSD.h, sharedFreeBSD.err = NewFreeBSD(sharedFreeBSD.dir, src)
-		}
-	})
-	if sharedFreeBSD.err != nil {
-		t.Fatal(sharedFreeBSD.err)
-	}
-	return sharedFreeBSD.h
+	return sharedFreeBSD.get(t, FreeBSDEnv, "%s does not name a FreeBSD source tree (contrib/tcp_wrappers, lib/libwrap): the FreeBSD hunt does not run",
+		"libwrap-freebsd-", NewFreeBSD)
 }
 
 // CloseShared closes the harnesses Shared, SharedUpstream and

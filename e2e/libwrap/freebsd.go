@@ -4,14 +4,10 @@ package libwrap
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 )
 
 //go:embed freebsd_compat.c
@@ -107,14 +103,7 @@ var freebsdToolSources = []string{"fakelog", "inetcf", "scaffold"}
 // with a watchdog, freebsd_watchdog.c). Whatever comes from the C library
 // is glibc's there (see e2e/libwrap/README.md, "FreeBSD's libwrap").
 func NewFreeBSD(tmpdir, src string) (*Harness, error) {
-	src, err := filepath.Abs(src)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkFreeBSDSource(src); err != nil {
-		return nil, err
-	}
-	return newHarnessFor(tmpdir, "", src)
+	return newFromTree(tmpdir, src, checkFreeBSDSource, func(src string) (string, string) { return "", src })
 }
 
 // checkFreeBSDSource refuses a tree that is not FreeBSD's: its
@@ -158,15 +147,11 @@ func (h *Harness) buildFreeBSD() (string, error) {
 		}
 	}
 	base := append(append([]string{}, freebsdBuildFlags...), "-include", filepath.Join(srcDir, "freebsd_compat.h"), "-I", contrib)
-	type job struct {
-		args []string
-		obj  string
-	}
-	var jobs []job
+	var jobs [][]string
 	add := func(src, obj string, flags []string, extra ...string) string {
 		o := filepath.Join(out, obj+".o")
 		args := append(append(append(append([]string{}, base...), extra...), flags...), "-c", "-o", o, src)
-		jobs = append(jobs, job{args, o})
+		jobs = append(jobs, args)
 		return o
 	}
 	scaffold, err := freebsdScaffold(contrib, srcDir)
@@ -183,11 +168,11 @@ func (h *Harness) buildFreeBSD() (string, error) {
 	}
 	for _, c := range []string{"freebsd_compat", "upstream_compat"} {
 		o := filepath.Join(out, c+".o")
-		jobs = append(jobs, job{[]string{"-O2", "-fPIC", "-c", "-o", o, filepath.Join(srcDir, c+".c")}, o})
+		jobs = append(jobs, []string{"-O2", "-fPIC", "-c", "-o", o, filepath.Join(srcDir, c+".c")})
 		libObjs = append(libObjs, o)
 	}
 	watchdog := filepath.Join(out, "freebsd_watchdog.o")
-	jobs = append(jobs, job{[]string{"-O2", "-c", "-o", watchdog, filepath.Join(srcDir, "freebsd_watchdog.c")}, watchdog})
+	jobs = append(jobs, []string{"-O2", "-c", "-o", watchdog, filepath.Join(srcDir, "freebsd_watchdog.c")})
 	tools := map[string][]string{}
 	for prog, flags := range map[string][]string{"tcpdmatch": freebsdTcpdmatchFlags, "tcpdchk": freebsdTcpdchkFlags} {
 		objs := []string{add(filepath.Join(contrib, prog+".c"), prog, flags)}
@@ -204,35 +189,12 @@ func (h *Harness) buildFreeBSD() (string, error) {
 		}
 		tools[prog] = append(objs, watchdog)
 	}
-	cc := func(args ...string) error {
-		if b, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("libwrap harness: cc %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-		return nil
-	}
-	errs := make([]error, len(jobs))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = cc(jobs[i].args...)
-			}
-		}()
-	}
-	for i := range jobs {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := ccAll(jobs); err != nil {
 		return "", err
 	}
 	// The shared library's name starts with "libwrap.so", which is how the
 	// driver finds the data it restores.
-	if err := cc(append([]string{"-shared", "-o", filepath.Join(out, "libwrap.so")}, libObjs...)...); err != nil {
+	if err := ccRun(append([]string{"-shared", "-o", filepath.Join(out, "libwrap.so")}, libObjs...)...); err != nil {
 		return "", err
 	}
 	// The programs link the library as FreeBSD's do (LIBADD=wrap): shared,
@@ -241,7 +203,7 @@ func (h *Harness) buildFreeBSD() (string, error) {
 	for prog, objs := range tools {
 		bin := filepath.Join(out, prog)
 		args := append(append([]string{"-o", bin}, objs...), "-L", out, "-Wl,-rpath,"+out, "-lwrap")
-		if err := cc(args...); err != nil {
+		if err := ccRun(args...); err != nil {
 			return "", err
 		}
 	}

@@ -406,6 +406,47 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// wantDecision is what a request of a harness' own test must be decided.
+type wantDecision struct {
+	access   string
+	matched  []Match
+	commands []Command
+}
+
+// checkDecisions requires each of res, the results of reqs, to be as
+// want says, decided inside the seccomp backstop, with tcpd's severities
+// (6/4).
+func checkDecisions(t *testing.T, reqs []Request, res []Result, want []wantDecision) {
+	t.Helper()
+	for i, w := range want {
+		r := res[i]
+		if r.Access != w.access || !reflect.DeepEqual(r.Matched, w.matched) || !reflect.DeepEqual(r.Commands, w.commands) {
+			t.Errorf("request %d (%s): access %q matched %v commands %q; want %q %v %q (log %q)",
+				i, reqs[i].Daemon, r.Access, r.Matched, r.Commands, w.access, w.matched, w.commands, r.Log)
+		}
+		if !r.Sandboxed {
+			t.Errorf("request %d: seccomp backstop not active", i)
+		}
+		if r.AllowSeverity != 6 || r.DenySeverity != 4 {
+			t.Errorf("request %d: severities %d/%d, want tcpd's 6/4", i, r.AllowSeverity, r.DenySeverity)
+		}
+	}
+}
+
+// checkNothingRan requires the directory target to be empty a moment
+// after the commands were recorded: none of them ran.
+func checkNothingRan(t *testing.T, target string) {
+	t.Helper()
+	time.Sleep(50 * time.Millisecond)
+	entries, err := os.ReadDir(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("%s was created: a command ran", e.Name())
+	}
+}
+
 func TestNoExec(t *testing.T) {
 	h := harness(t)
 	target := t.TempDir()
@@ -460,14 +501,7 @@ func TestNoExec(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	entries, err := os.ReadDir(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		t.Errorf("%s was created: a command ran", e.Name())
-	}
+	checkNothingRan(t, target)
 }
 
 // TestTcpdmatchNoIdChange: with the shim, tcpdmatch's setuid/setgid

@@ -66,14 +66,7 @@ var errNoUpstreamTcpdchk = errors.New("libwrap harness: the upstream harness bui
 // seal; Tcpdmatch runs that tcpdmatch. Tcpdchk and GlibcTcpdchk are not
 // available. Requests with an IPv6 address are refused (7.6 has no IPv6).
 func NewUpstream(tmpdir, src string) (*Harness, error) {
-	src, err := filepath.Abs(src)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkUpstreamSource(src); err != nil {
-		return nil, err
-	}
-	return newHarnessFor(tmpdir, src, "")
+	return newFromTree(tmpdir, src, checkUpstreamSource, func(src string) (string, string) { return src, "" })
 }
 
 // checkUpstreamSource refuses a tree that is not 7.6 as released: its
@@ -113,12 +106,14 @@ func (h *Harness) buildUpstream() (string, error) {
 	if err := os.WriteFile(compat, upstreamCompatSource, 0o644); err != nil {
 		return "", err
 	}
-	type job struct{ src, obj string }
-	var jobs []job
+	var jobs [][]string
 	var libObjs, matchObjs []string
 	for _, n := range append(append([]string{}, upstreamLibObjects...), upstreamTcpdmatchObjects...) {
 		obj := filepath.Join(out, n+".o")
-		jobs = append(jobs, job{filepath.Join(h.upstream, n+".c"), obj})
+		// In the source directory, as make runs: its headers are
+		// found there, and it is only read.
+		jobs = append(jobs, append(append(append([]string{}, upstreamFlags...), upstreamBuildFlags...),
+			"-I", h.upstream, "-c", "-o", obj, filepath.Join(h.upstream, n+".c")))
 		if len(libObjs) < len(upstreamLibObjects) {
 			libObjs = append(libObjs, obj)
 		} else {
@@ -127,38 +122,8 @@ func (h *Harness) buildUpstream() (string, error) {
 	}
 	compatObj := filepath.Join(out, "upstream_compat.o")
 	libObjs = append(libObjs, compatObj)
-	cc := func(args ...string) error {
-		if b, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("libwrap harness: cc %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-		return nil
-	}
-	errs := make([]error, len(jobs)+1)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if i == len(jobs) {
-					errs[i] = cc("-O2", "-fPIC", "-c", "-o", compatObj, compat)
-					continue
-				}
-				// In the source directory, as make runs: its headers
-				// are found there, and it is only read.
-				args := append(append(append([]string{}, upstreamFlags...), upstreamBuildFlags...),
-					"-I", h.upstream, "-c", "-o", jobs[i].obj, jobs[i].src)
-				errs[i] = cc(args...)
-			}
-		}()
-	}
-	for i := 0; i <= len(jobs); i++ {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	jobs = append(jobs, []string{"-O2", "-fPIC", "-c", "-o", compatObj, compat})
+	if err := ccAll(jobs); err != nil {
 		return "", err
 	}
 	archive := filepath.Join(out, "libwrap.a")
@@ -168,12 +133,58 @@ func (h *Harness) buildUpstream() (string, error) {
 	}
 	// The shared library's name starts with "libwrap.so", which is how the
 	// driver finds the data it restores.
-	if err := cc(append([]string{"-shared", "-o", filepath.Join(out, "libwrap.so")}, libObjs...)...); err != nil {
+	if err := ccRun(append([]string{"-shared", "-o", filepath.Join(out, "libwrap.so")}, libObjs...)...); err != nil {
 		return "", err
 	}
 	h.tcpdmatch = filepath.Join(out, "tcpdmatch")
-	if err := cc(append(append([]string{"-o", h.tcpdmatch}, matchObjs...), archive)...); err != nil {
+	if err := ccRun(append(append([]string{"-o", h.tcpdmatch}, matchObjs...), archive)...); err != nil {
 		return "", err
 	}
 	return out, nil
+}
+
+// newFromTree is the skeleton of NewUpstream and NewFreeBSD: the tree in
+// src, made absolute and accepted by check, is given to newHarnessFor as
+// the upstream or the FreeBSD tree, as trees says.
+func newFromTree(tmpdir, src string, check func(string) error, trees func(src string) (upstream, freebsd string)) (*Harness, error) {
+	src, err := filepath.Abs(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(src); err != nil {
+		return nil, err
+	}
+	upstream, freebsd := trees(src)
+	return newHarnessFor(tmpdir, upstream, freebsd)
+}
+
+// ccRun runs cc with args.
+func ccRun(args ...string) error {
+	if b, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("libwrap harness: cc %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return nil
+}
+
+// ccAll runs cc once per argument list in jobs, as many at a time as
+// there are CPUs, and returns every error.
+func ccAll(jobs [][]string) error {
+	errs := make([]error, len(jobs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = ccRun(jobs[i]...)
+			}
+		}()
+	}
+	for i := range jobs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return errors.Join(errs...)
 }
