@@ -20,8 +20,10 @@ import (
 // a real build states of its own; the random and corpus loops
 // (huntRandom, huntCorpus) are the same for every profile.
 type profileHunt struct {
-	name    string         // the golden cases' profile name, and the build's label in differences
-	profile engine.Profile // the profile the engine decides under
+	name    string                            // the golden cases' profile name, and the build's label in differences
+	real    string                            // the build, in the failure summaries
+	profile engine.Profile                    // the profile the engine decides under
+	harness func(*testing.T) *libwrap.Harness // the build's harness (it skips the test without the build)
 	// keep reports whether the build can receive a request at all (nil:
 	// every request); refused ones are counted under leftOut.
 	keep    func(tablegen.Request) bool
@@ -66,6 +68,31 @@ func randomCases(t *testing.T) (int, uint64) {
 	n, seed := casesAndSeed(t, "TCPWRAP_DIFF_CASES", 2000, "TCPWRAP_DIFF_SEED")
 	t.Logf("seed %d, %d cases (reproduce with TCPWRAP_DIFF_SEED=%d TCPWRAP_DIFF_CASES=%d)", seed, n, seed, n)
 	return n, seed
+}
+
+// random is a profile's random test: the build's harness,
+// randomCases' cases decided by huntRandom, its figures printed by
+// report, and a failure if a request differs.
+func (ph profileHunt) random(t *testing.T, report func(seed uint64, f huntFigures)) {
+	t.Helper()
+	h := ph.harness(t)
+	n, seed := randomCases(t)
+	f := ph.huntRandom(t, h, n, seed)
+	report(seed, f)
+	if f.bad > 0 {
+		t.Errorf("%d of %d requests differ from %s", f.bad, f.requests, ph.real)
+	}
+}
+
+// corpus is a profile's corpus test: huntCorpus on the build's harness,
+// its figures printed by report, and a failure if a request differs.
+func (ph profileHunt) corpus(t *testing.T, report func(f huntFigures)) {
+	t.Helper()
+	f := ph.huntCorpus(t, ph.harness(t))
+	report(f)
+	if f.bad > 0 {
+		t.Errorf("%d of %d golden requests differ from %s", f.bad, f.requests, ph.real)
+	}
 }
 
 // huntRandom decides n random cases from seed by h in one batch and by
