@@ -82,19 +82,24 @@ func overflowQuote(lw libwrap.Result, d *engine.Decision) libwrap.Result {
 	return lw
 }
 
-// upstreamHunt is the upstream hunt's description: IPv4 requests only,
-// numeric host names kept from the library (upstreamHosts), and an
-// overflow warning's quote mapped in random cases (overflowQuote).
+// upstreamHunt is the upstream hunt's description.
 var upstreamHunt = profileHunt{
-	name:         "upstream",
-	real:         "upstream 7.6",
-	harness:      upstreamHarness,
-	profile:      engine.Upstream,
-	keep:         upstreamRequest,
-	leftOut:      "IPv6",
-	hosts:        upstreamHosts,
-	compare:      fullCompare,
+	name:    "upstream",
+	real:    "upstream 7.6",
+	harness: upstreamHarness,
+	profile: engine.Upstream,
+	// 7.6 has no IPv6.
+	keep:    upstreamRequest,
+	leftOut: "IPv6",
+	// The library runs only under nss_wrapper, whose gethostbyname
+	// reads a numeric name otherwise than glibc's: such names are left
+	// out (upstreamHosts).
+	hosts:   upstreamHosts,
+	compare: fullCompare,
+	// A percent_x warning's quote can be cut inside the harness'
+	// directory (overflowQuote); the random hunt maps it.
 	randomResult: overflowQuote,
+	// tcpdmatch operands that are an IPv6 address.
 	skipTcpdmatch: func(_ *engine.Policy, daemon, client string) string {
 		if strings.Contains(daemon+client, ":") {
 			return "IPv6"
@@ -121,9 +126,7 @@ func TestUpstreamRandom(t *testing.T) {
 // profile the case was written for: the upstream cases (derived/X12–X14)
 // must agree, and so must every other table, read the upstream way.
 // tcpdmatch requests run upstream's own tcpdmatch; harness requests its
-// library, which runs only under nss_wrapper, whose gethostbyname reads
-// a numeric name otherwise than glibc's: such names are left out
-// (upstreamHosts).
+// library.
 func TestUpstreamCorpus(t *testing.T) {
 	upstreamHunt.corpus(t, func(f huntFigures) {
 		fmt.Printf("upstream difftest: %d golden requests compared with upstream 7.6 (%d left out: IPv6); %d agree only on glibc's resolver; %d differ\n",
