@@ -50,7 +50,7 @@
 // # Output
 //
 //	{"results": [{"predictions": [Result, ...]}, {"error": "nohost: host not found"}]}
-//	{"error": "input larger than 1048576 bytes"}
+//	{"error": "input of 2000000 bytes: at most 1048576"}
 //
 // One entry of results per request, in order: the predictions (one per
 // client address, each the object `tcpwrap match --json` prints, trace
