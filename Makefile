@@ -16,14 +16,17 @@
 #   make wasm          the WebAssembly modules in bin/wasm/: tcpwrap.wasm
 #                      (GOOS=js) with wasm_exec.js, load.mjs, tcpwrap.d.ts,
 #                      and tcpwrap-wasip1.wasm (the WASI reactor)
-#   make test          go vet, go test ./..., the engine's tests under
-#                      Node (GOOS=js) and wazero (GOOS=wasip1), and both
-#                      modules end to end (test-wasm: e2e/wasm)
+#   make test          go vet, go test on all but e2e/, the engine's tests
+#                      under Node (GOOS=js) and wazero (GOOS=wasip1), both
+#                      modules end to end (test-wasm: e2e/wasm) and the
+#                      Envoy filter (test-envoy)
 #   make check         gofmt, go vet, engine uses only the standard library,
 #                      engine cross-builds for js/wasm and wasip1/wasm,
 #                      the modules import neither encoding/json, fmt
 #                      nor reflect (their size),
-#                      templ generate leaves the committed *_templ.go as is
+#                      templ generate leaves the committed *_templ.go as is,
+#                      tsc type-checks web/ts (typecheck: builds the
+#                      assets first), staticcheck
 #   make e2e           the libwrap harness, the differential test against
 #                      the real Debian libwrap (root; prints the random seed)
 #                      and cmd/tcpdmatch and cmd/tcpdchk against the real
