@@ -52,7 +52,8 @@ func TestRealWorldHunt(t *testing.T) {
 		p := policyFor(cases[i], engine.Debian)
 		for j, r := range rc.Requests {
 			n++
-			er := engine.Request{Daemon: r.Daemon, User: r.User,
+			// %p is the process libwrap ran in: the engine is told it.
+			er := engine.Request{Daemon: r.Daemon, User: r.User, PID: results[i][j].PID,
 				Client: engine.Endpoint{Socket: r.Client}, Server: engine.Endpoint{Socket: r.Server}}
 			d := p.Evaluate(er)
 			stats[string(d.Access)]++

@@ -75,7 +75,8 @@ func TestRealWorldMutants(t *testing.T) {
 		mirrorHostFiles(p, rc)
 		for j, r := range rc.Requests {
 			n++
-			er := engine.Request{Daemon: r.Daemon, User: r.User,
+			// %p is the process libwrap ran in: the engine is told it.
+			er := engine.Request{Daemon: r.Daemon, User: r.User, PID: results[i][j].PID,
 				Client: engine.Endpoint{Socket: r.Client}, Server: engine.Endpoint{Socket: r.Server}}
 			if diffs := realDiffs(p, er, results[i][j]); len(diffs) > 0 {
 				bad++

@@ -1233,8 +1233,8 @@ static void emit_result(struct buf *out, const char *access, const char *banner,
 		buf_fmt(out, "%d", exit_status);
 	else
 		buf_str(out, "null");
-	buf_fmt(out, ",\"allow_severity\":%d,\"deny_severity\":%d,\"seccomp\":%s}\n",
-		*lw.allow_severity, *lw.deny_severity, seccomp_on ? "true" : "false");
+	buf_fmt(out, ",\"allow_severity\":%d,\"deny_severity\":%d,\"seccomp\":%s,\"pid\":%ld}\n",
+		*lw.allow_severity, *lw.deny_severity, seccomp_on ? "true" : "false", (long)getpid());
 }
 
 static void run_request(char *line, int result_fd, int seccomp_on)

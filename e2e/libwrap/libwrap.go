@@ -163,6 +163,8 @@ type Result struct {
 	AllowSeverity, DenySeverity int
 	// Sandboxed reports that the seccomp backstop was active.
 	Sandboxed bool
+	// PID is the process id the library ran in (what %p expanded to).
+	PID int
 }
 
 var (
@@ -595,6 +597,7 @@ type rawResult struct {
 	AllowSeverity int      `json:"allow_severity"`
 	DenySeverity  int      `json:"deny_severity"`
 	Seccomp       bool     `json:"seccomp"`
+	PID           int      `json:"pid"`
 }
 
 // decodeResult converts one JSON line of the driver into a Result. The
@@ -617,6 +620,7 @@ func decodeResult(line []byte, caseDir string) (Result, error) {
 		AllowSeverity: raw.AllowSeverity,
 		DenySeverity:  raw.DenySeverity,
 		Sandboxed:     raw.Seccomp,
+		PID:           raw.PID,
 	}
 	for _, l := range raw.Log {
 		r.Log = append(r.Log, str(l))
