@@ -165,9 +165,17 @@ func mirrorHostFiles(p *engine.Policy, rc realhunt.Case) {
 					files[w] = string(b)
 				}
 			}
-			// The directories on the way exist too (a MapFiles directory
-			// is one that holds a file).
+			// A file on the way makes the name "Not a directory"
+			// ("/etc/hosts.allow/etc/banners" after a joined line).
 			for d := path.Dir(w); d != "/" && d != "."; d = path.Dir(d) {
+				if fi, err := os.Stat(d); err == nil && fi.Mode().IsRegular() && !sealedEtc[d] {
+					b, _ := os.ReadFile(d)
+					files[d] = string(b)
+				}
+			}
+			// The name itself and the directories on the way exist too
+			// (a MapFiles directory is one that holds a file).
+			for d := w; d != "/" && d != "."; d = path.Dir(d) {
 				if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 					files[d+"/.realhunt-placeholder"] = ""
 					break
