@@ -135,3 +135,15 @@ func robust(t *testing.T, rc Case) int {
 	}
 	return n
 }
+
+func TestWithoutPID(t *testing.T) {
+	allow := "a: ALL: spawn echo %p %%p %%%p 100%\n"
+	c := Case{Allow: &allow, Files: map[string]string{"b/sshd": "pid %p\n"}}
+	got := c.WithoutPID()
+	if want := "a: ALL: spawn echo %% %%p %%%% 100%\n"; *got.Allow != want {
+		t.Errorf("table %q, want %q", *got.Allow, want)
+	}
+	if got.Files["b/sshd"] != "pid %%\n" || c.Files["b/sshd"] != "pid %p\n" || *c.Allow != allow {
+		t.Errorf("files %q, original %q %q", got.Files, c.Files, *c.Allow)
+	}
+}

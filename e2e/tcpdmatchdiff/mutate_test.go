@@ -49,7 +49,7 @@ func TestRealWorldMutants(t *testing.T) {
 		if f := os.Getenv("REALFILES_MATCH"); f != "" && !strings.Contains(rc.Name, f) {
 			continue
 		}
-		c := rc.HarnessCase()
+		c := rc.WithoutPID().HarnessCase()
 		var ops [][2]string
 		for _, op := range rc.Tcpdmatch {
 			// an operand is a C string; tcpdmatch reads -d's tables

@@ -46,7 +46,7 @@ func TestRealWorldHunt(t *testing.T) {
 	}
 	var jobs []job
 	for _, rc := range rcs {
-		c := rc.HarnessCase()
+		c := rc.WithoutPID().HarnessCase()
 		ops := rc.Tcpdmatch
 		if len(ops) > per {
 			step := len(ops) / per
