@@ -580,26 +580,27 @@ func Cases(files []File) []Case {
 }
 
 // WithoutPID returns c with every %p sequence of its tables and files
-// turned into %% (the same length: line lengths stay as they were).
-// cmd/tcpdmatch expands %p as 0 where Debian's tcpdmatch prints its own
-// process id, a documented difference (README.md), which the tcpdmatch
-// hunts leave out.
+// turned into %% (NoPID).
 func (c Case) WithoutPID() Case {
 	for _, t := range []**string{&c.Allow, &c.Deny} {
 		if *t != nil {
-			s := noPID(**t)
+			s := NoPID(**t)
 			*t = &s
 		}
 	}
 	files := map[string]string{}
 	for k, v := range c.Files {
-		files[k] = noPID(v)
+		files[k] = NoPID(v)
 	}
 	c.Files = files
 	return c
 }
 
-func noPID(s string) string {
+// NoPID turns every %p sequence of a table into %% (the same length:
+// line lengths stay as they were). cmd/tcpdmatch and cmd/tcpdchk expand
+// %p as 0 where Debian's tools print their own process id, a documented
+// difference (README.md), which the tcpdmatch and tcpdchk hunts leave out.
+func NoPID(s string) string {
 	if !strings.Contains(s, "%p") {
 		return s
 	}
