@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"os"
@@ -98,14 +99,35 @@ func formatKeeps(t testing.TB, text string, prof Profile, reqs []Request, res Re
 	if twice := Format(once, prof); string(twice) != string(once) {
 		t.Fatalf("%v: a second Format changed\n%q\nto\n%q", prof, once, twice)
 	}
+	if a, b := strings.Count(text, "\n"), bytes.Count(once, []byte("\n")); a != b {
+		t.Fatalf("%v: Format changed the %d physical lines of %q to %d: %q", prof, a, text, b, once)
+	}
 	before := &Policy{Deny: Parse("hosts.deny", []byte(text), prof), Allow: Parse("hosts.allow", []byte(text), prof), Resolver: res, Files: files}
 	after := &Policy{Deny: Parse("hosts.deny", once, prof), Allow: Parse("hosts.allow", once, prof), Resolver: res, Files: files}
+	// The logical lines keep their kinds and numbers, and reading finds
+	// the same problems on the same lines.
+	if a, b := lineShape(before.Allow), lineShape(after.Allow); a != b {
+		t.Fatalf("%v: Format changed the lines of %q\nfrom %s\nto   %s\nformatted %q", prof, text, a, b, once)
+	}
 	for _, r := range reqs {
 		if da, db := decisionText(before.Decide(r)), decisionText(after.Decide(r)); da != db {
 			t.Fatalf("%v: Format changed a decision for %+v\ntable %q\nformatted %q\nbefore %s\nafter  %s", prof, r, text, once, da, db)
 		}
 	}
 	return once
+}
+
+// lineShape prints each logical line's kind and number and each reading
+// diagnostic's line, severity and code.
+func lineShape(t *Table) string {
+	var b strings.Builder
+	for _, ln := range t.Lines {
+		fmt.Fprintf(&b, "%v@%d ", ln.Kind, ln.Num)
+	}
+	for _, d := range t.Diagnostics {
+		fmt.Fprintf(&b, "[%d %v %s] ", d.Span.Start.Line, d.Severity, d.Code)
+	}
+	return b.String()
 }
 
 func decisionText(d *Decision) string {

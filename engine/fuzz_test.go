@@ -27,17 +27,28 @@ func seedTables(f *testing.F, add func(allow, deny string)) {
 	}
 }
 
-// spanIn fails unless s lies inside an input of n bytes.
-func spanIn(t *testing.T, s Span, n int) {
+// spanIn fails unless s lies inside src and each end's line and column
+// are those of its offset (the file:line:col a diagnostic prints), or s
+// is the zero span (no position).
+func spanIn(t *testing.T, s Span, src string) {
 	t.Helper()
-	if s.Start.Offset < 0 || s.End.Offset > n || s.Start.Offset > s.End.Offset {
-		t.Fatalf("span %v outside the %d-byte input", s, n)
+	if s == (Span{}) {
+		return
+	}
+	if s.Start.Offset < 0 || s.End.Offset > len(src) || s.Start.Offset > s.End.Offset {
+		t.Fatalf("span %v outside the %d-byte input", s, len(src))
+	}
+	for _, p := range []Pos{s.Start, s.End} {
+		lineStart := strings.LastIndexByte(src[:p.Offset], '\n') + 1
+		if want := (Pos{Offset: p.Offset, Line: strings.Count(src[:p.Offset], "\n") + 1, Col: p.Offset - lineStart + 1}); p != want {
+			t.Fatalf("span %v: position %+v, want %+v", s, p, want)
+		}
 	}
 }
 
 // checkSpans fails unless every position in t lies inside src.
 func checkSpans(t *testing.T, tab *Table, src []byte) {
-	in := func(s Span) { spanIn(t, s, len(src)) }
+	in := func(s Span) { spanIn(t, s, string(src)) }
 	for _, ln := range tab.Lines {
 		in(ln.Span)
 		for _, l := range []*List{ln.Daemons, ln.Clients} {
@@ -55,6 +66,12 @@ func checkSpans(t *testing.T, tab *Table, src []byte) {
 	}
 	for _, d := range tab.Diagnostics {
 		in(d.Span)
+		if d.File != tab.Name || d.Code == "" || !isPrintable(d.Msg) {
+			t.Fatalf("diagnostic %#v: not of file %q, without a code or with a message not printable", d, tab.Name)
+		}
+		if _, ok := CheckDocs[d.Code]; !ok {
+			t.Fatalf("undocumented code %q", d.Code)
+		}
 	}
 }
 
@@ -301,7 +318,7 @@ func FuzzCheck(f *testing.F) {
 				} else if dg.File != "hosts.allow" {
 					t.Fatalf("diagnostic in unknown file %q: %v", dg.File, dg)
 				}
-				spanIn(t, dg.Span, len(src))
+				spanIn(t, dg.Span, src)
 				if dg.Code == "unknown-expansion" && (dg.Span.End.Offset-dg.Span.Start.Offset < 2 || src[dg.Span.Start.Offset] != '%') {
 					t.Fatalf("unknown-expansion not on its %%-sequence: %v (%q)", dg, src[dg.Span.Start.Offset:dg.Span.End.Offset])
 				}
@@ -328,7 +345,9 @@ func FuzzCheck(f *testing.F) {
 }
 
 // FuzzFormat: formatting never panics, a second Format changes nothing,
-// and the formatted tables decide a few requests as the originals do.
+// the physical lines, the logical lines' kinds and numbers and the
+// reading diagnostics' lines stay, and the formatted tables decide a few
+// requests (some for the daemons the table names) as the originals do.
 func FuzzFormat(f *testing.F) {
 	seedTables(f, func(allow, deny string) { f.Add(allow); f.Add(deny) })
 	res, files := fuzzResolver(), fuzzFiles()
@@ -342,7 +361,22 @@ func FuzzFormat(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, prof := range []Profile{Debian, Upstream, FreeBSD} {
-			formatKeeps(t, text, prof, reqs, res, files)
+			// Besides the fixed requests, one for each of the first
+			// daemon names the table spells, so that the rules the
+			// fuzzer writes get to decide.
+			rs := reqs
+			for _, ln := range Parse("hosts.allow", []byte(text), prof).Lines {
+				if ln.Daemons == nil || len(rs) >= len(reqs)+16 {
+					continue
+				}
+				for _, tok := range ln.Daemons.Tokens[:min(len(ln.Daemons.Tokens), 4)] {
+					for _, c := range []string{"10.0.0.1:4000", "[2001:db8::1]:4000"} {
+						rs = append(rs, Request{Daemon: tok.Text, User: "alice", Client: Endpoint{Socket: netip.MustParseAddrPort(c)},
+							Server: Endpoint{Socket: netip.MustParseAddrPort("127.1.0.1:22")}})
+					}
+				}
+			}
+			formatKeeps(t, text, prof, rs, res, files)
 		}
 	})
 }
@@ -377,7 +411,7 @@ func FuzzResolver(f *testing.F) {
 			t.Fatalf("the resolver answered differently twice:\n%s\n%s", a, b)
 		}
 		for _, d := range r.Diagnostics {
-			spanIn(t, d.Span, len(hosts))
+			spanIn(t, d.Span, hosts)
 			if !isPrintable(d.Msg) {
 				t.Fatalf("message not printable: %q", d.Msg)
 			}
@@ -392,7 +426,8 @@ func FuzzResolver(f *testing.F) {
 }
 
 // FuzzTcpdchk: tcpdchk's emulation never panics nor hangs on any tables
-// and inetd.conf, and prints the same twice.
+// and inetd.conf, prints the same twice, one line at a time, and exits 0,
+// or 1 with a message.
 func FuzzTcpdchk(f *testing.F) {
 	seedTables(f, func(allow, deny string) {
 		f.Add(allow, deny, "telnet stream tcp nowait root /usr/sbin/tcpd in.telnetd\n", false)
@@ -409,6 +444,14 @@ func FuzzTcpdchk(f *testing.F) {
 			a, b := p.Tcpdchk(o), p.Tcpdchk(o)
 			if !reflect.DeepEqual(a, b) {
 				t.Fatalf("%v: tcpdchk printed differently twice", prof)
+			}
+			if a.ExitCode != 0 && (a.ExitCode != 1 || len(a.Stderr) == 0) {
+				t.Fatalf("%v: exit %d with stderr %q", prof, a.ExitCode, a.Stderr)
+			}
+			for _, l := range a.Lines {
+				if strings.Contains(l, "\n") {
+					t.Fatalf("%v: output line %q holds a newline", prof, l)
+				}
 			}
 		}
 	})
