@@ -62,10 +62,12 @@ const MaxReachRequests = 2_000_000
 // MaxReachWork bounds Reach's steps: a step is a list or a pattern tried
 // for a representative (a list costs one per pattern, and one per pattern
 // file word read), a class of representatives visited while combining the
-// two sides, or a rule found to shadow another; and each rule the answer
-// names as shadowing another costs reachRefWork steps. A blocklist's steps
-// grow with its length, about 11 per line of addresses or domains (a
-// 50,000-line blocklist takes 0.1 to 0.3 s natively), so the limit allows
+// two sides, or a rule found to shadow another; each rule the answer
+// names as shadowing another costs reachRefWork steps, and each address
+// tried to list an address wildcard's addresses wildAddrWork (once per
+// wildcard text). A blocklist's steps grow with its length, about 11 per
+// line of addresses or domains (a 50,000-line blocklist takes 0.1 to
+// 0.3 s natively), so the limit allows
 // some 450,000 such lines. Rules that read the address, the name and the
 // user together (EXCEPT lists mixing them, KNOWN, user@, pattern files)
 // cost more, and so do answers: a mixed blocklist whose repeated rules are
@@ -359,7 +361,9 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range serverPats {
 		poll(done)
-		clientHost(hp, &srv, nil, p.Resolver, p.Profile())
+		if !clientHost(hp, &srv, nil, p.Resolver, p.Profile(), files.b) {
+			return nil
+		}
 	}
 	serverNames := slices.ContainsFunc(serverPats, readsName)
 	if serverNames && !srv.addNamed(p) {
@@ -371,7 +375,9 @@ func newReachSpace(p *Policy, limit int, files *fileReader) *reachSpace {
 	}
 	for _, hp := range hosts {
 		poll(done)
-		clientHost(hp, &cl, &names, p.Resolver, p.Profile())
+		if !clientHost(hp, &cl, &names, p.Resolver, p.Profile(), files.b) {
+			return nil
+		}
 		if hp.kind == hostString && hp.nameToo {
 			namePats = append(namePats, hp.sp)
 		}
@@ -485,8 +491,10 @@ func instances(sp strPat) []string {
 
 // clientHost adds the addresses a host pattern needs to reps and, unless
 // names is nil, the host names to names. A server's names are not the
-// patterns' but the resolver's (addNamed).
-func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, prof Profile) {
+// patterns' but the resolver's (addNamed). Listing a wildcard's addresses
+// costs wildAddrWork steps of b for each address tried, once per wildcard
+// text; it reports false when b runs out.
+func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, prof Profile, b *reachBudget) bool {
 	if names == nil {
 		names = &set[string]{}
 	}
@@ -498,9 +506,9 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 				names.add(h)
 			}
 		}
-		return
+		return true
 	case hostLocal, hostKnown:
-		return
+		return true
 	case hostNetmask:
 		if hp.v4ok {
 			n, last := hp.net4, hp.net4|^hp.mask4
@@ -526,9 +534,9 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 			}
 			reps.blocks++
 		}
-		return
+		return true
 	case hostFile:
-		return
+		return true
 	}
 	if hp.sp.kind == strBracket {
 		// [v6] (FreeBSD's profiles): the address, with its zone if any.
@@ -539,7 +547,7 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 			reps.exact = append(reps.exact, hp.sp.v6)
 		}
 		reps.exacts++
-		return
+		return true
 	}
 	if !hp.nameToo {
 		// Digits and dots only: an address pattern.
@@ -566,17 +574,32 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 				}
 			}
 		}
-		return
+		return true
 	}
 	switch {
 	case hp.sp.kind == strWild && addrWild(hp.text):
-		if all, ok := wildAddrs(&hp.sp, prof); ok {
-			// Every address it matches: as many exact addresses.
-			for _, a := range all {
-				reps.add(a)
+		w, seen := reps.wild[hp.sp.text]
+		if !seen {
+			all, ok, tried := wildAddrs(&hp.sp, prof)
+			if !b.spend(tried * wildAddrWork) {
+				return false
 			}
-			reps.exact = append(reps.exact, all...)
-			reps.exacts += len(all)
+			w = wildReps{n: len(all), ok: ok}
+			if reps.wild == nil {
+				reps.wild = map[string]wildReps{}
+			}
+			reps.wild[hp.sp.text] = w
+			if ok {
+				// Every address it matches: as many exact addresses
+				// (added once: the same wildcard again adds none).
+				for _, a := range all {
+					reps.add(a)
+				}
+				reps.exact = append(reps.exact, all...)
+			}
+		}
+		if w.ok {
+			reps.exacts += w.n
 		} else {
 			reps.loose++
 		}
@@ -604,6 +627,7 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 		}
 		names.add(v)
 	}
+	return true
 }
 
 // completeV4 turns a numeric fragment ("10.0.", ".1", "10.0.0.1") into
@@ -660,9 +684,18 @@ type hostReps struct {
 	spans6   []netip.Prefix
 	exact    []netip.Addr
 	suffixes []v4Suffix
+	// wild is what wildAddrs answered for each wildcard text.
+	wild map[string]wildReps
 	// named is how many addresses the resolver names, among exact (see
 	// addNamed).
 	named int
+}
+
+// wildReps is how many addresses wildAddrs listed for a wildcard, and
+// whether it could.
+type wildReps struct {
+	n  int
+	ok bool
 }
 
 // add adds the address a and, for an IPv4 address, its IPv4-mapped
@@ -930,27 +963,35 @@ func addrWild(text string) bool {
 // maxWildAddrs bounds the addresses wildAddrs lists.
 const maxWildAddrs = 1024
 
+// wildAddrWork is the steps (see MaxReachWork) an address wildAddrs tries
+// costs: printing it and matching the wildcard take several times a
+// pattern tried on a representative. A wildcard of two octets and a '*'
+// tries 65,536 addresses, so a table of such wildcards, all different,
+// would otherwise take minutes before the analysis gave up.
+const wildAddrWork = 4
+
 // wildAddrs returns every address whose text wildcard sp matches, when
 // it can list them: it has at most three '?' and no '*' (every way to
 // fill them is tried), or it starts with two or three octets and dots
 // ("127.0.0.*": every address in that range is tried); and they are at
-// most maxWildAddrs.
-func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool) {
+// most maxWildAddrs. It also returns how many addresses it tried (at most
+// 65,536).
+func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool, tried int) {
 	text := toLowerASCII(sp.text)
 	if i := strings.IndexAny(text, "*?"); strings.Contains(text, "*") {
 		j := strings.LastIndexByte(text[:i], '.')
 		if j < 0 {
-			return nil, false
+			return nil, false, 0
 		}
 		parts := strings.Split(text[:j], ".")
 		if len(parts) < 2 || len(parts) > 3 {
-			return nil, false
+			return nil, false, 0
 		}
 		var base uint32
 		for _, p := range parts {
 			v, err := strconv.ParseUint(p, 10, 8)
 			if err != nil || len(p) > 1 && p[0] == '0' {
-				return nil, true // no address's text starts so
+				return nil, true, 0 // no address's text starts so
 			}
 			base = base<<8 | uint32(v)
 		}
@@ -959,20 +1000,21 @@ func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool) {
 			a := v4Addr(base<<(8*n) | v)
 			if sp.match(a.String(), prof, nil) {
 				if out = append(out, a); len(out) > maxWildAddrs {
-					return nil, false
+					return nil, false, int(v) + 1
 				}
 			}
 		}
-		return out, true
+		return out, true, 1 << (8 * n)
 	}
 	if strings.Count(text, "?") > 3 {
-		return nil, false
+		return nil, false, 0
 	}
 	const chars = "0123456789abcdef.:"
 	var walk func(pre, rest string)
 	walk = func(pre, rest string) {
 		i := strings.IndexByte(rest, '?')
 		if i < 0 {
+			tried++
 			t := pre + rest
 			if a, err := netip.ParseAddr(t); err == nil && a.Zone() == "" && (a.String() == t || a.Is4In6() && "::ffff:"+a.Unmap().String() == t) && sp.match(t, prof, nil) {
 				out = append(out, a)
@@ -984,7 +1026,7 @@ func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool) {
 		}
 	}
 	walk("", text)
-	return out, len(out) <= maxWildAddrs
+	return out, len(out) <= maxWildAddrs, tried
 }
 
 // ReverseLister is implemented by resolvers that know every address whose
