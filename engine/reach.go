@@ -67,12 +67,11 @@ const MaxReachRequests = 2_000_000
 // tried to list an address wildcard's addresses wildAddrWork (once per
 // wildcard text). A blocklist's steps grow with its length, about 11 per
 // line of addresses or domains (a 50,000-line blocklist takes 0.1 to
-// 0.3 s natively), so the limit allows
-// some 450,000 such lines. Rules that read the address, the name and the
-// user together (EXCEPT lists mixing them, KNOWN, user@, pattern files)
-// cost more, and so do answers: a mixed blocklist whose repeated rules are
-// each shadowed by every earlier domain has an answer that grows with the
-// square of its length. Past the limit, Reach gives up and says so;
+// 0.3 s natively), so the limit allows some 450,000 such lines. Rules
+// that read the address, the name and the user together (EXCEPT lists
+// mixing them, KNOWN, user@, pattern files) cost more, and so do answers:
+// a mixed blocklist whose repeated rules are each shadowed by every
+// earlier domain has an answer that grows with the square of its length. Past the limit, Reach gives up and says so;
 // 5,000,000 steps take at most about a second natively (wildcards tried on
 // every address and name are the slowest), several times that in a
 // browser.
@@ -475,8 +474,8 @@ func instances(sp strPat) []string {
 	case strPrefix:
 		return []string{t, t + "x", t + "x.y"}
 	case strWild:
-		a := strings.NewReplacer("*", "", "?", "x").Replace(t)
-		b := strings.NewReplacer("*", "zq", "?", "y").Replace(t)
+		a := fillWild(t, "", "x")
+		b := fillWild(t, "zq", "y")
 		return []string{a, b}
 	case strBracket:
 		if sp.v6ok {
@@ -487,6 +486,23 @@ func instances(sp strPat) []string {
 		}
 	}
 	return nil
+}
+
+// fillWild returns wildcard t with each '*' replaced by star and each '?'
+// by q (a strings.Replacer costs more to build than this whole pass).
+func fillWild(t, star, q string) string {
+	var b strings.Builder
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '*':
+			b.WriteString(star)
+		case '?':
+			b.WriteString(q)
+		default:
+			b.WriteByte(t[i])
+		}
+	}
+	return b.String()
 }
 
 // clientHost adds the addresses a host pattern needs to reps and, unless
@@ -617,11 +633,11 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 		}
 		if hp.sp.kind == strWild {
 			// A wildcard may match addresses too: try digits for it.
-			d := strings.NewReplacer("*", "1", "?", "1").Replace(hp.text)
+			d := fillWild(hp.text, "1", "1")
 			if a, err := netip.ParseAddr(d); err == nil {
 				addrs.add(a.String())
 			}
-			for _, a := range completeV4(strings.NewReplacer("*", "", "?", "1").Replace(hp.text)) {
+			for _, a := range completeV4(fillWild(hp.text, "", "1")) {
 				addrs.add(a.String())
 			}
 		}

@@ -510,3 +510,14 @@ func TestReachParanoidMode(t *testing.T) {
 		sameAsBrute(t, prof.String(), p)
 	}
 }
+
+// TestFillWild: fillWild replaces as the strings.Replacer it stands for.
+func TestFillWild(t *testing.T) {
+	for _, w := range []string{"", "*", "?", "a*b?c", "**??", "10.0.?.*", "*.example.c?m", "\xff*"} {
+		for _, r := range [][2]string{{"", "x"}, {"zq", "y"}, {"1", "1"}} {
+			if got, want := fillWild(w, r[0], r[1]), strings.NewReplacer("*", r[0], "?", r[1]).Replace(w); got != want {
+				t.Errorf("fillWild(%q, %q, %q) = %q, want %q", w, r[0], r[1], got, want)
+			}
+		}
+	}
+}
