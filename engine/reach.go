@@ -71,10 +71,10 @@ const MaxReachRequests = 2_000_000
 // that read the address, the name and the user together (EXCEPT lists
 // mixing them, KNOWN, user@, pattern files) cost more, and so do answers:
 // a mixed blocklist whose repeated rules are each shadowed by every
-// earlier domain has an answer that grows with the square of its length. Past the limit, Reach gives up and says so;
-// 5,000,000 steps take at most about a second natively (wildcards tried on
-// every address and name are the slowest), several times that in a
-// browser.
+// earlier domain has an answer that grows with the square of its length.
+// Past the limit, Reach gives up and says so; 5,000,000 steps take at
+// most about a second natively (wildcards tried on every address and name
+// are the slowest), several times that in a browser.
 const MaxReachWork = 5_000_000
 
 // reachRefWork is the steps one rule named in an answer's ShadowedBy
