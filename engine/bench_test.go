@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -234,4 +235,51 @@ func BenchmarkReachContext(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkTableMemory measures what a table costs in memory, per line:
+// "held-B/line" is the heap a parsed table keeps (after a collection),
+// "checkheld-B/line" what the table and Check's diagnostics keep, and
+// B/op Check's allocations. The shortest rules ("a:b") are the most
+// lines a 16 MiB table can have (4,194,304); the blocklists are tablegen's.
+func BenchmarkTableMemory(b *testing.B) {
+	const n = 100_000
+	srcs := []struct{ name, src string }{{"shortest", strings.Repeat("a:b\n", n)}}
+	for _, kind := range tablegen.Kinds {
+		src, _, _ := tablegen.Sized(kind, n)
+		srcs = append(srcs, struct{ name, src string }{kind, src})
+	}
+	for _, s := range srcs {
+		b.Run(s.name, func(b *testing.B) {
+			var t *Table
+			held := heldBy(func() { t = Parse("hosts.allow", []byte(s.src), Debian) })
+			if len(t.Lines) != n {
+				b.Fatalf("%d lines, want %d", len(t.Lines), n)
+			}
+			var d Diagnostics
+			checkHeld := heldBy(func() { d = Check(t, nil, CheckOptions{}) })
+			b.ReportAllocs()
+			for b.Loop() {
+				Check(t, nil, CheckOptions{})
+			}
+			// After the loop: its start deletes the metrics reported before.
+			b.ReportMetric(float64(held)/n, "held-B/line")
+			b.ReportMetric(float64(held+checkHeld)/n, "checkheld-B/line")
+			b.ReportMetric(float64(len(d))/n, "diags/line")
+		})
+	}
+}
+
+// heldBy returns the heap that f leaves in use after a collection.
+func heldBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if after.HeapAlloc < before.HeapAlloc {
+		return 0
+	}
+	return after.HeapAlloc - before.HeapAlloc
 }
