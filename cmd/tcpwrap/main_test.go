@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -501,6 +502,79 @@ func TestText(t *testing.T) {
 	}
 }
 
+// TestBrief: --brief answers as without it, minus the lines read: the
+// text is the full text without its "read:" section (a golden for the
+// options case), and the JSON is the full JSON with a null "trace", as
+// --batch's.
+func TestBrief(t *testing.T) {
+	files := map[string]string{
+		"hosts.allow": "# trusted\nsshd: 10.0.0.2 : deny\nsshd: ALL EXCEPT 10.0.0.1: spawn echo %a %u %z : setenv X y : twist /bin/echo hi %h\n",
+		"hosts.deny":  "ALL: .example.com\nALL: ALL\n",
+	}
+	dir := setup(t, maps(files, "hosts", specHosts))
+	for _, ops := range [][]string{{"sshd", "alice@10.0.0.3"}, {"sshd", "10.0.0.1"}, {"in.ftpd", "multi.example.com"}} {
+		t.Run(strings.Join(ops, " "), func(t *testing.T) {
+			base := []string{"match", "-d", "DIR", "--hosts", "DIR/hosts"}
+			full := tcpwrap(t, dir, "", false, append(base, ops...)...)
+			brief := tcpwrap(t, dir, "", false, append(append(base, "--brief"), ops...)...)
+			if full.code != 0 || brief.code != 0 || brief.stderr != "" {
+				t.Fatalf("exit %d and %d: %s", full.code, brief.code, brief.stderr)
+			}
+			if want := withoutRead(full.stdout); brief.stdout != want {
+				t.Errorf("--brief printed\n%s\nwant the full text without its lines read:\n%s", brief.stdout, want)
+			}
+			if !strings.Contains(full.stdout, "\nread:\n") || strings.Contains(brief.stdout, "read:") {
+				t.Errorf("the full text has no read: section, or the brief one has")
+			}
+			if ops[1] == "alice@10.0.0.3" {
+				goldenCompare(t, "brief.golden", strings.ReplaceAll(brief.stdout, dir, "DIR"))
+			}
+			fullJSON := tcpwrap(t, dir, "", false, append(append(base, "--json"), ops...)...)
+			briefJSON := tcpwrap(t, dir, "", false, append(append(base, "--json", "--brief"), ops...)...)
+			fl, bl := strings.Split(strings.TrimSpace(fullJSON.stdout), "\n"), strings.Split(strings.TrimSpace(briefJSON.stdout), "\n")
+			if len(fl) != len(bl) {
+				t.Fatalf("%d JSON lines with --brief, %d without", len(bl), len(fl))
+			}
+			for i := range fl {
+				var f, b map[string]any
+				if err := json.Unmarshal([]byte(fl[i]), &f); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal([]byte(bl[i]), &b); err != nil {
+					t.Fatal(err)
+				}
+				if _, ok := f["trace"]; !ok {
+					t.Fatalf("the full JSON has no trace: %s", fl[i])
+				}
+				f["trace"] = nil // as in --batch's answers
+				if !reflect.DeepEqual(f, b) {
+					t.Errorf("--json --brief\n%s\nwant the full JSON without its trace\n%s", bl[i], fl[i])
+				}
+			}
+		})
+	}
+}
+
+// withoutRead removes every "read:" section, up to the next blank line
+// before a section or prediction header or the end, from a text answer.
+func withoutRead(s string) string {
+	var out []string
+	skip := false
+	for _, l := range strings.SplitAfter(s, "\n") {
+		switch {
+		case l == "read:\n":
+			skip = true
+			out = out[:len(out)-1] // the blank line before it
+			continue
+		case skip && l != "\n":
+			continue
+		}
+		skip = false
+		out = append(out, l)
+	}
+	return strings.Join(out, "")
+}
+
 func TestColor(t *testing.T) {
 	dir := setup(t, map[string]string{"hosts": specHosts, "hosts.deny": "ALL: ALL\n"})
 	args := []string{"match", "-d", "DIR", "--hosts", "DIR/hosts", "sshd", "10.0.0.1"}
@@ -568,6 +642,7 @@ func TestExitCodes(t *testing.T) {
 		{append(base, "--server-port", "-1", "sshd", "10.0.0.1"), 2, "not a port number", ""},
 		{append(base, "--client-port", "x", "sshd", "10.0.0.1"), 2, "not a port number", ""},
 		{append(base, "--summary", "sshd", "10.0.0.1"), 2, "--summary needs --batch", ""},
+		{append(base, "--brief", "--batch", "DIR/batch"), 2, "--brief does not go with --batch", ""},
 		{append(base, "--batch", "DIR/batch", "sshd", "10.0.0.1"), 2, "not from operands", ""},
 		{append(base, "--batch="), 2, "--batch needs a file name", ""},
 		{append(base, "", "10.0.0.1"), 2, ": daemon name is empty (", ""},

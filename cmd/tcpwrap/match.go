@@ -67,6 +67,10 @@ Flags:
                        4096 bytes a line) and print one JSON line per prediction
   --summary            with --batch: print only the counts, and the hits of
                        every rule (0 = a rule no request reached)
+  --brief              leave out the lines read (the JSON's trace): the
+                       verdict, rule, options and commands only; the
+                       decision skips the lines that cannot match, so a
+                       large table answers faster and in less memory
   --ctl                decide hosts_ctl requests: operands (or batch lines)
                        DAEMON NAME ADDR [USER]; not with --hosts,
                        --client-port or --server-port
@@ -88,6 +92,7 @@ type matchConfig struct {
 	json         bool
 	batch        string // "" = no batch
 	summary      bool
+	brief        bool // no trace: the verdict without the lines read
 	ctl          bool // hosts_ctl requests: DAEMON NAME ADDR [USER]
 	color        bool
 }
@@ -122,6 +127,7 @@ func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
 	set.BoolVar(&cfg.json, "json", false, "")
 	set.StringVar(&cfg.batch, "batch", "", "")
 	set.BoolVar(&cfg.summary, "summary", false, "")
+	set.BoolVar(&cfg.brief, "brief", false, "")
 	set.BoolVar(&cfg.ctl, "ctl", false, "")
 	return set, profile
 }
@@ -166,6 +172,8 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 		return nil, nil, usagef("--batch needs a file name (or - for standard input)")
 	case cfg.summary && !batchSet:
 		return nil, nil, usagef("--summary needs --batch")
+	case cfg.brief && batchSet:
+		return nil, nil, usagef("--brief does not go with --batch: a batch's answers never carry the lines read")
 	case batchSet && len(operands) > 0:
 		return nil, nil, usagef("--batch takes its requests from the file, not from operands (got %q)", operands[0])
 	case cfg.ctl:
@@ -376,15 +384,20 @@ func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, 
 	return m.explain(cfg, reqs, echo, stdout, stderr)
 }
 
-// explain decides reqs, the requests of one echo, with full traces, and
-// prints them as text or JSON.
+// explain decides reqs, the requests of one echo, with full traces
+// (without with --brief), and prints them as text or JSON.
 func (m *matcher) explain(cfg *matchConfig, reqs []engine.Request, echo requestEcho, stdout, stderr io.Writer) int {
 	w := bufio.NewWriter(stdout)
 	enc := newEncoder(w)
 	for i, req := range reqs {
-		d := m.policy.Evaluate(req)
+		var d *engine.Decision
+		if cfg.brief {
+			d = m.policy.Decide(req) // the same answer, no trace to build
+		} else {
+			d = m.policy.Evaluate(req)
+		}
 		if cfg.json {
-			if err := enc.Encode(m.prediction(echo, req, d, true)); err != nil {
+			if err := enc.Encode(m.prediction(echo, req, d, !cfg.brief)); err != nil {
 				return writeFailed(stderr, err)
 			}
 			continue
@@ -396,7 +409,7 @@ func (m *matcher) explain(cfg *matchConfig, reqs []engine.Request, echo requestE
 			p := newPainter(cfg.color)
 			fmt.Fprintf(w, "%s\n", p.bold(fmt.Sprintf("== %s %s: address %s (%d of %d) ==", echo.Daemon, echo.Client, req.Client.Socket.Addr(), i+1, len(reqs))))
 		}
-		m.writeText(w, req, d, echo.Ctl, cfg.color)
+		m.writeText(w, req, d, echo.Ctl, cfg.color, !cfg.brief)
 	}
 	if err := w.Flush(); err != nil {
 		return writeFailed(stderr, err)

@@ -60,8 +60,9 @@ func (p painter) state(s string, width int) string {
 }
 
 // writeText explains one decision; ctl is the hosts_ctl request it
-// answers, or nil for a connection.
-func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decision, ctl *wire.CtlEcho, color bool) {
+// answers, or nil for a connection. Without read, the lines read are left
+// out (d has no trace).
+func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decision, ctl *wire.CtlEcho, color, read bool) {
 	p := newPainter(color)
 	fmt.Fprintf(w, "%s: %s\n", p.access(d.Access), d.Reason)
 	if ctl != nil {
@@ -107,15 +108,17 @@ func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decis
 	}
 	fmt.Fprintf(w, "user:    %s\n", user)
 
-	fmt.Fprintf(w, "\n%s\n", p.bold("read:"))
-	for i, ti := range m.tables {
-		var steps []engine.Step
-		for _, s := range d.Trace {
-			if s.File == ti.t.Name {
-				steps = append(steps, s)
+	if read {
+		fmt.Fprintf(w, "\n%s\n", p.bold("read:"))
+		for i, ti := range m.tables {
+			var steps []engine.Step
+			for _, s := range d.Trace {
+				if s.File == ti.t.Name {
+					steps = append(steps, s)
+				}
 			}
+			m.writeTable(w, p, i, ti, steps)
 		}
-		m.writeTable(w, p, i, ti, steps)
 	}
 
 	if len(d.Options) > 0 {
