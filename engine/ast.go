@@ -26,6 +26,7 @@ type Table struct {
 	TooLarge bool `json:"tooLarge,omitempty"`
 
 	lines *lineIndex // during Parse only
+	src   string     // during Parse only: the source, which lines' texts share
 	index *tableIndex
 }
 

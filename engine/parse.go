@@ -37,6 +37,7 @@ func Parse(name string, src []byte, p Profile) *Table {
 	}
 	t := &Table{Name: name, Profile: p}
 	t.lines = newLineIndex(src)
+	t.src = string(src)
 	r := &lineReader{src: src}
 	for {
 		ll, ok := r.next()
@@ -57,6 +58,7 @@ func Parse(name string, src []byte, p Profile) *Table {
 	}
 	t.index = buildIndex(t)
 	t.lines = nil // its lookup hint is not safe to share once parsing is done
+	t.src = ""
 	return t
 }
 
@@ -106,10 +108,16 @@ func (t *Table) parseLine(ll *logicalLine) *Line {
 	if ll.terminated {
 		ln.TextSpan = t.lines.span(ll.start, ll.end-1)
 	}
+	body := text
 	if ll.terminated {
-		ln.Text = string(text[:len(text)-1])
+		body = text[:len(text)-1]
+	}
+	if end := ll.start + len(body); end <= len(t.src) && string(body) == t.src[ll.start:end] {
+		// A line read as written (no continuation, no NUL): its text
+		// shares the source's one copy.
+		ln.Text = t.src[ll.start:end]
 	} else {
-		ln.Text = string(text)
+		ln.Text = string(body)
 	}
 	for _, s := range ll.segs {
 		if s.buf > 0 && s.buf < len(ln.Text) && t.lines.pos(s.src).Col == 1 {
@@ -222,7 +230,6 @@ func splitAt[T string | []byte](s T, from int, delim byte, brackets bool) int {
 func isListSep(c byte) bool { return c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\n' }
 
 func (t *Table) parseList(ll *logicalLine, text []byte, lineText string, from, to int, client bool) *List {
-	l := &List{Span: t.span(ll, from, to)}
 	n := 0
 	for i := from; i < to; {
 		for i < to && isListSep(text[i]) {
@@ -235,12 +242,24 @@ func (t *Table) parseList(ll *logicalLine, text []byte, lineText string, from, t
 			i++
 		}
 	}
-	if n == 0 {
-		return l
+	var l *List
+	var toks []Token
+	switch n {
+	case 0:
+		return &List{Span: t.span(ll, from, to)}
+	case 1:
+		// The most common list (a blocklist's both): one allocation.
+		box := &struct {
+			List
+			tok [1]Token
+			ptr [1]*Token
+		}{}
+		l, toks, box.Tokens = &box.List, box.tok[:], box.ptr[:]
+	default:
+		// One allocation for the tokens; their texts share the line's text.
+		l, toks = &List{Tokens: make([]*Token, n)}, make([]Token, n)
 	}
-	// One allocation for the tokens; their texts share the line's text.
-	toks := make([]Token, n)
-	l.Tokens = make([]*Token, n)
+	l.Span = t.span(ll, from, to)
 	depth, k := 0, 0
 	for i := from; i < to; {
 		if isListSep(text[i]) {
