@@ -385,7 +385,7 @@ func (m *matcher) single(cfg *matchConfig, daemonArg, clientArg string, stdout, 
 }
 
 // explain decides reqs, the requests of one echo, with full traces
-// (without with --brief), and prints them as text or JSON.
+// (none with --brief), and prints them as text or JSON.
 func (m *matcher) explain(cfg *matchConfig, reqs []engine.Request, echo requestEcho, stdout, stderr io.Writer) int {
 	w := bufio.NewWriter(stdout)
 	enc := newEncoder(w)
