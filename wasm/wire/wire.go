@@ -390,16 +390,25 @@ func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err 
 	echo := Echo{Daemon: daemonArg, Client: clientArg, ClientPort: r.ClientPort, ServerPort: r.ServerPort}
 	rr.Predictions = make([]*Result, len(reqs))
 	for i, req := range reqs {
-		d, err := cl.decide(c.policy, req, !noTrace)
-		if err != nil {
+		if rr.Predictions[i], err = c.predict(cl, c.policy, echo, req, noTrace); err != nil {
 			return RequestResult{}, err
-		}
-		rr.Predictions[i] = FromDecision(c.policy, echo, req, d, !noTrace)
-		if !noTrace {
-			rr.Predictions[i].Trace = c.trace.shape(rr.Predictions[i].Trace)
 		}
 	}
 	return rr, nil
+}
+
+// predict decides req under p and gives its prediction, the trace (unless
+// noTrace) cut to the call's shape.
+func (c *Compiled) predict(cl call, p *engine.Policy, echo Echo, req engine.Request, noTrace bool) (*Result, error) {
+	d, err := cl.decide(p, req, !noTrace)
+	if err != nil {
+		return nil, err
+	}
+	res := FromDecision(p, echo, req, d, !noTrace)
+	if !noTrace {
+		res.Trace = c.trace.shape(res.Trace)
+	}
+	return res, nil
 }
 
 // oneCtl decides the hosts_ctl request r: one prediction, whatever the
@@ -416,14 +425,9 @@ func (c *Compiled) oneCtl(cl call, r Request, noTrace bool) (RequestResult, erro
 		p = c.base
 	}
 	req := engine.CtlRequest(ctl.Daemon, ctl.Name, ctl.Addr, ctl.User)
-	d, err := cl.decide(p, req, !noTrace)
+	res, err := c.predict(cl, p, Echo{Daemon: ctl.Daemon, Address: ctl.Addr, Ctl: &ctl}, req, noTrace)
 	if err != nil {
 		return RequestResult{}, err
-	}
-	echo := Echo{Daemon: ctl.Daemon, Address: ctl.Addr, Ctl: &ctl}
-	res := FromDecision(p, echo, req, d, !noTrace)
-	if !noTrace {
-		res.Trace = c.trace.shape(res.Trace)
 	}
 	return RequestResult{Predictions: []*Result{res}}, nil
 }
