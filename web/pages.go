@@ -151,16 +151,7 @@ func parseRequests(text string) ([]wire.Request, error) {
 			if len(fields) < 4 || len(fields) > 5 {
 				return nil, fmt.Errorf("requests line %d: want %s DAEMON NAME ADDR [USER], got %q", i+1, ctlWord, line)
 			}
-			for j := range fields {
-				if fields[j] == `""` {
-					fields[j] = ""
-				}
-			}
-			c := &wire.CtlEcho{Daemon: fields[1], Name: fields[2], Addr: fields[3]}
-			if len(fields) == 5 {
-				c.User = fields[4]
-			}
-			reqs = append(reqs, wire.Request{Ctl: c})
+			reqs = append(reqs, wire.Request{Ctl: wire.CtlWords(fields[1:])})
 			continue
 		}
 		if len(fields) != 2 {
@@ -266,13 +257,6 @@ func requestLabel(req wire.Request) string {
 		b.WriteString(" --server-port " + strconv.Itoa(int(req.ServerPort)))
 	}
 	return b.String()
-}
-
-// ctlCall writes a hosts_ctl request as the call, its strings quoted:
-// hosts_ctl("sendmail", "mail.example.com", "10.0.0.1", "").
-func ctlCall(c *wire.CtlEcho) string {
-	return "hosts_ctl(" + strconv.Quote(c.Daemon) + ", " + strconv.Quote(c.Name) + ", " +
-		strconv.Quote(c.Addr) + ", " + strconv.Quote(c.User) + ")"
 }
 
 // render renders c in full, then answers it with code, gzipped for a

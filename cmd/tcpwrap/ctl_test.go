@@ -178,7 +178,7 @@ func TestCtlWire(t *testing.T) {
 		"ctl-paranoid": {"rpcbind", "paranoid", "10.0.0.9", ""},
 		"ctl-twist":    {"in.ftpd", "", "10.0.0.1", "bob"},
 	} {
-		c := ctlEcho(ops)
+		c := wire.NewCtlEcho(ops)
 		in := wire.Input{Policy: wire.Policy{Allow: &allow, Deny: &deny, AllowName: "DIR/hosts.allow", DenyName: "DIR/hosts.deny"},
 			Requests: []wire.Request{{Ctl: c}}}
 		data, err := json.Marshal(in)

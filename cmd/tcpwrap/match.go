@@ -365,7 +365,7 @@ func runMatch(args []string, stdin io.Reader, stdout, stderr io.Writer, color bo
 		return m.batch(cfg, stdin, stdout, stderr)
 	}
 	if cfg.ctl {
-		return m.singleCtl(cfg, ctlEcho(operands), stdout, stderr)
+		return m.singleCtl(cfg, wire.NewCtlEcho(operands), stdout, stderr)
 	}
 	return m.single(cfg, operands[0], operands[1], stdout, stderr)
 }
@@ -415,16 +415,6 @@ func (m *matcher) explain(cfg *matchConfig, reqs []engine.Request, echo requestE
 		return writeFailed(stderr, err)
 	}
 	return exitOK
-}
-
-// ctlEcho is the hosts_ctl request of 3 or 4 operands (or batch fields):
-// DAEMON NAME ADDR [USER].
-func ctlEcho(f []string) *wire.CtlEcho {
-	c := &wire.CtlEcho{Daemon: f[0], Name: f[1], Addr: f[2]}
-	if len(f) == 4 {
-		c.User = f[3]
-	}
-	return c
 }
 
 // ctlRequest is the engine's request and the echo of a hosts_ctl request.
@@ -626,12 +616,7 @@ func (m *matcher) parseBatchLine(cfg *matchConfig, n int, data []byte, tooLong b
 	case cfg.ctl && (len(f) < 3 || len(f) > 4):
 		it.err = "want DAEMON NAME ADDR [USER] (--ctl), got " + plural(len(f), "word", "words")
 	case cfg.ctl:
-		for i := range f {
-			if f[i] == `""` {
-				f[i] = ""
-			}
-		}
-		req, echo := ctlRequest(ctlEcho(f), n)
+		req, echo := ctlRequest(wire.CtlWords(f), n)
 		it.reqs, it.echo = []engine.Request{req}, echo
 	case len(f) != 2:
 		it.err = "want DAEMON[@SERVER] [USER@]CLIENT, got " + plural(len(f), "word", "words")

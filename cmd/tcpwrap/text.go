@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/tcpwrap/tcpwrap/engine"
@@ -66,8 +65,7 @@ func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decis
 	p := newPainter(color)
 	fmt.Fprintf(w, "%s: %s\n", p.access(d.Access), d.Reason)
 	if ctl != nil {
-		fmt.Fprintf(w, "request: hosts_ctl(%s, %s, %s, %s): strings, no socket: nothing is looked up\n",
-			strconv.Quote(ctl.Daemon), strconv.Quote(ctl.Name), strconv.Quote(ctl.Addr), strconv.Quote(ctl.User))
+		fmt.Fprintf(w, "request: %s: strings, no socket: nothing is looked up\n", ctl.Call())
 	}
 	if r := m.ruleOut(d.Matched); r != nil {
 		fmt.Fprintf(w, "rule:    %s  %s\n", p.bold(fmt.Sprintf("%s:%d", r.File, r.Line)), r.Text)

@@ -225,3 +225,23 @@ func TestCtlDNSWhatIf(t *testing.T) {
 		}
 	}
 }
+
+// TestCtlWords: a line's words are a hosts_ctl request with "" for the
+// empty string (and only in CtlWords: operands are taken as given), the
+// words given are left as they were, and Call writes the C call.
+func TestCtlWords(t *testing.T) {
+	words := []string{"sendmail", `""`, "10.0.0.1"}
+	if got, want := *CtlWords(words), (CtlEcho{Daemon: "sendmail", Addr: "10.0.0.1"}); got != want {
+		t.Errorf("CtlWords(%q) = %+v, want %+v", words, got, want)
+	}
+	if words[1] != `""` {
+		t.Errorf("CtlWords changed its argument: %q", words)
+	}
+	if got, want := *NewCtlEcho(words), (CtlEcho{Daemon: "sendmail", Name: `""`, Addr: "10.0.0.1"}); got != want {
+		t.Errorf("NewCtlEcho(%q) = %+v, want %+v", words, got, want)
+	}
+	c := CtlWords([]string{"in.ftpd", "a b", `""`, "bob"})
+	if got, want := c.Call(), `hosts_ctl("in.ftpd", "a b", "", "bob")`; got != want {
+		t.Errorf("Call() = %s, want %s", got, want)
+	}
+}

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"path"
+	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/tcpwrap/tcpwrap/engine"
 )
@@ -73,6 +75,36 @@ type CtlEcho struct {
 	Name   string `json:"name"`
 	Addr   string `json:"addr"`
 	User   string `json:"user"`
+}
+
+// NewCtlEcho is the hosts_ctl request of three or four strings, DAEMON
+// NAME ADDR [USER] (tcpwrap match --ctl's operands); it panics on any
+// other count, which its callers refuse first.
+func NewCtlEcho(f []string) *CtlEcho {
+	c := &CtlEcho{Daemon: f[0], Name: f[1], Addr: f[2]}
+	if len(f) == 4 {
+		c.User = f[3]
+	}
+	return c
+}
+
+// CtlWords is [NewCtlEcho] of a line's words, in which a word "" is the
+// empty string (a --batch line, a line of the server's form).
+func CtlWords(f []string) *CtlEcho {
+	f = slices.Clone(f)
+	for i := range f {
+		if f[i] == `""` {
+			f[i] = ""
+		}
+	}
+	return NewCtlEcho(f)
+}
+
+// Call writes c as the C call, its strings quoted:
+// hosts_ctl("sendmail", "mail.example.com", "10.0.0.1", "").
+func (c *CtlEcho) Call() string {
+	return "hosts_ctl(" + strconv.Quote(c.Daemon) + ", " + strconv.Quote(c.Name) + ", " +
+		strconv.Quote(c.Addr) + ", " + strconv.Quote(c.User) + ")"
 }
 
 // A Rule is the deciding rule of a prediction.
