@@ -234,7 +234,7 @@ func TestCorpus(t *testing.T) {
 			// one, is bypassed for them: libwrap/scoped.h).
 			continue
 		}
-		c := corpusCase(a)
+		c := corpusCase(t, a)
 		p := policyFor(c, engine.Debian)
 		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
 			args, err := golden.SplitArgs(line)

@@ -191,7 +191,7 @@ func (ph profileHunt) huntCorpus(t *testing.T, h *libwrap.Harness) huntFigures {
 			t.Fatal(err)
 		}
 		own := strings.TrimSpace(a["profile"]) == ph.name
-		c := corpusCase(a)
+		c := corpusCase(t, a)
 		p := policyFor(c, ph.profile)
 		for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
 			args, err := golden.SplitArgs(line)
@@ -301,18 +301,11 @@ func tcpdmatchText(lines []string) string {
 }
 
 // corpusCase builds the harness case of a golden case's sections.
-func corpusCase(a map[string]string) libwrap.Case {
-	c := libwrap.Case{Files: map[string]string{}, Hosts: a["hosts"], Netgroup: a["netgroup"]}
-	for name, data := range a {
-		data = strings.ReplaceAll(data, caseDir, libwrap.DirPlaceholder)
-		switch {
-		case name == "hosts.allow":
-			c.Allow = &data
-		case name == "hosts.deny":
-			c.Deny = &data
-		case strings.HasPrefix(name, "files/"):
-			c.Files[strings.TrimPrefix(name, "files/")] = data
-		}
+func corpusCase(t *testing.T, a map[string]string) libwrap.Case {
+	t.Helper()
+	c, err := libwrap.CaseFromSectionsAt(a, caseDir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return c
 }

@@ -469,6 +469,17 @@ func CaseFromSections(s map[string]string) (Case, error) {
 	return c, err
 }
 
+// CaseFromSectionsAt is CaseFromSections of sections that name the case
+// directory as dir (the engine's corpus, engine/testdata, writes it
+// "/case"): dir becomes DirPlaceholder in each.
+func CaseFromSectionsAt(s map[string]string, dir string) (Case, error) {
+	at := make(map[string]string, len(s))
+	for k, v := range s {
+		at[k] = strings.ReplaceAll(v, dir, DirPlaceholder)
+	}
+	return CaseFromSections(at)
+}
+
 // ParseModes reads a Case.Modes map from lines "PATH OCTAL" (e.g.
 // "bin/tcpd 4755", ". 777"); blank lines and lines starting with # are
 // skipped. The octal value may carry the set-uid, set-gid and sticky bits.

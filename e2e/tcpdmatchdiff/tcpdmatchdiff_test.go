@@ -202,17 +202,9 @@ func TestVectors(t *testing.T) {
 			if p, ok := a["profile"]; ok && strings.TrimSpace(p) != "debian" {
 				continue
 			}
-			c := libwrap.Case{Files: map[string]string{}, Hosts: a["hosts"], Netgroup: a["netgroup"]}
-			for name, data := range a {
-				data = strings.ReplaceAll(data, caseDir, libwrap.DirPlaceholder)
-				switch {
-				case name == "hosts.allow":
-					c.Allow = &data
-				case name == "hosts.deny":
-					c.Deny = &data
-				case strings.HasPrefix(name, "files/"):
-					c.Files[strings.TrimPrefix(name, "files/")] = data
-				}
+			c, err := libwrap.CaseFromSectionsAt(a, caseDir)
+			if err != nil {
+				t.Fatal(err)
 			}
 			for _, line := range strings.Split(strings.TrimSpace(a["request"]), "\n") {
 				args, err := golden.SplitArgs(line)
