@@ -255,7 +255,9 @@ fuzz:
 install-deps:
 	bash .ci/install-deps
 
-# The sealed libwrap harness, then the engine against it: the whole golden
+# The hunts' generators' own tests (e2e/optionhunt, e2e/realhunt: what
+# they generate, without the real-world files), the sealed libwrap
+# harness, then the engine against it: the whole golden
 # corpus and TCPWRAP_DIFF_CASES (default 2,000) fresh random cases, whose
 # seed is printed (TCPWRAP_DIFF_SEED=N reproduces a run), corners the
 # generator misses (TestOddities), the line reader's edges, scoped IPv6
@@ -272,6 +274,7 @@ install-deps:
 # every acknowledged share after a restart (no root needed). Last, the
 # playground in Debian's chromium (test-playground, e2e/playground).
 e2e:
+	$(GO) test -count=1 ./e2e/optionhunt/... ./e2e/realhunt/...
 	$(GO) test -count=1 ./e2e/libwrap/...
 	$(GO) test -count=1 -v ./e2e/difftest/...
 	$(GO) test -count=1 -v ./e2e/server/...
