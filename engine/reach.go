@@ -596,8 +596,8 @@ func clientHost(hp *hostPat, reps *hostReps, names *set[string], res Resolver, p
 	case hp.sp.kind == strWild && addrWild(hp.text):
 		w, seen := reps.wild[hp.sp.text]
 		if !seen {
-			all, ok, tried := wildAddrs(&hp.sp, prof)
-			if !b.spend(tried * wildAddrWork) {
+			all, ok, within := wildAddrs(&hp.sp, prof, b)
+			if !within {
 				return false
 			}
 			w = wildReps{n: len(all), ok: ok}
@@ -986,50 +986,66 @@ const maxWildAddrs = 1024
 // would otherwise take minutes before the analysis gave up.
 const wildAddrWork = 4
 
+// wildChunk is how many addresses wildAddrs pays for at a time: the
+// analysis overruns its budget by less than one chunk.
+const wildChunk = 256
+
 // wildAddrs returns every address whose text wildcard sp matches, when
 // it can list them: it has at most three '?' and no '*' (every way to
 // fill them is tried), or it starts with two or three octets and dots
 // ("127.0.0.*": every address in that range is tried); and they are at
-// most maxWildAddrs. It also returns how many addresses it tried (at most
-// 65,536).
-func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool, tried int) {
+// most maxWildAddrs. Each address it tries costs b wildAddrWork steps,
+// charged every wildChunk addresses before they are tried: within is
+// false when b ran out first (Reach then gives up).
+func wildAddrs(sp *strPat, prof Profile, b *reachBudget) (out []netip.Addr, ok, within bool) {
 	text := toLowerASCII(sp.text)
 	if i := strings.IndexAny(text, "*?"); strings.Contains(text, "*") {
 		j := strings.LastIndexByte(text[:i], '.')
 		if j < 0 {
-			return nil, false, 0
+			return nil, false, true
 		}
 		parts := strings.Split(text[:j], ".")
 		if len(parts) < 2 || len(parts) > 3 {
-			return nil, false, 0
+			return nil, false, true
 		}
 		var base uint32
 		for _, p := range parts {
 			v, err := strconv.ParseUint(p, 10, 8)
 			if err != nil || len(p) > 1 && p[0] == '0' {
-				return nil, true, 0 // no address's text starts so
+				return nil, true, true // no address's text starts so
 			}
 			base = base<<8 | uint32(v)
 		}
 		n := 4 - len(parts)
 		for v := range uint32(1) << (8 * n) {
+			if v%wildChunk == 0 && !b.spend(wildChunk*wildAddrWork) {
+				return nil, false, false
+			}
 			a := v4Addr(base<<(8*n) | v)
 			if sp.match(a.String(), prof, nil) {
 				if out = append(out, a); len(out) > maxWildAddrs {
-					return nil, false, int(v) + 1
+					return nil, false, true
 				}
 			}
 		}
-		return out, true, 1 << (8 * n)
+		return out, true, true
 	}
 	if strings.Count(text, "?") > 3 {
-		return nil, false, 0
+		return nil, false, true
 	}
 	const chars = "0123456789abcdef.:"
+	tried, within := 0, true
 	var walk func(pre, rest string)
 	walk = func(pre, rest string) {
+		if !within {
+			return
+		}
 		i := strings.IndexByte(rest, '?')
 		if i < 0 {
+			if tried%wildChunk == 0 && !b.spend(wildChunk*wildAddrWork) {
+				within = false
+				return
+			}
 			tried++
 			t := pre + rest
 			if a, err := netip.ParseAddr(t); err == nil && a.Zone() == "" && (a.String() == t || a.Is4In6() && "::ffff:"+a.Unmap().String() == t) && sp.match(t, prof, nil) {
@@ -1042,7 +1058,10 @@ func wildAddrs(sp *strPat, prof Profile) (out []netip.Addr, ok bool, tried int) 
 		}
 	}
 	walk("", text)
-	return out, len(out) <= maxWildAddrs, tried
+	if !within {
+		return nil, false, false
+	}
+	return out, len(out) <= maxWildAddrs, true
 }
 
 // ReverseLister is implemented by resolvers that know every address whose
