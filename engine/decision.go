@@ -39,6 +39,49 @@ type EnvVar struct {
 	Value string `json:"value"`
 }
 
+// An Effect is one change an option makes to the daemon's process or to
+// its connection, as libwrap makes it: the engine only reports it. Kind
+// and Value are
+//
+//	"nice"       the increment, decimal ("10" for a bare nice)
+//	"umask"      the mask, three octal digits ("022")
+//	"keepalive"  "" (SO_KEEPALIVE on)
+//	"linger"     the seconds, decimal ("0": SO_LINGER off)
+//	"group"      the group name (setgid), before the user's
+//	"user"       the user name (setuid)
+//
+// Debian's libwrap switches no ids: under the Debian profile the user
+// and group options only look their names up and make no Effect.
+// hosts_ctl gives libwrap no descriptor: keepalive and linger are tried
+// and fail, with a warning. tcpdmatch (Policy.DryRun) makes only the
+// umask change.
+type Effect struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// String renders e as the call libwrap makes: "nice(10)", "umask(022)",
+// "setsockopt(SO_KEEPALIVE)", "setsockopt(SO_LINGER, 7 s)" (or "off"),
+// "setgid(nogroup)", "setuid(nobody)".
+func (e Effect) String() string {
+	switch e.Kind {
+	case "nice", "umask":
+		return e.Kind + "(" + e.Value + ")"
+	case "keepalive":
+		return "setsockopt(SO_KEEPALIVE)"
+	case "linger":
+		if e.Value == "0" {
+			return "setsockopt(SO_LINGER, off)"
+		}
+		return "setsockopt(SO_LINGER, " + e.Value + " s)"
+	case "group":
+		return "setgid(" + e.Value + ")"
+	case "user":
+		return "setuid(" + e.Value + ")"
+	}
+	return e.Kind + "(" + e.Value + ")"
+}
+
 // HostInfo is what libwrap knew about an endpoint when the decision ended.
 // Empty strings are attributes that were never evaluated.
 type HostInfo struct {
@@ -63,6 +106,9 @@ type Decision struct {
 	// Banner is the text the banners option would send to the client.
 	Banner string   `json:"banner,omitempty"`
 	Env    []EnvVar `json:"env,omitempty"`
+	// Effects are the changes the options make to the daemon's process
+	// and connection, in order. None is ever made.
+	Effects []Effect `json:"effects,omitempty"`
 	// Severity is the syslog priority set by a severity option ("" when
 	// the default applies).
 	Severity string `json:"severity,omitempty"`

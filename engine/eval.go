@@ -208,7 +208,7 @@ func (z *Decider) DecideContext(ctx context.Context, r Request) (d *Decision, er
 func (d *Decision) reset() {
 	d.Access, d.Matched = "", nil
 	d.Matches, d.Options, d.Commands = d.Matches[:0], d.Options[:0], d.Commands[:0]
-	d.Banner, d.Env, d.Severity = "", nil, ""
+	d.Banner, d.Env, d.Effects, d.Severity = "", nil, d.Effects[:0], ""
 	d.Log, d.Warnings = d.Log[:0], d.Warnings[:0]
 	d.Reason, d.Error, d.Daemon, d.User, d.Probe = "", "", "", "", ""
 	d.Client, d.Server = HostInfo{}, HostInfo{}

@@ -100,6 +100,9 @@ func runRequest(t testing.TB, p *Policy, line string) []string {
 		d := p.Evaluate(req)
 		out := append([]string{}, d.Log...)
 		out = append(out, "verdict: "+string(d.Access))
+		for _, e := range d.Effects {
+			out = append(out, "effect: "+e.String())
+		}
 		if d.Banner != "" {
 			out = append(out, "banner: "+strconv.Quote(d.Banner))
 		}

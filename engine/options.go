@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -155,11 +156,25 @@ func (st *evalState) userOption(v *string, allow bool) {
 	if !st.res.LookupUser(name) {
 		st.fail("unknown user: \"%s\"", name)
 	}
+	if st.prof.switchesIDs() {
+		st.effect("user", name)
+	}
 }
 
 func (st *evalState) groupOption(v *string, _ bool) {
 	if !st.res.LookupGroup(*v) {
 		st.fail("unknown group: \"%s\"", *v)
+	}
+	if st.prof.switchesIDs() {
+		st.effect("group", *v)
+	}
+}
+
+// effect records one of the options' changes to the process or the
+// connection; tcpdmatch (dry run) makes none but the umask.
+func (st *evalState) effect(kind, value string) {
+	if !st.dryRun || kind == "umask" {
+		st.d.Effects = append(st.d.Effects, Effect{Kind: kind, Value: value})
 	}
 }
 
@@ -168,12 +183,15 @@ func (st *evalState) umaskOption(v *string, _ bool) {
 	if !ok || m&0777 != m {
 		st.fail("bad umask value: \"%s\"", *v)
 	}
+	o := strconv.FormatUint(uint64(m), 8)
+	st.effect("umask", strings.Repeat("0", max(0, 3-len(o)))+o)
 }
 
 // keepaliveOption and lingerOption set a socket option on the caller's
 // descriptor; without one (hosts_ctl) setsockopt fails and libwrap warns
 // (engine/testdata/found/F51.txtar).
 func (st *evalState) keepaliveOption(_ *string, _ bool) {
+	st.effect("keepalive", "")
 	if !st.dryRun && st.noFD {
 		st.warn("setsockopt SO_KEEPALIVE: Bad file descriptor")
 	}
@@ -184,18 +202,21 @@ func (st *evalState) lingerOption(v *string, _ bool) {
 	if !ok || n < 0 {
 		st.fail("bad linger value: \"%s\"", *v)
 	}
+	st.effect("linger", strconv.Itoa(int(n)))
 	if !st.dryRun && st.noFD {
 		st.warn("setsockopt SO_LINGER %d: Bad file descriptor", n)
 	}
 }
 
 func (st *evalState) niceOption(v *string, _ bool) {
-	if v == nil {
-		return
+	n := int32(10)
+	if v != nil {
+		var ok bool
+		if n, ok = scanInt(*v); !ok {
+			st.fail("bad nice value: \"%s\"", *v)
+		}
 	}
-	if _, ok := scanInt(*v); !ok {
-		st.fail("bad nice value: \"%s\"", *v)
-	}
+	st.effect("nice", strconv.Itoa(int(n)))
 }
 
 func (st *evalState) rfc931Option(v *string, _ bool) {

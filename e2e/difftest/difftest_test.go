@@ -106,7 +106,48 @@ func compare(lw libwrap.Result, d *engine.Decision) []string {
 	if as, ds := severity(d.Severity); lw.AllowSeverity != as || lw.DenySeverity != ds {
 		diffs = append(diffs, fmt.Sprintf("severities: libwrap %d/%d, engine %d/%d (%q)", lw.AllowSeverity, lw.DenySeverity, as, ds, d.Severity))
 	}
+	if lc, ec := effectCalls(lw, d); strings.Join(lc, "\n") != strings.Join(ec, "\n") {
+		diffs = append(diffs, fmt.Sprintf("effects: libwrap %q, engine %q", lc, ec))
+	}
 	return diffs
+}
+
+// effectCalls gives the calls libwrap made to change the process or the
+// connection (nice, umask, setsockopt, setgid, setuid: the driver records
+// them, in order) and the engine's Effects as the same calls. setgid and
+// setuid are compared without their ids: the engine knows names only.
+func effectCalls(lw libwrap.Result, d *engine.Decision) (lc, ec []string) {
+	for _, c := range lw.Calls {
+		switch {
+		case strings.HasPrefix(c, "setgid("):
+			lc = append(lc, "setgid")
+		case strings.HasPrefix(c, "setuid("):
+			lc = append(lc, "setuid")
+		case strings.HasPrefix(c, "nice("), strings.HasPrefix(c, "umask("), strings.HasPrefix(c, "setsockopt("):
+			lc = append(lc, c)
+		}
+	}
+	for _, e := range d.Effects {
+		switch e.Kind {
+		case "nice", "umask":
+			ec = append(ec, e.Kind+"("+e.Value+")")
+		case "keepalive":
+			ec = append(ec, "setsockopt(SO_KEEPALIVE)")
+		case "linger":
+			onoff := 1
+			if e.Value == "0" {
+				onoff = 0
+			}
+			ec = append(ec, fmt.Sprintf("setsockopt(SO_LINGER,onoff=%d,linger=%s)", onoff, e.Value))
+		case "group":
+			ec = append(ec, "setgid")
+		case "user":
+			ec = append(ec, "setuid")
+		default:
+			ec = append(ec, "unknown effect "+e.Kind)
+		}
+	}
+	return lc, ec
 }
 
 // severity gives libwrap's allow and deny severities after a decision

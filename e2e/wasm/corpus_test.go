@@ -186,6 +186,9 @@ func TestCorpusNative(t *testing.T) {
 				got = strings.Split(strings.Join(p.Log, "\n"), "\n")
 			}
 			got = append(got, "verdict: "+p.Access)
+			for _, e := range p.Effects {
+				got = append(got, "effect: "+e.Text)
+			}
 			if p.Banner != nil {
 				got = append(got, "banner: "+strconv.Quote(*p.Banner))
 			}
