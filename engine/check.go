@@ -79,6 +79,7 @@ var CheckDocs = map[string]string{
 	"option-error":           "An option libwrap rejects: when the rule matches, libwrap logs an error and denies.",
 	"option-redundant":       "allow in hosts.allow and deny in hosts.deny only restate what the table does.",
 	"twist-resident":         "twist in a daemon that stays resident is refused from its second connection on.",
+	"ids-not-switched":       "Debian's libwrap looks a user or group option's name up but changes no ids (its fix for tcpdmatch's dry run inverted the test): a daemon that counts on the option to drop root keeps running as root.",
 	"sockd-option":           "Dante's sockd only makes sense of spawn (and harmless options) in hosts.allow/deny.",
 	"attacker-controlled":    "%h, %n and %u in a command carry values the client chooses through DNS or ident.",
 	"invisible-character":    "A pattern holds a byte order mark, a zero-width or direction-control character, or a non-ASCII blank: it looks like another pattern but never matches like it.",
@@ -482,6 +483,9 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 					c.add(t, f.Span, SeverityWarning, "twist-resident", "twist for %s: a resident daemon refuses twist from its second connection on", d.Text)
 				}
 			}
+		}
+		if (name == "user" || name == "group") && !t.Profile.switchesIDs() {
+			c.add(t, f.Span, SeverityWarning, "ids-not-switched", "%s %s: Debian's libwrap looks the name up but never switches to it: the daemon keeps its own ids", name, *f.Value)
 		}
 		if name != "spawn" && name != "severity" && name != "setenv" && name != "nice" && name != "umask" {
 			for _, d := range ln.Daemons.Tokens {

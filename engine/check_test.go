@@ -365,3 +365,33 @@ func TestCheckNetgroupsDisabled(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckIDsNotSwitched: under the Debian profile a user or group
+// option is flagged, since Debian's libwrap changes no ids; FreeBSD's
+// switches them, and nothing is said.
+func TestCheckIDsNotSwitched(t *testing.T) {
+	allow := "sshd: ALL: user nobody.nogroup\nftpd: ALL: group daemon: umask 022\n"
+	for _, tc := range []struct {
+		prof Profile
+		want []string
+	}{
+		{Debian, []string{
+			"hosts.allow:1:12 ids-not-switched user nobody.nogroup: Debian's libwrap looks the name up but never switches to it: the daemon keeps its own ids",
+			"hosts.allow:2:12 ids-not-switched group daemon: Debian's libwrap looks the name up but never switches to it: the daemon keeps its own ids",
+		}},
+		{FreeBSD, nil},
+	} {
+		var got []string
+		for _, d := range Check(Parse("hosts.allow", []byte(allow), tc.prof), nil, CheckOptions{}) {
+			if d.Code == "ids-not-switched" {
+				got = append(got, fmt.Sprintf("%s:%d:%d %s %s", d.File, d.Span.Start.Line, d.Span.Start.Col, d.Code, d.Msg))
+				if d.Severity != SeverityWarning {
+					t.Errorf("%s: severity %s, want warning", d.Code, d.Severity)
+				}
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.prof, got, tc.want)
+		}
+	}
+}
