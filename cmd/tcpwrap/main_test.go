@@ -467,7 +467,7 @@ func TestText(t *testing.T) {
 			"hosts.deny":  "ALL: .example.com\nALL: ALL\n",
 		}, []string{"sshd", "10.0.0.1"}},
 		{"options", map[string]string{
-			"hosts.allow": "sshd: ALL: spawn echo %a %u %z : setenv X y : aclexec /bin/check %d : banners DIR/ban : severity auth.info\n",
+			"hosts.allow": "sshd: ALL: spawn echo %a %u %z : setenv X y : aclexec /bin/check %d : banners DIR/ban : umask 27 : user nobody : nice -5 : linger 3 : keepalive : severity auth.info\n",
 			"ban/sshd":    "Welcome %h\n",
 		}, []string{"sshd", "alice@10.0.0.1"}},
 		{"twist", map[string]string{

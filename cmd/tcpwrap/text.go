@@ -155,6 +155,25 @@ func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decis
 			fmt.Fprintf(w, "  %s=%s\n", e.Name, e.Value)
 		}
 	}
+	// Debian's user and group options make no call (they switch no
+	// ids): say so where the reader looks for the setuid.
+	var ids []string
+	if m.policy.Profile() == engine.Debian {
+		for _, o := range d.Options {
+			if n := strings.ToLower(o.Name); (n == "user" || n == "group") && o.Value != nil {
+				ids = append(ids, n+" "+*o.Value)
+			}
+		}
+	}
+	if len(d.Effects) > 0 || len(ids) > 0 {
+		fmt.Fprintf(w, "\n%s\n", p.bold("calls that would change the daemon's process or connection (NOT made by tcpwrap):"))
+		for _, e := range d.Effects {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+		for _, s := range ids {
+			fmt.Fprintf(w, "  %s\n", p.dim(s+": none, Debian's libwrap looks the name up and switches no ids"))
+		}
+	}
 	if len(d.Warnings) > 0 {
 		fmt.Fprintf(w, "\n%s\n", p.bold("warnings:"))
 		for _, s := range d.Warnings {

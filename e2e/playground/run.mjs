@@ -820,12 +820,14 @@ await step('12 explanations: banner, address, daemon@host, several addresses, di
     const page = await open(ctx);
     await page.locator('details.more > summary').click().catch(() => {});
     await setPane(page, 'files', '-- /etc/banners/sshd --\nHello <b>%c</b> from %s\n');
-    await setPane(page, 'allow', 'sshd: ALL: banners /etc/banners\n');
+    await setPane(page, 'allow', 'sshd: ALL: banners /etc/banners: setenv LANG C: umask 27: nice: linger 0\n');
     await setPane(page, 'deny', '');
     await setPane(page, 'hosts', '10.0.0.2 multi.example.com\n10.0.0.9 multi.example.com\n');
     await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.2', server: '', user: '' });
     await page.locator('table#requests tbody tr.request').first().locator('td.verdict').click();
-    const det = await until('#why-details shows the banner as text', () => page.locator('#why-details').textContent(), (t) => t.includes('Hello <b>'));
+    const det = await until('#why-details shows the banner as text, the environment and the calls the options would make',
+      () => page.locator('#why-details').textContent(),
+      (t) => t.includes('Hello <b>') && t.includes('LANG=C') && t.includes('umask(027)') && t.includes('nice(10)') && t.includes('setsockopt(SO_LINGER, off)'));
     notes.push(`details: ${JSON.stringify(det.replace(/\s+/g, ' ').slice(0, 160))}`);
     const v = await until('#why-verdict names the address the engine never looked up', () => whyVerdict(page), (w) => w.text.includes('client 10.0.0.2 (name'));
     assert(!v.text.includes('unknown'), `#why-verdict says unknown: ${v.text}`);

@@ -114,6 +114,8 @@ export interface Result {
   server: Host;
   banner?: string;
   env?: { name: string; value: string }[];
+  /** What the options would change in the daemon's process or connection, in order; text is the call libwrap makes ("umask(022)"). Never made. Debian's user and group make none (they switch no ids). */
+  effects?: { kind: "nice" | "umask" | "keepalive" | "linger" | "group" | "user"; value: string; text: string }[];
   severity?: string;
   log: string[];
   trace: Step[] | null;

@@ -1058,6 +1058,22 @@ func appendResult(b []byte, r *Result) []byte {
 		}
 		b = append(b, ']')
 	}
+	if len(r.Effects) > 0 {
+		b = append(b, `,"effects":[`...)
+		for i, e := range r.Effects {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"kind":`...)
+			b = appendString(b, e.Kind)
+			b = append(b, `,"value":`...)
+			b = appendString(b, e.Value)
+			b = append(b, `,"text":`...)
+			b = appendString(b, e.Text)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	if r.Severity != "" {
 		b = append(b, `,"severity":`...)
 		b = appendString(b, r.Severity)

@@ -172,13 +172,13 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
 		Options:  []Option{{Name: s, Value: sp}, {Name: s}},
 		Commands: []Command{{Kind: s, Command: s}}, Warnings: []string{s, ""}, Error: s, Daemon: s, User: sp,
 		Client: Host{Addr: sp, Name: sp, Port: n}, Server: Host{Addr: sp, Port: -n}, Banner: sp,
-		Env: []Env{{Name: s, Value: s}}, Severity: s, Log: []string{},
+		Env: []Env{{Name: s, Value: s}}, Effects: []Effect{{Kind: s, Value: s, Text: s}, {}}, Severity: s, Log: []string{},
 		Trace: []Step{{File: s, Line: n, Span: span, Kind: s, Text: s, Daemons: []Token{{Text: s, Span: span, State: s, Depth: n,
 			Why: s, Lookups: []string{s}}, {Lookups: []string{}}}, Clients: []Token{}, DaemonMatch: true, Match: n%2 == 0, Note: s},
 			{}, {Kind: s, EndLine: n, Count: -n, DaemonLines: 1}},
 		Request: Echo{Daemon: s, Client: s, ClientPort: 65535, ServerPort: uint16(n), Address: s, Line: n,
 			Ctl: &CtlEcho{Daemon: s, Name: "", Addr: s, User: s}}}
-	empty := &Result{Env: []Env{}, Trace: []Step{}}
+	empty := &Result{Env: []Env{}, Effects: []Effect{}, Trace: []Step{}}
 	out := Output{Error: s, Results: []RequestResult{{Predictions: []*Result{r, full, empty, nil}}, {Error: s},
 		{Predictions: []*Result{}, Error: s}, {}}}
 	check := CheckOutput{Error: s, Diagnostics: []Diagnostic{{File: s, Line: n, Col: n, EndLine: -n, EndCol: 1, Offset: n,
@@ -197,7 +197,7 @@ func TestJSONEncode(t *testing.T) {
 	checkEncode(t, Output{}, CheckOutput{}, FormatOutput{})
 	checkEncode(t, Output{Results: []RequestResult{}}, CheckOutput{Diagnostics: []Diagnostic{}}, FormatOutput{Deny: new(string)})
 	// Real outputs, traces included.
-	in := `{"allow":"sshd: 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.9: spawn echo %h: setenv X y\nin.ftpd: ALL: banners /b\n",
+	in := `{"allow":"sshd: 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.9: spawn echo %h: setenv X y: nice: umask 027\nin.ftpd: ALL: banners /b: keepalive: linger 0\n",
 		"deny":"ALL: ALL: severity auth.info\n# \u2028 \"x\"\n", "hosts":"10.0.0.1 good.example.com\n",
 		"files":{"/b/in.ftpd":"hello %d\n"},
 		"requests":[{"daemon":"sshd","client":"good.example.com"},{"daemon":"in.ftpd","client":"10.0.0.9","user":"bob"},

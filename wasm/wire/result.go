@@ -37,10 +37,12 @@ type Result struct {
 	Client Host    `json:"client"`
 	Server Host    `json:"server"`
 	// Banner is the text a banners option would send, Env the setenv
-	// options, Severity the severity option's value.
-	Banner   *string `json:"banner,omitempty"`
-	Env      []Env   `json:"env,omitempty"`
-	Severity string  `json:"severity,omitempty"`
+	// options, Effects the changes options would make to the daemon's
+	// process and connection, Severity the severity option's value.
+	Banner   *string  `json:"banner,omitempty"`
+	Env      []Env    `json:"env,omitempty"`
+	Effects  []Effect `json:"effects,omitempty"`
+	Severity string   `json:"severity,omitempty"`
 	// Log is every line libwrap would log, in order.
 	Log []string `json:"log"`
 	// Trace is every line read, token by token; null when not requested
@@ -133,6 +135,15 @@ type Env struct {
 	Value string `json:"value"`
 }
 
+// An Effect is one change an option would make to the daemon's process
+// or connection (engine.Effect): Kind is nice, umask, keepalive, linger,
+// group or user, Text the call libwrap makes ("umask(022)").
+type Effect struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+	Text  string `json:"text"`
+}
+
 // A Host is what libwrap knew about one endpoint; null means never
 // looked up.
 type Host struct {
@@ -222,6 +233,9 @@ func FromDecision(p *engine.Policy, echo Echo, req engine.Request, d *engine.Dec
 	}
 	for _, e := range d.Env {
 		r.Env = append(r.Env, Env{Name: e.Name, Value: e.Value})
+	}
+	for _, e := range d.Effects {
+		r.Effects = append(r.Effects, Effect{Kind: e.Kind, Value: e.Value, Text: e.String()})
 	}
 	if d.Banner != "" {
 		banner := d.Banner

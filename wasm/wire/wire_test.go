@@ -64,6 +64,31 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// TestEffects: a prediction carries the options' changes to the process
+// and connection in order, each with the call libwrap makes; Debian's
+// user option makes none (it switches no ids), FreeBSD's does.
+func TestEffects(t *testing.T) {
+	allow := ptr("sshd: ALL: user nobody.nogroup: nice: umask 27: keepalive: linger 0\n")
+	for _, tc := range []struct {
+		profile, want string
+	}{
+		{"debian", "nice nice(10)|umask umask(027)|keepalive setsockopt(SO_KEEPALIVE)|linger setsockopt(SO_LINGER, off)"},
+		{"freebsd", "group setgid(nogroup)|user setuid(nobody)|nice nice(10)|umask umask(027)|keepalive setsockopt(SO_KEEPALIVE)|linger setsockopt(SO_LINGER, off)"},
+	} {
+		out := Evaluate(Input{Policy: Policy{Allow: allow, Profile: tc.profile}, Requests: []Request{{Daemon: "sshd", Client: "10.0.0.1"}}})
+		if out.Error != "" || len(out.Results) != 1 || len(out.Results[0].Predictions) != 1 {
+			t.Fatalf("%s: %+v", tc.profile, out)
+		}
+		var got []string
+		for _, e := range out.Results[0].Predictions[0].Effects {
+			got = append(got, e.Kind+" "+e.Text)
+		}
+		if g := strings.Join(got, "|"); g != tc.want {
+			t.Errorf("%s: effects %q, want %q", tc.profile, g, tc.want)
+		}
+	}
+}
+
 // TestNoTrace: the indexed path answers the same, without a trace.
 func TestNoTrace(t *testing.T) {
 	in := Input{Policy: Policy{Allow: ptr("sshd: 10.0.0.1\n"), Deny: ptr("ALL: ALL\n")},

@@ -998,6 +998,9 @@ function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: 
   for (const o of p.options) row("option", o.value === null ? o.name : `${o.name} ${o.value}`);
   // The banner a banners option would send, as text.
   if (p.banner != null) row("banner", p.banner);
+  for (const e of p.env ?? []) row("setenv", `${e.name}=${e.value}`);
+  // What the options would change in the daemon's process or connection.
+  for (const e of p.effects ?? []) row("effect", `${e.text} (not made here)`);
   for (const w of p.warnings) row("warning", w);
   if (p.error) row("error", p.error);
   for (const l of p.log) row("log", l);
