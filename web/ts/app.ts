@@ -353,8 +353,13 @@ function rowKind(tr: HTMLTableRowElement): RowKind {
   return (tr.querySelector("select.kind") as HTMLSelectElement | null)?.value === "ctl" ? "ctl" : "access";
 }
 
+/** fieldValue is the text of a row's input of class f ("" without one). */
+function fieldValue(tr: HTMLTableRowElement, f: string): string {
+  return (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value ?? "";
+}
+
 function readRow(tr: HTMLTableRowElement): Request {
-  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value.trim() ?? "";
+  const v = (f: string) => fieldValue(tr, f).trim();
   if (rowKind(tr) === "ctl") return { ctl: { daemon: v("daemon"), name: v("name"), addr: v("addr"), user: v("user") } };
   const r: Request = { daemon: v("daemon"), client: v("client") };
   if (v("server")) r.server = v("server");
@@ -430,7 +435,7 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
  * back); a connection's server and ports, a hosts_ctl name, are dropped.
  */
 function setKind(tr: HTMLTableRowElement) {
-  const v = (f: string) => (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value ?? "";
+  const v = (f: string) => fieldValue(tr, f);
   const r: Request =
     rowKind(tr) === "ctl"
       ? { ctl: { daemon: v("daemon"), name: "", addr: v("client"), user: v("user") } }
