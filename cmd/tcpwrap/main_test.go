@@ -890,6 +890,11 @@ func TestExample(t *testing.T) {
 			t.Errorf("%s: %s, want %s", ops, got, want)
 		}
 	}
+	// The README's tcpwrap test example: the expectations hold.
+	r := tcpwrap(t, "", "", false, "test", "-d", ex, "--hosts", filepath.Join(ex, "hosts"), filepath.Join(ex, "expect"))
+	if r.code != exitOK || r.stdout != "ok: 5 of 5 expectations met (5 requests)\n" {
+		t.Errorf("tcpwrap test on the example: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestUsageListsEveryFlag: each command's usage text names every flag
@@ -897,6 +902,7 @@ func TestExample(t *testing.T) {
 // mentions is a flag of that command.
 func TestUsageListsEveryFlag(t *testing.T) {
 	matchSet, _ := matchFlags(&matchConfig{})
+	testSet, _ := testFlags(&testConfig{})
 	checkSet, _, _, _ := checkFlags(&checkConfig{})
 	fmtSet, _, _, _ := fmtFlags()
 	serveSet, _ := newServeFlags()
@@ -906,7 +912,7 @@ func TestUsageListsEveryFlag(t *testing.T) {
 		usage string
 		set   *flag.FlagSet
 	}{
-		{matchUsage, matchSet}, {checkUsage, checkSet}, {fmtUsage, fmtSet}, {serveUsage, serveSet}, {envoyUsage, envoySet},
+		{matchUsage, matchSet}, {testUsage, testSet}, {checkUsage, checkSet}, {fmtUsage, fmtSet}, {serveUsage, serveSet}, {envoyUsage, envoySet},
 	} {
 		n := 0
 		c.set.VisitAll(func(f *flag.Flag) {

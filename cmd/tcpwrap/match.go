@@ -118,12 +118,7 @@ func newFlagSet(cmd string) *flag.FlagSet {
 // --profile's text goes into *profile.
 func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
 	set = newFlagSet("match")
-	set.StringVar(&cfg.dir, "d", "/etc", "")
-	set.StringVar(&cfg.hostsFile, "hosts", "", "")
-	set.StringVar(&cfg.netgroupFile, "netgroup", "", "")
-	profile = set.String("profile", "debian", "")
-	set.Func("client-port", "", portFlag(&cfg.clientPort, nil))
-	set.Func("server-port", "", portFlag(&cfg.serverPort, &cfg.serverPortOK))
+	profile = requestFlags(set, cfg)
 	set.BoolVar(&cfg.json, "json", false, "")
 	set.StringVar(&cfg.batch, "batch", "", "")
 	set.BoolVar(&cfg.summary, "summary", false, "")
@@ -137,31 +132,14 @@ func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
 func parseMatch(args []string) (*matchConfig, []string, error) {
 	cfg := &matchConfig{}
 	set, profile := matchFlags(cfg)
-
-	var operands []string
-	for rest := args; ; {
-		if err := set.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, nil, err
-			}
-			return nil, nil, &usageError{flagMessage(err)}
-		}
-		left := set.Args()
-		if len(left) == 0 {
-			break
-		}
-		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
-			operands = append(operands, left...)
-			break
-		}
-		operands = append(operands, left[0])
-		rest = left[1:]
+	operands, err := parseInterleaved(set, args)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	given := map[string]bool{}
 	set.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	batchSet := given["batch"]
-	var err error
 	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
 		return nil, nil, &usageError{err.Error()}
 	}
@@ -191,6 +169,67 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 		return nil, nil, usagef("want 2 operands, DAEMON[@SERVER] [USER@]CLIENT, got %d", len(operands))
 	}
 	return cfg, operands, nil
+}
+
+// requestFlags defines the flags match and test share, those that say
+// where the tables are and how requests are read (-d, --hosts,
+// --netgroup, --profile, the ports), into cfg; --profile's text goes
+// into the string it returns.
+func requestFlags(set *flag.FlagSet, cfg *matchConfig) (profile *string) {
+	set.StringVar(&cfg.dir, "d", "/etc", "")
+	set.StringVar(&cfg.hostsFile, "hosts", "", "")
+	set.StringVar(&cfg.netgroupFile, "netgroup", "", "")
+	profile = set.String("profile", "debian", "")
+	set.Func("client-port", "", portFlag(&cfg.clientPort, nil))
+	set.Func("server-port", "", portFlag(&cfg.serverPort, &cfg.serverPortOK))
+	return profile
+}
+
+// parseInterleaved parses args with set, flags before, between and after
+// the operands ("--" ends the flags), and returns the operands. Its
+// errors are flag.ErrHelp or a usage error.
+func parseInterleaved(set *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for rest := args; ; {
+		if err := set.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{flagMessage(err)}
+		}
+		left := set.Args()
+		if len(left) == 0 {
+			return operands, nil
+		}
+		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
+			return append(operands, left...), nil
+		}
+		operands = append(operands, left[0])
+		rest = left[1:]
+	}
+}
+
+// openInput opens a file of lines named on the command line ("-" is
+// stdin, shown as "<stdin>"); a directory is EISDIR. close is a no-op
+// for stdin.
+func openInput(name string, stdin io.Reader) (in io.Reader, shown string, close func(), err error) {
+	if name == "-" {
+		return stdin, "<stdin>", func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && fi.IsDir() {
+			err = syscall.EISDIR
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		return nil, name, nil, err
+	}
+	return f, name, func() { f.Close() }, nil
 }
 
 func portFlag(p *uint16, set *bool) func(string) error {
@@ -461,23 +500,12 @@ type summaryRule struct {
 // line is read, decided and written at a time, and only the summary's
 // counters are kept.
 func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Writer) int {
-	in, name := stdin, "<stdin>"
-	if cfg.batch != "-" {
-		name = cfg.batch
-		f, err := os.Open(cfg.batch)
-		if err == nil {
-			var fi os.FileInfo
-			if fi, err = f.Stat(); err == nil && fi.IsDir() {
-				err = syscall.EISDIR
-			}
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, sysdeps.Strerror(err))
-			return exitInput
-		}
-		defer f.Close()
-		in = f
+	in, name, closeIn, err := openInput(cfg.batch, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, sysdeps.Strerror(err))
+		return exitInput
 	}
+	defer closeIn()
 	// The reader holds the longest line plus "\r\n"; a line that does not
 	// fit is too long.
 	br := bufio.NewReaderSize(in, maxBatchLine+2)

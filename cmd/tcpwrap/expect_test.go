@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// testTables are the tables the test command's tests run against.
+var testTables = map[string]string{
+	"hosts.allow": "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9\n" +
+		"in.ftpd: .example.com: twist echo hi\n" +
+		"sendmail: mail.example.com\n" +
+		"sshd: 192.0.2.1\n",
+	"hosts.deny": "ALL: ALL\n",
+	"hosts":      "10.0.0.1 good.example.com\n10.0.0.2 multi.example.com\n10.0.0.9 multi.example.com\n",
+}
+
+// TestTestCommand: every kind of line, met, not met and unreadable, and
+// the summary's counts and rules no request reached.
+func TestTestCommand(t *testing.T) {
+	files := map[string]string{"exp": "" +
+		"# the office\n" +
+		"granted sshd 10.0.0.1            # a comment\n" +
+		"granted\tsshd 10.0.0.1 by hosts.allow:1\n" +
+		"denied  sshd 10.0.0.9 by hosts.deny:1\n" +
+		"granted sshd multi.example.com\n" + // 10.0.0.9 is denied
+		"delegated in.ftpd good.example.com\n" +
+		"granted hosts_ctl sendmail mail.example.com 192.0.2.7 \"\"\n" +
+		"denied hosts_ctl sendmail \"\" 192.0.2.7\n" +
+		"bogus sshd 10.0.0.1\n" +
+		"granted sshd\n" +
+		"granted sshd 10.0.0.1 by hosts.allow:x\n" +
+		"granted sshd nohost.example.com\n" +
+		"denied sshd 10.0.0.1 by none\n" +
+		"granted hosts_ctl sendmail mail.example.com\n" +
+		"\n" +
+		"granted sshd 10.0.0.1 by\n" +
+		"granted sshd@ 10.0.0.1\n" +
+		"granted sshd 10.0.0.5 by hosts.allow:01\n"}
+	for k, v := range testTables {
+		files[k] = v
+	}
+	dir := setup(t, files)
+	r := tcpwrap(t, dir, "", false, "test", "-d", dir, "--hosts", "DIR/hosts", "DIR/exp")
+	want := strings.ReplaceAll(`DIR/exp:5:1: FAIL: sshd multi.example.com (address 10.0.0.9): want granted, got denied by hosts.deny:1 (ALL: ALL)
+DIR/exp:9:1: want granted, denied or delegated first, got "bogus"
+DIR/exp:10:9: want DAEMON[@SERVER] [USER@]CLIENT after granted, got 1 word
+DIR/exp:11:26: want hosts.allow:N, hosts.deny:N or none after by, got "hosts.allow:x"
+DIR/exp:12:14: nohost.example.com: host not found
+DIR/exp:13:1: FAIL: sshd 10.0.0.1: want denied by none, got granted by hosts.allow:1 (sshd: 10.0.0.0/24 EXCEPT 10.0.0.9)
+DIR/exp:14:9: want hosts_ctl DAEMON NAME ADDR [USER], got 2 words after hosts_ctl
+DIR/exp:16:9: want DAEMON[@SERVER] [USER@]CLIENT after granted, got 3 words
+DIR/exp:17:9: empty server after @ in "sshd@"
+DIR/exp:18:26: want hosts.allow:N, hosts.deny:N or none after by, got "hosts.allow:01"
+FAIL: 6 of 8 expectations met (9 requests), 8 lines not read; no request was decided by hosts.allow:4
+`, "DIR", dir)
+	if r.code != exitInput || r.stdout != want || r.stderr != "" {
+		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
+	}
+}
+
+// TestTestCommandMet: every expectation met is exit status 0; -v lists
+// each; - reads standard input; several files run in turn.
+func TestTestCommandMet(t *testing.T) {
+	files := map[string]string{"a": "granted sshd 10.0.0.1\n", "b": "denied sshd 10.0.0.9 by hosts.deny:1\r\n"}
+	for k, v := range testTables {
+		files[k] = v
+	}
+	dir := setup(t, files)
+	r := tcpwrap(t, dir, "granted sshd 192.0.2.1 by hosts.allow:4", false, "test", "-d", dir, "--hosts", "DIR/hosts", "-v", "DIR/a", "-", "DIR/b")
+	want := strings.ReplaceAll(`DIR/a:1:1: ok: sshd 10.0.0.1 granted
+<stdin>:1:1: ok: sshd 192.0.2.1 granted by hosts.allow:4
+DIR/b:1:1: ok: sshd 10.0.0.9 denied by hosts.deny:1
+ok: 3 of 3 expectations met (3 requests); no request was decided by hosts.allow:2, hosts.allow:3
+`, "DIR", dir)
+	if r.code != exitOK || r.stdout != want || r.stderr != "" {
+		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
+	}
+	// Without -v only the summary.
+	r = tcpwrap(t, dir, "", false, "test", "-d", dir, "--hosts", "DIR/hosts", "DIR/a")
+	if r.code != exitOK || r.stdout != "ok: 1 of 1 expectation met (1 request); no request was decided by hosts.allow:2, hosts.allow:3, hosts.allow:4, hosts.deny:1\n" {
+		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+// TestTestCommandErrors: usage errors (status 2), unreadable inputs and
+// over-long lines (status 1).
+func TestTestCommandErrors(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.deny": "ALL: ALL\n", "long": strings.Repeat("x", 4097) + "\ndenied sshd 10.0.0.1\n", "sub/": ""})
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"test", "-d", "DIR"}, exitUsage, "", "tcpwrap test: want at least one expectation file (- for standard input) (see tcpwrap test -h)\n"},
+		{[]string{"test", "-d", "DIR", "-", "-"}, exitUsage, "", "tcpwrap test: standard input (-) can be read once (see tcpwrap test -h)\n"},
+		{[]string{"test", "--profile", "bsd", "DIR/long"}, exitUsage, "", "tcpwrap test: unknown profile \"bsd\" (want debian, upstream or freebsd) (see tcpwrap test -h)\n"},
+		{[]string{"test", "--json", "DIR/long"}, exitUsage, "", "tcpwrap test: unknown flag --json (see tcpwrap test -h)\n"},
+		{[]string{"test", "-d", "DIR/nosuch", "DIR/long"}, exitInput, "", "tcpwrap: -d DIR/nosuch: No such file or directory\n"},
+		{[]string{"test", "-d", "DIR", "DIR/nosuch", "DIR/sub"}, exitInput,
+			"ok: 0 of 0 expectations met (0 requests); no request was decided by hosts.deny:1\n",
+			"tcpwrap: DIR/nosuch: No such file or directory\ntcpwrap: DIR/sub: Is a directory\n"},
+		{[]string{"test", "-d", "DIR", "DIR/long"}, exitInput,
+			"DIR/long:1:1: line longer than 4096 bytes\nFAIL: 1 of 1 expectation met (1 request), 1 line not read\n", ""},
+	} {
+		r := tcpwrap(t, dir, "", false, tc.args...)
+		stdout, stderr := strings.ReplaceAll(tc.stdout, "DIR", dir), strings.ReplaceAll(tc.stderr, "DIR", dir)
+		if r.code != tc.code || r.stdout != stdout || r.stderr != stderr {
+			t.Errorf("%q: exit %d (want %d)\nstdout %q\nwant   %q\nstderr %q\nwant   %q", tc.args, r.code, tc.code, r.stdout, stdout, r.stderr, stderr)
+		}
+	}
+}
+
+// TestTestCommandIdleCap: the summary names at most maxIdleShown rules
+// no request reached, and counts the rest.
+func TestTestCommandIdleCap(t *testing.T) {
+	var allow strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&allow, "d%d: ALL\n", i)
+	}
+	dir := setup(t, map[string]string{"hosts.allow": allow.String(), "exp": "granted d0 10.0.0.1 by hosts.allow:1\n"})
+	r := tcpwrap(t, dir, "", false, "test", "-d", dir, "DIR/exp")
+	if r.code != exitOK || !strings.HasSuffix(r.stdout, "hosts.allow:21, and 9 more\n") || !strings.Contains(r.stdout, "decided by hosts.allow:2, hosts.allow:3,") {
+		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+	}
+}
