@@ -251,6 +251,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzJSONDecode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
 	$(GO) test -run='^$$' -fuzz='^FuzzJSONEncode$$' -fuzztime=$(FUZZTIME) ./wasm/wire
 	$(GO) test -run='^$$' -fuzz='^FuzzAPI$$' -fuzztime=$(FUZZTIME) ./web
+	$(GO) test -run='^$$' -fuzz='^FuzzTestLine$$' -fuzztime=$(FUZZTIME) ./cmd/tcpwrap
 
 install-deps:
 	bash .ci/install-deps

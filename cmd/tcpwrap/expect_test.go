@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -125,4 +127,43 @@ func TestTestCommandIdleCap(t *testing.T) {
 	if r.code != exitOK || !strings.HasSuffix(r.stdout, "hosts.allow:21, and 9 more\n") || !strings.Contains(r.stdout, "decided by hosts.allow:2, hosts.allow:3,") {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
+}
+
+// FuzzTestLine: any line is an expectation met, one not met, or one
+// FILE:LINE:COL error whose column is within the line, and never more
+// than one of them; nothing panics.
+func FuzzTestLine(f *testing.F) {
+	for _, s := range []string{"granted sshd 10.0.0.1", "denied sshd 10.0.0.9 by hosts.deny:1", "# c", "",
+		"granted hosts_ctl sendmail mail.example.com 192.0.2.7 \"\"", "bogus", "granted sshd 10.0.0.1 by hosts.allow:x",
+		"delegated in.ftpd good.example.com", "granted sshd@ 10.0.0.1", "granted sshd multi.example.com", "denied by by"} {
+		f.Add(s)
+	}
+	dir := setup(f, testTables)
+	cfg := &testConfig{matchConfig: matchConfig{dir: dir, hostsFile: dir + "/hosts"}}
+	m, err := load(&cfg.matchConfig, io.Discard)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\r\n") || len(line) > maxBatchLine {
+			return
+		}
+		var out strings.Builder
+		w := bufio.NewWriter(&out)
+		ts := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: w, stderr: io.Discard}
+		ts.line("F", 1, line)
+		w.Flush()
+		if n := ts.met + ts.failed + ts.bad; n > 1 {
+			t.Fatalf("%q: %d outcomes", line, n)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if l == "" && ts.failed+ts.bad == 0 {
+				continue
+			}
+			var col int
+			if _, err := fmt.Sscanf(l, "F:1:%d:", &col); err != nil || col < 1 || col > len(line)+1 {
+				t.Fatalf("%q: output line %q has no column within the line", line, l)
+			}
+		}
+	})
 }
