@@ -115,13 +115,13 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	t := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: bufio.NewWriter(stdout), stderr: stderr}
-	status := exitOK
 	for _, name := range files {
 		if !t.file(name, stdin) {
-			status = exitInput
+			t.unread++
 		}
 	}
-	if t.failed > 0 || t.bad > 0 {
+	status := exitOK
+	if t.failed > 0 || t.bad > 0 || t.unread > 0 {
 		status = exitInput
 	}
 	t.summary()
@@ -140,6 +140,7 @@ type tester struct {
 	hits   []int // requests decided by each rule slot
 
 	met, failed, bad int // expectations met, not met, unreadable lines
+	unread           int // files that could not be read
 	requests         int
 }
 
@@ -349,12 +350,15 @@ func (t *tester) summary() {
 		}
 	}
 	verdict := "ok"
-	if t.failed > 0 || t.bad > 0 {
+	if t.failed > 0 || t.bad > 0 || t.unread > 0 {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(t.w, "%s: %d of %s met (%s)", verdict, t.met, plural(t.met+t.failed, "expectation", "expectations"), plural(t.requests, "request", "requests"))
 	if t.bad > 0 {
 		fmt.Fprintf(t.w, ", %s not read", plural(t.bad, "line", "lines"))
+	}
+	if t.unread > 0 {
+		fmt.Fprintf(t.w, ", %s not read", plural(t.unread, "file", "files"))
 	}
 	if len(idle) > maxIdleShown {
 		idle = append(idle[:maxIdleShown], fmt.Sprintf("and %d more", len(idle)-maxIdleShown))

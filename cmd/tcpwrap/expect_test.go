@@ -102,7 +102,7 @@ func TestTestCommandErrors(t *testing.T) {
 		{[]string{"test", "--json", "DIR/long"}, exitUsage, "", "tcpwrap test: unknown flag --json (see tcpwrap test -h)\n"},
 		{[]string{"test", "-d", "DIR/nosuch", "DIR/long"}, exitInput, "", "tcpwrap: -d DIR/nosuch: No such file or directory\n"},
 		{[]string{"test", "-d", "DIR", "DIR/nosuch", "DIR/sub"}, exitInput,
-			"ok: 0 of 0 expectations met (0 requests); no request was decided by hosts.deny:1\n",
+			"FAIL: 0 of 0 expectations met (0 requests), 2 files not read; no request was decided by hosts.deny:1\n",
 			"tcpwrap: DIR/nosuch: No such file or directory\ntcpwrap: DIR/sub: Is a directory\n"},
 		{[]string{"test", "-d", "DIR", "DIR/long"}, exitInput,
 			"DIR/long:1:1: line longer than 4096 bytes\nFAIL: 1 of 1 expectation met (1 request), 1 line not read\n", ""},
