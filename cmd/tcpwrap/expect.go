@@ -154,31 +154,21 @@ func (t *tester) file(name string, stdin io.Reader) bool {
 		return false
 	}
 	defer closeIn()
-	br := bufio.NewReaderSize(in, maxBatchLine+2)
-	for n := 1; ; n++ {
-		data, err := br.ReadSlice('\n')
-		tooLong := false
-		for err == bufio.ErrBufferFull {
-			tooLong = true
-			_, err = br.ReadSlice('\n')
-		}
-		if err != nil && err != io.EOF {
+	lr := newLineReader(in)
+	for {
+		n, text, tooLong, err := lr.next()
+		switch {
+		case err == io.EOF:
+			return true
+		case err != nil:
 			t.w.Flush()
 			fmt.Fprintf(t.stderr, "tcpwrap: %s: %s\n", shown, sysdeps.Strerror(err))
 			return false
-		}
-		if len(data) == 0 && !tooLong && err == io.EOF {
-			return true
-		}
-		text := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
-		if tooLong || len(text) > maxBatchLine {
+		case tooLong:
 			t.bad++
 			fmt.Fprintf(t.w, "%s:%d:1: line longer than %d bytes\n", shown, n, maxBatchLine)
-		} else {
+		default:
 			t.line(shown, n, text)
-		}
-		if err == io.EOF {
-			return true
 		}
 	}
 }

@@ -209,24 +209,69 @@ func parseInterleaved(set *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// A lineReader reads the lines of a --batch or expectation file, each
+// at most maxBatchLine bytes without its line end.
+type lineReader struct {
+	br  *bufio.Reader
+	n   int  // lines read
+	eof bool // the last line has been read
+}
+
+// newLineReader reads lines from r through a buffer that holds the
+// longest line plus "\r\n": a line that does not fit is too long.
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, maxBatchLine+2)}
+}
+
+// next returns the next line's number and text, without "\n" or
+// "\r\n"; a line over maxBatchLine bytes is read to its end and given
+// as tooLong, with no text. err is io.EOF after the last line (a last
+// line without a newline counts), or the read error.
+func (lr *lineReader) next() (n int, text string, tooLong bool, err error) {
+	if lr.eof {
+		return lr.n, "", false, io.EOF
+	}
+	data, err := lr.br.ReadSlice('\n')
+	for err == bufio.ErrBufferFull {
+		tooLong = true
+		_, err = lr.br.ReadSlice('\n')
+	}
+	switch {
+	case err == io.EOF:
+		lr.eof = true
+		if len(data) == 0 && !tooLong {
+			return lr.n, "", false, io.EOF
+		}
+	case err != nil:
+		return lr.n, "", false, err
+	}
+	lr.n++
+	if !tooLong {
+		text = strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+		tooLong = len(text) > maxBatchLine
+	}
+	if tooLong {
+		text = ""
+	}
+	return lr.n, text, tooLong, nil
+}
+
 // openInput opens a file of lines named on the command line ("-" is
-// stdin, shown as "<stdin>"); a directory is EISDIR. close is a no-op
-// for stdin.
-func openInput(name string, stdin io.Reader) (in io.Reader, shown string, close func(), err error) {
+// stdin, shown as "<stdin>"); a directory is EISDIR. done closes it (a
+// no-op for stdin).
+func openInput(name string, stdin io.Reader) (in io.Reader, shown string, done func(), err error) {
 	if name == "-" {
 		return stdin, "<stdin>", func() {}, nil
 	}
 	f, err := os.Open(name)
-	if err == nil {
-		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil && fi.IsDir() {
+	if err != nil {
+		return nil, name, nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		f.Close()
+		if err == nil {
 			err = syscall.EISDIR
 		}
-		if err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
 		return nil, name, nil, err
 	}
 	return f, name, func() { f.Close() }, nil
@@ -506,9 +551,7 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 		return exitInput
 	}
 	defer closeIn()
-	// The reader holds the longest line plus "\r\n"; a line that does not
-	// fit is too long.
-	br := bufio.NewReaderSize(in, maxBatchLine+2)
+	lr := newLineReader(in)
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	enc := newEncoder(w)
 	var sum summary
@@ -571,34 +614,26 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 		chunk = chunk[:0]
 		return w.Flush()
 	}
-	for n := 1; ; n++ {
+	for {
 		// Answer what was read before a read that may block, so that a
 		// program feeding requests one at a time through a pipe gets each
 		// answer.
-		if br.Buffered() == 0 || len(chunk) == batchChunk {
+		if lr.br.Buffered() == 0 || len(chunk) == batchChunk {
 			if err := flush(); err != nil {
 				return writeFailed(stderr, err)
 			}
 		}
-		data, err := br.ReadSlice('\n')
-		tooLong := false
-		for err == bufio.ErrBufferFull {
-			tooLong = true
-			_, err = br.ReadSlice('\n')
+		n, text, tooLong, err := lr.next()
+		if err == io.EOF {
+			break
 		}
-		if err != nil && err != io.EOF {
+		if err != nil {
 			flush()
 			fmt.Fprintf(stderr, "tcpwrap: --batch %s: %s\n", cfg.batch, sysdeps.Strerror(err))
 			return exitInput
 		}
-		if len(data) == 0 && !tooLong && err == io.EOF {
-			break
-		}
-		if it, ok := m.parseBatchLine(cfg, n, data, tooLong); ok {
+		if it, ok := m.parseBatchLine(cfg, n, text, tooLong); ok {
 			chunk = append(chunk, it)
-		}
-		if err == io.EOF {
-			break
 		}
 	}
 	if err := flush(); err != nil {
@@ -631,13 +666,12 @@ type batchItem struct {
 	err       string
 }
 
-// parseBatchLine reads one line of a batch; ok is false for blank and
-// comment lines.
-func (m *matcher) parseBatchLine(cfg *matchConfig, n int, data []byte, tooLong bool) (batchItem, bool) {
+// parseBatchLine reads line n of a batch (lineReader.next's answer); ok
+// is false for blank and comment lines.
+func (m *matcher) parseBatchLine(cfg *matchConfig, n int, text string, tooLong bool) (batchItem, bool) {
 	it := batchItem{n: n}
-	text := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
 	switch f := strings.Fields(text); {
-	case tooLong || len(text) > maxBatchLine:
+	case tooLong:
 		it.err = fmt.Sprintf("line longer than %d bytes", maxBatchLine)
 	case len(f) == 0 || f[0][0] == '#':
 		return it, false
