@@ -484,7 +484,7 @@ func (c *checker) options(t *Table, ln *Line, allow bool) {
 				}
 			}
 		}
-		if (name == "user" || name == "group") && !t.Profile.switchesIDs() {
+		if (name == "user" || name == "group") && !t.Profile.SwitchesIDs() {
 			c.add(t, f.Span, SeverityWarning, "ids-not-switched", "%s %s: Debian's libwrap looks the name up but never switches to it: the daemon keeps its own ids", name, *f.Value)
 		}
 		if name != "spawn" && name != "severity" && name != "setenv" && name != "nice" && name != "umask" {

@@ -156,7 +156,7 @@ func (st *evalState) userOption(v *string, allow bool) {
 	if !st.res.LookupUser(name) {
 		st.fail("unknown user: \"%s\"", name)
 	}
-	if st.prof.switchesIDs() {
+	if st.prof.SwitchesIDs() {
 		st.effect("user", name)
 	}
 }
@@ -165,7 +165,7 @@ func (st *evalState) groupOption(v *string, _ bool) {
 	if !st.res.LookupGroup(*v) {
 		st.fail("unknown group: \"%s\"", *v)
 	}
-	if st.prof.switchesIDs() {
+	if st.prof.SwitchesIDs() {
 		st.effect("group", *v)
 	}
 }

@@ -76,11 +76,12 @@ func (p Profile) colonNoName() bool    { return p == FreeBSD }
 func (p Profile) fullSyslog() bool     { return p == FreeBSD }
 func (p Profile) scopedPatterns() bool { return p == FreeBSD }
 
-// switchesIDs: the user and group options change the process's ids.
-// Debian's libwrap only looks the names up: its patch meant to skip the
-// switch in tcpdmatch's dry run inverted the test, so a daemon never
-// switches (and tcpdmatch does, which the engine does not emulate).
-func (p Profile) switchesIDs() bool { return p != Debian }
+// SwitchesIDs reports whether the user and group options change the
+// process's ids (setgid, setuid: [Effect]s). Debian's libwrap only looks
+// the names up: its patch meant to skip the switch in tcpdmatch's dry
+// run inverted the test, so a daemon never switches (and tcpdmatch does,
+// which the engine does not emulate).
+func (p Profile) SwitchesIDs() bool { return p != Debian }
 
 // brokenFgets: upstream's default Makefile (its BUGS line) reads tables
 // through its own fgets, which gives nothing when asked for no bytes: an

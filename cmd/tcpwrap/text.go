@@ -155,10 +155,10 @@ func (m *matcher) writeText(w *bufio.Writer, req engine.Request, d *engine.Decis
 			fmt.Fprintf(w, "  %s=%s\n", e.Name, e.Value)
 		}
 	}
-	// Debian's user and group options make no call (they switch no
-	// ids): say so where the reader looks for the setuid.
+	// Where user and group make no call (Debian's switch no ids), say so
+	// where the reader looks for the setuid.
 	var ids []string
-	if m.policy.Profile() == engine.Debian {
+	if !m.policy.Profile().SwitchesIDs() {
 		for _, o := range d.Options {
 			if n := strings.ToLower(o.Name); (n == "user" || n == "group") && o.Value != nil {
 				ids = append(ids, n+" "+*o.Value)
