@@ -58,6 +58,8 @@ export interface ConnectionRequest {
   serverPort?: number;
   /** Absent or null: this is a connection. */
   ctl?: null;
+  /** The verdict this request must get; its result then says whether it did. */
+  expect?: Expect | null;
 }
 
 /**
@@ -75,6 +77,18 @@ export interface CtlRequest {
   user?: "";
   clientPort?: 0;
   serverPort?: 0;
+  expect?: Expect | null;
+}
+
+/**
+ * An expected verdict (a line of `tcpwrap test`): access, and the rule
+ * that must decide ("hosts.allow:N", "hosts.deny:N" by table, or "none"
+ * for no rule); absent rule: any. An access that is not a verdict, or a
+ * rule of another form, makes the request's result an error.
+ */
+export interface Expect {
+  access: "granted" | "denied" | "delegated";
+  rule?: string;
 }
 
 /** hosts_ctl's four strings; an absent one is "" (for NAME, ADDR and USER: unknown). */
@@ -97,6 +111,12 @@ export interface RequestResult {
   predictions?: Result[];
   /** Why this request gave no prediction. */
   error?: string;
+  /**
+   * For a request with an expectation: met when every prediction got it
+   * (a request with no prediction meets nothing); got is what each
+   * prediction got, in order, its rule always set ("none" for no rule).
+   */
+  expect?: { met: boolean; got: Expect[] };
 }
 
 /** One prediction: the object `tcpwrap match --json` prints. */

@@ -568,7 +568,8 @@ var (
 	rangeFields    = []string{"file", "first", "last"}
 	dnsFields      = []string{"mode", "name"}
 	requestsFields = []string{"requests", "noTrace"}
-	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort", "ctl"}
+	requestFields  = []string{"daemon", "server", "client", "user", "clientPort", "serverPort", "ctl", "expect"}
+	expectFields   = []string{"access", "rule"}
 	ctlFields      = []string{"daemon", "name", "addr", "user"}
 )
 
@@ -742,6 +743,28 @@ func (d *decoder) request(r *Request) {
 			d.port(&r.ServerPort)
 		case 6:
 			d.ctl(&r.Ctl)
+		case 7:
+			d.expect(&r.Expect)
+		}
+	})
+}
+
+// expect decodes an *Expect as encoding/json fills a pointer (see ctl).
+func (d *decoder) expect(p **Expect) {
+	if d.isNull() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(Expect)
+	}
+	v := *p
+	d.object("Expect", "wire.Expect", expectFields, nil, func(i int) {
+		switch i {
+		case 0:
+			d.str(&v.Access)
+		case 1:
+			d.str(&v.Rule)
 		}
 	})
 }
@@ -966,6 +989,37 @@ func appendRequestResult(b []byte, rr *RequestResult) []byte {
 		}
 		b = append(b, `"error":`...)
 		b = appendString(b, rr.Error)
+	}
+	if e := rr.Expect; e != nil {
+		if rr.Predictions != nil || rr.Error != "" {
+			b = append(b, ',')
+		}
+		b = append(b, `"expect":{"met":`...)
+		b = appendBool(b, e.Met)
+		b = append(b, `,"got":`...)
+		if e.Got == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i, g := range e.Got {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendExpect(b, &g)
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func appendExpect(b []byte, e *Expect) []byte {
+	b = append(b, `{"access":`...)
+	b = appendString(b, e.Access)
+	if e.Rule != "" {
+		b = append(b, `,"rule":`...)
+		b = appendString(b, e.Rule)
 	}
 	return append(b, '}')
 }

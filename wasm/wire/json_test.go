@@ -119,6 +119,12 @@ var decodeCases = []string{
 	`{"requests":[{"ctl":{"daemon":1}}]}`, `{"requests":[{"ctl":{"name":null,"addr":["x"]}}]}`, `{"requests":[{"ctl":{"host":"x"}}]}`,
 	`{"requests":[{"ctl":{"user":{"a":1},"extra":2}}]}`, `{"requests":[{"ctl":{"daemon":"\u00e9\ud800","addr":"a\"b"}}]}`,
 	"{\"requests\":[{\"ctl\":{\"name\":\"a\xffb\"}}]}",
+	// Expectations.
+	`{"requests":[{"daemon":"d","client":"c","expect":{"access":"denied","rule":"hosts.deny:1"}},{"expect":null},{"expect":{}}]}`,
+	`{"requests":[{"EXPECT":{"ACCESS":"granted","Rule":""}},{"ctl":{"daemon":"x"},"expect":{"access":"delegated"}}]}`,
+	`{"requests":[{"expect":{"access":"a"},"expect":{"rule":"b"}}]}`, `{"requests":[{"expect":{"access":"a"},"expect":null}]}`,
+	`{"requests":[{"expect":"denied"}]}`, `{"requests":[{"expect":[]}]}`, `{"requests":[{"expect":{"access":1}}]}`,
+	`{"requests":[{"expect":{"rule":null,"access":["x"]}}]}`, `{"requests":[{"expect":{"verdict":"x"}}]}`,
 }
 
 func TestJSONDecode(t *testing.T) {
@@ -180,7 +186,9 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
 			Ctl: &CtlEcho{Daemon: s, Name: "", Addr: s, User: s}}}
 	empty := &Result{Env: []Env{}, Effects: []Effect{}, Trace: []Step{}}
 	out := Output{Error: s, Results: []RequestResult{{Predictions: []*Result{r, full, empty, nil}}, {Error: s},
-		{Predictions: []*Result{}, Error: s}, {}}}
+		{Predictions: []*Result{}, Error: s}, {},
+		{Predictions: []*Result{r}, Expect: &ExpectResult{Met: n%2 == 0, Got: []Expect{{Access: s, Rule: s}, {Access: s}}}},
+		{Error: s, Expect: &ExpectResult{Got: []Expect{}}}, {Expect: &ExpectResult{Met: true}}}}
 	check := CheckOutput{Error: s, Diagnostics: []Diagnostic{{File: s, Line: n, Col: n, EndLine: -n, EndCol: 1, Offset: n,
 		Severity: s, Code: s, Message: s, Doc: s}, {}}}
 	return out, check, FormatOutput{Error: s, Allow: sp}
@@ -202,7 +210,9 @@ func TestJSONEncode(t *testing.T) {
 		"files":{"/b/in.ftpd":"hello %d\n"},
 		"requests":[{"daemon":"sshd","client":"good.example.com"},{"daemon":"in.ftpd","client":"10.0.0.9","user":"bob"},
 		{"daemon":"a@b","client":"x"},{"daemon":"sshd","client":"nohost.example"},
-		{"ctl":{"daemon":"in.ftpd","name":"","addr":"10.0.0.9","user":"bob"}},{"ctl":{"daemon":"sshd"},"user":"x"}]}`
+		{"ctl":{"daemon":"in.ftpd","name":"","addr":"10.0.0.9","user":"bob"}},{"ctl":{"daemon":"sshd"},"user":"x"},
+		{"daemon":"sshd","client":"10.0.0.9","expect":{"access":"denied","rule":"hosts.deny:1"}},
+		{"daemon":"sshd","client":"nohost.example","expect":{"access":"denied"}},{"daemon":"sshd","client":"x","expect":{"access":"no"}}]}`
 	var input Input
 	if err := json.Unmarshal([]byte(in), &input); err != nil {
 		t.Fatal(err)

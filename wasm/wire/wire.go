@@ -19,7 +19,8 @@
 //	  "files":    {"/etc/trusted": "10.0.0.1\n"},  // /path pattern files and banner directories
 //	  "profile":  "debian",               // "debian" (default), "upstream" or "freebsd"
 //	  "requests": [{"daemon": "sshd", "server": "", "client": "10.0.0.1", "user": "", "clientPort": 0, "serverPort": 0},
-//	               {"ctl": {"daemon": "sendmail", "name": "mail.example.com", "addr": "10.0.0.1", "user": ""}}]
+//	               {"ctl": {"daemon": "sendmail", "name": "mail.example.com", "addr": "10.0.0.1", "user": ""}},
+//	               {"daemon": "sshd", "client": "10.0.0.9", "expect": {"access": "denied", "rule": "hosts.deny:1"}}]
 //	}
 //
 // A request has the operands of `tcpwrap match DAEMON[@SERVER]
@@ -36,7 +37,9 @@
 // reverse lookup): its prediction is the one without the what-if. Its
 // strings have no limit of their own, as no other has: the input's size
 // bounds them, and libwrap's 127 bytes cut them as it cuts every string.
-// Tables are read as
+// Either kind may carry "expect", the verdict it must get ([Expect]: a
+// line of `tcpwrap test`): then its result says in "expect" whether
+// every prediction got it ([ExpectResult]). Tables are read as
 // /etc/hosts.allow and /etc/hosts.deny unless "allowName" and "denyName"
 // say otherwise. Texts are JSON strings: bytes
 // that are not UTF-8 cannot travel in JSON, and invalid UTF-8 in the
@@ -49,7 +52,8 @@
 //
 // # Output
 //
-//	{"results": [{"predictions": [Result, ...]}, {"error": "nohost: host not found"}]}
+//	{"results": [{"predictions": [Result, ...]}, {"error": "nohost: host not found"},
+//	             {"predictions": [...], "expect": {"met": true, "got": [{"access": "denied", "rule": "hosts.deny:1"}]}}]}
 //	{"error": "input of 2000000 bytes: at most 1048576"}
 //
 // One entry of results per request, in order: the predictions (one per
@@ -166,13 +170,22 @@ type Request struct {
 	// socket, no lookups. The fields above must then all be empty or
 	// absent: see [Request.Check].
 	Ctl *CtlEcho `json:"ctl,omitempty"`
+	// Expect, when set, is the verdict this request must get; its
+	// result then says whether it did ([RequestResult.Expect]).
+	Expect *Expect `json:"expect,omitempty"`
 }
 
-// Check reports what is wrong with the shape of r: a hosts_ctl request
+// Check reports what is wrong with the shape of r: an expectation that
+// names no verdict or no rule ([Expect.Check]), or a hosts_ctl request
 // (Ctl set) that also sets one of the connection's fields. The other
 // faults of a request (a daemon with @, a client that is neither an
 // address nor a name) are found when it is decided.
 func (r *Request) Check() error {
+	if r.Expect != nil {
+		if err := r.Expect.Check(); err != nil {
+			return err
+		}
+	}
 	if r.Ctl == nil {
 		return nil
 	}
@@ -215,6 +228,9 @@ type RequestResult struct {
 	Predictions []*Result `json:"predictions,omitzero"`
 	// Error says why the request gave no prediction.
 	Error string `json:"error,omitempty"`
+	// Expect, for a request with an expectation, is whether its
+	// predictions met it.
+	Expect *ExpectResult `json:"expect,omitempty"`
 }
 
 // A Compiled is a policy ready to decide requests. It is safe for
@@ -351,6 +367,9 @@ func (c *Compiled) evaluate(cl call, reqs []Request, noTrace bool) (out Output, 
 		if out.Results[i], err = c.one(cl, r, noTrace); err != nil {
 			return Output{}, err
 		}
+		if r.Expect != nil && r.Expect.Check() == nil {
+			out.Results[i].Expect = c.expect(r.Expect, &out.Results[i])
+		}
 	}
 	return out, nil
 }
@@ -363,6 +382,9 @@ func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err 
 			rr, err = RequestResult{Error: panicError(v).Error()}, nil
 		}
 	}()
+	if err := r.Check(); err != nil {
+		return RequestResult{Error: err.Error()}, nil
+	}
 	if r.Ctl != nil {
 		return c.oneCtl(cl, r, noTrace)
 	}
@@ -416,9 +438,6 @@ func (c *Compiled) predict(cl call, p *engine.Policy, echo Echo, req engine.Requ
 // tables' resolver even in a DNS what-if (whose reverse lookups a
 // hosts_ctl request never makes).
 func (c *Compiled) oneCtl(cl call, r Request, noTrace bool) (RequestResult, error) {
-	if err := r.Check(); err != nil {
-		return RequestResult{Error: err.Error()}, nil
-	}
 	ctl := *r.Ctl
 	p := c.policy
 	if c.base != nil {
