@@ -160,7 +160,24 @@ func TestParseRequestsCtl(t *testing.T) {
 		{line: "hosts_ctl 10.0.0.1", want: wire.Request{Daemon: "hosts_ctl", Client: "10.0.0.1"}},
 		{line: "hosts_ctl sendmail 10.0.0.1", err: `requests line 1: want hosts_ctl DAEMON NAME ADDR [USER], got "hosts_ctl sendmail 10.0.0.1"`},
 		{line: "hosts_ctl a b c d e", err: `want hosts_ctl DAEMON NAME ADDR [USER]`},
-		{line: "sshd a b", err: `requests line 1: want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl DAEMON NAME ADDR [USER], got "sshd a b"`},
+		{line: "sshd a b", err: `requests line 1: want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl DAEMON NAME ADDR [USER], either perhaps as VERDICT REQUEST [by RULE], got "sshd a b"`},
+		// Expectations: a verdict first, "by RULE" last, as tcpwrap test
+		// reads them.
+		{line: "denied sshd 10.0.0.9 by hosts.deny:1",
+			want: wire.Request{Daemon: "sshd", Client: "10.0.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
+		{line: "granted in.ftpd@10.1.0.1 bob@host.example",
+			want: wire.Request{Daemon: "in.ftpd", Server: "10.1.0.1", User: "bob", Client: "host.example", Expect: &wire.Expect{Access: "granted"}}},
+		{line: "delegated hosts_ctl sendmail mail.example.com 10.0.0.1 by none",
+			want: wire.Request{Ctl: &wire.CtlEcho{Daemon: "sendmail", Name: "mail.example.com", Addr: "10.0.0.1"}, Expect: &wire.Expect{Access: "delegated", Rule: "none"}}},
+		// Two words are a connection: a daemon called denied.
+		{line: "denied 10.0.0.1", want: wire.Request{Daemon: "denied", Client: "10.0.0.1"}},
+		{line: "denied hosts_ctl 10.0.0.1", want: wire.Request{Daemon: "hosts_ctl", Client: "10.0.0.1", Expect: &wire.Expect{Access: "denied"}}},
+		{line: "denied sshd 10.0.0.9 by hosts.deny", err: `requests line 1: expect: rule "hosts.deny": want hosts.allow:N, hosts.deny:N or none, got`},
+		{line: "denied sshd 10.0.0.9 by", err: `want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl`},
+		{line: "denied sshd by hosts.deny:1", err: `want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl`},
+		{line: "refused sshd 10.0.0.9", err: `want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl`},
+		{line: "granted hosts_ctl a b", err: `want hosts_ctl DAEMON NAME ADDR [USER], got`},
+		{line: "granted hosts_ctl a b c d e", err: `want hosts_ctl DAEMON NAME ADDR [USER]`},
 	} {
 		reqs, err := parseRequests(c.line)
 		switch {
@@ -168,8 +185,8 @@ func TestParseRequestsCtl(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", c.line, err, c.err)
 		case c.err == "" && (err != nil || len(reqs) != 1 || !reflect.DeepEqual(reqs[0], c.want)):
 			t.Errorf("%q: %+v %v, want %+v", c.line, reqs, err, c.want)
-		case c.err == "" && requestLabel(reqs[0]) != strings.TrimSuffix(c.line, ` ""`):
-			t.Errorf("%q: label %q", c.line, requestLabel(reqs[0]))
+		case c.err == "" && requestLine(reqs[0]) != strings.TrimSuffix(c.line, ` ""`):
+			t.Errorf("%q: line %q", c.line, requestLine(reqs[0]))
 		}
 	}
 }

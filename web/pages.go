@@ -32,8 +32,65 @@ type formData struct {
 // requestView is one request of a result list: its operands as typed,
 // and its answer.
 type requestView struct {
-	Label  string
+	Label string
+	// Expect is the request's expected verdict, nil for none.
+	Expect *wire.Expect
 	Result wire.RequestResult
+}
+
+// expectMet reports whether rv's request got its expected verdict.
+func expectMet(rv requestView) bool { return rv.Result.Expect != nil && rv.Result.Expect.Met }
+
+// expectGot says what rv's request got instead of its expected verdict:
+// each prediction's verdict and rule (with its client address when there
+// are several), or that it gave none.
+func expectGot(rv requestView) string {
+	var got []wire.Expect
+	if rv.Result.Expect != nil {
+		got = rv.Result.Expect.Got
+	}
+	if len(got) == 0 {
+		return "no verdict (an error)"
+	}
+	parts := make([]string, len(got))
+	for i, g := range got {
+		parts[i] = g.String()
+		if len(got) > 1 && i < len(rv.Result.Predictions) {
+			parts[i] += " for " + rv.Result.Predictions[i].Request.Address
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// expectSummary counts the expectations of views met: "2 of 3
+// expectations met (not met: requests 2)"; "" when no request has one.
+func expectSummary(views []requestView) string {
+	n, met := 0, 0
+	var unmet []string
+	for i, rv := range views {
+		if rv.Expect == nil {
+			continue
+		}
+		n++
+		if expectMet(rv) {
+			met++
+		} else {
+			unmet = append(unmet, strconv.Itoa(i+1))
+		}
+	}
+	switch {
+	case n == 0:
+		return ""
+	case met == n && n == 1:
+		return "The expectation is met."
+	case met == n:
+		return "All " + strconv.Itoa(n) + " expectations met."
+	}
+	noun := "request"
+	if len(unmet) > 1 {
+		noun = "requests"
+	}
+	return strconv.Itoa(met) + " of " + strconv.Itoa(n) + " expectations met; not met: " + noun + " " + strings.Join(unmet, ", ") + "."
 }
 
 // exampleForm is what an empty form shows.
@@ -137,8 +194,9 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d
 // parseRequests reads the form's requests: one "DAEMON[@SERVER]
 // [USER@]CLIENT" a line, or "hosts_ctl DAEMON NAME ADDR [USER]" for a
 // hosts_ctl request (the operands of tcpwrap match --ctl; a field ""
-// is the empty string); blank lines and lines starting with # are
-// skipped.
+// is the empty string), either one after an expected verdict as a line
+// of tcpwrap test states it: "denied sshd 10.0.0.9 by hosts.deny:1";
+// blank lines and lines starting with # are skipped.
 func parseRequests(text string) ([]wire.Request, error) {
 	var reqs []wire.Request
 	for i, line := range strings.Split(text, "\n") {
@@ -146,27 +204,49 @@ func parseRequests(text string) ([]wire.Request, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		fields := strings.Fields(line)
-		if fields[0] == ctlWord && len(fields) > 2 {
-			if len(fields) < 4 || len(fields) > 5 {
-				return nil, fmt.Errorf("requests line %d: want %s DAEMON NAME ADDR [USER], got %q", i+1, ctlWord, line)
-			}
-			reqs = append(reqs, wire.Request{Ctl: wire.CtlWords(fields[1:])})
-			continue
-		}
-		if len(fields) != 2 {
-			return nil, fmt.Errorf("requests line %d: want DAEMON[@SERVER] [USER@]CLIENT or %s DAEMON NAME ADDR [USER], got %q", i+1, ctlWord, line)
-		}
-		var req wire.Request
-		req.Daemon, req.Server, _ = strings.Cut(fields[0], "@")
-		if user, client, ok := strings.Cut(fields[1], "@"); ok {
-			req.User, req.Client = user, client
-		} else {
-			req.Client = fields[1]
+		req, err := parseRequestLine(strings.Fields(line))
+		if err != nil {
+			return nil, fmt.Errorf("requests line %d: %v, got %q", i+1, err, line)
 		}
 		reqs = append(reqs, req)
 	}
 	return reqs, nil
+}
+
+// parseRequestLine reads the words of one line of the form's requests.
+// A line of more than two words whose first is a verdict is an
+// expectation: VERDICT REQUEST [by RULE] (two words are always a
+// connection's operands, a daemon called "denied" included).
+func parseRequestLine(f []string) (req wire.Request, err error) {
+	if len(f) > 2 && wire.IsVerdict(f[0]) {
+		e := &wire.Expect{Access: f[0]}
+		f = f[1:]
+		if k := len(f) - 2; k >= 0 && f[k] == "by" {
+			e.Rule = f[k+1]
+			f = f[:k]
+		}
+		if err := e.Check(); err != nil {
+			return req, err
+		}
+		req.Expect = e
+	}
+	if f[0] == ctlWord && len(f) > 2 {
+		if len(f) < 4 || len(f) > 5 {
+			return req, fmt.Errorf("want %s DAEMON NAME ADDR [USER]", ctlWord)
+		}
+		req.Ctl = wire.CtlWords(f[1:])
+		return req, nil
+	}
+	if len(f) != 2 {
+		return req, fmt.Errorf("want DAEMON[@SERVER] [USER@]CLIENT or %s DAEMON NAME ADDR [USER], either perhaps as VERDICT REQUEST [by RULE]", ctlWord)
+	}
+	req.Daemon, req.Server, _ = strings.Cut(f[0], "@")
+	if user, client, ok := strings.Cut(f[1], "@"); ok {
+		req.User, req.Client = user, client
+	} else {
+		req.Client = f[1]
+	}
+	return req, nil
 }
 
 // sharePage is GET /s/{id}: the share and its decisions, rendered on the
@@ -208,7 +288,7 @@ func (s *server) evaluate(ctx context.Context, d *Document) ([]requestView, erro
 func requestViews(d *Document, out wire.Output) []requestView {
 	views := make([]requestView, len(d.Requests))
 	for i, req := range d.Requests {
-		views[i].Label = requestLabel(req)
+		views[i].Label, views[i].Expect = requestLabel(req), req.Expect
 		switch {
 		case out.Error != "":
 			views[i].Result.Error = out.Error
@@ -223,9 +303,25 @@ func requestViews(d *Document, out wire.Output) []requestView {
 // example's requests: "hosts_ctl DAEMON NAME ADDR [USER]".
 const ctlWord = "hosts_ctl"
 
+// requestLine writes req as a line of the form's requests, which
+// parseRequests reads back: its label, after and before its expected
+// verdict if it has one ("denied sshd 10.0.0.9 by hosts.deny:1").
+func requestLine(req wire.Request) string {
+	e := req.Expect
+	if e == nil {
+		return requestLabel(req)
+	}
+	line := e.Access + " " + requestLabel(req)
+	if e.Rule != "" {
+		line += " by " + e.Rule
+	}
+	return line
+}
+
 // requestLabel writes req as the operands of tcpwrap match, or a
 // hosts_ctl request as "hosts_ctl DAEMON NAME ADDR [USER]" with "" for
-// an empty string (the form's line, which parseRequests reads back).
+// an empty string (the form's line without an expectation, which
+// parseRequests reads back).
 func requestLabel(req wire.Request) string {
 	if c := req.Ctl; c != nil {
 		q := func(s string) string {

@@ -385,3 +385,55 @@ func TestShareKeepsWhatIfAndFileOrder(t *testing.T) {
 		t.Errorf("a share without a what-if or an order: not the table's DNS, or not in path order")
 	}
 }
+
+// TestFormExpectations: the form's requests may carry expected verdicts,
+// as tcpwrap test lines; the results say which were met, and a share
+// keeps them (its page renders them before any script).
+func TestFormExpectations(t *testing.T) {
+	h, _ := newTestServer(t, Config{})
+	reqs := "granted sshd 10.0.0.1 by hosts.allow:1\r\ndenied sshd 10.0.0.9\r\ngranted sshd two.example.com\r\n" +
+		"denied sshd nohost.example\r\nsshd 10.0.0.2\r\ndenied hosts_ctl sshd \"\" 10.0.0.9 by hosts.deny:1"
+	body := form("allow", "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9", "deny", "ALL: ALL",
+		"hosts", "10.0.0.1 two.example.com\n10.0.0.9 two.example.com", "requests", reqs, "profile", "debian")
+	res := do(t, h, "POST", "/", formCT, body)
+	if res.code != 200 {
+		t.Fatalf("POST / = %d %s", res.code, res.body)
+	}
+	for _, want := range []string{
+		`3 of 5 expectations met; not met: requests 3, 4.`,
+		`✓ met:</strong> expected <code>granted by hosts.allow:1</code>`,
+		`✓ met:</strong> expected <code>denied</code>`,
+		`✗ not met:</strong> expected <code>granted</code>, got granted by hosts.allow:1 for 10.0.0.1; denied by hosts.deny:1 for 10.0.0.9`,
+		`✗ not met:</strong> expected <code>denied</code>, got no verdict (an error)`,
+		`✓ met:</strong> expected <code>denied by hosts.deny:1</code>`,
+	} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("POST / lacks %q", want)
+		}
+	}
+	if strings.Count(res.body, `class="expect"`) != 5 {
+		t.Errorf("POST / shows %d expectations, want 5", strings.Count(res.body, `class="expect"`))
+	}
+	// A bad rule is the form's error, with its line.
+	bad := do(t, h, "POST", "/", formCT, form("allow", "", "deny", "", "requests", "sshd 10.0.0.1\ndenied sshd 10.0.0.9 by deny:1"))
+	if bad.code != 400 || !strings.Contains(bad.body, `requests line 2: expect: rule &#34;deny:1&#34;`) {
+		t.Errorf("bad rule: %d %s", bad.code, bad.body)
+	}
+	// Shared, the expectations are in the document and on its page.
+	res = do(t, h, "POST", "/share", formCT, body)
+	loc := res.header.Get("Location")
+	if res.code != 303 {
+		t.Fatalf("POST /share = %d %s", res.code, res.body)
+	}
+	doc := do(t, h, "GET", "/api"+strings.Replace(loc, "/s/", "/shares/", 1), "", "")
+	for _, want := range []string{`{"daemon":"sshd","client":"10.0.0.1","expect":{"access":"granted","rule":"hosts.allow:1"}}`,
+		`{"daemon":"sshd","client":"10.0.0.2"}`, `"expect":{"access":"denied","rule":"hosts.deny:1"}}`} {
+		if !strings.Contains(doc.body, want) {
+			t.Errorf("share document lacks %s:\n%s", want, doc.body)
+		}
+	}
+	page := do(t, h, "GET", loc, "", "")
+	if !strings.Contains(page.body, `3 of 5 expectations met; not met: requests 3, 4.`) {
+		t.Errorf("share page lacks the summary")
+	}
+}

@@ -56,7 +56,9 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 // list; a DNS what-if of mode "table" (or "") is none, and a file order
 // that is path order is none. It returns an error for what the engine
 // would refuse (an unknown profile, a relative file path, a what-if it
-// does not know) and for a file order that does not list each file once.
+// does not know, a request's expectation that names no verdict or no
+// rule) and for a file
+// order that does not list each file once.
 func (d *Document) normalize() error {
 	if d.Profile == "" {
 		d.Profile = "debian"
@@ -66,6 +68,13 @@ func (d *Document) normalize() error {
 	}
 	if d.Requests == nil {
 		d.Requests = []wire.Request{}
+	}
+	for i, r := range d.Requests {
+		if r.Expect != nil {
+			if err := r.Expect.Check(); err != nil {
+				return fmt.Errorf("request %d: %w", i+1, err)
+			}
+		}
 	}
 	if d.DNS != nil && (d.DNS.Mode == "" || d.DNS.Mode == "table") {
 		d.DNS = nil
@@ -143,8 +152,9 @@ func (d *Document) input() wire.Input {
 // then path and content pairs sorted by path; requests are a count then
 // six fields each. No two different documents encode the same.
 //
-// Fields added since (DNS, FileOrder, the requests' hosts_ctl strings)
-// follow, each only when set (ctl: when a request has one), as a tag
+// Fields added since (DNS, FileOrder, the requests' hosts_ctl strings,
+// their expectations) follow, each only when set (ctl, expect: when a
+// request has one), as a tag
 // string then its own encoding, in that fixed order. A document
 // without them encodes exactly as before, so every share made before
 // they existed keeps its ID; and as the part before is self-delimiting
@@ -217,6 +227,20 @@ func (d *Document) canonical() []byte {
 			str(r.Ctl.Name)
 			str(r.Ctl.Addr)
 			str(r.Ctl.User)
+		}
+	}
+	if slices.ContainsFunc(d.Requests, func(r wire.Request) bool { return r.Expect != nil }) {
+		// Each request's expectation, in the requests' order: a presence
+		// byte, then the access and the rule.
+		str("expect")
+		for _, r := range d.Requests {
+			if r.Expect == nil {
+				b = append(b, 0)
+				continue
+			}
+			b = append(b, 1)
+			str(r.Expect.Access)
+			str(r.Expect.Rule)
 		}
 	}
 	return b

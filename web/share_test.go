@@ -66,6 +66,12 @@ func TestID_Distinct(t *testing.T) {
 		"ctl name a addr b":       {Requests: []wire.Request{{Ctl: &wire.CtlEcho{Name: "a", Addr: "b"}}}},
 		"ctl daemon a, client a":  {Requests: []wire.Request{{Daemon: "a", Ctl: &wire.CtlEcho{Daemon: "a"}}}},
 		"ctl and dns":             {Requests: []wire.Request{{Ctl: &wire.CtlEcho{}}}, DNS: &wire.DNS{Mode: "missing"}},
+		"expect denied":           {Requests: []wire.Request{{Expect: &wire.Expect{Access: "denied"}}}},
+		"expect granted":          {Requests: []wire.Request{{Expect: &wire.Expect{Access: "granted"}}}},
+		"expect denied by none":   {Requests: []wire.Request{{Expect: &wire.Expect{Access: "denied", Rule: "none"}}}},
+		"expect, empty":           {Requests: []wire.Request{{Expect: &wire.Expect{Access: "denied"}}, {}}},
+		"empty, expect":           {Requests: []wire.Request{{}, {Expect: &wire.Expect{Access: "denied"}}}},
+		"ctl empty, expect":       {Requests: []wire.Request{{Ctl: &wire.CtlEcho{}, Expect: &wire.Expect{Access: "denied"}}}},
 	}
 	seen := map[string]string{}
 	for name, d := range docs {
@@ -164,6 +170,10 @@ func TestID_Compatible(t *testing.T) {
 		"the same as a connection": func(d *Document) {
 			d.Requests = append(d.Requests, wire.Request{Daemon: "sshd", Client: "10.0.0.1"})
 		},
+		"an expectation": func(d *Document) { d.Requests[0].Expect = &wire.Expect{Access: "granted"} },
+		"an expectation by rule": func(d *Document) {
+			d.Requests[0].Expect = &wire.Expect{Access: "granted", Rule: "hosts.allow:1"}
+		},
 	} {
 		id := load(edit).ID()
 		if other, ok := ids[id]; ok {
@@ -173,8 +183,9 @@ func TestID_Compatible(t *testing.T) {
 	}
 }
 
-// TestNormalize_NewFields refuses a what-if the engine does not know and
-// a file order that does not list each file once.
+// TestNormalize_NewFields refuses a what-if the engine does not know, a
+// file order that does not list each file once and an expectation that
+// names no verdict or no rule.
 func TestNormalize_NewFields(t *testing.T) {
 	files := map[string]string{"/etc/a": "", "/etc/b": ""}
 	for name, d := range map[string]Document{
@@ -184,6 +195,9 @@ func TestNormalize_NewFields(t *testing.T) {
 		"order twice":       {Files: files, FileOrder: []string{"/etc/b", "/etc/b"}},
 		"order unknown":     {Files: files, FileOrder: []string{"/etc/b", "/etc/a", "/etc/c"}},
 		"order empty":       {Files: files, FileOrder: []string{}},
+		"expect no access":  {Requests: []wire.Request{{Expect: &wire.Expect{}}}},
+		"expect allowed":    {Requests: []wire.Request{{Expect: &wire.Expect{Access: "allowed"}}}},
+		"expect rule":       {Requests: []wire.Request{{}, {Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny"}}}},
 	} {
 		if err := d.normalize(); err == nil {
 			t.Errorf("%s: normalize accepted %+v", name, d)
