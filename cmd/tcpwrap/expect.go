@@ -212,30 +212,27 @@ func (t *tester) line(file string, n int, text string) {
 		fmt.Fprintf(t.w, "%s:%d:%d: %s\n", file, n, w.col, fmt.Sprintf(format, args...))
 	}
 	col := f[0].col
-	want := engine.Access(f[0].text)
-	switch want {
-	case engine.Granted, engine.Denied, engine.Delegated:
-	default:
+	if !wire.IsVerdict(f[0].text) {
 		bad(f[0], "want granted, denied or delegated first, got %q", f[0].text)
 		return
 	}
+	want := wire.Expect{Access: f[0].text}
 	f = f[1:]
 	// by RULE
-	wantRule, byRule := "", false
 	if k := len(f) - 2; k >= 0 && f[k].text == "by" {
 		r := f[k+1]
-		if !validRule(r.text) {
+		if !wire.ValidRule(r.text) {
 			bad(r, "want hosts.allow:N, hosts.deny:N or none after by, got %q", r.text)
 			return
 		}
-		wantRule, byRule = r.text, true
+		want.Rule = r.text
 		f = f[:k]
 	}
 	var reqs []engine.Request
 	var shown string
 	switch {
 	case len(f) == 0:
-		bad(word{col: len(text) + 1}, "want a request after %s", want)
+		bad(word{col: len(text) + 1}, "want a request after %s", want.Access)
 		return
 	case f[0].text == "hosts_ctl":
 		if len(f) < 4 || len(f) > 5 {
@@ -250,7 +247,7 @@ func (t *tester) line(file string, n int, text string) {
 		req, _ := ctlRequest(c, n)
 		reqs, shown = []engine.Request{req}, c.Call()
 	case len(f) != 2:
-		bad(f[0], "want DAEMON[@SERVER] [USER@]CLIENT after %s, got %s", want, plural(len(f), "word", "words"))
+		bad(f[0], "want DAEMON[@SERVER] [USER@]CLIENT after %s, got %s", want.Access, plural(len(f), "word", "words"))
 		return
 	default:
 		if err := checkOperands(f[0].text, f[1].text); err != nil {
@@ -269,30 +266,30 @@ func (t *tester) line(file string, n int, text string) {
 	for _, req := range reqs {
 		d := t.m.policy.Decide(req)
 		t.requests++
-		rule := "none"
+		got := wire.Expect{Access: string(d.Access), Rule: "none"}
 		if slot, ok := t.m.slot(d.Matched); ok {
 			t.hits[slot]++
-			rule = fmt.Sprintf("%s:%d", t.m.slots[slot].file, t.m.slots[slot].line.Num)
+			got.Rule = fmt.Sprintf("%s:%d", t.m.slots[slot].file, t.m.slots[slot].line.Num)
 		}
-		if d.Access == want && (!byRule || rule == wantRule) {
+		if want.Meets(got) {
 			continue
 		}
 		who := shown
 		if len(reqs) > 1 {
 			who += " (address " + req.Client.Socket.Addr().String() + ")"
 		}
-		got := fmt.Sprintf("%s by %s", d.Access, rule)
+		gotText := got.Access + " by " + got.Rule
 		if r := t.m.ruleOut(d.Matched); r != nil {
-			got += " (" + r.Text + ")"
+			gotText += " (" + r.Text + ")"
 		} else if d.Error != "" {
-			got += " (" + d.Error + ")"
+			gotText += " (" + d.Error + ")"
 		}
-		misses = append(misses, fmt.Sprintf("%s: want %s, got %s", who, expectation(want, wantRule), got))
+		misses = append(misses, fmt.Sprintf("%s: want %s, got %s", who, want, gotText))
 	}
 	if len(misses) == 0 {
 		t.met++
 		if t.cfg.verbose {
-			fmt.Fprintf(t.w, "%s:%d:%d: ok: %s %s\n", file, n, col, shown, expectation(want, wantRule))
+			fmt.Fprintf(t.w, "%s:%d:%d: ok: %s %s\n", file, n, col, shown, want)
 		}
 		return
 	}
@@ -300,31 +297,6 @@ func (t *tester) line(file string, n int, text string) {
 	for _, s := range misses {
 		fmt.Fprintf(t.w, "%s:%d:%d: FAIL: %s\n", file, n, col, s)
 	}
-}
-
-// expectation words a verdict and its rule ("" for any).
-func expectation(want engine.Access, rule string) string {
-	if rule == "" {
-		return string(want)
-	}
-	return string(want) + " by " + rule
-}
-
-// validRule reports whether s names a rule as "by" takes it.
-func validRule(s string) bool {
-	if s == "none" {
-		return true
-	}
-	file, line, ok := strings.Cut(s, ":")
-	if !ok || file != "hosts.allow" && file != "hosts.deny" || line == "" || line[0] == '0' {
-		return false
-	}
-	for _, c := range []byte(line) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return len(line) <= 9
 }
 
 // maxIdleShown is how many rules no request reached the last line names.
