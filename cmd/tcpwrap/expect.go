@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
@@ -213,7 +215,7 @@ func (t *tester) line(file string, n int, text string) {
 	}
 	col := f[0].col
 	if !wire.IsVerdict(f[0].text) {
-		bad(f[0], "want granted, denied or delegated first, got %q", f[0].text)
+		bad(f[0], "want granted, denied or delegated first, got %s", quoteWord(f[0].text))
 		return
 	}
 	want := wire.Expect{Access: f[0].text}
@@ -222,7 +224,7 @@ func (t *tester) line(file string, n int, text string) {
 	if k := len(f) - 2; k >= 0 && f[k].text == "by" {
 		r := f[k+1]
 		if !wire.ValidRule(r.text) {
-			bad(r, "want hosts.allow:N, hosts.deny:N or none after by, got %q", r.text)
+			bad(r, "want hosts.allow:N, hosts.deny:N or none after by, got %s", quoteWord(r.text))
 			return
 		}
 		want.Rule = r.text
@@ -297,6 +299,23 @@ func (t *tester) line(file string, n int, text string) {
 	for _, s := range misses {
 		fmt.Fprintf(t.w, "%s:%d:%d: FAIL: %s\n", file, n, col, s)
 	}
+}
+
+// maxQuoted is how much of a word an error message quotes.
+const maxQuoted = 40
+
+// quoteWord quotes w for an error message, cut to maxQuoted bytes (at a
+// UTF-8 boundary) with "..." after: the column already says where the
+// word is, and a 4,000-byte word need not be printed again.
+func quoteWord(w string) string {
+	if len(w) <= maxQuoted {
+		return strconv.Quote(w)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(w[cut]) {
+		cut--
+	}
+	return strconv.Quote(w[:cut]) + "..."
 }
 
 // maxIdleShown is how many rules no request reached the last line names.

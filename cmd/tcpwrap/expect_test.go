@@ -39,7 +39,8 @@ func TestTestCommand(t *testing.T) {
 		"\n" +
 		"granted sshd 10.0.0.1 by\n" +
 		"granted sshd@ 10.0.0.1\n" +
-		"granted sshd 10.0.0.5 by hosts.allow:01\n"}
+		"granted sshd 10.0.0.5 by hosts.allow:01\n" +
+		strings.Repeat("é", 30) + " sshd 10.0.0.1\n"}
 	for k, v := range testTables {
 		files[k] = v
 	}
@@ -55,7 +56,8 @@ DIR/exp:14:9: want hosts_ctl DAEMON NAME ADDR [USER], got 2 words after hosts_ct
 DIR/exp:16:9: want DAEMON[@SERVER] [USER@]CLIENT after granted, got 3 words
 DIR/exp:17:9: empty server after @ in "sshd@"
 DIR/exp:18:26: want hosts.allow:N, hosts.deny:N or none after by, got "hosts.allow:01"
-FAIL: 6 of 8 expectations met (9 requests), 8 lines not read; no request was decided by hosts.allow:4
+DIR/exp:19:1: want granted, denied or delegated first, got "`+strings.Repeat("é", 20)+`"...
+FAIL: 6 of 8 expectations met (9 requests), 9 lines not read; no request was decided by hosts.allow:4
 `, "DIR", dir)
 	if r.code != exitInput || r.stdout != want || r.stderr != "" {
 		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
