@@ -46,7 +46,12 @@ Flags:
   --profile NAME       debian (default), upstream or freebsd
   --client-port N      the client's port (default 0)
   --server-port N      the server's port (default 0; needs DAEMON@SERVER)
-  -v                   print every expectation met as well
+  -v                   print every expectation met as well (text format)
+  --format F           text (default); json: one object with the counts, the
+                       rules no request reached and every line's result;
+                       junit: JUnit XML for CI (a testsuite per file, a
+                       testcase per line, a failure per unmet expectation,
+                       an error per unreadable line or file)
 
 The last line says how many expectations were met, and which rules none
 of the requests was decided by (a rule the expectations never exercise).
@@ -60,6 +65,7 @@ error.
 type testConfig struct {
 	matchConfig
 	verbose bool
+	format  string // text, json or junit
 }
 
 // testFlags defines test's flags (testUsage lists them), into cfg;
@@ -68,6 +74,7 @@ func testFlags(cfg *testConfig) (set *flag.FlagSet, profile *string) {
 	set = newFlagSet("test")
 	profile = requestFlags(set, &cfg.matchConfig)
 	set.BoolVar(&cfg.verbose, "v", false, "")
+	set.StringVar(&cfg.format, "format", "text", "")
 	return set, profile
 }
 
@@ -84,6 +91,8 @@ func parseTest(args []string) (*testConfig, []string, error) {
 		return nil, nil, &usageError{err.Error()}
 	}
 	switch {
+	case cfg.format != "text" && cfg.format != "json" && cfg.format != "junit":
+		return nil, nil, usagef("--format %q: want text, json or junit", cfg.format)
 	case cfg.dir == "":
 		return nil, nil, usagef("-d needs a directory")
 	case len(files) == 0:
@@ -116,17 +125,26 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tcpwrap: %v\n", err)
 		return exitInput
 	}
-	t := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: bufio.NewWriter(stdout), stderr: stderr}
+	w := bufio.NewWriter(stdout)
+	t := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: w, stderr: stderr}
+	switch cfg.format {
+	case "json":
+		t.out = &jsonReporter{w: w}
+	case "junit":
+		t.out = &junitReporter{w: w}
+	default:
+		t.out = &textReporter{w: w, verbose: cfg.verbose}
+	}
 	for _, name := range files {
 		if !t.file(name, stdin) {
 			t.unread++
 		}
 	}
 	status := exitOK
-	if t.failed > 0 || t.bad > 0 || t.unread > 0 {
+	if t.failing() {
 		status = exitInput
 	}
-	t.summary()
+	t.out.done(t)
 	if err := t.w.Flush(); err != nil {
 		return writeFailed(stderr, err)
 	}
@@ -139,6 +157,7 @@ type tester struct {
 	cfg    *testConfig
 	w      *bufio.Writer
 	stderr io.Writer
+	out    testReporter
 	hits   []int // requests decided by each rule slot
 
 	met, failed, bad int // expectations met, not met, unreadable lines
@@ -153,6 +172,7 @@ func (t *tester) file(name string, stdin io.Reader) bool {
 	if err != nil {
 		t.w.Flush()
 		fmt.Fprintf(t.stderr, "tcpwrap: %s: %s\n", name, sysdeps.Strerror(err))
+		t.out.unreadable(name, sysdeps.Strerror(err))
 		return false
 	}
 	defer closeIn()
@@ -165,10 +185,11 @@ func (t *tester) file(name string, stdin io.Reader) bool {
 		case err != nil:
 			t.w.Flush()
 			fmt.Fprintf(t.stderr, "tcpwrap: %s: %s\n", shown, sysdeps.Strerror(err))
+			t.out.unreadable(shown, sysdeps.Strerror(err))
 			return false
 		case tooLong:
 			t.bad++
-			fmt.Fprintf(t.w, "%s:%d:1: line longer than %d bytes\n", shown, n, maxBatchLine)
+			t.out.report(lineResult{file: shown, line: n, col: 1, err: fmt.Sprintf("line longer than %d bytes", maxBatchLine)})
 		default:
 			t.line(shown, n, text)
 		}
@@ -211,7 +232,7 @@ func (t *tester) line(file string, n int, text string) {
 	}
 	bad := func(w word, format string, args ...any) {
 		t.bad++
-		fmt.Fprintf(t.w, "%s:%d:%d: %s\n", file, n, w.col, fmt.Sprintf(format, args...))
+		t.out.report(lineResult{file: file, line: n, col: w.col, text: strings.TrimSpace(text), err: fmt.Sprintf(format, args...)})
 	}
 	col := f[0].col
 	if !wire.IsVerdict(f[0].text) {
@@ -264,41 +285,133 @@ func (t *tester) line(file string, n int, text string) {
 		}
 		shown = f[0].text + " " + f[1].text
 	}
-	var misses []string
+	res := lineResult{file: file, line: n, col: col, text: strings.TrimSpace(text), request: shown, want: want, met: true}
 	for _, req := range reqs {
 		d := t.m.policy.Decide(req)
 		t.requests++
-		got := wire.Expect{Access: string(d.Access), Rule: "none"}
+		g := got{Expect: wire.Expect{Access: string(d.Access), Rule: "none"}}
 		if slot, ok := t.m.slot(d.Matched); ok {
 			t.hits[slot]++
-			got.Rule = fmt.Sprintf("%s:%d", t.m.slots[slot].file, t.m.slots[slot].line.Num)
+			g.Rule = fmt.Sprintf("%s:%d", t.m.slots[slot].file, t.m.slots[slot].line.Num)
 		}
-		if want.Meets(got) {
-			continue
-		}
-		who := shown
 		if len(reqs) > 1 {
-			who += " (address " + req.Client.Socket.Addr().String() + ")"
+			g.address = req.Client.Socket.Addr().String()
 		}
-		gotText := got.Access + " by " + got.Rule
 		if r := t.m.ruleOut(d.Matched); r != nil {
-			gotText += " (" + r.Text + ")"
-		} else if d.Error != "" {
-			gotText += " (" + d.Error + ")"
+			g.ruleText = r.Text
 		}
-		misses = append(misses, fmt.Sprintf("%s: want %s, got %s", who, want, gotText))
+		g.err = d.Error
+		g.met = want.Meets(g.Expect)
+		res.met = res.met && g.met
+		res.got = append(res.got, g)
 	}
-	if len(misses) == 0 {
+	if res.met {
 		t.met++
-		if t.cfg.verbose {
-			fmt.Fprintf(t.w, "%s:%d:%d: ok: %s %s\n", file, n, col, shown, want)
+	} else {
+		t.failed++
+	}
+	t.out.report(res)
+}
+
+// A lineResult is what one line of an expectation file came to: an
+// expectation judged (err empty), or a line that is not one.
+type lineResult struct {
+	file      string
+	line, col int
+	text      string // the line, trimmed
+	err       string // why the line is not an expectation
+
+	request string // the request as shown: its operands, or the hosts_ctl call
+	want    wire.Expect
+	met     bool
+	got     []got // one per prediction
+}
+
+// A got is what one prediction of an expectation's request got.
+type got struct {
+	wire.Expect
+	address  string // the client address, when the request has several
+	ruleText string // the deciding rule's text, "" for none
+	err      string // the error that decided, if one did
+	met      bool
+}
+
+// A testReporter writes the results of tcpwrap test in one format.
+type testReporter interface {
+	// report takes one line's result, in the files' order.
+	report(lineResult)
+	// unreadable takes a file that could not be read (already said on
+	// standard error) and why.
+	unreadable(file, msg string)
+	// done writes what is left once every file was read: the summary.
+	done(t *tester)
+}
+
+// textReporter writes each result as it comes: FILE:LINE:COL lines for
+// bad lines and unmet expectations (met ones with -v), then one summary
+// line.
+type textReporter struct {
+	w       *bufio.Writer
+	verbose bool
+}
+
+func (r *textReporter) report(l lineResult) {
+	switch {
+	case l.err != "":
+		fmt.Fprintf(r.w, "%s:%d:%d: %s\n", l.file, l.line, l.col, l.err)
+	case l.met:
+		if r.verbose {
+			fmt.Fprintf(r.w, "%s:%d:%d: ok: %s %s\n", l.file, l.line, l.col, l.request, l.want)
 		}
-		return
+	default:
+		for _, g := range l.got {
+			if g.met {
+				continue
+			}
+			fmt.Fprintf(r.w, "%s:%d:%d: FAIL: %s\n", l.file, l.line, l.col, missText(l, g))
+		}
 	}
-	t.failed++
-	for _, s := range misses {
-		fmt.Fprintf(t.w, "%s:%d:%d: FAIL: %s\n", file, n, col, s)
+}
+
+// missText says how the prediction g missed l's expectation: "sshd
+// 10.0.0.9: want granted, got denied by hosts.deny:1 (ALL: ALL)".
+func missText(l lineResult, g got) string {
+	who := l.request
+	if g.address != "" {
+		who += " (address " + g.address + ")"
 	}
+	s := fmt.Sprintf("%s: want %s, got %s by %s", who, l.want, g.Access, g.Rule)
+	if g.ruleText != "" {
+		s += " (" + g.ruleText + ")"
+	} else if g.err != "" {
+		s += " (" + g.err + ")"
+	}
+	return s
+}
+
+// unreadable: standard error said it.
+func (r *textReporter) unreadable(file, msg string) {}
+
+func (r *textReporter) done(t *tester) {
+	verdict := "ok"
+	if t.failing() {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(r.w, "%s: %d of %s met (%s)", verdict, t.met, plural(t.met+t.failed, "expectation", "expectations"), plural(t.requests, "request", "requests"))
+	if t.bad > 0 {
+		fmt.Fprintf(r.w, ", %s not read", plural(t.bad, "line", "lines"))
+	}
+	if t.unread > 0 {
+		fmt.Fprintf(r.w, ", %s not read", plural(t.unread, "file", "files"))
+	}
+	idle := t.idle()
+	if len(idle) > maxIdleShown {
+		idle = append(idle[:maxIdleShown], fmt.Sprintf("and %d more", len(idle)-maxIdleShown))
+	}
+	if len(idle) > 0 {
+		fmt.Fprintf(r.w, "; no request was decided by %s", strings.Join(idle, ", "))
+	}
+	fmt.Fprintln(r.w)
 }
 
 // maxQuoted is how much of a word an error message quotes.
@@ -321,31 +434,17 @@ func quoteWord(w string) string {
 // maxIdleShown is how many rules no request reached the last line names.
 const maxIdleShown = 20
 
-// summary writes the last line: the counts, and the rules no request
-// was decided by.
-func (t *tester) summary() {
+// idle is the rules no request was decided by, as hosts.allow:N.
+func (t *tester) idle() []string {
 	var idle []string
 	for i, s := range t.m.slots {
 		if t.hits[i] == 0 {
 			idle = append(idle, fmt.Sprintf("%s:%d", s.file, s.line.Num))
 		}
 	}
-	verdict := "ok"
-	if t.failed > 0 || t.bad > 0 || t.unread > 0 {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(t.w, "%s: %d of %s met (%s)", verdict, t.met, plural(t.met+t.failed, "expectation", "expectations"), plural(t.requests, "request", "requests"))
-	if t.bad > 0 {
-		fmt.Fprintf(t.w, ", %s not read", plural(t.bad, "line", "lines"))
-	}
-	if t.unread > 0 {
-		fmt.Fprintf(t.w, ", %s not read", plural(t.unread, "file", "files"))
-	}
-	if len(idle) > maxIdleShown {
-		idle = append(idle[:maxIdleShown], fmt.Sprintf("and %d more", len(idle)-maxIdleShown))
-	}
-	if len(idle) > 0 {
-		fmt.Fprintf(t.w, "; no request was decided by %s", strings.Join(idle, ", "))
-	}
-	fmt.Fprintln(t.w)
+	return idle
 }
+
+// failing reports whether the run fails: an expectation not met, a line
+// not read or a file not read.
+func (t *tester) failing() bool { return t.failed > 0 || t.bad > 0 || t.unread > 0 }

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 // testTables are the tables the test command's tests run against.
@@ -102,6 +107,7 @@ func TestTestCommandErrors(t *testing.T) {
 		{[]string{"test", "-d", "DIR", "-", "-"}, exitUsage, "", "tcpwrap test: standard input (-) can be read once (see tcpwrap test -h)\n"},
 		{[]string{"test", "--profile", "bsd", "DIR/long"}, exitUsage, "", "tcpwrap test: unknown profile \"bsd\" (want debian, upstream or freebsd) (see tcpwrap test -h)\n"},
 		{[]string{"test", "--json", "DIR/long"}, exitUsage, "", "tcpwrap test: unknown flag --json (see tcpwrap test -h)\n"},
+		{[]string{"test", "--format", "xml", "DIR/long"}, exitUsage, "", "tcpwrap test: --format \"xml\": want text, json or junit (see tcpwrap test -h)\n"},
 		{[]string{"test", "-d", "DIR/nosuch", "DIR/long"}, exitInput, "", "tcpwrap: -d DIR/nosuch: No such file or directory\n"},
 		{[]string{"test", "-d", "DIR", "DIR/nosuch", "DIR/sub"}, exitInput,
 			"FAIL: 0 of 0 expectations met (0 requests), 2 files not read; no request was decided by hosts.deny:1\n",
@@ -114,6 +120,82 @@ func TestTestCommandErrors(t *testing.T) {
 		if r.code != tc.code || r.stdout != stdout || r.stderr != stderr {
 			t.Errorf("%q: exit %d (want %d)\nstdout %q\nwant   %q\nstderr %q\nwant   %q", tc.args, r.code, tc.code, r.stdout, stdout, r.stderr, stderr)
 		}
+	}
+}
+
+// TestTestCommandFormats: --format json and junit report what the text
+// does, every line included, and an unreadable file.
+func TestTestCommandFormats(t *testing.T) {
+	files := map[string]string{"exp": "" +
+		"granted sshd 10.0.0.1   # office\n" +
+		"granted sshd multi.example.com\n" +
+		"bogus sshd 10.0.0.1\n" +
+		"denied hosts_ctl sendmail \"\" 192.0.2.7 by hosts.deny:1\n" +
+		"denied sshd 10.0.0.1 by none\n"}
+	for k, v := range testTables {
+		files[k] = v
+	}
+	dir := setup(t, files)
+	r := tcpwrap(t, dir, "", false, "test", "-d", dir, "--hosts", "DIR/hosts", "--format", "json", "DIR/exp", "DIR/nosuch")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != exitInput {
+		t.Fatalf("json: exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	ok, notOK := true, false
+	exp := dir + "/exp"
+	want := jsonReport{OK: false, Met: 2, Failed: 2, BadLines: 1, Requests: 5,
+		UnreadFiles: []jsonUnread{{dir + "/nosuch", "No such file or directory"}},
+		Idle:        []string{"hosts.allow:2", "hosts.allow:3", "hosts.allow:4"},
+		Results: []jsonLine{
+			{File: exp, Line: 1, Col: 1, Text: "granted sshd 10.0.0.1   # office", Request: "sshd 10.0.0.1",
+				Expect: &wire.Expect{Access: "granted"}, Met: &ok,
+				Got: []jsonGot{{Access: "granted", Rule: "hosts.allow:1", RuleText: "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9", Met: true}}},
+			{File: exp, Line: 2, Col: 1, Text: "granted sshd multi.example.com", Request: "sshd multi.example.com",
+				Expect: &wire.Expect{Access: "granted"}, Met: &notOK,
+				Got: []jsonGot{{Access: "granted", Rule: "hosts.allow:1", Address: "10.0.0.2", RuleText: "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9", Met: true},
+					{Access: "denied", Rule: "hosts.deny:1", Address: "10.0.0.9", RuleText: "ALL: ALL", Met: false}}},
+			{File: exp, Line: 3, Col: 1, Text: "bogus sshd 10.0.0.1", Error: `want granted, denied or delegated first, got "bogus"`},
+			{File: exp, Line: 4, Col: 1, Text: `denied hosts_ctl sendmail "" 192.0.2.7 by hosts.deny:1`,
+				Request: `hosts_ctl("sendmail", "", "192.0.2.7", "")`, Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}, Met: &ok,
+				Got: []jsonGot{{Access: "denied", Rule: "hosts.deny:1", RuleText: "ALL: ALL", Met: true}}},
+			{File: exp, Line: 5, Col: 1, Text: "denied sshd 10.0.0.1 by none", Request: "sshd 10.0.0.1",
+				Expect: &wire.Expect{Access: "denied", Rule: "none"}, Met: &notOK,
+				Got: []jsonGot{{Access: "granted", Rule: "hosts.allow:1", RuleText: "sshd: 10.0.0.0/24 EXCEPT 10.0.0.9", Met: false}}},
+		}}
+	if !reflect.DeepEqual(rep, want) {
+		g, _ := json.MarshalIndent(rep, "", "  ")
+		w, _ := json.MarshalIndent(want, "", "  ")
+		t.Errorf("json report:\n%s\nwant:\n%s", g, w)
+	}
+	if r.stderr != "tcpwrap: "+dir+"/nosuch: No such file or directory\n" {
+		t.Errorf("json: stderr %q", r.stderr)
+	}
+
+	r = tcpwrap(t, dir, "", false, "test", "-d", dir, "--hosts", "DIR/hosts", "--format", "junit", "DIR/exp", "DIR/nosuch")
+	var suites junitSuites
+	if err := xml.Unmarshal([]byte(r.stdout), &suites); err != nil || r.code != exitInput || !strings.HasPrefix(r.stdout, xml.Header) {
+		t.Fatalf("junit: exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if suites.Tests != 6 || suites.Failures != 2 || suites.Errors != 2 || len(suites.Suites) != 2 {
+		t.Fatalf("junit: %d tests, %d failures, %d errors, %d suites:\n%s", suites.Tests, suites.Failures, suites.Errors, len(suites.Suites), r.stdout)
+	}
+	cases := suites.Suites[0].Cases
+	if s := suites.Suites[0]; s.Name != exp || s.Tests != 5 || s.Failures != 2 || s.Errors != 1 || len(cases) != 5 {
+		t.Fatalf("junit: first suite %+v", s)
+	}
+	if cases[0].Name != "1: granted sshd 10.0.0.1" || cases[0].Failure != nil || cases[0].Error != nil {
+		t.Errorf("junit: case 1 %+v", cases[0])
+	}
+	if f := cases[1].Failure; f == nil || f.Message != "want granted" ||
+		f.Text != exp+":2:1: sshd multi.example.com (address 10.0.0.9): want granted, got denied by hosts.deny:1 (ALL: ALL)" {
+		t.Errorf("junit: case 2 %+v", cases[1])
+	}
+	if e := cases[2].Error; e == nil || e.Type != "bad line" || e.Text != exp+`:3:1: want granted, denied or delegated first, got "bogus"` {
+		t.Errorf("junit: case 3 %+v", cases[2])
+	}
+	if s := suites.Suites[1]; s.Errors != 1 || len(s.Cases) != 1 || s.Cases[0].Error == nil || s.Cases[0].Error.Type != "unreadable" ||
+		s.SystemOut != "no request was decided by hosts.allow:2, hosts.allow:3, hosts.allow:4" {
+		t.Errorf("junit: second suite %+v", s)
 	}
 }
 
@@ -152,9 +234,40 @@ func FuzzTestLine(f *testing.F) {
 		}
 		var out strings.Builder
 		w := bufio.NewWriter(&out)
-		ts := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: w, stderr: io.Discard}
+		ts := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: w, stderr: io.Discard, out: &textReporter{w: w}}
 		ts.line("F", 1, line)
 		w.Flush()
+		// The machine-readable reports of the same line parse.
+		for _, format := range []string{"json", "junit"} {
+			var doc strings.Builder
+			dw := bufio.NewWriter(&doc)
+			td := &tester{m: m, cfg: cfg, hits: make([]int, len(m.slots)), w: dw, stderr: io.Discard}
+			if format == "json" {
+				td.out = &jsonReporter{w: dw}
+			} else {
+				td.out = &junitReporter{w: dw}
+			}
+			td.line("F", 1, line)
+			td.out.done(td)
+			dw.Flush()
+			var err error
+			if format == "json" {
+				var v jsonReport
+				err = json.Unmarshal([]byte(doc.String()), &v)
+				if err == nil && len(v.Results) != td.met+td.failed+td.bad {
+					err = fmt.Errorf("%d results for %d outcomes", len(v.Results), td.met+td.failed+td.bad)
+				}
+			} else {
+				var v junitSuites
+				err = xml.Unmarshal([]byte(doc.String()), &v)
+				if err == nil && v.Tests != td.met+td.failed+td.bad {
+					err = fmt.Errorf("%d tests for %d outcomes", v.Tests, td.met+td.failed+td.bad)
+				}
+			}
+			if err != nil {
+				t.Fatalf("%q: --format %s: %v\n%s", line, format, err, doc.String())
+			}
+		}
 		if n := ts.met + ts.failed + ts.bad; n > 1 {
 			t.Fatalf("%q: %d outcomes", line, n)
 		}
