@@ -282,3 +282,44 @@ func FuzzTestLine(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchRecord: match --batch --record writes tcpwrap test lines of
+// today's verdicts (a host name whose addresses the rules tell apart as
+// one line per address, hosts_ctl requests as hosts_ctl lines), and
+// tcpwrap test then finds every one met.
+func TestMatchRecord(t *testing.T) {
+	files := map[string]string{"reqs": "sshd 10.0.0.1\nbob@multi.example.com\n# c\nsshd bob@multi.example.com\n" +
+		"in.ftpd good.example.com\nsshd good.example.com\nsshd nohost.example.com\n", "ctl": "sendmail mail.example.com 192.0.2.7\nsendmail \"\" 192.0.2.7 alice\n"}
+	for k, v := range testTables {
+		files[k] = v
+	}
+	dir := setup(t, files)
+	r := tcpwrap(t, dir, "", false, "match", "-d", dir, "--hosts", "DIR/hosts", "--batch", "DIR/reqs", "--record")
+	want := "granted sshd 10.0.0.1 by hosts.allow:1\n" +
+		"granted sshd bob@10.0.0.2 by hosts.allow:1\n" +
+		"denied sshd bob@10.0.0.9 by hosts.deny:1\n" +
+		"delegated in.ftpd good.example.com by hosts.allow:2\n" +
+		"granted sshd good.example.com by hosts.allow:1\n"
+	wantErr := strings.ReplaceAll("DIR/reqs:2: want DAEMON[@SERVER] [USER@]CLIENT, got 1 word\nDIR/reqs:7: nohost.example.com: host not found\n", "DIR", dir)
+	if r.code != exitInput || r.stdout != want || r.stderr != wantErr {
+		t.Fatalf("--record: exit %d\nstdout:\n%s\nwant:\n%s\nstderr %q\nwant   %q", r.code, r.stdout, want, r.stderr, wantErr)
+	}
+	got := tcpwrap(t, dir, r.stdout, false, "test", "-d", dir, "--hosts", "DIR/hosts", "-")
+	if got.code != exitOK || !strings.HasPrefix(got.stdout, "ok: 5 of 5 expectations met (5 requests)") {
+		t.Errorf("tcpwrap test of the record: exit %d %s %s", got.code, got.stdout, got.stderr)
+	}
+	r = tcpwrap(t, dir, "", false, "match", "-d", dir, "--ctl", "--batch", "DIR/ctl", "--record")
+	want = "granted hosts_ctl sendmail mail.example.com 192.0.2.7 \"\" by hosts.allow:3\n" +
+		"denied hosts_ctl sendmail \"\" 192.0.2.7 alice by hosts.deny:1\n"
+	if r.code != exitOK || r.stdout != want || r.stderr != "" {
+		t.Fatalf("--ctl --record: exit %d\nstdout:\n%s\nwant:\n%s\nstderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	if got := tcpwrap(t, dir, r.stdout, false, "test", "-d", dir, "-"); got.code != exitOK || !strings.HasPrefix(got.stdout, "ok: 2 of 2") {
+		t.Errorf("tcpwrap test of the hosts_ctl record: exit %d %s %s", got.code, got.stdout, got.stderr)
+	}
+	for _, args := range [][]string{{"--record", "sshd", "10.0.0.1"}, {"--batch", "DIR/reqs", "--record", "--summary"}, {"--batch", "DIR/reqs", "--record", "--json"}} {
+		if r := tcpwrap(t, dir, "", false, append([]string{"match", "-d", dir}, args...)...); r.code != exitUsage || !strings.Contains(r.stderr, "--record") {
+			t.Errorf("%q: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}

@@ -67,6 +67,12 @@ Flags:
                        4096 bytes a line) and print one JSON line per prediction
   --summary            with --batch: print only the counts, and the hits of
                        every rule (0 = a rule no request reached)
+  --record             with --batch: print each request as a line of
+                       "tcpwrap test" with the verdict and rule it gets now
+                       ("denied sshd 192.0.2.7 by hosts.deny:1"): today's
+                       verdicts, pinned before the rules are edited (run
+                       tcpwrap test with the same -d, --hosts, --netgroup,
+                       --profile and ports)
   --brief              leave out the lines read (the JSON's trace): the
                        verdict, rule, options and commands only; the
                        decision skips the lines that cannot match, so a
@@ -92,6 +98,7 @@ type matchConfig struct {
 	json         bool
 	batch        string // "" = no batch
 	summary      bool
+	record       bool // batch answers as tcpwrap test lines
 	brief        bool // no trace: the verdict without the lines read
 	ctl          bool // hosts_ctl requests: DAEMON NAME ADDR [USER]
 	color        bool
@@ -122,6 +129,7 @@ func matchFlags(cfg *matchConfig) (set *flag.FlagSet, profile *string) {
 	set.BoolVar(&cfg.json, "json", false, "")
 	set.StringVar(&cfg.batch, "batch", "", "")
 	set.BoolVar(&cfg.summary, "summary", false, "")
+	set.BoolVar(&cfg.record, "record", false, "")
 	set.BoolVar(&cfg.brief, "brief", false, "")
 	set.BoolVar(&cfg.ctl, "ctl", false, "")
 	return set, profile
@@ -150,6 +158,10 @@ func parseMatch(args []string) (*matchConfig, []string, error) {
 		return nil, nil, usagef("--batch needs a file name (or - for standard input)")
 	case cfg.summary && !batchSet:
 		return nil, nil, usagef("--summary needs --batch")
+	case cfg.record && !batchSet:
+		return nil, nil, usagef("--record needs --batch")
+	case cfg.record && (cfg.summary || cfg.json):
+		return nil, nil, usagef("--record does not go with --summary or --json: it prints tcpwrap test lines")
 	case cfg.brief && batchSet:
 		return nil, nil, usagef("--brief does not go with --batch: a batch's answers never carry the lines read")
 	case batchSet && len(operands) > 0:
@@ -589,6 +601,12 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 				status = exitInput
 				continue
 			}
+			if cfg.record {
+				if _, e := w.WriteString(m.record(it)); e != nil {
+					return e
+				}
+				continue
+			}
 			for j, req := range it.reqs {
 				d := it.decisions[j]
 				if !cfg.summary {
@@ -652,6 +670,49 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 		return writeFailed(stderr, err)
 	}
 	return status
+}
+
+// record writes the decided batch item it as tcpwrap test lines: one
+// for its request when all its predictions got the same verdict from the
+// same rule, else one per client address (the addresses of a host name
+// that the rules tell apart).
+func (m *matcher) record(it *batchItem) string {
+	gots := make([]wire.Expect, len(it.reqs))
+	for j, d := range it.decisions {
+		gots[j] = wire.Expect{Access: string(d.Access), Rule: "none"}
+		if slot, ok := m.slot(d.Matched); ok {
+			gots[j].Rule = fmt.Sprintf("%s:%d", m.slots[slot].file, m.slots[slot].line.Num)
+		}
+	}
+	line := func(g wire.Expect, request string) string {
+		return g.Access + " " + request + " by " + g.Rule + "\n"
+	}
+	if c := it.echo.Ctl; c != nil {
+		q := func(s string) string {
+			if s == "" {
+				return `""`
+			}
+			return s
+		}
+		return line(gots[0], "hosts_ctl "+q(c.Daemon)+" "+q(c.Name)+" "+q(c.Addr)+" "+q(c.User))
+	}
+	same := true
+	for _, g := range gots[1:] {
+		same = same && g == gots[0]
+	}
+	if same {
+		return line(gots[0], it.echo.Daemon+" "+it.echo.Client)
+	}
+	var b strings.Builder
+	user, _, hasUser := strings.Cut(it.echo.Client, "@")
+	for j, req := range it.reqs {
+		client := req.Client.Socket.Addr().String()
+		if hasUser {
+			client = user + "@" + client
+		}
+		b.WriteString(line(gots[j], it.echo.Daemon+" "+client))
+	}
+	return b.String()
 }
 
 // batchChunk is how many request lines are decided together.
