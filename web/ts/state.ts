@@ -2,7 +2,7 @@
 // and what a #fragment link carries. Its JSON is the server's share
 // document (web.Document), for both.
 
-import type { Request } from "../../wasm/js/tcpwrap";
+import type { Expect, Request } from "../../wasm/js/tcpwrap";
 
 /** ctlOf is r's hosts_ctl strings, all four, or null for a connection. */
 export function ctlOf(r: Request): { daemon: string; name: string; addr: string; user: string } | null {
@@ -80,9 +80,12 @@ export function normalizeDoc(v: unknown): Doc {
       const s = (x: unknown) => (typeof x === "string" ? x : "");
       // A hosts_ctl request: its four strings, and nothing else (a share
       // stores its connection fields empty).
+      const expect = expectOf(q.expect);
       if (q.ctl && typeof q.ctl === "object") {
         const c = q.ctl as Record<string, unknown>;
-        requests.push({ ctl: { daemon: s(c.daemon), name: s(c.name), addr: s(c.addr), user: s(c.user) } });
+        const req: Request = { ctl: { daemon: s(c.daemon), name: s(c.name), addr: s(c.addr), user: s(c.user) } };
+        if (expect) req.expect = expect;
+        requests.push(req);
         continue;
       }
       const req: Request = { daemon: s(q.daemon), client: s(q.client) };
@@ -90,6 +93,7 @@ export function normalizeDoc(v: unknown): Doc {
       if (s(q.user)) req.user = s(q.user);
       if (typeof q.clientPort === "number") req.clientPort = q.clientPort;
       if (typeof q.serverPort === "number") req.serverPort = q.serverPort;
+      if (expect) req.expect = expect;
       requests.push(req);
     }
   }
@@ -110,6 +114,63 @@ export function normalizeDoc(v: unknown): Doc {
   const order = orderField(files, o.fileOrder);
   if (order) doc.fileOrder = order;
   return doc;
+}
+
+/**
+ * expectOf is the expectation a document's request keeps of v: one whose
+ * access is a verdict, its rule when that is a non-empty string (a rule
+ * of another form is kept: the request's result then says what is wrong
+ * with it); null for anything else.
+ */
+function expectOf(v: unknown): Expect | null {
+  if (!v || typeof v !== "object") return null;
+  const e = v as Record<string, unknown>;
+  if (!isVerdict(e.access)) return null;
+  const out: Expect = { access: e.access };
+  if (typeof e.rule === "string" && e.rule !== "") out.rule = e.rule;
+  return out;
+}
+
+/** The verdicts an expectation may name (wire.IsVerdict). */
+export const verdicts = ["granted", "denied", "delegated"] as const;
+
+export function isVerdict(s: unknown): s is Expect["access"] {
+  return typeof s === "string" && (verdicts as readonly string[]).includes(s);
+}
+
+/**
+ * validRule reports whether s names a rule as an expectation's "by"
+ * does (wire.ValidRule, tcpwrap test): hosts.allow:N or hosts.deny:N, N
+ * from 1 to 999999999 without a leading zero, or none.
+ */
+export function validRule(s: string): boolean {
+  return s === "none" || /^hosts\.(?:allow|deny):[1-9][0-9]{0,8}$/.test(s);
+}
+
+const ruleWant = "want hosts.allow:N, hosts.deny:N or none after by";
+
+/**
+ * parseExpect reads an expected verdict as the end of a tcpwrap test
+ * line says it: "denied", or "denied by hosts.deny:1" (wire.ParseExpect).
+ * Blank text is no expectation (expect null); text that is not one gives
+ * error, which says why.
+ */
+export function parseExpect(text: string): { expect: Expect | null; error?: string } {
+  const f = text.trim().split(/\s+/).filter((w) => w !== "");
+  if (f.length === 0) return { expect: null };
+  if (!(f.length === 1 || (f.length === 3 && f[1] === "by"))) {
+    return { expect: null, error: `"${text.trim()}": want VERDICT or VERDICT by RULE (granted, denied or delegated; hosts.allow:N, hosts.deny:N or none)` };
+  }
+  if (!isVerdict(f[0])) return { expect: null, error: `want granted, denied or delegated, got "${f[0]}"` };
+  if (f.length === 3 && !validRule(f[2])) return { expect: null, error: `${ruleWant}, got "${f[2]}"` };
+  const e: Expect = { access: f[0] };
+  if (f.length === 3) e.rule = f[2];
+  return { expect: e };
+}
+
+/** formatExpect writes e as parseExpect reads it: "denied", "denied by hosts.deny:1". */
+export function formatExpect(e: Expect): string {
+  return e.rule ? `${e.access} by ${e.rule}` : e.access;
 }
 
 /**
@@ -214,7 +275,7 @@ export function parseTxtar(text: string, profile: Profile): { doc: Doc; errors: 
 }
 
 /**
- * parseRequestLines reads requests one a line, in one of three forms:
+ * parseRequestLines reads requests one a line, in one of these forms:
  *
  *   - tcpdmatch's operands: DAEMON[@SERVER] [USER@]CLIENT (an optional
  *     leading "tcpdmatch" and its -d / -i FILE options are skipped);
@@ -222,10 +283,18 @@ export function parseTxtar(text: string, profile: Profile): { doc: Doc; errors: 
  *     an empty string (the operands of tcpwrap match --ctl);
  *   - a syslog line of a refused or allowed connection, as tcpd, sshd or
  *     Dante write it: "... sshd[812]: refused connect from NAME (ADDR)",
- *     "... in.telnetd[9]: connect from user@NAME[ADDR]".
+ *     "... in.telnetd[9]: connect from user@NAME[ADDR]";
+ *   - an expectation, a line of tcpwrap test: VERDICT, then one of the
+ *     first two forms, then optionally "by RULE" ("denied sshd 10.0.0.9
+ *     by hosts.deny:1", "granted hosts_ctl sendmail mail.example.com
+ *     10.0.0.1"); its request carries the expectation.
  *
- * Blank lines and lines starting with # are skipped; every other line
- * that is neither form is an error naming its line.
+ * A line is an expectation when its first word is granted, denied or
+ * delegated and it has more than two words (two words are a request to
+ * a daemon of that name). Blank lines and lines starting with # are
+ * skipped, and so is an expectation's tail from a word starting with #;
+ * every other line that is none of these forms is an error naming its
+ * line.
  */
 export function parseRequestLines(text: string): { requests: Request[]; errors: string[] } {
   const requests: Request[] = [];
@@ -233,18 +302,57 @@ export function parseRequestLines(text: string): { requests: Request[]; errors: 
   splitLines(text).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    const r = parseCtl(line) ?? parseLogLine(line) ?? parseOperands(line);
+    const ex = parseExpectLine(line);
+    if (ex && "error" in ex) {
+      errors.push(`line ${i + 1}: ${ex.error}: ${line}`);
+      return;
+    }
+    const r = ex ? ex.request : (parseCtl(line.split(/\s+/)) ?? parseLogLine(line) ?? parseOperands(line));
     if (r) requests.push(r);
-    else errors.push(`line ${i + 1}: not "DAEMON[@SERVER] [USER@]CLIENT", "hosts_ctl DAEMON NAME ADDR [USER]" nor a "connect from" log line: ${line}`);
+    else errors.push(`line ${i + 1}: not "DAEMON[@SERVER] [USER@]CLIENT", "hosts_ctl DAEMON NAME ADDR [USER]", "VERDICT REQUEST [by RULE]" nor a "connect from" log line: ${line}`);
   });
   return { requests, errors };
+}
+
+/**
+ * parseExpectLine reads line as tcpwrap test reads an expectation line:
+ * null when it is not one (see parseRequestLines), else its request with
+ * the expectation, or an error saying what is wrong with it.
+ */
+function parseExpectLine(line: string): { request: Request } | { error: string } | null {
+  const all = line.split(/\s+/);
+  if (all.length <= 2 || !isVerdict(all[0])) return null;
+  const access = all[0];
+  let f = all.slice(1);
+  const hash = f.findIndex((w) => w.startsWith("#"));
+  if (hash >= 0) f = f.slice(0, hash);
+  const expect: Expect = { access };
+  const k = f.length - 2;
+  if (k >= 0 && f[k] === "by") {
+    if (!validRule(f[k + 1])) return { error: `${ruleWant}, got "${f[k + 1]}"` };
+    expect.rule = f[k + 1];
+    f = f.slice(0, k);
+  }
+  let request: Request | null;
+  if (f.length === 0) return { error: `want a request after ${access}` };
+  if (f[0] === ctlWord) {
+    request = parseCtl(f);
+    if (!request) return { error: `want hosts_ctl DAEMON NAME ADDR [USER], got ${f.length - 1} word${f.length === 2 ? "" : "s"} after hosts_ctl` };
+  } else {
+    if (f.length !== 2) return { error: `want DAEMON[@SERVER] [USER@]CLIENT after ${access}, got ${f.length} word${f.length === 1 ? "" : "s"}` };
+    request = operands(f[0], f[1]);
+    if (!request) return { error: `not DAEMON[@SERVER] [USER@]CLIENT after ${access}` };
+  }
+  request.expect = expect;
+  return { request };
 }
 
 /** The word that starts a hosts_ctl request's line. */
 const ctlWord = "hosts_ctl";
 
-function parseCtl(line: string): Request | null {
-  const f = line.split(/\s+/).map((w) => (w === '""' ? "" : w));
+/** parseCtl reads the words of a line "hosts_ctl DAEMON NAME ADDR [USER]". */
+function parseCtl(words: string[]): Request | null {
+  const f = words.map((w) => (w === '""' ? "" : w));
   if (f[0] !== ctlWord || f.length < 4 || f.length > 5) return null;
   return { ctl: { daemon: f[1], name: f[2], addr: f[3], user: f[4] ?? "" } };
 }
@@ -255,14 +363,20 @@ function parseOperands(line: string): Request | null {
     f = f.slice(1);
     while (f.length > 2 && f[0].startsWith("-")) f = f.slice(f[0] === "-i" ? 2 : 1);
   }
-  if (f.length !== 2 || f[0] === "" || f[1] === "") return null;
-  const [daemon, server] = cut(f[0], "@");
-  const req: Request = { daemon, client: f[1] };
+  if (f.length !== 2) return null;
+  return operands(f[0], f[1]);
+}
+
+/** operands reads tcpdmatch's two operands, DAEMON[@SERVER] [USER@]CLIENT. */
+function operands(daemonWord: string, clientWord: string): Request | null {
+  if (daemonWord === "" || clientWord === "") return null;
+  const [daemon, server] = cut(daemonWord, "@");
+  const req: Request = { daemon, client: clientWord };
   if (server !== null) req.server = server;
-  const at = f[1].indexOf("@");
+  const at = clientWord.indexOf("@");
   if (at > 0) {
-    req.user = f[1].slice(0, at);
-    req.client = f[1].slice(at + 1);
+    req.user = clientWord.slice(0, at);
+    req.client = clientWord.slice(at + 1);
   }
   if (req.client === "") return null;
   return req;
@@ -301,10 +415,18 @@ function parseLogLine(line: string): Request | null {
 
 /**
  * formatRequest writes r as tcpdmatch operands, or a hosts_ctl request
- * as "hosts_ctl DAEMON NAME ADDR [USER]" with "" for an empty string:
- * what parseRequestLines reads back.
+ * as "hosts_ctl DAEMON NAME ADDR [USER]" with "" for an empty string;
+ * a request with an expectation as a line of tcpwrap test, "VERDICT
+ * REQUEST [by RULE]": what parseRequestLines reads back.
  */
 export function formatRequest(r: Request): string {
+  const e = r.expect;
+  if (e && isVerdict(e.access)) return `${e.access} ${formatOperands(r)}` + (e.rule ? ` by ${e.rule}` : "");
+  return formatOperands(r);
+}
+
+/** formatOperands writes r's request without its expectation. */
+export function formatOperands(r: Request): string {
   const c = ctlOf(r);
   if (c) {
     const q = (x: string) => x || '""';
