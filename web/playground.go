@@ -299,3 +299,16 @@ func exampleTxtar(d *Document) string {
 	section("requests", strPtr(reqs.String()))
 	return b.String()
 }
+
+// expectText is the expect field of r's row: its expected verdict as a
+// tcpwrap test line ends ("denied", "denied by hosts.deny:1"), "" for
+// none.
+func expectText(r wire.Request) string {
+	if r.Expect == nil {
+		return ""
+	}
+	return r.Expect.String()
+}
+
+// expectHint is the expect field's title (app.ts's expectHint).
+const expectHint = `The verdict this request must get: granted, denied or delegated, optionally "by hosts.allow:N", "by hosts.deny:N" or "by none" (as in tcpwrap test). Empty: any.`

@@ -15,7 +15,7 @@
 // that took 10 ms or more (input, collect, size-check, paste-check,
 // paint: see phase).
 
-import type { CheckOutput, Diagnostic, FormatOutput, Output, Request, Result, Step, Token } from "../../wasm/js/tcpwrap";
+import type { CheckOutput, Diagnostic, Expect, FormatOutput, Output, Request, RequestResult, Result, Step, Token } from "../../wasm/js/tcpwrap";
 import { Engine, Latest } from "./engine";
 import { fetchModule } from "./module";
 import { fits, guardInsertions, maxInput, refusal, showRefusal, texts, utf8Length } from "./limit";
@@ -28,10 +28,13 @@ import {
   decodeFragment,
   encodeFragment,
   fileOrder,
+  formatExpect,
   formatFiles,
+  formatOperands,
   maxFragmentDoc,
   normalizeDoc,
   orderField,
+  parseExpect,
   parseFiles,
   parseRequestLines,
 } from "./state";
@@ -358,9 +361,19 @@ function fieldValue(tr: HTMLTableRowElement, f: string): string {
   return (tr.querySelector(`input.${f}`) as HTMLInputElement | null)?.value ?? "";
 }
 
+/**
+ * readRow is the request a row holds, with its expected verdict when
+ * the expect field holds one (text that is not one is left out: see
+ * markExpect).
+ */
 function readRow(tr: HTMLTableRowElement): Request {
   const v = (f: string) => fieldValue(tr, f).trim();
-  if (rowKind(tr) === "ctl") return { ctl: { daemon: v("daemon"), name: v("name"), addr: v("addr"), user: v("user") } };
+  const { expect } = parseExpect(fieldValue(tr, "expect"));
+  if (rowKind(tr) === "ctl") {
+    const c: Request = { ctl: { daemon: v("daemon"), name: v("name"), addr: v("addr"), user: v("user") } };
+    if (expect) c.expect = expect;
+    return c;
+  }
   const r: Request = { daemon: v("daemon"), client: v("client") };
   if (v("server")) r.server = v("server");
   if (v("user")) r.user = v("user");
@@ -369,7 +382,52 @@ function readRow(tr: HTMLTableRowElement): Request {
   const sp = Number(tr.dataset.serverPort || 0);
   if (cp) r.clientPort = cp;
   if (sp) r.serverPort = sp;
+  if (expect) r.expect = expect;
   return r;
+}
+
+// The expect field's title (web/playground.templ's requestRow says the same).
+const expectHint = 'The verdict this request must get: granted, denied or delegated, optionally "by hosts.allow:N", "by hosts.deny:N" or "by none" (as in tcpwrap test). Empty: any.';
+
+/** expectField is a row's expected-verdict field. */
+function expectField(tr: HTMLTableRowElement): HTMLInputElement | null {
+  return tr.querySelector("input.expect");
+}
+
+/**
+ * markExpect marks tr's expect field invalid (aria-invalid, its title the
+ * reason) when its text is not an expected verdict; such text stays in
+ * the field but is left out of the evaluation. It returns the reason, ""
+ * for valid or empty text.
+ */
+function markExpect(tr: HTMLTableRowElement): string {
+  const input = expectField(tr);
+  if (!input) return "";
+  const { error } = parseExpect(input.value);
+  if (error) {
+    input.setAttribute("aria-invalid", "true");
+    input.title = `Not an expected verdict, so not checked: ${error}`;
+  } else {
+    input.removeAttribute("aria-invalid");
+    input.title = expectHint;
+  }
+  return error ?? "";
+}
+
+/** expectCell is the cell of a row's expected verdict, holding e. */
+function expectCell(e: Expect | null | undefined): HTMLTableCellElement {
+  const td = document.createElement("td");
+  const input = document.createElement("input");
+  input.className = "expect";
+  input.type = "text";
+  input.spellcheck = false;
+  input.autocapitalize = "off";
+  input.setAttribute("aria-label", "expected verdict");
+  input.placeholder = "any";
+  input.title = expectHint;
+  input.value = e ? formatExpect(e) : "";
+  td.append(input);
+  return td;
 }
 
 /** rowCells are the kind select's cell and r's text fields' cells. */
@@ -423,8 +481,9 @@ function addRow(r: Request, select = false): HTMLTableRowElement {
   btn.setAttribute("aria-label", "remove this request");
   btn.textContent = "×";
   rm.append(btn);
-  tr.append(...rowCells(r), verdict, rm);
+  tr.append(...rowCells(r), expectCell(r.expect), verdict, rm);
   tbody.append(tr);
+  markExpect(tr);
   if (select) selectRow(tr);
   return tr;
 }
@@ -550,6 +609,7 @@ let whyTimer = 0;
 
 /** changed re-evaluates after any edit; t0 is the edit's time. */
 function changed(t0 = performance.now()) {
+  pinNote = "";
   // The trace waits for the verdicts: they are what a keystroke must
   // update first.
   verdictJobs.run(() => evaluateAll(t0));
@@ -592,6 +652,7 @@ async function evaluateAll(t0: number) {
   const { result, ms } = too ? { result: { error: too } as Output, ms: 0 } : await verdicts.call<Output>("evaluate", input);
   hooks.moduleMs = ms;
   const trs = rows();
+  const tally: Tally = { total: 0, met: 0, unmet: [], unread: [], error: result.error ?? "" };
   trs.forEach((tr, i) => {
     const cell = tr.querySelector("td.verdict") as HTMLTableCellElement;
     const rr = result.results?.[i];
@@ -602,12 +663,26 @@ async function evaluateAll(t0: number) {
       access = ps.every((p) => p.access === ps[0].access) ? ps[0].access : "mixed";
       title = ps.map((p) => `${p.request.address || p.client.addr || "?"}: ${p.access}, ${p.reason}`).join("\n");
     }
-    if (cell.dataset.access !== access) {
+    let span = cell.querySelector("span.access");
+    if (cell.dataset.access !== access || !span) {
       cell.dataset.access = access;
-      cell.textContent = access;
+      span ??= cell.insertBefore(document.createElement("span"), cell.firstChild);
+      span.className = "access";
+      span.textContent = access;
     }
     cell.title = title;
+    const req = doc.requests[i];
+    const unread = markExpect(tr);
+    if (unread) tally.unread.push(`row ${i + 1}: ${unread}`);
+    const met = req?.expect && rr?.expect ? rr.expect.met : null;
+    showExpect(cell, req?.expect ?? null, met, rr);
+    if (req?.expect) {
+      tally.total++;
+      if (met) tally.met++;
+      else if (met === false) tally.unmet.push(`row ${i + 1} (${formatOperands(req)})`);
+    }
   });
+  showTally(tally);
   hooks.latency = performance.now() - t0;
   hooks.evaluations++;
   if (document.body.dataset.state !== "ready") {
@@ -618,6 +693,135 @@ async function evaluateAll(t0: number) {
   }
   const err = byId("eval-error");
   if (err) err.textContent = result.error ?? "";
+}
+
+// ---- Expected verdicts ----------------------------------------------------
+
+/** What the status line says of the rows' expectations. */
+interface Tally {
+  /** Rows with an expectation, and how many of them met it. */
+  total: number;
+  met: number;
+  /** The rows whose expectation was not met, as "row N (REQUEST)". */
+  unmet: string[];
+  /** The rows whose expect text is not an expectation, and why. */
+  unread: string[];
+  /** Why nothing was decided (the whole evaluation's error). */
+  error: string;
+}
+
+const expectStatus = byId("expect-status");
+/** What "Expect these verdicts" last did, said until the next edit. */
+let pinNote = "";
+
+/**
+ * gotText is what each of rr's predictions got, in an expectation's
+ * words and with its address: "granted by hosts.allow:2 (10.0.0.1)".
+ */
+function gotText(rr: RequestResult | undefined): string {
+  const got = rr?.expect?.got ?? [];
+  if (!got.length) return `error (${rr?.error ?? "no prediction"})`;
+  return got
+    .map((g, k) => {
+      const p = rr?.predictions?.[k];
+      const addr = p ? p.request.address || p.client.addr || "unknown" : "";
+      return formatExpect({ access: g.access, rule: g.rule ?? "none" }) + (addr ? ` (${addr})` : "");
+    })
+    .join("; ");
+}
+
+/**
+ * showExpect shows in a verdict cell whether its row's expectation want
+ * was met: data-expect "met" or "unmet" and a mark (✓ or ✗, its title
+ * and accessible name what was wanted and what was got); nothing when
+ * the row has no expectation or met is null (not decided).
+ */
+function showExpect(cell: HTMLTableCellElement, want: Expect | null, met: boolean | null, rr: RequestResult | undefined) {
+  let mark = cell.querySelector<HTMLElement>("span.expect-mark");
+  if (!want || met === null) {
+    mark?.remove();
+    delete cell.dataset.expect;
+    return;
+  }
+  const state = met ? "met" : "unmet";
+  const title = `want ${formatExpect(want)}, got ${gotText(rr)}`;
+  if (!mark) {
+    mark = document.createElement("span");
+    mark.className = "expect-mark";
+    mark.setAttribute("role", "img");
+    cell.append(mark);
+  }
+  if (cell.dataset.expect !== state) {
+    cell.dataset.expect = state;
+    mark.textContent = met ? "✓" : "✗";
+  }
+  if (mark.title !== title) {
+    mark.title = title;
+    mark.setAttribute("aria-label", `${met ? "as expected" : "not as expected"}: ${title}`);
+  }
+}
+
+/** showTally writes the expectations' status line (empty when no row has one). */
+function showTally(t: Tally) {
+  const parts: string[] = [];
+  if (t.total && t.error) parts.push(`${t.total} expectation${t.total === 1 ? "" : "s"} not checked: nothing was decided`);
+  else if (t.total && t.met === t.total) parts.push(t.total === 1 ? "1 expectation met" : `all ${t.total} expectations met`);
+  else if (t.total) parts.push(`${t.met} of ${t.total} expectation${t.total === 1 ? "" : "s"} met; not met: ${t.unmet.join(", ")}`);
+  if (t.unread.length) parts.push(`not an expected verdict, so not checked: ${t.unread.join("; ")}`);
+  if (pinNote) parts.push(pinNote);
+  // Sentences: each part capitalised.
+  const text = parts.map((x) => x[0].toUpperCase() + x.slice(1) + ".").join(" ");
+  if (expectStatus.textContent !== text) expectStatus.textContent = text;
+  expectStatus.dataset.total = String(t.total);
+  expectStatus.dataset.met = String(t.met);
+  expectStatus.dataset.unread = String(t.unread.length);
+  if (t.total && !t.error) expectStatus.dataset.state = t.met === t.total ? "met" : "unmet";
+  else delete expectStatus.dataset.state;
+}
+
+/**
+ * pinVerdicts fills every row's expect field from the verdict it gets
+ * now: the access, and the rule when every prediction (every address of
+ * the client) was decided by the same rule. A row whose predictions get
+ * different verdicts, or none, is left alone, and the status line says
+ * so.
+ */
+async function pinVerdicts() {
+  const trs = rows();
+  const doc = collect();
+  // Each request with a stand-in expectation: its result's got is then
+  // what each prediction got, its rule named as an expectation names it.
+  const input = { ...evaluateInput(doc), requests: doc.requests.map((r) => ({ ...r, expect: { access: "granted" } })) };
+  const too = tooLarge(input);
+  const { result } = too ? { result: { error: too } as Output } : await verdicts.call<Output>("evaluate", input);
+  const left: string[] = [];
+  let set = 0;
+  if (result.error) left.push(result.error);
+  else {
+    trs.forEach((tr, i) => {
+      const field = expectField(tr);
+      const rr = result.results?.[i];
+      const got = rr?.expect?.got ?? [];
+      if (!field || !tr.isConnected) return;
+      if (!got.length) {
+        left.push(`row ${i + 1} (no verdict: ${rr?.error ?? "no prediction"})`);
+        return;
+      }
+      const accesses = [...new Set(got.map((g) => g.access))];
+      if (accesses.length > 1) {
+        left.push(`row ${i + 1} (its client's addresses get different verdicts: ${accesses.join(", ")})`);
+        return;
+      }
+      const e: Expect = { access: got[0].access };
+      if (got[0].rule && got.every((g) => g.rule === got[0].rule)) e.rule = got[0].rule;
+      field.value = formatExpect(e);
+      set++;
+    });
+  }
+  changed();
+  pinNote =
+    `Expected verdicts set from the current ones: ${set} of ${trs.length} row${trs.length === 1 ? "" : "s"}` +
+    (left.length ? `; left alone: ${left.join("; ")}` : "");
 }
 
 // ---- Why -----------------------------------------------------------------
@@ -702,7 +906,7 @@ async function explain() {
   if (!dnsName.value && !p.request.ctl && p.client.name && p.client.name !== "unknown" && p.client.name !== "paranoid") {
     dnsName.placeholder = p.client.name;
   }
-  renderDetails(details, commands, p, req, doc.dns);
+  renderDetails(details, commands, p, req, doc.dns, rr);
   if (whyJobs.pending) return; // a newer explanation follows: skip this trace
   trace.setAttribute("aria-busy", "true");
   const full = await helper.call<Output>("evaluate", { ...input, traceFold }, true);
@@ -972,7 +1176,7 @@ function tokenItem(t: Token): HTMLLIElement {
   return li;
 }
 
-function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: Request, dns?: DNS) {
+function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: Request, dns?: DNS, rr?: RequestResult) {
   const dl = document.createElement("dl");
   const row = (k: string, v: string) => {
     const dt = document.createElement("dt");
@@ -991,6 +1195,7 @@ function renderDetails(box: HTMLElement, commands: HTMLElement, p: Result, req: 
     if (dns) row("dns", "the DNS what-if does not apply: hosts_ctl looks nothing up");
   }
   if (p.matched) row("rule", `${p.matched.path}:${p.matched.line}: ${p.matched.text.replace(/\n$/, "")}`);
+  if (req.expect && rr?.expect) row("expected", `${formatExpect(req.expect)}: ${rr.expect.met ? "met" : `not met (got ${gotText(rr)})`}`);
   if (ctl) {
     const name = p.client.name ?? (ctl.name === "" ? "unknown (NAME is empty)" : ctl.name);
     const user = p.user ?? (ctl.user === "" ? "unknown (USER is empty)" : ctl.user);
@@ -1329,6 +1534,7 @@ function start() {
   tbody.addEventListener("input", (e) => {
     if ((e.target as HTMLElement).matches("select.kind")) return; // change swaps the fields
     const tr = (e.target as HTMLElement).closest("tr.request") as HTMLTableRowElement | null;
+    if (tr && (e.target as HTMLElement).matches("input.expect")) markExpect(tr);
     if (tr && tr !== selected) selectRow(tr);
     changed(e.timeStamp || performance.now());
   });
@@ -1351,7 +1557,11 @@ function start() {
   });
   byId("add-request").addEventListener("click", () => {
     const last = rows().at(-1);
-    const tr = addRow(last ? readRow(last) : { daemon: "sshd", client: "192.0.2.1" }, true);
+    // A copy of the last request, without its expectation: the new one
+    // is yet to be decided.
+    const r: Request = last ? readRow(last) : { daemon: "sshd", client: "192.0.2.1" };
+    delete r.expect;
+    const tr = addRow(r, true);
     clientField(tr).focus();
     changed();
   });
@@ -1372,6 +1582,7 @@ function start() {
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="dns"]')) r.addEventListener("change", why);
   dnsName.addEventListener("input", why);
 
+  byId("pin-verdicts").addEventListener("click", pinVerdicts);
   byId("format").addEventListener("click", format);
   byId("share").addEventListener("click", share);
   byId("link").addEventListener("click", link);
