@@ -1,6 +1,7 @@
 package web
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +62,30 @@ func TestExamples(t *testing.T) {
 	for id := range want {
 		if !seen[id] {
 			t.Errorf("example %q is gone from the menu", id)
+		}
+	}
+}
+
+// TestEmbedTxtar checks that the embed demo's examples carry their
+// expectations as lines of tcpwrap test, after the requests section's
+// header, which parseRequests (the form's reader of the same lines)
+// reads back to the example's requests.
+func TestEmbedTxtar(t *testing.T) {
+	for _, ex := range playgroundExamples {
+		txt := embedTxtar(ex.Doc)
+		_, reqs, ok := strings.Cut(txt, "-- requests --\n")
+		if !ok || strings.Contains(reqs, "\n-- ") {
+			t.Fatalf("%s: the requests section is not last:\n%s", ex.ID, txt)
+		}
+		got, err := parseRequests(reqs)
+		if err != nil {
+			t.Fatalf("%s: %v", ex.ID, err)
+		}
+		if !reflect.DeepEqual(got, ex.Doc.Requests) {
+			t.Errorf("%s: requests read back\n got %+v\nwant %+v", ex.ID, got, ex.Doc.Requests)
+		}
+		if !strings.HasPrefix(txt, exampleTxtar(&Document{Allow: ex.Doc.Allow, Deny: ex.Doc.Deny, Hosts: ex.Doc.Hosts, Netgroup: ex.Doc.Netgroup, Files: ex.Doc.Files, Profile: ex.Doc.Profile})) {
+			t.Errorf("%s: embedTxtar does not start with exampleTxtar's texts", ex.ID)
 		}
 	}
 }

@@ -13,7 +13,12 @@
 //	sshd 192.0.2.1
 //	</tcpwrap-example>
 //
-// Each request shows its verdict and deciding line. With "editable" the
+// Each request shows its verdict and deciding line. A request written as
+// a line of tcpwrap test ("denied sshd 10.0.0.9 by hosts.deny:1") also
+// shows whether it got that verdict: a mark (✓ or ✗, with the words to
+// say it) and, under the list, how many of the example's expectations
+// were met, so that an example in the docs checks itself. With
+// "editable" the
 // texts are textareas and every edit re-evaluates. The module
 // (tcpwrap.wasm, fetched from next to this script, so the widget works
 // from any site) runs on the page's main thread: examples are small. A
@@ -25,8 +30,8 @@
 import "./gen/wasm_exec.js";
 import { startModule } from "./module";
 import { guardInsertions, refusal, showRefusal } from "./limit";
-import type { Output, Tcpwrap } from "../../wasm/js/tcpwrap";
-import { type Doc, type Profile, encodeFragment, parseRequestLines, parseTxtar, formatRequest } from "./state";
+import type { Output, RequestResult, Tcpwrap } from "../../wasm/js/tcpwrap";
+import { type Doc, type Profile, encodeFragment, formatExpect, formatOperands, parseRequestLines, parseTxtar, formatRequest } from "./state";
 
 const scriptURL = (document.currentScript as HTMLScriptElement | null)?.src ?? location.href;
 let module: Promise<Tcpwrap> | null = null;
@@ -53,11 +58,19 @@ li { margin: .15rem 0; }
 .rule { opacity: .8; }
 .foot { margin-top: .5rem; font-size: 12px; }
 .err { color: #cf222e; }
+.expect { margin-left: .4rem; font-weight: 600; }
+.expect[data-expect="met"] { color: #1a7f37; }
+.expect[data-expect="unmet"] { color: #cf222e; text-decoration: underline; }
+.summary { margin: .35rem 0 0; font-size: 12px; }
+.summary:empty { display: none; }
+.summary[data-state="unmet"] { color: #cf222e; font-weight: 600; }
 .refusal { font-size: 12px; margin: 0; }
 .refusal:not(:empty) { margin: .25rem 0; padding: .25rem .5rem; border-left: 3px solid #cf222e; }
 @media (prefers-color-scheme: dark) {
   .verdict[data-access="granted"] { color: #3fb950; }
   .verdict[data-access="denied"], .verdict[data-access="error"] { color: #ff7b72; }
+  .expect[data-expect="met"] { color: #3fb950; }
+  .expect[data-expect="unmet"], .summary[data-state="unmet"] { color: #ff7b72; }
 }
 `;
 
@@ -66,6 +79,7 @@ let sheet: CSSStyleSheet | null = null;
 class TcpwrapExample extends HTMLElement {
   private doc!: Doc;
   private results!: HTMLUListElement;
+  private summary!: HTMLParagraphElement;
   private link!: HTMLAnchorElement;
   private frame = 0;
   private files = 0;
@@ -107,6 +121,9 @@ class TcpwrapExample extends HTMLElement {
     this.results = document.createElement("ul");
     this.results.setAttribute("aria-live", "polite");
     this.results.setAttribute("aria-label", "verdicts");
+    this.summary = document.createElement("p");
+    this.summary.className = "summary";
+    this.summary.setAttribute("role", "status");
     const foot = document.createElement("div");
     foot.className = "foot";
     this.link = document.createElement("a");
@@ -120,7 +137,7 @@ class TcpwrapExample extends HTMLElement {
       p.textContent = e;
       root.append(p);
     }
-    root.append(this.results, foot);
+    root.append(this.results, this.summary, foot);
     this.evaluate();
   }
 
@@ -202,10 +219,12 @@ class TcpwrapExample extends HTMLElement {
     } catch (e) {
       out = { error: `the module did not load: ${e instanceof Error ? e.message : String(e)}` };
     }
+    let met = 0;
+    let total = 0;
     const items = d.requests.map((r, i) => {
       const li = document.createElement("li");
       const code = document.createElement("code");
-      code.textContent = formatRequest(r);
+      code.textContent = formatOperands(r);
       const v = document.createElement("span");
       v.className = "verdict";
       const rr = out.results?.[i];
@@ -217,8 +236,22 @@ class TcpwrapExample extends HTMLElement {
       why.className = "rule";
       why.textContent = p ? ` — ${p.matched ? `${p.matched.file}:${p.matched.line}` : p.reason}` : ` — ${out.error ?? rr?.error ?? ""}`;
       li.append(code, " → ", v, why);
+      if (r.expect && !out.error) {
+        total++;
+        if (rr?.expect?.met) met++;
+        li.append(expectMark(formatExpect(r.expect), rr));
+      }
       return li;
     });
+    this.summary.textContent = !total
+      ? ""
+      : met === total
+        ? total === 1
+          ? "The expectation is met."
+          : `All ${total} expectations met.`
+        : `${met} of ${total} expectation${total === 1 ? "" : "s"} met.`;
+    if (total) this.summary.dataset.state = met === total ? "met" : "unmet";
+    else delete this.summary.dataset.state;
     if (out.error && !items.length) {
       const li = document.createElement("li");
       li.className = "err";
@@ -229,6 +262,22 @@ class TcpwrapExample extends HTMLElement {
     const frag = await encodeFragment(d).catch(() => "");
     this.link.href = new URL("/", scriptURL).href + (frag ? `#${frag}` : "");
   }
+}
+
+/**
+ * expectMark says whether rr met the expected verdict want ("denied by
+ * hosts.deny:1"): "✓ as expected", or "✗ expected …" with what was got
+ * in its title.
+ */
+function expectMark(want: string, rr: RequestResult | undefined): HTMLElement {
+  const met = !!rr?.expect?.met;
+  const got = rr?.expect?.got?.length ? rr.expect.got.map((g) => formatExpect({ access: g.access, rule: g.rule ?? "none" })).join("; ") : `error (${rr?.error ?? "no prediction"})`;
+  const span = document.createElement("span");
+  span.className = "expect";
+  span.dataset.expect = met ? "met" : "unmet";
+  span.textContent = met ? `✓ as expected (${want})` : `✗ expected ${want}, got ${got}`;
+  span.title = `want ${want}, got ${got}`;
+  return span;
 }
 
 if (!customElements.get("tcpwrap-example")) customElements.define("tcpwrap-example", TcpwrapExample);
