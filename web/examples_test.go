@@ -10,9 +10,10 @@ import (
 )
 
 // TestExamples pins what each example of the playground's menu shows:
-// its requests' verdicts and deciding rules, and that the checker finds
-// no error in it. An example that stops demonstrating its point fails
-// here.
+// its requests' verdicts and deciding rules, that every request carries
+// an expected verdict and meets it (what the expect column shows on a
+// first visit), and that the checker finds no error in it. An example
+// that stops demonstrating its point fails here.
 func TestExamples(t *testing.T) {
 	want := map[string][]string{
 		"webmaster-telnet": {"granted hosts.allow:2", "denied hosts.deny:1", "granted -"},
@@ -48,6 +49,13 @@ func TestExamples(t *testing.T) {
 					rule = p.Matched.File + ":" + strconv.Itoa(p.Matched.Line)
 				}
 				got = append(got, p.Access+" "+rule)
+				req := d.Requests[i]
+				switch {
+				case req.Expect == nil:
+					t.Errorf("request %d (%s): no expected verdict", i+1, requestLabel(req))
+				case rr.Expect == nil || !rr.Expect.Met:
+					t.Errorf("request %d (%s): expected %s, got %+v", i+1, requestLabel(req), req.Expect, rr.Expect)
+				}
 			}
 			if strings.Join(got, ", ") != strings.Join(want[ex.ID], ", ") {
 				t.Errorf("verdicts\n got %s\nwant %s", strings.Join(got, ", "), strings.Join(want[ex.ID], ", "))
@@ -87,5 +95,8 @@ func TestEmbedTxtar(t *testing.T) {
 		if !strings.HasPrefix(txt, exampleTxtar(&Document{Allow: ex.Doc.Allow, Deny: ex.Doc.Deny, Hosts: ex.Doc.Hosts, Netgroup: ex.Doc.Netgroup, Files: ex.Doc.Files, Profile: ex.Doc.Profile})) {
 			t.Errorf("%s: embedTxtar does not start with exampleTxtar's texts", ex.ID)
 		}
+	}
+	if txt := embedTxtar(playgroundExamples[0].Doc); !strings.Contains(txt, "\ndenied in.telnetd 192.0.2.20 by hosts.deny:1\n") {
+		t.Errorf("no expectation line in\n%s", txt)
 	}
 }

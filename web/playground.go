@@ -47,7 +47,9 @@ type Example struct {
 }
 
 // playgroundExamples are the examples menu; the first is what a fresh
-// visit shows. web/examples_test.go pins each example's verdicts.
+// visit shows. Each request carries the verdict it gets as its
+// expectation (the playground's expect column); web/examples_test.go
+// pins each example's verdicts and that every expectation is met.
 var playgroundExamples = []Example{
 	{
 		ID: "webmaster-telnet", Title: "Only the webmaster may telnet",
@@ -57,8 +59,10 @@ var playgroundExamples = []Example{
 			Deny:    strPtr("in.telnetd: ALL\n"),
 			Hosts:   strPtr("192.0.2.10 webmaster.example.com\n192.0.2.20 intern.example.com\n"),
 			Profile: "debian",
-			Requests: []wire.Request{{Daemon: "in.telnetd", Client: "192.0.2.10"}, {Daemon: "in.telnetd", Client: "192.0.2.20"},
-				{Daemon: "sshd", Client: "192.0.2.20"}},
+			Requests: []wire.Request{
+				{Daemon: "in.telnetd", Client: "192.0.2.10", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:2"}},
+				{Daemon: "in.telnetd", Client: "192.0.2.20", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}},
+				{Daemon: "sshd", Client: "192.0.2.20", Expect: &wire.Expect{Access: "granted", Rule: "none"}}},
 		},
 	},
 	{
@@ -69,8 +73,10 @@ var playgroundExamples = []Example{
 			Deny:    strPtr("ALL: ALL\n"),
 			Hosts:   strPtr("127.0.0.1 localhost\n10.0.0.1 build.example.com\n198.51.100.7 mail.example.net\n"),
 			Profile: "debian",
-			Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "sshd", Client: "198.51.100.7"},
-				{Daemon: "in.ftpd", Client: "localhost"}},
+			Requests: []wire.Request{
+				{Daemon: "sshd", Client: "10.0.0.1", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:2"}},
+				{Daemon: "sshd", Client: "198.51.100.7", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}},
+				{Daemon: "in.ftpd", Client: "localhost", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:3"}}},
 		},
 	},
 	{
@@ -81,8 +87,10 @@ var playgroundExamples = []Example{
 			Deny:    strPtr("ALL: ALL\n"),
 			Hosts:   strPtr("10.1.0.5 desk.example.com\n10.1.0.9 terminal.example.com\n203.0.113.4 outside.example.org\n"),
 			Profile: "debian",
-			Requests: []wire.Request{{Daemon: "sshd", Client: "10.1.0.5"}, {Daemon: "sshd", Client: "10.1.0.9"},
-				{Daemon: "sshd", Client: "203.0.113.4"}},
+			Requests: []wire.Request{
+				{Daemon: "sshd", Client: "10.1.0.5", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:1"}},
+				{Daemon: "sshd", Client: "10.1.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}},
+				{Daemon: "sshd", Client: "203.0.113.4", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
 		},
 	},
 	{
@@ -93,19 +101,23 @@ var playgroundExamples = []Example{
 			Deny:    strPtr("ALL: ALL\n"),
 			Hosts:   strPtr("10.0.0.1 good.example.com\n"),
 			Profile: "debian",
-			Requests: []wire.Request{{Daemon: "sshd", Client: "10.0.0.1"}, {Daemon: "sshd", Client: "10.0.0.7"},
-				{Daemon: "sshd", Client: "paranoid"}},
+			Requests: []wire.Request{
+				{Daemon: "sshd", Client: "10.0.0.1", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:3"}},
+				{Daemon: "sshd", Client: "10.0.0.7", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:3"}},
+				{Daemon: "sshd", Client: "paranoid", Expect: &wire.Expect{Access: "denied", Rule: "hosts.allow:2"}}},
 		},
 	},
 	{
 		ID: "dante-sockd", Title: "Dante's sockd with a spawn logger",
 		About: "Dante consults the files under the daemon name sockd and honours only spawn. The command is shown expanded; it never runs here.",
 		Doc: &Document{
-			Allow:    strPtr("sockd: 10.0.0.0/8: spawn (/usr/bin/logger -t sockd \"allowed %a for %d\") &\n"),
-			Deny:     strPtr("sockd: ALL: spawn (/usr/bin/logger -t sockd \"refused %c\") &\n"),
-			Hosts:    strPtr("10.2.0.3 laptop.example.com\n"),
-			Profile:  "debian",
-			Requests: []wire.Request{{Daemon: "sockd", Client: "10.2.0.3"}, {Daemon: "sockd", Client: "192.0.2.99"}},
+			Allow:   strPtr("sockd: 10.0.0.0/8: spawn (/usr/bin/logger -t sockd \"allowed %a for %d\") &\n"),
+			Deny:    strPtr("sockd: ALL: spawn (/usr/bin/logger -t sockd \"refused %c\") &\n"),
+			Hosts:   strPtr("10.2.0.3 laptop.example.com\n"),
+			Profile: "debian",
+			Requests: []wire.Request{
+				{Daemon: "sockd", Client: "10.2.0.3", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:1"}},
+				{Daemon: "sockd", Client: "192.0.2.99", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
 		},
 	},
 	{
@@ -119,8 +131,10 @@ var playgroundExamples = []Example{
 				"ALL : ALL : allow\n"),
 			Hosts:   strPtr("10.3.0.2 dev.example.com\n"),
 			Profile: "freebsd",
-			Requests: []wire.Request{{Daemon: "sshd", Client: "10.3.0.2"}, {Daemon: "sshd", Client: "192.0.2.50"},
-				{Daemon: "ftpd", Client: "192.0.2.50"}},
+			Requests: []wire.Request{
+				{Daemon: "sshd", Client: "10.3.0.2", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:3"}},
+				{Daemon: "sshd", Client: "192.0.2.50", Expect: &wire.Expect{Access: "denied", Rule: "hosts.allow:4"}},
+				{Daemon: "ftpd", Client: "192.0.2.50", Expect: &wire.Expect{Access: "granted", Rule: "hosts.allow:5"}}},
 		},
 	},
 }

@@ -25,7 +25,13 @@
 // widget's status line under each editable text (role=status, named by
 // its textarea's aria-describedby). Since then, each row's select.kind
 // ("access" or "ctl"), a hosts_ctl row having input.daemon/.name/.addr/
-// .user in place of a connection's fields.
+// .user in place of a connection's fields. Since then, each row's
+// input.expect (the verdict it must get, "denied by hosts.deny:1";
+// aria-invalid when it is not one), td.verdict's span.access (the
+// verdict's text) and, for a row with an expectation, its data-expect
+// "met" or "unmet" and span.expect-mark (✓ or ✗, title "want …, got …"),
+// p#expect-status (role=status, data-total, data-met, data-state) and
+// button#pin-verdicts.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -179,11 +185,15 @@ function rows(page) {
     const v = (c) => { const i = tr.querySelector('input.' + c); return i ? i.value : null; };
     const td = tr.querySelector('td.verdict');
     const kind = tr.querySelector('select.kind');
+    // The verdict's text, without the expectation's mark.
+    const acc = td && td.querySelector('span.access');
     return {
       kind: kind ? kind.value : null,
       daemon: v('daemon'), server: v('server'), client: v('client'), user: v('user'), name: v('name'), addr: v('addr'),
-      verdict: td ? td.textContent.trim() : null,
+      verdict: td ? (acc ? acc.textContent : td.textContent).trim() : null,
       access: td ? td.getAttribute('data-access') : null,
+      expect: v('expect'),
+      met: td ? td.getAttribute('data-expect') : null,
       selected: tr.getAttribute('aria-selected'),
     };
   }));
@@ -212,7 +222,10 @@ async function setRow(page, i, fields) {
 }
 
 function verdictOf(page, i) {
-  return page.locator('table#requests tbody tr.request').nth(i).locator('td.verdict').textContent().then((s) => s.trim());
+  return page.locator('table#requests tbody tr.request').nth(i).locator('td.verdict').evaluate((td) => {
+    const acc = td.querySelector('span.access');
+    return (acc ? acc.textContent : td.textContent).trim();
+  });
 }
 
 async function whyVerdict(page) {
@@ -1493,6 +1506,148 @@ await step('21 hosts_ctl: a row switched to hosts_ctl is decided as one, says so
     await tr.locator('select.kind').selectOption('access');
     await until('the row is a connection again', () => rows(page).then((rs) => rs[n - 1]), (r) => r.kind === 'access' && r.client === '10.0.0.1' && r.name === null);
     await until('the connection denied again', () => verdictOf(page, n - 1), (v) => v === 'denied');
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// 22. Expected verdicts: a row's expect field, the mark in its verdict
+// cell, the status line, "Expect these verdicts", expectation lines in
+// the paste box (tcpwrap test's), and a share and a link that keep them.
+async function expectState(page) {
+  return page.evaluate(() => {
+    const st = document.getElementById('expect-status');
+    return { text: st.textContent.trim(), total: st.dataset.total, met: st.dataset.met, state: st.dataset.state || null, role: st.getAttribute('role') };
+  });
+}
+function markOf(page, i) {
+  return page.locator('table#requests tbody tr.request').nth(i).evaluate((tr) => {
+    const td = tr.querySelector('td.verdict');
+    const m = td.querySelector('.expect-mark');
+    const input = tr.querySelector('input.expect');
+    return {
+      met: td.getAttribute('data-expect'), mark: m ? m.textContent : null, title: m ? m.title : null, label: m ? m.getAttribute('aria-label') : null,
+      value: input.value, invalid: input.getAttribute('aria-invalid'), inputTitle: input.title, inputLabel: input.getAttribute('aria-label'), placeholder: input.placeholder,
+    };
+  });
+}
+await step('22 expected verdicts: met and unmet as rules change, an invalid one kept, "Expect these verdicts", expectation lines pasted, kept by a share and a link', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    const trs = page.locator('table#requests tbody tr.request');
+    // A first visit: the default example's expectations, every one met,
+    // in the field the server rendered before any script ran.
+    const n0 = await trs.count();
+    const s0 = await until('the default example: every expectation met', () => expectState(page), (s) => s.state === 'met' && s.total === String(n0));
+    assert(s0.role === 'status', `p#expect-status role=${JSON.stringify(s0.role)}`);
+    assert(s0.text === `All ${n0} expectations met.`, `p#expect-status says ${JSON.stringify(s0.text)}`);
+    const r0 = await rows(page);
+    assert(r0.every((r) => r.expect && r.met === 'met'), `default rows: ${JSON.stringify(r0.map((r) => [r.expect, r.met]))}`);
+    const m0 = await markOf(page, 0);
+    assert(m0.inputLabel === 'expected verdict' && m0.placeholder === 'any' && m0.mark === '✓' && m0.label.startsWith('as expected: want '),
+      `row 1's expect field and mark: ${JSON.stringify(m0)}`);
+    const html = await (await fetch(BASE + '/')).text();
+    assert(html.includes(`class="expect" type="text" value="${r0[0].expect}"`), `GET / as the server renders it has no expect field holding ${JSON.stringify(r0[0].expect)}`);
+    notes.push(`default: ${JSON.stringify(s0.text)}; ${r0.map((r) => `${r.daemon} ${r.client}: ${r.expect} ✓`).join(', ')}`);
+    // Every example of the menu meets its own expectations.
+    for (const e of (await page.$$eval('select#examples option', (o) => o.map((x) => x.value))).filter(Boolean)) {
+      await page.locator('select#examples').selectOption(e);
+      await until(`example ${e}: every expectation met`, () => Promise.all([expectState(page), trs.count()]), ([st, n]) => st.state === 'met' && st.total === String(n) && n > 0);
+    }
+
+    // One row, an expectation typed: met, then unmet once a rule changes.
+    while ((await trs.count()) > 1) await trs.last().locator('button.remove').click();
+    await setPane(page, 'hosts', '10.0.0.1 multi.example.com\n10.0.0.2 multi.example.com\n');
+    await setPane(page, 'allow', 'sshd: 10.0.0.1\n');
+    await setPane(page, 'deny', 'ALL: ALL\n');
+    await setRow(page, 0, { daemon: 'sshd', client: '10.0.0.1', server: '', user: '' });
+    const ex0 = trs.nth(0).locator('input.expect');
+    await ex0.fill('');
+    await ex0.pressSequentially('granted by hosts.allow:1');
+    await until('row 1 met: ✓ and its title', () => markOf(page, 0),
+      (m) => m.met === 'met' && m.mark === '✓' && m.title === 'want granted by hosts.allow:1, got granted by hosts.allow:1 (10.0.0.1)');
+    await until('the status: 1 expectation met', () => expectState(page), (s) => s.state === 'met' && s.text === '1 expectation met.');
+    await typeInto(page, '#allow', 'sshd: 10.0.0.2\n');
+    const m1 = await until('row 1 unmet after the rule changed: ✗ and what it got', () => markOf(page, 0),
+      (m) => m.met === 'unmet' && m.mark === '✗' && m.title === 'want granted by hosts.allow:1, got denied by hosts.deny:1 (10.0.0.1)');
+    assert(m1.label.startsWith('not as expected: '), `the ✗ mark's accessible name: ${JSON.stringify(m1.label)}`);
+    assert(await verdictOf(page, 0) === 'denied', `row 1's verdict text with a mark: ${JSON.stringify(await verdictOf(page, 0))}`);
+    const s1 = await until('the status names the unmet row', () => expectState(page), (s) => s.state === 'unmet' && s.text.includes('0 of 1 expectation met; not met: row 1 (sshd 10.0.0.1)'));
+    notes.push(`unmet: ${JSON.stringify(m1.title)}; ${JSON.stringify(s1.text)}`);
+    // Text that is no expectation: kept, marked invalid with the reason, not checked.
+    await ex0.fill('granted by hosts.allow');
+    const m2 = await until('row 1 expect field aria-invalid, no mark', () => markOf(page, 0), (m) => m.invalid === 'true' && m.met === null && m.mark === null);
+    assert(m2.value === 'granted by hosts.allow', `the invalid text was not kept: ${JSON.stringify(m2.value)}`);
+    assert(m2.inputTitle.includes('want hosts.allow:N, hosts.deny:N or none after by, got "hosts.allow"'), `the invalid field's title: ${JSON.stringify(m2.inputTitle)}`);
+    const s2 = await until('the status says the text is not read', () => expectState(page), (s) => s.total === '0' && s.text.includes('Not an expected verdict, so not checked: row 1'));
+    notes.push(`invalid: ${JSON.stringify(s2.text)}`);
+
+    // "Expect these verdicts": row 1 takes its verdict and rule; a client
+    // whose addresses get different verdicts is left alone, and said so.
+    await page.locator('#add-request').click();
+    await until('a second row', () => trs.count(), (n) => n === 2);
+    await setRow(page, 1, { daemon: 'sshd', client: 'multi.example.com' });
+    await until('row 2 mixed', () => verdictOf(page, 1), (v) => v === 'mixed');
+    assert((await markOf(page, 1)).value === '', 'the added row copied an expectation');
+    await page.locator('#pin-verdicts').click();
+    await until('row 1 expects what it gets: denied by hosts.deny:1, met', () => markOf(page, 0),
+      (m) => m.value === 'denied by hosts.deny:1' && m.invalid === null && m.met === 'met');
+    assert((await markOf(page, 1)).value === '', `row 2 (mixed) was given an expectation: ${JSON.stringify(await markOf(page, 1))}`);
+    const s3 = await until('the status says what was set and what was left alone', () => expectState(page),
+      (s) => s.text.includes('Expected verdicts set from the current ones: 1 of 2 rows; left alone: row 2 (its client\'s addresses get different verdicts: '));
+    notes.push(`pinned: ${JSON.stringify(s3.text)}`);
+    // The Why panel names the selected row's expectation.
+    await trs.nth(0).locator('td.verdict').click();
+    await until('#why-details: the expectation met', () => page.locator('#why-details').textContent(), (t) => t.includes('denied by hosts.deny:1: met'));
+
+    // Expectation lines pasted as tcpwrap test reads them; a bad rule is
+    // skipped, named, and its text stays in the box.
+    if (!(await page.locator('textarea#paste-requests').isVisible())) await page.locator('details:has(#paste-requests) > summary').click();
+    const pasted = 'denied sshd 10.0.0.9 by hosts.deny:1\ngranted hosts_ctl sendmail mail.example.com 10.0.0.1\ndenied sshd 10.0.0.8 by hosts.deny\n';
+    await page.locator('textarea#paste-requests').fill(pasted);
+    await page.locator('button#import-requests').click();
+    const r4 = await until('two rows added with their expectations, decided', () => rows(page),
+      (rs) => rs.length === 4 && rs[2].met === 'met' && rs[3].met === 'unmet');
+    assert(r4[2].daemon === 'sshd' && r4[2].client === '10.0.0.9' && r4[2].expect === 'denied by hosts.deny:1', `row 3: ${JSON.stringify(r4[2])}`);
+    assert(r4[3].kind === 'ctl' && r4[3].name === 'mail.example.com' && r4[3].addr === '10.0.0.1' && r4[3].expect === 'granted', `row 4: ${JSON.stringify(r4[3])}`);
+    const imp = (await page.locator('#import-status').textContent()).trim();
+    assert(imp.includes('2 requests added') && imp.includes('line 3: want hosts.allow:N, hosts.deny:N or none after by, got "hosts.deny"'), `#import-status: ${JSON.stringify(imp)}`);
+    assert(await page.locator('textarea#paste-requests').inputValue() === pasted, 'the paste box was emptied despite a skipped line');
+    const s4 = await until('the status: 2 of 3 met, row 4 named', () => expectState(page), (s) => s.text.includes('2 of 3 expectations met; not met: row 4 (hosts_ctl sendmail mail.example.com 10.0.0.1)'));
+    notes.push(`pasted: ${JSON.stringify(imp)}; ${JSON.stringify(s4.text)}`);
+    // The keyboard: Tab from a row's user field reaches its expect field.
+    await trs.nth(2).locator('input.user').focus();
+    await page.keyboard.press('Tab');
+    assert(await page.evaluate(() => document.activeElement.matches('tr.request input.expect')), 'Tab from input.user did not reach input.expect');
+
+    // A share and a link keep the expectations; the share's page has
+    // them in its HTML.
+    const before = await rows(page);
+    const strip = (rs) => rs.map(({ selected, ...r }) => r);
+    await page.locator('#share').click();
+    const url = await until('#share-url holds /s/ID', () => page.locator('#share-url').inputValue(), (v) => /\/s\/[a-z2-7]+$/.test(v));
+    await page.locator('#link').click();
+    const link = await until('location.hash #v1.', () => page.url(), (u) => u.includes('#v1.'));
+    const want = (await expectState(page)).text;
+    for (const [what, u] of [['share', url], ['link', link]]) {
+      const other = await newContext();
+      try {
+        const p2 = await open(other, u);
+        const after = await until(`the ${what}'s rows decided with their marks`, () => rows(p2), (rs) => rs.length === before.length && rs.every((r) => !r.expect || r.met));
+        assert(JSON.stringify(strip(after)) === JSON.stringify(strip(before)), `the ${what} opened with rows\n${JSON.stringify(strip(after))}\nwant\n${JSON.stringify(strip(before))}`);
+        const st = await until(`the ${what}'s status line`, () => expectState(p2), (s) => s.text === want);
+        if (what === 'share') {
+          const html = await (await fetch(u)).text();
+          assert(html.includes('value="denied by hosts.deny:1"') && html.includes('class="expect" type="text" value="granted"'), `/s/ID as the server renders it has not the expectations`);
+        }
+        notes.push(`${what}: ${JSON.stringify(st.text)}`);
+      } finally {
+        await closeContext(other);
+      }
+    }
   } finally {
     await closeContext(ctx);
   }
