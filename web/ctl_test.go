@@ -169,6 +169,8 @@ func TestParseRequestsCtl(t *testing.T) {
 			want: wire.Request{Daemon: "in.ftpd", Server: "10.1.0.1", User: "bob", Client: "host.example", Expect: &wire.Expect{Access: "granted"}}},
 		{line: "delegated hosts_ctl sendmail mail.example.com 10.0.0.1 by none",
 			want: wire.Request{Ctl: &wire.CtlEcho{Daemon: "sendmail", Name: "mail.example.com", Addr: "10.0.0.1"}, Expect: &wire.Expect{Access: "delegated", Rule: "none"}}},
+		{line: "denied sshd 10.0.0.9 by hosts.deny:1 # the kiosk",
+			want: wire.Request{Daemon: "sshd", Client: "10.0.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
 		// Two words are a connection: a daemon called denied.
 		{line: "denied 10.0.0.1", want: wire.Request{Daemon: "denied", Client: "10.0.0.1"}},
 		{line: "denied hosts_ctl 10.0.0.1", want: wire.Request{Daemon: "hosts_ctl", Client: "10.0.0.1", Expect: &wire.Expect{Access: "denied"}}},
@@ -185,7 +187,7 @@ func TestParseRequestsCtl(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", c.line, err, c.err)
 		case c.err == "" && (err != nil || len(reqs) != 1 || !reflect.DeepEqual(reqs[0], c.want)):
 			t.Errorf("%q: %+v %v, want %+v", c.line, reqs, err, c.want)
-		case c.err == "" && requestLine(reqs[0]) != strings.TrimSuffix(c.line, ` ""`):
+		case c.err == "" && requestLine(reqs[0]) != strings.TrimSuffix(strings.TrimSuffix(c.line, " # the kiosk"), ` ""`):
 			t.Errorf("%q: line %q", c.line, requestLine(reqs[0]))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,7 +197,8 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d
 // hosts_ctl request (the operands of tcpwrap match --ctl; a field ""
 // is the empty string), either one after an expected verdict as a line
 // of tcpwrap test states it: "denied sshd 10.0.0.9 by hosts.deny:1";
-// blank lines and lines starting with # are skipped.
+// blank lines and lines starting with # are skipped, and a word starting
+// with # ends a line.
 func parseRequests(text string) ([]wire.Request, error) {
 	var reqs []wire.Request
 	for i, line := range strings.Split(text, "\n") {
@@ -204,7 +206,12 @@ func parseRequests(text string) ([]wire.Request, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		req, err := parseRequestLine(strings.Fields(line))
+		f := strings.Fields(line)
+		// A word starting with # starts a comment, as in tcpwrap test.
+		if k := slices.IndexFunc(f, func(w string) bool { return w[0] == '#' }); k >= 0 {
+			f = f[:k]
+		}
+		req, err := parseRequestLine(f)
 		if err != nil {
 			return nil, fmt.Errorf("requests line %d: %v, got %q", i+1, err, line)
 		}
