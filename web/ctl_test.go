@@ -173,7 +173,7 @@ func TestParseRequestsCtl(t *testing.T) {
 			want: wire.Request{Daemon: "sshd", Client: "10.0.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
 		// Two words are a connection: a daemon called denied.
 		{line: "denied 10.0.0.1", want: wire.Request{Daemon: "denied", Client: "10.0.0.1"}},
-		{line: "denied hosts_ctl 10.0.0.1", want: wire.Request{Daemon: "hosts_ctl", Client: "10.0.0.1", Expect: &wire.Expect{Access: "denied"}}},
+		{line: "denied hosts_ctl 10.0.0.1", err: `want hosts_ctl DAEMON NAME ADDR [USER], got`},
 		{line: "denied sshd 10.0.0.9 by hosts.deny", err: `requests line 1: expect: rule "hosts.deny": want hosts.allow:N, hosts.deny:N or none, got`},
 		{line: "denied sshd 10.0.0.9 by", err: `want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl`},
 		{line: "denied sshd by hosts.deny:1", err: `want DAEMON[@SERVER] [USER@]CLIENT or hosts_ctl`},

@@ -237,7 +237,10 @@ func parseRequestLine(f []string) (req wire.Request, err error) {
 		}
 		req.Expect = e
 	}
-	if f[0] == ctlWord && len(f) > 2 {
+	// hosts_ctl first is a hosts_ctl request when more words follow it
+	// than a connection's one client, or after a verdict (as tcpwrap test
+	// reads it); "hosts_ctl 10.0.0.1" alone is a daemon of that name.
+	if f[0] == ctlWord && (len(f) > 2 || req.Expect != nil) {
 		if len(f) < 4 || len(f) > 5 {
 			return req, fmt.Errorf("want %s DAEMON NAME ADDR [USER]", ctlWord)
 		}

@@ -287,10 +287,13 @@ sshd: 10.0.0.0/24 EXCEPT 10.0.0.9
 ALL: ALL
 -- requests --
 sshd 10.0.0.1
-sshd 10.0.0.9
+denied sshd 10.0.0.9 by hosts.deny:1
 </tcpwrap-example>`
 
-// exampleTxtar writes d as the content of a <tcpwrap-example> element.
+// exampleTxtar writes d as the content of a <tcpwrap-example> element:
+// its texts, then its requests as the form's lines, a request with an
+// expected verdict as a line of tcpwrap test ("denied sshd 10.0.0.9 by
+// hosts.deny:1"), which the widget checks.
 func exampleTxtar(d *Document) string {
 	var b strings.Builder
 	b.WriteString("\n")
@@ -308,7 +311,7 @@ func exampleTxtar(d *Document) string {
 	}
 	var reqs strings.Builder
 	for _, r := range d.Requests {
-		reqs.WriteString(requestLabel(r) + "\n")
+		reqs.WriteString(requestLine(r) + "\n")
 	}
 	section("requests", strPtr(reqs.String()))
 	return b.String()
@@ -326,19 +329,3 @@ func expectText(r wire.Request) string {
 
 // expectHint is the expect field's title (app.ts's expectHint).
 const expectHint = `The verdict this request must get: granted, denied or delegated, optionally "by hosts.allow:N", "by hosts.deny:N" or "by none" (as in tcpwrap test). Empty: any.`
-
-// embedTxtar is exampleTxtar with each request as requestLine writes it:
-// a request with an expected verdict as a line of tcpwrap test ("denied
-// sshd 10.0.0.9 by hosts.deny:1"), which the widget checks. exampleTxtar
-// writes the requests section last, so d's texts without requests end
-// with that section's header.
-func embedTxtar(d *Document) string {
-	c := *d
-	c.Requests = nil
-	var b strings.Builder
-	b.WriteString(exampleTxtar(&c))
-	for _, r := range d.Requests {
-		b.WriteString(requestLine(r) + "\n")
-	}
-	return b.String()
-}
