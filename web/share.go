@@ -213,36 +213,38 @@ func (d *Document) canonical() []byte {
 			str(p)
 		}
 	}
-	if slices.ContainsFunc(d.Requests, func(r wire.Request) bool { return r.Ctl != nil }) {
-		// Each request's hosts_ctl strings, in the requests' order: a
-		// presence byte, then the four strings.
-		str("ctl")
+	// A part of some requests only, each behind its tag when one request
+	// has it: for each request in order, a presence byte, then the
+	// part's strings.
+	perRequest := func(tag string, part func(wire.Request) []string) {
+		if !slices.ContainsFunc(d.Requests, func(r wire.Request) bool { return part(r) != nil }) {
+			return
+		}
+		str(tag)
 		for _, r := range d.Requests {
-			if r.Ctl == nil {
+			f := part(r)
+			if f == nil {
 				b = append(b, 0)
 				continue
 			}
 			b = append(b, 1)
-			str(r.Ctl.Daemon)
-			str(r.Ctl.Name)
-			str(r.Ctl.Addr)
-			str(r.Ctl.User)
-		}
-	}
-	if slices.ContainsFunc(d.Requests, func(r wire.Request) bool { return r.Expect != nil }) {
-		// Each request's expectation, in the requests' order: a presence
-		// byte, then the access and the rule.
-		str("expect")
-		for _, r := range d.Requests {
-			if r.Expect == nil {
-				b = append(b, 0)
-				continue
+			for _, s := range f {
+				str(s)
 			}
-			b = append(b, 1)
-			str(r.Expect.Access)
-			str(r.Expect.Rule)
 		}
 	}
+	perRequest("ctl", func(r wire.Request) []string {
+		if r.Ctl == nil {
+			return nil
+		}
+		return []string{r.Ctl.Daemon, r.Ctl.Name, r.Ctl.Addr, r.Ctl.User}
+	})
+	perRequest("expect", func(r wire.Request) []string {
+		if r.Expect == nil {
+			return nil
+		}
+		return []string{r.Expect.Access, r.Expect.Rule}
+	})
 	return b
 }
 

@@ -116,6 +116,21 @@ func TestID_Stable(t *testing.T) {
 	}
 }
 
+// TestID_StableCtlExpect pins the encoding of the per-request parts
+// added later (a hosts_ctl request's strings, an expectation): shares
+// holding them keep their IDs.
+func TestID_StableCtlExpect(t *testing.T) {
+	d := sample(7)
+	d.Requests = append(d.Requests, wire.Request{Ctl: &wire.CtlEcho{Daemon: "sendmail", Name: "mail.example.com", Addr: "10.0.0.1"}},
+		wire.Request{Daemon: "sshd", Client: "10.0.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}})
+	if err := d.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.ID(), "nu6fvuxowqo342b7ltwmw547r4v7i624"; got != want {
+		t.Errorf("ID = %s, want %s", got, want)
+	}
+}
+
 // oldShare is a share document as the server stored it before DNS and
 // FileOrder existed (files posted out of path order, stored in it), and
 // oldShareID its ID then: both recorded with that server's code.

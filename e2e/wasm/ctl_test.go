@@ -76,10 +76,16 @@ func itoa(n int) string {
 // TestCtlModules asks both modules hosts_ctl requests: the reactor under
 // wazero and node:wasi (compile, then evaluate), the js module through
 // evaluateJSON and evaluate.
-func TestCtlModules(t *testing.T) {
-	checkCtl(t, "native", string(wire.EvaluateJSON(mustJSON(t, ctlInput))))
-	reactor := []step{{Op: "compile", Data: mustJSON(t, ctlInput.Policy)},
-		{Op: "evaluate", Data: mustJSON(t, wire.Requests{Requests: ctlInput.Requests})}}
+func TestCtlModules(t *testing.T) { askModules(t, ctlInput, checkCtl) }
+
+// askModules asks in of package wire natively and of both modules — the
+// reactor under wazero and node:wasi (compile, then evaluate), the js
+// module through evaluateJSON and evaluate — and checks every answer.
+func askModules(t *testing.T, in wire.Input, check func(t *testing.T, runner, answer string)) {
+	t.Helper()
+	check(t, "native", string(wire.EvaluateJSON(mustJSON(t, in))))
+	reactor := []step{{Op: "compile", Data: mustJSON(t, in.Policy)},
+		{Op: "evaluate", Data: mustJSON(t, wire.Requests{Requests: in.Requests})}}
 	for _, r := range []struct {
 		name string
 		run  func() []string
@@ -88,13 +94,13 @@ func TestCtlModules(t *testing.T) {
 		{"node:wasi", func() []string { return runNode(t, "wasidriver.mjs", modules.reactor, reactor) }},
 	} {
 		t.Run(strings.ReplaceAll(r.name, ":", "-"), func(t *testing.T) {
-			checkCtl(t, r.name, r.run()[1])
+			check(t, r.name, r.run()[1])
 		})
 	}
 	t.Run("js", func(t *testing.T) {
-		in := mustJSON(t, ctlInput)
-		got := runNode(t, "jsdriver.mjs", modules.dir, []step{{Op: "evaluateJSON", Data: in}, {Op: "evaluate", Data: in}})
-		checkCtl(t, "js evaluateJSON", got[0])
-		checkCtl(t, "js evaluate", got[1])
+		data := mustJSON(t, in)
+		got := runNode(t, "jsdriver.mjs", modules.dir, []step{{Op: "evaluateJSON", Data: data}, {Op: "evaluate", Data: data}})
+		check(t, "js evaluateJSON", got[0])
+		check(t, "js evaluate", got[1])
 	})
 }

@@ -68,25 +68,4 @@ func checkExpect(t *testing.T, runner, answer string) {
 
 // TestExpectModules asks both modules requests with expected verdicts,
 // as TestCtlModules asks hosts_ctl requests.
-func TestExpectModules(t *testing.T) {
-	checkExpect(t, "native", string(wire.EvaluateJSON(mustJSON(t, expectInput))))
-	reactor := []step{{Op: "compile", Data: mustJSON(t, expectInput.Policy)},
-		{Op: "evaluate", Data: mustJSON(t, wire.Requests{Requests: expectInput.Requests})}}
-	for _, r := range []struct {
-		name string
-		run  func() []string
-	}{
-		{"wazero", func() []string { return runWazero(t, loadReactor(t, ""), reactor) }},
-		{"node:wasi", func() []string { return runNode(t, "wasidriver.mjs", modules.reactor, reactor) }},
-	} {
-		t.Run(strings.ReplaceAll(r.name, ":", "-"), func(t *testing.T) {
-			checkExpect(t, r.name, r.run()[1])
-		})
-	}
-	t.Run("js", func(t *testing.T) {
-		in := mustJSON(t, expectInput)
-		got := runNode(t, "jsdriver.mjs", modules.dir, []step{{Op: "evaluateJSON", Data: in}, {Op: "evaluate", Data: in}})
-		checkExpect(t, "js evaluateJSON", got[0])
-		checkExpect(t, "js evaluate", got[1])
-	})
-}
+func TestExpectModules(t *testing.T) { askModules(t, expectInput, checkExpect) }
