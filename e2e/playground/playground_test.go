@@ -210,7 +210,7 @@ func TestPlayground(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("e2e", "playground", "run.mjs"))
 	cmd.Dir = absRoot
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "OUT_DIR="+out, "CHROMIUM="+browser, "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "OUT_DIR="+out, "CHROMIUM="+browser, "NO_COLOR=1", "TCPWRAP_BIN="+bin)
 	// Its own process group: on a timeout the browser goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }

@@ -31,9 +31,12 @@
 // verdict's text) and, for a row with an expectation, its data-expect
 // "met" or "unmet" and span.expect-mark (✓ or ✗, title "want …, got …"),
 // p#expect-status (role=status, data-total, data-met, data-state) and
-// button#pin-verdicts.
+// button#pin-verdicts. Since then, button#download-tests, whose file
+// step 23 runs through the real "tcpwrap test" (TCPWRAP_BIN, set by
+// playground_test.go; the step fails without it).
 
 import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -1648,6 +1651,59 @@ await step('22 expected verdicts: met and unmet as rules change, an invalid one 
         await closeContext(other);
       }
     }
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+await step('23 "Download as tcpwrap test file": the file, with the panes saved beside it, passes the real tcpwrap test, and fails it once a rule changes', async () => {
+  const bin = process.env.TCPWRAP_BIN;
+  assert(bin, 'TCPWRAP_BIN is not set: the step needs the tcpwrap binary to run the file');
+  const ctx = await newContext({ acceptDownloads: true });
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    const n = await page.locator('table#requests tbody tr.request').count();
+    await until('the default example: every expectation met', () => expectState(page), (s) => s.state === 'met' && s.total === String(n));
+    // Saves the panes and the downloaded file in a directory, runs
+    // tcpwrap test as the file's header says, and returns its answer.
+    const run = async (name) => {
+      const dir = path.join(OUT, name);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [id, file] of [['allow', 'hosts.allow'], ['deny', 'hosts.deny'], ['hosts', 'hosts']]) {
+        fs.writeFileSync(path.join(dir, file), await page.locator('#' + id).inputValue());
+      }
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#download-tests').click()]);
+      assert(dl.suggestedFilename() === 'tcpwrap-expect.txt', `download named ${JSON.stringify(dl.suggestedFilename())}`);
+      const file = path.join(dir, 'expect');
+      await dl.saveAs(file);
+      const text = fs.readFileSync(file, 'utf8');
+      const cmdLine = /^#   tcpwrap test (.*) THIS_FILE$/m.exec(text);
+      assert(cmdLine, `the file's header says no command:\n${text}`);
+      const args = ['test', ...cmdLine[1].replaceAll('DIR', dir).split(' '), file];
+      const r = spawnSync(bin, args, { encoding: 'utf8' });
+      return { text, status: r.status, stdout: r.stdout, stderr: r.stderr, args };
+    };
+    const ok = await run('tests-met');
+    const lines = ok.text.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert(lines.length === n, `the file has ${lines.length} expectation lines for ${n} rows:\n${ok.text}`);
+    assert(ok.status === 0 && ok.stdout.startsWith(`ok: ${n} of ${n} expectations met`), `tcpwrap ${ok.args.join(' ')}: exit ${ok.status}\n${ok.stdout}${ok.stderr}`);
+    notes.push(`met: ${ok.stdout.trim()}`);
+    const st = await until('the status line says the download', () => expectState(page), (s) => s.text.includes('Downloaded tcpwrap-expect.txt'));
+    notes.push(JSON.stringify(st.text));
+    // A rule changed in the playground: the same expectations now fail,
+    // in the playground and in tcpwrap test alike.
+    await page.locator('#deny').fill('ALL: ALL EXCEPT 192.0.2.20\n');
+    const bad = await until('an expectation unmet after the edit', () => expectState(page), (s) => s.state === 'unmet');
+    const failed = await run('tests-unmet');
+    assert(failed.status === 1 && /: FAIL: /.test(failed.stdout) && failed.stdout.includes(`of ${n} expectations met`),
+      `tcpwrap test after the edit: exit ${failed.status}\n${failed.stdout}${failed.stderr}`);
+    const unmetRows = n - Number(bad.met);
+    const failLines = failed.stdout.split('\n').filter((l) => l.includes(': FAIL: ')).length;
+    assert(failLines === unmetRows, `${failLines} FAIL lines from tcpwrap test, ${unmetRows} rows unmet in the playground`);
+    notes.push(`unmet: ${failed.stdout.trim().split('\n').at(-1)}`);
   } finally {
     await closeContext(ctx);
   }

@@ -12,6 +12,7 @@ import {
   parseExpect,
   parseRequestLines,
   parseTxtar,
+  testFile,
   validRule,
 } from '../../web/ts/state.ts';
 
@@ -196,6 +197,36 @@ await test('a #fragment link keeps the expectations', async () => {
     ],
   });
   assert.deepEqual(await decodeFragment('#' + (await encodeFragment(doc))), doc);
+});
+
+await test('testFile: a tcpwrap test file of the rows, read back by the paste box', () => {
+  const doc = normalizeDoc({
+    allow: 'sshd: 10.0.0.1\n', deny: null, hosts: null, netgroup: '', profile: 'freebsd', files: { '/etc/x': '' },
+    requests: [
+      { daemon: 'sshd', client: '10.0.0.1', expect: { access: 'granted', rule: 'hosts.allow:1' } },
+      { daemon: 'sshd', client: '10.0.0.2', clientPort: 2222, expect: { access: 'denied' } },
+      { ctl: { daemon: 'sendmail', name: '', addr: '10.0.0.9', user: '' }, expect: { access: 'denied', rule: 'none' } },
+      { daemon: 'sshd', user: 'bob', client: '10.0.0.3' },
+    ],
+  });
+  const text = testFile(doc);
+  assert.equal(text, [
+    '# Expected verdicts from the tcpwrap playground (profile freebsd).',
+    '# Save the panes as DIR/hosts.allow, DIR/hosts, DIR/netgroup, and the pattern files at their paths, then run:',
+    '#   tcpwrap test -d DIR --hosts DIR/hosts --profile freebsd --netgroup DIR/netgroup THIS_FILE',
+    'granted sshd 10.0.0.1 by hosts.allow:1',
+    '# ports of the next request (tcpwrap test takes them for a whole file: --client-port, --server-port): client 2222, server 0',
+    'denied sshd 10.0.0.2',
+    'denied hosts_ctl sendmail "" 10.0.0.9 by none',
+    '# no expected verdict: sshd bob@10.0.0.3',
+    '# 1 request without an expected verdict, left as comments.',
+    '',
+  ].join('\n'));
+  // The paste box reads it back: the expectations, without the ports
+  // and the commented request.
+  const { requests, errors } = parseRequestLines(text);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests, [doc.requests[0], { daemon: 'sshd', client: '10.0.0.2', expect: { access: 'denied' } }, doc.requests[2]]);
 });
 
 console.log(`${passed} of ${passed + failed} passed`);

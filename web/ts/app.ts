@@ -37,6 +37,7 @@ import {
   parseExpect,
   parseFiles,
   parseRequestLines,
+  testFile,
 } from "./state";
 
 interface Example {
@@ -824,6 +825,25 @@ async function pinVerdicts() {
     (left.length ? `; left alone: ${left.join("; ")}` : "");
 }
 
+/**
+ * downloadTests saves the rows as a file for tcpwrap test (testFile):
+ * the same lines the paste box reads, to run in CI against the panes.
+ */
+function downloadTests() {
+  const doc = collect();
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([testFile(doc)], { type: "text/plain" }));
+  a.download = "tcpwrap-expect.txt";
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  const n = doc.requests.filter((r) => r.expect).length;
+  pinNote = `Downloaded tcpwrap-expect.txt: ${n} expected verdict${n === 1 ? "" : "s"}` + (n < doc.requests.length ? `, ${doc.requests.length - n} request${doc.requests.length - n === 1 ? "" : "s"} without one as comments` : "");
+  // The status line says it, beside the tally (no edit: pinNote stays).
+  verdictJobs.run(() => evaluateAll(performance.now()));
+}
+
 // ---- Why -----------------------------------------------------------------
 
 const dnsName = byId<HTMLInputElement>("dns-name");
@@ -1583,6 +1603,7 @@ function start() {
   dnsName.addEventListener("input", why);
 
   byId("pin-verdicts").addEventListener("click", pinVerdicts);
+  byId("download-tests").addEventListener("click", downloadTests);
   byId("format").addEventListener("click", format);
   byId("share").addEventListener("click", share);
   byId("link").addEventListener("click", link);

@@ -425,6 +425,40 @@ export function formatRequest(r: Request): string {
   return formatOperands(r);
 }
 
+/**
+ * testFile writes doc's requests as a file for tcpwrap test: a header
+ * that says how to run it against the panes, then one line per request
+ * with an expected verdict; a request without one, and a request's ports
+ * (tcpwrap test takes them for a whole file only), become comments.
+ */
+export function testFile(doc: Doc): string {
+  // The playground answers every lookup from its hosts pane (an absent
+  // one is empty), so the run needs --hosts whatever the pane holds.
+  const flags = ["--hosts DIR/hosts", `--profile ${doc.profile}`];
+  if (doc.netgroup !== null) flags.push("--netgroup DIR/netgroup");
+  const saved = [doc.allow !== null && "DIR/hosts.allow", doc.deny !== null && "DIR/hosts.deny", "DIR/hosts", doc.netgroup !== null && "DIR/netgroup"].filter(
+    (x): x is string => !!x,
+  );
+  const lines = [
+    `# Expected verdicts from the tcpwrap playground (profile ${doc.profile}).`,
+    `# Save the panes as ${saved.join(", ")}` + (Object.keys(doc.files).length ? ", and the pattern files at their paths," : "") + " then run:",
+    `#   tcpwrap test -d DIR ${flags.join(" ")} THIS_FILE`,
+  ];
+  let none = 0;
+  for (const r of doc.requests) {
+    if (!r.ctl && (r.clientPort || r.serverPort)) {
+      lines.push(`# ports of the next request (tcpwrap test takes them for a whole file: --client-port, --server-port): client ${r.clientPort ?? 0}, server ${r.serverPort ?? 0}`);
+    }
+    if (r.expect && isVerdict(r.expect.access)) lines.push(formatRequest(r));
+    else {
+      lines.push(`# no expected verdict: ${formatOperands(r)}`);
+      none++;
+    }
+  }
+  if (none) lines.push(`# ${none} request${none === 1 ? "" : "s"} without an expected verdict, left as comments.`);
+  return lines.join("\n") + "\n";
+}
+
 /** formatOperands writes r's request without its expectation. */
 export function formatOperands(r: Request): string {
   const c = ctlOf(r);
