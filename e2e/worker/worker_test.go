@@ -295,6 +295,30 @@ func TestWorkerShares(t *testing.T) {
 		t.Errorf("GET /s/ID: %d", code)
 	}
 
+	// Expected verdicts are part of a share: stored, read back, and in the
+	// ID (the same requests without them are another share); a malformed
+	// one is refused.
+	withExpect := `{"allow":"sshd: 10.0.0.1\n","deny":"ALL: ALL\n","requests":[{"daemon":"sshd","client":"10.0.0.9","expect":{"access":"denied","rule":"hosts.deny:1"}}]}`
+	code, body = c.do("POST", "/api/shares", js, "", withExpect)
+	var exp created
+	if err := json.Unmarshal([]byte(body), &exp); code != 201 || err != nil {
+		t.Fatalf("create with an expectation: %d %s", code, body)
+	}
+	if code, body := c.do("GET", "/api/shares/"+exp.ID, "", "", ""); code != 200 || !strings.Contains(body, `"expect":{"access":"denied","rule":"hosts.deny:1"}`) {
+		t.Errorf("read with an expectation: %d %s", code, body)
+	}
+	code, body = c.do("POST", "/api/shares", js, "", strings.Replace(withExpect, `,"expect":{"access":"denied","rule":"hosts.deny:1"}`, "", 1))
+	var noExp created
+	if json.Unmarshal([]byte(body), &noExp); code != 201 || noExp.ID == exp.ID {
+		t.Errorf("the same share without its expectation: %d %s (with it: %s)", code, body, exp.ID)
+	}
+	if code, body := c.do("POST", "/api/shares", js, "", strings.Replace(withExpect, "hosts.deny:1", "deny:1", 1)); code != 400 || !strings.Contains(body, "expect: rule") {
+		t.Errorf("a malformed expectation: %d %s", code, body)
+	}
+	if code, body := c.do("POST", "/api/evaluate", js, "", withExpect); code != 200 || !strings.Contains(body, `"expect":{"met":true,"got":[{"access":"denied","rule":"hosts.deny:1"}]}`) {
+		t.Errorf("evaluate with an expectation: %d %s", code, body)
+	}
+
 	// Bad inputs: 4xx.
 	for _, tc := range []struct {
 		method, path, ctype, auth, body string
