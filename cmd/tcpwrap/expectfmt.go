@@ -11,15 +11,17 @@ import (
 	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
-// This file holds tcpwrap test's machine-readable reports: --format json
-// and --format junit. Both are written once every file was read.
+// This file holds tcpwrap test's machine-readable reports: --format json,
+// written as the lines are read (any number of lines in bounded memory),
+// and --format junit, written once every file was read.
 
-// jsonReporter writes one JSON object: the counts, the rules no request
-// reached, and every line's result, met ones included.
+// jsonReporter writes one JSON object: every line's result, met ones
+// included, one a line as each is judged, then the counts and the rules
+// no request reached (jsonReport, its members in that order).
 type jsonReporter struct {
-	w       *bufio.Writer
-	results []jsonLine
-	unread  []jsonUnread
+	w      *bufio.Writer
+	n      int // results written
+	unread []jsonUnread
 }
 
 type jsonReport struct {
@@ -31,8 +33,10 @@ type jsonReport struct {
 	Requests    int          `json:"requests"`
 	// Idle is every rule no request was decided by (all of them, not the
 	// text report's first 20).
-	Idle    []string   `json:"idle"`
-	Results []jsonLine `json:"results"`
+	Idle []string `json:"idle"`
+	// Results come first in the report, written as the lines are read:
+	// done leaves them out of the counts it writes after them.
+	Results []jsonLine `json:"results,omitempty"`
 }
 
 type jsonUnread struct {
@@ -75,7 +79,23 @@ func (r *jsonReporter) report(l lineResult) {
 			j.Got = append(j.Got, jsonGot{Access: g.Access, Rule: g.Rule, Address: g.address, RuleText: g.ruleText, Error: g.err, Met: g.met})
 		}
 	}
-	r.results = append(r.results, j)
+	if r.n == 0 {
+		r.w.WriteString(`{"results":[`)
+	} else {
+		r.w.WriteString(",")
+	}
+	r.n++
+	r.w.WriteString("\n")
+	r.w.Write(marshal(j)) // the writer's error is the caller's, at Flush
+}
+
+// marshal is v's JSON, without HTML escapes.
+func marshal(v any) []byte {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // these types always encode
+	return []byte(strings.TrimSuffix(b.String(), "\n"))
 }
 
 func (r *jsonReporter) unreadable(file, msg string) {
@@ -84,20 +104,24 @@ func (r *jsonReporter) unreadable(file, msg string) {
 
 func (r *jsonReporter) done(t *tester) {
 	rep := jsonReport{OK: !t.failing(), Met: t.met, Failed: t.failed, BadLines: t.bad, UnreadFiles: r.unread,
-		Requests: t.requests, Idle: t.idle(), Results: r.results}
+		Requests: t.requests, Idle: t.idle()}
 	if rep.UnreadFiles == nil {
 		rep.UnreadFiles = []jsonUnread{}
 	}
 	if rep.Idle == nil {
 		rep.Idle = []string{}
 	}
-	if rep.Results == nil {
-		rep.Results = []jsonLine{}
+	if r.n == 0 {
+		r.w.WriteString(`{"results":[`)
+	} else {
+		r.w.WriteString("\n")
 	}
-	enc := json.NewEncoder(r.w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	enc.Encode(rep) // the writer's error is the caller's, at Flush
+	// The counts after the results: rep's members, its opening brace
+	// replaced by the comma that ends the results.
+	sum := marshal(rep)
+	r.w.WriteString("],")
+	r.w.Write(sum[1:])
+	r.w.WriteString("\n")
 }
 
 // junitReporter writes JUnit XML, which CI systems (GitLab, Jenkins,
