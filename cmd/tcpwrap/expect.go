@@ -289,11 +289,11 @@ func (t *tester) line(file string, n int, text string) {
 	for _, req := range reqs {
 		d := t.m.policy.Decide(req)
 		t.requests++
-		g := got{Expect: wire.Expect{Access: string(d.Access), Rule: "none"}}
-		if slot, ok := t.m.slot(d.Matched); ok {
+		e, slot, ok := t.m.expectOf(d)
+		if ok {
 			t.hits[slot]++
-			g.Rule = fmt.Sprintf("%s:%d", t.m.slots[slot].file, t.m.slots[slot].line.Num)
 		}
+		g := got{Expect: e}
 		if len(reqs) > 1 {
 			g.address = req.Client.Socket.Addr().String()
 		}
@@ -437,9 +437,9 @@ const maxIdleShown = 20
 // idle is the rules no request was decided by, as hosts.allow:N.
 func (t *tester) idle() []string {
 	var idle []string
-	for i, s := range t.m.slots {
+	for i := range t.m.slots {
 		if t.hits[i] == 0 {
-			idle = append(idle, fmt.Sprintf("%s:%d", s.file, s.line.Num))
+			idle = append(idle, t.m.ruleName(i))
 		}
 	}
 	return idle

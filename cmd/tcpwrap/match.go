@@ -679,10 +679,7 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 func (m *matcher) record(it *batchItem) string {
 	gots := make([]wire.Expect, len(it.reqs))
 	for j, d := range it.decisions {
-		gots[j] = wire.Expect{Access: string(d.Access), Rule: "none"}
-		if slot, ok := m.slot(d.Matched); ok {
-			gots[j].Rule = fmt.Sprintf("%s:%d", m.slots[slot].file, m.slots[slot].line.Num)
-		}
+		gots[j], _, _ = m.expectOf(d)
 	}
 	line := func(g wire.Expect, request string) string {
 		return g.Access + " " + request + " by " + g.Rule + "\n"
@@ -832,6 +829,22 @@ func (m *matcher) decideAll(items []batchItem) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// expectOf is d's verdict and deciding rule as an expectation names
+// them (wire.Expect: "hosts.allow:N", or "none"), and the rule's slot
+// (ok false when no rule decided).
+func (m *matcher) expectOf(d *engine.Decision) (e wire.Expect, slot int, ok bool) {
+	e = wire.Expect{Access: string(d.Access), Rule: "none"}
+	if slot, ok = m.slot(d.Matched); ok {
+		e.Rule = m.ruleName(slot)
+	}
+	return e, slot, ok
+}
+
+// ruleName names the rule of slot as an expectation does: hosts.allow:N.
+func (m *matcher) ruleName(slot int) string {
+	return m.slots[slot].file + ":" + strconv.Itoa(m.slots[slot].line.Num)
 }
 
 // slot returns the rule slot of a decision's deciding rule.
