@@ -64,7 +64,7 @@ func expectGot(rv requestView) string {
 }
 
 // expectSummary counts the expectations of views met: "2 of 3
-// expectations met (not met: requests 2)"; "" when no request has one.
+// expectations met; not met: request 2."; "" when no request has one.
 func expectSummary(views []requestView) string {
 	n, met := 0, 0
 	var unmet []string
@@ -91,7 +91,7 @@ func expectSummary(views []requestView) string {
 	if len(unmet) > 1 {
 		noun = "requests"
 	}
-	return strconv.Itoa(met) + " of " + strconv.Itoa(n) + " expectations met; not met: " + noun + " " + strings.Join(unmet, ", ") + "."
+	return strconv.Itoa(met) + " of " + plural(n, "expectation", "expectations") + " met; not met: " + noun + " " + strings.Join(unmet, ", ") + "."
 }
 
 // exampleForm is what an empty form shows.

@@ -437,3 +437,28 @@ func TestFormExpectations(t *testing.T) {
 		t.Errorf("share page lacks the summary")
 	}
 }
+
+// TestExpectSummary: the results' count of expectations met, in words.
+func TestExpectSummary(t *testing.T) {
+	met := wire.RequestResult{Expect: &wire.ExpectResult{Met: true}}
+	unmet := wire.RequestResult{Expect: &wire.ExpectResult{}}
+	e := &wire.Expect{Access: "denied"}
+	for _, c := range []struct {
+		views []requestView
+		want  string
+	}{
+		{nil, ""},
+		{[]requestView{{}}, ""},
+		{[]requestView{{Expect: e, Result: met}}, "The expectation is met."},
+		{[]requestView{{Expect: e, Result: unmet}}, "0 of 1 expectation met; not met: request 1."},
+		{[]requestView{{Expect: e, Result: met}, {}, {Expect: e, Result: met}}, "All 2 expectations met."},
+		{[]requestView{{Expect: e, Result: unmet}, {}, {Expect: e, Result: met}, {Expect: e, Result: unmet}}, "1 of 3 expectations met; not met: requests 1, 4."},
+		// A request whose expectation was never judged (an invalid one
+		// is a request error) is not met.
+		{[]requestView{{Expect: e}}, "0 of 1 expectation met; not met: request 1."},
+	} {
+		if got := expectSummary(c.views); got != c.want {
+			t.Errorf("%d views: %q, want %q", len(c.views), got, c.want)
+		}
+	}
+}
