@@ -25,7 +25,7 @@ decided it. Run it in CI on the tables you are about to install.
 
 An expectation line is
 
-  VERDICT DAEMON[@SERVER] [USER@]CLIENT [by RULE]
+  VERDICT DAEMON[@SERVER] [USER@]CLIENT [--client-port N] [--server-port N] [by RULE]
   VERDICT hosts_ctl DAEMON NAME ADDR [USER] [by RULE]
 
 VERDICT is granted, denied or delegated (a twist option took the
@@ -34,8 +34,11 @@ second form as for its hosts_ctl requests; "" is an empty string); a host
 name CLIENT stands for every address it has, and each must get the
 verdict. "by RULE" also requires the deciding rule: hosts.allow:N,
 hosts.deny:N, or none (no rule decided: the default grant, or an error
-before any rule). A '#' word starts a comment; blank lines are skipped.
-At most 4096 bytes a line.
+before any rule). --client-port and --server-port on a line give that
+request's ports in place of the flags'. A '#' word starts a comment;
+blank lines are skipped. At most 4096 bytes a line. tcpwrap match
+records such lines from a list of requests, each with the verdict it
+gets now (see tcpwrap match -h).
 
 Flags:
   -d DIR               read DIR/hosts.allow and DIR/hosts.deny (default /etc)
@@ -251,6 +254,32 @@ func (t *tester) line(file string, n int, text string) {
 		want.Rule = r.text
 		f = f[:k]
 	}
+	// --client-port N, --server-port N: this request's ports, in place of
+	// the flags'.
+	clientPort, serverPort := t.cfg.clientPort, t.cfg.serverPort
+	var portWords []word
+	for seen := map[string]bool{}; len(f) >= 2; {
+		flag, num := f[len(f)-2], f[len(f)-1]
+		if flag.text != "--client-port" && flag.text != "--server-port" {
+			break
+		}
+		n, err := strconv.ParseUint(num.text, 10, 16)
+		switch {
+		case seen[flag.text]:
+			bad(flag, "%s given twice", flag.text)
+			return
+		case err != nil:
+			bad(num, "want a port number (0 to 65535) after %s, got %s", flag.text, quoteWord(num.text))
+			return
+		case flag.text == "--client-port":
+			clientPort = uint16(n)
+		default:
+			serverPort = uint16(n)
+		}
+		seen[flag.text] = true
+		portWords = append([]word{flag, num}, portWords...)
+		f = f[:len(f)-2]
+	}
 	var reqs []engine.Request
 	var shown string
 	switch {
@@ -258,6 +287,10 @@ func (t *tester) line(file string, n int, text string) {
 		bad(word{col: len(text) + 1}, "want a request after %s", want.Access)
 		return
 	case f[0].text == "hosts_ctl":
+		if len(portWords) > 0 {
+			bad(portWords[0], "a hosts_ctl request has no ports")
+			return
+		}
 		if len(f) < 4 || len(f) > 5 {
 			bad(f[0], "want hosts_ctl DAEMON NAME ADDR [USER], got %s after hosts_ctl", plural(len(f)-1, "word", "words"))
 			return
@@ -278,12 +311,15 @@ func (t *tester) line(file string, n int, text string) {
 			return
 		}
 		var err error
-		reqs, err = engine.Query(t.m.policy.Resolver, f[0].text, f[1].text, t.cfg.clientPort, t.cfg.serverPort)
+		reqs, err = engine.Query(t.m.policy.Resolver, f[0].text, f[1].text, clientPort, serverPort)
 		if err != nil {
 			bad(f[1], "%v", err)
 			return
 		}
 		shown = f[0].text + " " + f[1].text
+		for _, w := range portWords {
+			shown += " " + w.text
+		}
 	}
 	res := lineResult{file: file, line: n, col: col, text: strings.TrimSpace(text), request: shown, want: want, met: true}
 	for _, req := range reqs {

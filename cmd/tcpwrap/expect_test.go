@@ -199,6 +199,36 @@ func TestTestCommandFormats(t *testing.T) {
 	}
 }
 
+// TestTestCommandPorts: --client-port and --server-port on a line are
+// that request's ports, in place of the flags'.
+func TestTestCommandPorts(t *testing.T) {
+	dir := setup(t, map[string]string{"hosts.allow": "22: ALL\n", "hosts.deny": "ALL: ALL\n", "exp": "" +
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port 22 by hosts.allow:1\n" +
+		"denied sshd@10.0.0.5 10.0.0.1 by hosts.deny:1\n" +
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port 23 --client-port 5\n" +
+		"granted sshd@10.0.0.5 10.0.0.1 --client-port 5 --server-port 22\n" +
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port x\n" +
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port 22 --server-port 22\n" +
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port 65536\n" +
+		"denied hosts_ctl sshd name 10.0.0.1 --client-port 5\n"})
+	r := tcpwrap(t, dir, "", false, "test", "-d", dir, "DIR/exp")
+	want := strings.ReplaceAll(`DIR/exp:3:1: FAIL: sshd@10.0.0.5 10.0.0.1 --server-port 23 --client-port 5: want granted, got denied by hosts.deny:1 (ALL: ALL)
+DIR/exp:5:46: want a port number (0 to 65535) after --server-port, got "x"
+DIR/exp:6:32: --server-port given twice
+DIR/exp:7:46: want a port number (0 to 65535) after --server-port, got "65536"
+DIR/exp:8:37: a hosts_ctl request has no ports
+FAIL: 3 of 4 expectations met (4 requests), 4 lines not read
+`, "DIR", dir)
+	if r.code != exitInput || r.stdout != want {
+		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
+	}
+	// The flags give the ports of lines that name none.
+	r = tcpwrap(t, dir, "denied sshd@10.0.0.5 10.0.0.1 --server-port 23\ngranted sshd@10.0.0.5 10.0.0.1\n", false, "test", "-d", dir, "--server-port", "22", "-")
+	if r.code != exitOK {
+		t.Errorf("with --server-port 22: exit %d %s", r.code, r.stdout)
+	}
+}
+
 // TestTestCommandIdleCap: the summary names at most maxIdleShown rules
 // no request reached, and counts the rest.
 func TestTestCommandIdleCap(t *testing.T) {
@@ -219,7 +249,8 @@ func TestTestCommandIdleCap(t *testing.T) {
 func FuzzTestLine(f *testing.F) {
 	for _, s := range []string{"granted sshd 10.0.0.1", "denied sshd 10.0.0.9 by hosts.deny:1", "# c", "",
 		"granted hosts_ctl sendmail mail.example.com 192.0.2.7 \"\"", "bogus", "granted sshd 10.0.0.1 by hosts.allow:x",
-		"delegated in.ftpd good.example.com", "granted sshd@ 10.0.0.1", "granted sshd multi.example.com", "denied by by"} {
+		"delegated in.ftpd good.example.com", "granted sshd@ 10.0.0.1", "granted sshd multi.example.com", "denied by by",
+		"granted sshd@10.0.0.5 10.0.0.1 --server-port 22 --client-port 1 by none", "denied hosts_ctl a b c --client-port 2"} {
 		f.Add(s)
 	}
 	dir := setup(f, testTables)
@@ -316,6 +347,16 @@ func TestMatchRecord(t *testing.T) {
 	}
 	if got := tcpwrap(t, dir, r.stdout, false, "test", "-d", dir, "-"); got.code != exitOK || !strings.HasPrefix(got.stdout, "ok: 2 of 2") {
 		t.Errorf("tcpwrap test of the hosts_ctl record: exit %d %s %s", got.code, got.stdout, got.stderr)
+	}
+	// The ports go on each line, and tcpwrap test then needs no port
+	// flag: a port-number daemon pattern (Debian) tells them apart.
+	pdir := setup(t, map[string]string{"hosts.allow": "22: ALL\n", "hosts.deny": "ALL: ALL\n", "reqs": "sshd@10.0.0.5 10.0.0.1\n"})
+	r = tcpwrap(t, pdir, "", false, "match", "-d", pdir, "--batch", "DIR/reqs", "--record", "--client-port", "2222", "--server-port", "22")
+	if want := "granted sshd@10.0.0.5 10.0.0.1 --client-port 2222 --server-port 22 by hosts.allow:1\n"; r.code != exitOK || r.stdout != want {
+		t.Fatalf("--record with ports: exit %d %q, want %q (%s)", r.code, r.stdout, want, r.stderr)
+	}
+	if got := tcpwrap(t, pdir, r.stdout, false, "test", "-d", pdir, "-"); got.code != exitOK {
+		t.Errorf("tcpwrap test of the record with ports: exit %d %s %s", got.code, got.stdout, got.stderr)
 	}
 	for _, args := range [][]string{{"--record", "sshd", "10.0.0.1"}, {"--batch", "DIR/reqs", "--record", "--summary"}, {"--batch", "DIR/reqs", "--record", "--json"}} {
 		if r := tcpwrap(t, dir, "", false, append([]string{"match", "-d", dir}, args...)...); r.code != exitUsage || !strings.Contains(r.stderr, "--record") {

@@ -69,10 +69,10 @@ Flags:
                        every rule (0 = a rule no request reached)
   --record             with --batch: print each request as a line of
                        "tcpwrap test" with the verdict and rule it gets now
-                       ("denied sshd 192.0.2.7 by hosts.deny:1"): today's
-                       verdicts, pinned before the rules are edited (run
-                       tcpwrap test with the same -d, --hosts, --netgroup,
-                       --profile and ports)
+                       ("denied sshd 192.0.2.7 by hosts.deny:1", the ports
+                       on the line): today's verdicts, pinned before the
+                       rules are edited (run tcpwrap test with the same -d,
+                       --hosts, --netgroup and --profile)
   --brief              leave out the lines read (the JSON's trace): the
                        verdict, rule, options and commands only; the
                        decision skips the lines that cannot match, so a
@@ -697,8 +697,17 @@ func (m *matcher) record(it *batchItem) string {
 	for _, g := range gots[1:] {
 		same = same && g == gots[0]
 	}
+	// The ports of --client-port and --server-port go on each line, so
+	// that the record runs alike without them.
+	ports := ""
+	if p := it.echo.ClientPort; p != 0 {
+		ports += " --client-port " + strconv.Itoa(int(p))
+	}
+	if p := it.echo.ServerPort; p != 0 {
+		ports += " --server-port " + strconv.Itoa(int(p))
+	}
 	if same {
-		return line(gots[0], it.echo.Daemon+" "+it.echo.Client)
+		return line(gots[0], it.echo.Daemon+" "+it.echo.Client+ports)
 	}
 	var b strings.Builder
 	user, _, hasUser := strings.Cut(it.echo.Client, "@")
@@ -707,7 +716,7 @@ func (m *matcher) record(it *batchItem) string {
 		if hasUser {
 			client = user + "@" + client
 		}
-		b.WriteString(line(gots[j], it.echo.Daemon+" "+client))
+		b.WriteString(line(gots[j], it.echo.Daemon+" "+client+ports))
 	}
 	return b.String()
 }
