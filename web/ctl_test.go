@@ -171,6 +171,15 @@ func TestParseRequestsCtl(t *testing.T) {
 			want: wire.Request{Ctl: &wire.CtlEcho{Daemon: "sendmail", Name: "mail.example.com", Addr: "10.0.0.1"}, Expect: &wire.Expect{Access: "delegated", Rule: "none"}}},
 		{line: "denied sshd 10.0.0.9 by hosts.deny:1 # the kiosk",
 			want: wire.Request{Daemon: "sshd", Client: "10.0.0.9", Expect: &wire.Expect{Access: "denied", Rule: "hosts.deny:1"}}},
+		// Ports, as requestLine writes them.
+		{line: "sshd@10.0.0.5 10.0.0.1 --client-port 2222 --server-port 22",
+			want: wire.Request{Daemon: "sshd", Server: "10.0.0.5", Client: "10.0.0.1", ClientPort: 2222, ServerPort: 22}},
+		{line: "granted sshd 10.0.0.1 --client-port 2222 by none",
+			want: wire.Request{Daemon: "sshd", Client: "10.0.0.1", ClientPort: 2222, Expect: &wire.Expect{Access: "granted", Rule: "none"}}},
+		{line: "sshd 10.0.0.1 --client-port x", err: `want a port number (0 to 65535) after --client-port`},
+		{line: "sshd 10.0.0.1 --client-port 1 --client-port 2", err: `--client-port given twice`},
+		{line: "hosts_ctl a b c --client-port 1", err: `a hosts_ctl request has no ports`},
+		{line: "--client-port 1", err: `want a request before --client-port`},
 		// Two words are a connection: a daemon called denied.
 		{line: "denied 10.0.0.1", want: wire.Request{Daemon: "denied", Client: "10.0.0.1"}},
 		{line: "denied hosts_ctl 10.0.0.1", err: `want hosts_ctl DAEMON NAME ADDR [USER], got`},

@@ -196,9 +196,10 @@ func (s *server) readForm(w http.ResponseWriter, r *http.Request) (f formData, d
 // [USER@]CLIENT" a line, or "hosts_ctl DAEMON NAME ADDR [USER]" for a
 // hosts_ctl request (the operands of tcpwrap match --ctl; a field ""
 // is the empty string), either one after an expected verdict as a line
-// of tcpwrap test states it: "denied sshd 10.0.0.9 by hosts.deny:1";
-// blank lines and lines starting with # are skipped, and a word starting
-// with # ends a line.
+// of tcpwrap test states it: "denied sshd 10.0.0.9 by hosts.deny:1"; a
+// connection's ports follow it as --client-port N and --server-port N
+// (as requestLine writes them); blank lines and lines starting with #
+// are skipped, and a word starting with # ends a line.
 func parseRequests(text string) ([]wire.Request, error) {
 	var reqs []wire.Request
 	for i, line := range strings.Split(text, "\n") {
@@ -237,12 +238,37 @@ func parseRequestLine(f []string) (req wire.Request, err error) {
 		}
 		req.Expect = e
 	}
+	// --client-port N, --server-port N at the end: a connection's ports.
+	var ports []string
+	for len(f) >= 2 && (f[len(f)-2] == "--client-port" || f[len(f)-2] == "--server-port") {
+		flag, num := f[len(f)-2], f[len(f)-1]
+		n, err := strconv.ParseUint(num, 10, 16)
+		if err != nil {
+			return req, fmt.Errorf("want a port number (0 to 65535) after %s", flag)
+		}
+		p := &req.ClientPort
+		if flag == "--server-port" {
+			p = &req.ServerPort
+		}
+		if slices.Contains(ports, flag) {
+			return req, fmt.Errorf("%s given twice", flag)
+		}
+		*p = uint16(n)
+		ports = append(ports, flag)
+		f = f[:len(f)-2]
+	}
+	if len(f) == 0 {
+		return req, fmt.Errorf("want a request before %s", ports[len(ports)-1])
+	}
 	// hosts_ctl first is a hosts_ctl request when more words follow it
 	// than a connection's one client, or after a verdict (as tcpwrap test
 	// reads it); "hosts_ctl 10.0.0.1" alone is a daemon of that name.
 	if f[0] == ctlWord && (len(f) > 2 || req.Expect != nil) {
 		if len(f) < 4 || len(f) > 5 {
 			return req, fmt.Errorf("want %s DAEMON NAME ADDR [USER]", ctlWord)
+		}
+		if len(ports) > 0 {
+			return req, fmt.Errorf("a %s request has no ports", ctlWord)
 		}
 		req.Ctl = wire.CtlWords(f[1:])
 		return req, nil
