@@ -215,18 +215,39 @@ await test('testFile: a tcpwrap test file of the rows, read back by the paste bo
     '# Save the panes as DIR/hosts.allow, DIR/hosts, DIR/netgroup, and the pattern files at their paths, then run:',
     '#   tcpwrap test -d DIR --hosts DIR/hosts --profile freebsd --netgroup DIR/netgroup THIS_FILE',
     'granted sshd 10.0.0.1 by hosts.allow:1',
-    '# ports of the next request (tcpwrap test takes them for a whole file: --client-port, --server-port): client 2222, server 0',
-    'denied sshd 10.0.0.2',
+    'denied sshd 10.0.0.2 --client-port 2222',
     'denied hosts_ctl sendmail "" 10.0.0.9 by none',
     '# no expected verdict: sshd bob@10.0.0.3',
     '# 1 request without an expected verdict, left as comments.',
     '',
   ].join('\n'));
-  // The paste box reads it back: the expectations, without the ports
-  // and the commented request.
+  // The paste box reads it back: the expectations with their ports,
+  // without the commented request.
   const { requests, errors } = parseRequestLines(text);
   assert.deepEqual(errors, []);
-  assert.deepEqual(requests, [doc.requests[0], { daemon: 'sshd', client: '10.0.0.2', expect: { access: 'denied' } }, doc.requests[2]]);
+  assert.deepEqual(requests, doc.requests.slice(0, 3));
+});
+
+await test('parseRequestLines: a connection\'s ports at the end of its line, as tcpwrap test reads them', () => {
+  assert.deepEqual(one('sshd@10.0.0.5 10.0.0.1 --client-port 2222 --server-port 22').request,
+    { daemon: 'sshd', server: '10.0.0.5', client: '10.0.0.1', clientPort: 2222, serverPort: 22 });
+  assert.deepEqual(one('granted sshd 10.0.0.1 --server-port 22 --client-port 7 by none').request,
+    { daemon: 'sshd', client: '10.0.0.1', clientPort: 7, serverPort: 22, expect: { access: 'granted', rule: 'none' } });
+  for (const [line, err] of [
+    ['granted sshd 10.0.0.1 --client-port x', 'want a port number (0 to 65535) after --client-port, got "x"'],
+    ['granted sshd 10.0.0.1 --client-port 65536', 'want a port number (0 to 65535) after --client-port, got "65536"'],
+    ['granted sshd 10.0.0.1 --client-port 1 --client-port 2', '--client-port given twice'],
+    ['granted hosts_ctl a b c --client-port 1', 'a hosts_ctl request has no ports'],
+  ]) {
+    const r = one(line);
+    assert.equal(r.n, 0, line);
+    assert.ok(r.errors[0] && r.errors[0].startsWith('line 1: ' + err), `${line}: ${r.errors[0]}`);
+  }
+  assert.equal(one('sshd 10.0.0.1 --client-port x').errors.length, 1);
+  // formatRequest writes them back.
+  const r = { daemon: 'sshd', client: '10.0.0.1', clientPort: 2222, expect: { access: 'denied', rule: 'hosts.deny:1' } };
+  assert.equal(formatRequest(r), 'denied sshd 10.0.0.1 --client-port 2222 by hosts.deny:1');
+  assert.deepEqual(one(formatRequest(r)).request, r);
 });
 
 console.log(`${passed} of ${passed + failed} passed`);

@@ -333,18 +333,49 @@ function parseExpectLine(line: string): { request: Request } | { error: string }
     expect.rule = f[k + 1];
     f = f.slice(0, k);
   }
+  const p = cutPorts(f);
+  if ("error" in p) return p;
+  f = p.words;
   let request: Request | null;
   if (f.length === 0) return { error: `want a request after ${access}` };
   if (f[0] === ctlWord) {
     request = parseCtl(f);
     if (!request) return { error: `want hosts_ctl DAEMON NAME ADDR [USER], got ${f.length - 1} word${f.length === 2 ? "" : "s"} after hosts_ctl` };
+    if (p.clientPort !== undefined || p.serverPort !== undefined) return { error: "a hosts_ctl request has no ports" };
   } else {
     if (f.length !== 2) return { error: `want DAEMON[@SERVER] [USER@]CLIENT after ${access}, got ${f.length} word${f.length === 1 ? "" : "s"}` };
     request = operands(f[0], f[1]);
     if (!request) return { error: `not DAEMON[@SERVER] [USER@]CLIENT after ${access}` };
+    setPorts(request, p);
   }
   request.expect = expect;
   return { request };
+}
+
+/**
+ * cutPorts takes a request's ports off the end of its words, as tcpwrap
+ * test reads them: "--client-port N" and "--server-port N", each at most
+ * once, N from 0 to 65535.
+ */
+function cutPorts(words: string[]): { words: string[]; clientPort?: number; serverPort?: number } | { error: string } {
+  let f = words;
+  const out: { clientPort?: number; serverPort?: number } = {};
+  while (f.length >= 2 && (f[f.length - 2] === "--client-port" || f[f.length - 2] === "--server-port")) {
+    const flag = f[f.length - 2];
+    const num = f[f.length - 1];
+    const key = flag === "--client-port" ? "clientPort" : "serverPort";
+    if (out[key] !== undefined) return { error: `${flag} given twice` };
+    if (!/^[0-9]+$/.test(num) || Number(num) > 65535) return { error: `want a port number (0 to 65535) after ${flag}, got "${num}"` };
+    out[key] = Number(num);
+    f = f.slice(0, -2);
+  }
+  return { words: f, ...out };
+}
+
+/** setPorts gives a connection request the ports cutPorts found (0: none). */
+function setPorts(r: Request, p: { clientPort?: number; serverPort?: number }) {
+  if (p.clientPort) r.clientPort = p.clientPort;
+  if (p.serverPort) r.serverPort = p.serverPort;
 }
 
 /** The word that starts a hosts_ctl request's line. */
@@ -363,8 +394,11 @@ function parseOperands(line: string): Request | null {
     f = f.slice(1);
     while (f.length > 2 && f[0].startsWith("-")) f = f.slice(f[0] === "-i" ? 2 : 1);
   }
-  if (f.length !== 2) return null;
-  return operands(f[0], f[1]);
+  const p = cutPorts(f);
+  if ("error" in p || p.words.length !== 2) return null;
+  const r = operands(p.words[0], p.words[1]);
+  if (r) setPorts(r, p);
+  return r;
 }
 
 /** operands reads tcpdmatch's two operands, DAEMON[@SERVER] [USER@]CLIENT. */
@@ -428,8 +462,8 @@ export function formatRequest(r: Request): string {
 /**
  * testFile writes doc's requests as a file for tcpwrap test: a header
  * that says how to run it against the panes, then one line per request
- * with an expected verdict; a request without one, and a request's ports
- * (tcpwrap test takes them for a whole file only), become comments.
+ * with an expected verdict (its ports, if any, on the line); a request
+ * without one becomes a comment.
  */
 export function testFile(doc: Doc): string {
   // The playground answers every lookup from its hosts pane (an absent
@@ -446,9 +480,6 @@ export function testFile(doc: Doc): string {
   ];
   let none = 0;
   for (const r of doc.requests) {
-    if (!r.ctl && (r.clientPort || r.serverPort)) {
-      lines.push(`# ports of the next request (tcpwrap test takes them for a whole file: --client-port, --server-port): client ${r.clientPort ?? 0}, server ${r.serverPort ?? 0}`);
-    }
     if (r.expect && isVerdict(r.expect.access)) lines.push(formatRequest(r));
     else {
       lines.push(`# no expected verdict: ${formatOperands(r)}`);
@@ -470,7 +501,10 @@ export function formatOperands(r: Request): string {
   if (r.server) s += "@" + r.server;
   s += " ";
   if (r.user) s += r.user + "@";
-  return s + (r.client ?? "");
+  s += r.client ?? "";
+  if (r.clientPort) s += ` --client-port ${r.clientPort}`;
+  if (r.serverPort) s += ` --server-port ${r.serverPort}`;
+  return s;
 }
 
 // A #fragment link: "#v1." then the document's JSON, deflated
