@@ -80,31 +80,13 @@ func (e *Expect) Meets(got Expect) bool {
 }
 
 // String writes e as an expectation line ends: "denied", or "denied by
-// hosts.deny:3".
+// hosts.deny:3" (the playground's expect column, tcpwrap test's
+// messages).
 func (e Expect) String() string {
 	if e.Rule == "" {
 		return e.Access
 	}
 	return e.Access + " by " + e.Rule
-}
-
-// ParseExpect reads the words of an expectation: a verdict, then
-// optionally "by" and a rule ("denied", "denied by hosts.deny:3").
-func ParseExpect(s string) (*Expect, error) {
-	f := strings.Fields(s)
-	e := &Expect{}
-	switch {
-	case len(f) == 1:
-		e.Access = f[0]
-	case len(f) == 3 && f[1] == "by":
-		e.Access, e.Rule = f[0], f[2]
-	default:
-		return nil, errors.New("expect " + strconv.Quote(s) + ": want VERDICT or VERDICT by RULE (granted, denied or delegated; hosts.allow:N, hosts.deny:N or none)")
-	}
-	if err := e.Check(); err != nil {
-		return nil, err
-	}
-	return e, nil
 }
 
 // got is what the prediction r got, in the terms of an Expect: its
