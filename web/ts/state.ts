@@ -151,7 +151,7 @@ const ruleWant = "want hosts.allow:N, hosts.deny:N or none after by";
 
 /**
  * parseExpect reads an expected verdict as the end of a tcpwrap test
- * line says it: "denied", or "denied by hosts.deny:1" (as tcpwrap test reads a line's end).
+ * line says it: "denied", or "denied by hosts.deny:1".
  * Blank text is no expectation (expect null); text that is not one gives
  * error, which says why.
  */
