@@ -367,24 +367,32 @@ func (c *Compiled) evaluate(cl call, reqs []Request, noTrace bool) (out Output, 
 		if out.Results[i], err = c.one(cl, r, noTrace); err != nil {
 			return Output{}, err
 		}
-		if r.Expect != nil && r.Expect.Check() == nil {
-			out.Results[i].Expect = c.expect(r.Expect, &out.Results[i])
-		}
 	}
 	return out, nil
 }
 
-// one decides one request, turning a panic into its error. Its own error
-// is the engine's when the call's context is done.
-func (c *Compiled) one(cl call, r Request, noTrace bool) (rr RequestResult, err error) {
+// one answers one request: the error of its shape ([Request.Check]), or
+// its decision, and then how the decision met its expectation. Its own
+// error is the engine's when the call's context is done.
+func (c *Compiled) one(cl call, r Request, noTrace bool) (RequestResult, error) {
+	if err := r.Check(); err != nil {
+		return RequestResult{Error: err.Error()}, nil
+	}
+	rr, err := c.decideOne(cl, r, noTrace)
+	if err == nil && r.Expect != nil {
+		rr.Expect = c.expect(r.Expect, &rr)
+	}
+	return rr, err
+}
+
+// decideOne decides the well-formed request r, turning a panic into its
+// error.
+func (c *Compiled) decideOne(cl call, r Request, noTrace bool) (rr RequestResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			rr, err = RequestResult{Error: panicError(v).Error()}, nil
 		}
 	}()
-	if err := r.Check(); err != nil {
-		return RequestResult{Error: err.Error()}, nil
-	}
 	if r.Ctl != nil {
 		return c.oneCtl(cl, r, noTrace)
 	}
