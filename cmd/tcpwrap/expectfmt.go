@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"strconv"
@@ -92,9 +91,7 @@ func (r *jsonReporter) report(l lineResult) {
 // marshal is v's JSON, without HTML escapes.
 func marshal(v any) []byte {
 	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v) // these types always encode
+	newEncoder(&b).Encode(v) // these types always encode
 	return []byte(strings.TrimSuffix(b.String(), "\n"))
 }
 
