@@ -187,6 +187,36 @@ func BenchmarkReach(b *testing.B) {
 	}
 }
 
+// BenchmarkDiff measures comparing a blocklist with itself plus one line
+// in front (an address for the address kinds, a domain for the others):
+// "compared" is 1 where Diff answered within MaxDiffWork. The mixed kind
+// is a product of its addresses and its domains.
+func BenchmarkDiff(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 50_000} {
+		for _, kind := range tablegen.Kinds {
+			src, _, _ := tablegen.Sized(kind, n)
+			added := "sshd: 192.0.2.9\n"
+			if kind == tablegen.KindDomain {
+				added = "sshd: .added.example\n"
+			}
+			old := &Policy{Deny: Parse("hosts.deny", []byte(src), Debian)}
+			new := &Policy{Deny: Parse("hosts.deny", []byte(added+src), Debian)}
+			b.Run(fmt.Sprintf("%s/%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				ok := false
+				for b.Loop() {
+					_, ok = Diff(old, new)
+				}
+				compared := 0.0
+				if ok {
+					compared = 1
+				}
+				b.ReportMetric(compared, "compared")
+			})
+		}
+	}
+}
+
 // BenchmarkReachFile measures the same analysis on blocklists kept in a
 // pattern file that two rules name (the analysis reads it for the
 // representatives and for the client side's patterns).

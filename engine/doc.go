@@ -31,12 +31,14 @@
 //
 // [Check] reports problems with stable codes ([CheckDocs]); [Reach] finds
 // rules no request can reach, with a proving request for every other rule;
+// [Diff] finds the requests two versions of the tables decide differently,
+// grouped by what decides them in each, with example requests;
 // [Format] rewrites a table in a canonical layout that keeps every
 // decision.
 //
-// Decisions, Check and Reach have forms that take a context.Context
+// Decisions, Check, Reach and Diff have forms that take a context.Context
 // ([Policy.EvaluateContext], [Policy.DecideContext],
-// [Decider.DecideContext], [CheckContext], [ReachContext]) for callers
+// [Decider.DecideContext], [CheckContext], [ReachContext], [DiffContext]) for callers
 // that must give up, such as a server past its deadline: the work stops
 // soon after the context is done and returns [ErrCanceled] instead of an
 // answer.

@@ -61,14 +61,6 @@ func TestReachBruteForce(t *testing.T) {
 	}
 	res := NewHostsResolver("hosts", []byte("127.1.0.1 lo1.example.com\n")).WithNetgroups("netgroup", []byte("trusted (good.example.com,,) (LO2,,)\nall (,,)\nnested trusted (-,alice,)\n"))
 	r := rand.New(rand.NewPCG(444, 4))
-	daemons := []string{"sshd", "SSHD", "in.ftpd", "sockd", "vsftpd", "telnetd", "unknown", "x.ftpd", "s", "ss", "sshd2", "in.x"}
-	addrs := []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "10.0.0.9", "10.0.0.99", "10.0.0.128", "10.1.2.3", "192.168.7.7",
-		"127.1.0.1", "127.1.0.2", "2001:db8::1", "2001:db8::2", "2001:db9::1", "::ffff:10.0.0.1", "::1", "0.0.0.1", "1.1.1.1"}
-	names := []string{"", unknown, paranoid, "good.example.com", "example.com", "a.example.com", "www.example.net", "lo2", "nodots",
-		"localhost", "x.example.com.evil", "upper.example.com", "www.", "mixed.case.example", "canon.example.com"}
-	users := []string{"", "alice", "bob", "ALICE", "a"}
-	servers := []Endpoint{{}, {Socket: netip.MustParseAddrPort("127.1.0.1:22")}, {Socket: netip.MustParseAddrPort("127.1.0.1:21")},
-		{Socket: netip.MustParseAddrPort("[::1]:1080")}, {Name: paranoid}, {Socket: netip.MustParseAddrPort("127.1.0.2:22")}}
 	checked := 0
 	for seed := uint64(1); seed <= seeds; seed++ {
 		c := tablegen.Random(seed)
@@ -87,32 +79,7 @@ func TestReachBruteForce(t *testing.T) {
 		if !ok {
 			continue
 		}
-		// Names and addresses close to the tables' own words.
-		caseNames, caseAddrs, caseDaemons := append([]string{}, names...), append([]string{}, addrs...), append([]string{}, daemons...)
-		for _, tab := range []*Table{p.Allow, p.Deny} {
-			for _, ln := range tab.Lines {
-				if ln.Kind != LineRule {
-					continue
-				}
-				for _, tok := range ln.Clients.Tokens {
-					w := tok.Text
-					if i := strings.LastIndexByte(w, '@'); i >= 0 {
-						w = w[i+1:]
-					}
-					caseNames = append(caseNames, w, "a"+w, w+"a", strings.ToUpper(w), strings.TrimPrefix(w, "."), "a.b"+w)
-					if a, err := netip.ParseAddr(strings.Trim(w, "[]")); err == nil {
-						caseAddrs = append(caseAddrs, a.String(), a.Next().String())
-					}
-					for _, a := range completeV4(strings.Split(w, "/")[0]) {
-						caseAddrs = append(caseAddrs, a.String())
-					}
-				}
-				for _, tok := range ln.Daemons.Tokens {
-					w, _, _ := strings.Cut(tok.Text, "@")
-					caseDaemons = append(caseDaemons, w, w+"x", "x"+w, strings.ReplaceAll(w, "*", "zz"))
-				}
-			}
-		}
+		gen := newBruteGen(p.Allow, p.Deny)
 		byRule := map[string]*RuleReach{}
 		for i := range reach {
 			byRule[fmt.Sprintf("%s:%d", reach[i].Rule.File, reach[i].Rule.Line)] = &reach[i]
@@ -124,17 +91,7 @@ func TestReachBruteForce(t *testing.T) {
 			}
 		}
 		for n := 0; n < 2000; n++ {
-			req := Request{Daemon: caseDaemons[r.IntN(len(caseDaemons))], User: users[r.IntN(len(users))], Server: servers[r.IntN(len(servers))]}
-			if a := caseAddrs[r.IntN(len(caseAddrs))]; r.IntN(10) > 0 {
-				req.Client.Socket = netip.AddrPortFrom(netip.MustParseAddr(a), 4000)
-			}
-			req.Client.Name = caseNames[r.IntN(len(caseNames))]
-			if req.Client.Name == "" && !req.Client.Socket.IsValid() {
-				req.Client.Name = unknown
-			}
-			if req.Client.Name == "" {
-				req.Client.Name = unknown
-			}
+			req := gen.request(r)
 			d := p.Decide(req)
 			checked++
 			if d.Matched == nil {
@@ -148,6 +105,70 @@ func TestReachBruteForce(t *testing.T) {
 		}
 	}
 	t.Logf("%d brute-force requests", checked)
+}
+
+// A bruteGen makes requests for brute-force tests: random daemons,
+// addresses, names, users and servers from fixed lists and from words
+// close to those of the tables it was made for.
+type bruteGen struct {
+	daemons, addrs, names []string
+}
+
+func newBruteGen(tables ...*Table) *bruteGen {
+	g := &bruteGen{
+		daemons: []string{"sshd", "SSHD", "in.ftpd", "sockd", "vsftpd", "telnetd", "unknown", "x.ftpd", "s", "ss", "sshd2", "in.x"},
+		addrs: []string{"10.0.0.1", "10.0.0.2", "10.0.0.7", "10.0.0.9", "10.0.0.99", "10.0.0.128", "10.1.2.3", "192.168.7.7",
+			"127.1.0.1", "127.1.0.2", "2001:db8::1", "2001:db8::2", "2001:db9::1", "::ffff:10.0.0.1", "::1", "0.0.0.1", "1.1.1.1"},
+		names: []string{"", unknown, paranoid, "good.example.com", "example.com", "a.example.com", "www.example.net", "lo2", "nodots",
+			"localhost", "x.example.com.evil", "upper.example.com", "www.", "mixed.case.example", "canon.example.com"},
+	}
+	for _, tab := range tables {
+		if tab == nil {
+			continue
+		}
+		for _, ln := range tab.Lines {
+			if ln.Kind != LineRule {
+				continue
+			}
+			for _, tok := range ln.Clients.Tokens {
+				w := tok.Text
+				if i := strings.LastIndexByte(w, '@'); i >= 0 {
+					w = w[i+1:]
+				}
+				g.names = append(g.names, w, "a"+w, w+"a", strings.ToUpper(w), strings.TrimPrefix(w, "."), "a.b"+w)
+				if a, err := netip.ParseAddr(strings.Trim(w, "[]")); err == nil {
+					g.addrs = append(g.addrs, a.String(), a.Next().String())
+				}
+				for _, a := range completeV4(strings.Split(w, "/")[0]) {
+					g.addrs = append(g.addrs, a.String())
+				}
+			}
+			for _, tok := range ln.Daemons.Tokens {
+				w, _, _ := strings.Cut(tok.Text, "@")
+				g.daemons = append(g.daemons, w, w+"x", "x"+w, strings.ReplaceAll(w, "*", "zz"))
+			}
+		}
+	}
+	return g
+}
+
+var (
+	bruteUsers   = []string{"", "alice", "bob", "ALICE", "a"}
+	bruteServers = []Endpoint{{}, {Socket: netip.MustParseAddrPort("127.1.0.1:22")}, {Socket: netip.MustParseAddrPort("127.1.0.1:21")},
+		{Socket: netip.MustParseAddrPort("[::1]:1080")}, {Name: paranoid}, {Socket: netip.MustParseAddrPort("127.1.0.2:22")}}
+)
+
+// request returns a random request; nine in ten have a client address.
+func (g *bruteGen) request(r *rand.Rand) Request {
+	req := Request{Daemon: g.daemons[r.IntN(len(g.daemons))], User: bruteUsers[r.IntN(len(bruteUsers))], Server: bruteServers[r.IntN(len(bruteServers))]}
+	if a := g.addrs[r.IntN(len(g.addrs))]; r.IntN(10) > 0 {
+		req.Client.Socket = netip.AddrPortFrom(netip.MustParseAddr(a), 4000)
+	}
+	req.Client.Name = g.names[r.IntN(len(g.names))]
+	if req.Client.Name == "" {
+		req.Client.Name = unknown
+	}
+	return req
 }
 
 // TestReachSides: hostMatch matches a string pattern where addrSide or
