@@ -907,12 +907,13 @@ func TestUsageListsEveryFlag(t *testing.T) {
 	fmtSet, _, _, _ := fmtFlags()
 	serveSet, _ := newServeFlags()
 	envoySet, _ := newEnvoyFlags()
+	diffSet, _ := diffFlags(&diffConfig{})
 	longFlag := regexp.MustCompile(`--[a-z][a-z-]*`)
 	for _, c := range []struct {
 		usage string
 		set   *flag.FlagSet
 	}{
-		{matchUsage, matchSet}, {testUsage, testSet}, {checkUsage, checkSet}, {fmtUsage, fmtSet}, {serveUsage, serveSet}, {envoyUsage, envoySet},
+		{matchUsage, matchSet}, {testUsage, testSet}, {checkUsage, checkSet}, {fmtUsage, fmtSet}, {serveUsage, serveSet}, {envoyUsage, envoySet}, {diffUsage, diffSet},
 	} {
 		n := 0
 		c.set.VisitAll(func(f *flag.Flag) {

@@ -24,6 +24,8 @@ Commands:
   match    decide one connection (or a batch of them) against the tables
            and explain the verdict
   test     check the tables against expected verdicts (for CI)
+  diff     list the connections whose verdict a change to the tables
+           changes
   serve    serve the playground: a form, shared documents and the JSON API
   check    report problems in the tables (tcpdchk's and more), as text,
            JSON or SARIF
@@ -36,7 +38,7 @@ flags.
 `
 
 // commands are the command names run knows, for "tcpwrap help COMMAND".
-var commands = map[string]bool{"match": true, "test": true, "serve": true, "check": true, "fmt": true, "envoy": true}
+var commands = map[string]bool{"match": true, "test": true, "serve": true, "check": true, "fmt": true, "envoy": true, "diff": true}
 
 // run is the whole program: args are the arguments after the program
 // name, color says whether text output may use ANSI colours (main decides:
@@ -66,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, color bool) i
 		return runMatch(args[1:], stdin, stdout, stderr, color)
 	case "test":
 		return runTest(args[1:], stdin, stdout, stderr)
+	case "diff":
+		return runDiff(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
 	case "check":

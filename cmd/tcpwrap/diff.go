@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+const diffUsage = `Usage:
+  tcpwrap diff [flags] OLD NEW
+
+Lists the connections that the NEW tables decide otherwise than the OLD
+ones: for a change to hosts.allow or hosts.deny, every verdict it changes,
+found from the rules' own patterns rather than from sampled traffic. Each
+change says what decided it before and after, with up to three example
+requests. OLD and NEW are each a directory holding hosts.allow and
+hosts.deny (a missing one reads as empty), or two files ALLOW,DENY:
+
+  tcpwrap diff /etc ./staged
+  tcpwrap diff <(git show HEAD:hosts.allow),<(git show HEAD:hosts.deny) hosts.allow,hosts.deny
+
+Both are read under the same profile, hosts file and netgroups. A rule
+whose options expand %-sequences is taken to decide every request as it
+decides the representative (an expansion too long for some names only is
+missed). Tables whose comparison takes more than 20,000,000 steps (a
+blocklist with many addresses and many domains) are not compared: the
+command says so and exits 1.
+
+Flags:
+  --hosts FILE      look host names up in FILE (/etc/hosts format) instead
+                    of the system resolver
+  --netgroup FILE   netgroups from FILE (/etc/netgroup format)
+  --profile NAME    debian (default), upstream or freebsd
+  --rules           also list requests whose verdict stays but whose
+                    deciding rule changes (a rule only moved or respaced
+                    is the same rule)
+  --json            the changes as JSON
+
+Exit status: 0 no change (of verdict; with --rules, of either), 1 changes,
+tables that cannot be read or compared, 2 usage.
+`
+
+type diffConfig struct {
+	matchConfig
+	rules    bool
+	old, new []string // each: the allow and deny paths
+	names    [2]string
+}
+
+// diffFlags defines diff's flags (diffUsage lists them), into cfg;
+// --profile's text goes into *profile.
+func diffFlags(cfg *diffConfig) (fs *flag.FlagSet, profile *string) {
+	fs = newFlagSet("diff")
+	fs.StringVar(&cfg.hostsFile, "hosts", "", "")
+	fs.StringVar(&cfg.netgroupFile, "netgroup", "", "")
+	profile = fs.String("profile", "debian", "")
+	fs.BoolVar(&cfg.rules, "rules", false, "")
+	fs.BoolVar(&cfg.json, "json", false, "")
+	return fs, profile
+}
+
+// parseDiff parses the arguments of diff. Flags may come before, between
+// and after the operands; "--" ends the flags.
+func parseDiff(args []string) (*diffConfig, error) {
+	cfg := &diffConfig{}
+	fs, profile := diffFlags(cfg)
+	ops, err := parseInterleaved(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil, err
+		}
+		return nil, usagef("%s", flagMessage(err))
+	}
+	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
+		return nil, usagef("%v", err)
+	}
+	if len(ops) != 2 {
+		return nil, usagef("want two operands, OLD and NEW, got %d", len(ops))
+	}
+	for i, op := range ops {
+		paths, err := tablePaths(op)
+		if err != nil {
+			return nil, err
+		}
+		cfg.names[i] = op
+		if i == 0 {
+			cfg.old = paths
+		} else {
+			cfg.new = paths
+		}
+	}
+	return cfg, nil
+}
+
+// tablePaths returns the two tables an operand names: DIR's hosts.allow
+// and hosts.deny, or ALLOW,DENY.
+func tablePaths(op string) ([]string, error) {
+	if a, d, ok := strings.Cut(op, ","); ok {
+		if a == "" || d == "" || strings.Contains(d, ",") {
+			return nil, usagef("%q: want a directory or two files ALLOW,DENY", op)
+		}
+		return []string{a, d}, nil
+	}
+	return []string{filepath.Join(op, "hosts.allow"), filepath.Join(op, "hosts.deny")}, nil
+}
+
+// runDiff is the diff command.
+func runDiff(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseDiff(args)
+	if err == flag.ErrHelp {
+		io.WriteString(stdout, diffUsage)
+		return exitOK
+	}
+	if err != nil {
+		return usageFail(stderr, "diff", err)
+	}
+	res, err := loadResolver(&cfg.matchConfig, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap diff: %v\n", err)
+		return exitInput
+	}
+	var pols [2]*engine.Policy
+	for i, paths := range [][]string{cfg.old, cfg.new} {
+		if p, err := diffPolicy(cfg, i, paths, res); err != nil {
+			fmt.Fprintf(stderr, "tcpwrap diff: %v\n", err)
+			return exitInput
+		} else {
+			pols[i] = p
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	changes, ok, err := engine.DiffContext(ctx, pols[0], pols[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpwrap diff: %v\n", err)
+		return exitInput
+	}
+	if !ok {
+		fmt.Fprintf(stderr, "tcpwrap diff: the tables are too large to compare (more than %d steps or %d representative requests); no verdict is given\n",
+			engine.MaxDiffWork, engine.MaxReachRequests)
+		return exitInput
+	}
+	verdicts := 0
+	for i := range changes {
+		if changes[i].Verdict() {
+			verdicts++
+		}
+	}
+	shown := changes
+	if !cfg.rules {
+		shown = changes[:verdicts]
+	}
+	if cfg.json {
+		out := diffOutput{Old: cfg.names[0], New: cfg.names[1], Changes: shown}
+		if out.Changes == nil {
+			out.Changes = []engine.Change{}
+		}
+		enc := newEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return writeFailed(stderr, err)
+		}
+	} else if err := writeDiff(stdout, cfg, shown, verdicts, len(changes)-verdicts); err != nil {
+		return writeFailed(stderr, err)
+	}
+	if len(shown) > 0 {
+		return 1
+	}
+	return exitOK
+}
+
+// diffOutput is the --json output.
+type diffOutput struct {
+	Old     string          `json:"old"`
+	New     string          `json:"new"`
+	Changes []engine.Change `json:"changes"`
+}
+
+// diffPolicy reads one side's tables: a directory must exist, and named
+// files too (a typo must not read as an empty table).
+func diffPolicy(cfg *diffConfig, side int, paths []string, res engine.Resolver) (*engine.Policy, error) {
+	if op := cfg.names[side]; !strings.Contains(op, ",") {
+		if err := statDir(op); err != nil {
+			return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "-d "))
+		}
+	} else {
+		for _, p := range paths {
+			if err := statFile(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var t [2]*engine.Table
+	for i, p := range paths {
+		ti := loadTable(p, cfg.profile)
+		if ti.t.TooLarge {
+			return nil, fmt.Errorf("%s: %w", p, engine.ErrTableTooLarge)
+		}
+		t[i] = ti.t
+	}
+	return &engine.Policy{Allow: t[0], Deny: t[1], Resolver: res, Files: sysdeps.Files{}}, nil
+}
+
+// writeDiff writes the changes as text: a heading, then each change with
+// what decided before and after and its examples.
+func writeDiff(w io.Writer, cfg *diffConfig, changes []engine.Change, verdicts, rules int) error {
+	b := bufio.NewWriter(w)
+	if verdicts == 0 {
+		b.WriteString("no change of verdict")
+	} else {
+		b.WriteString(plural(verdicts, "change of verdict", "changes of verdict"))
+	}
+	fmt.Fprintf(b, " from %s to %s", cfg.names[0], cfg.names[1])
+	switch {
+	case !cfg.rules && rules > 0:
+		fmt.Fprintf(b, " (%s of the deciding rule: --rules lists them)", plural(rules, "change", "changes"))
+	case cfg.rules && rules > 0:
+		fmt.Fprintf(b, ", %s", plural(rules, "change of the deciding rule", "changes of the deciding rule"))
+	}
+	if len(changes) > 0 {
+		b.WriteString(":")
+	}
+	b.WriteString("\n")
+	for i, c := range changes {
+		fmt.Fprintf(b, "\n%d. %s -> %s\n", i+1, outcomeWord(c.Old), outcomeWord(c.New))
+		fmt.Fprintf(b, "   was: %s\n", outcomeLine(c.Old))
+		fmt.Fprintf(b, "   now: %s\n", outcomeLine(c.New))
+		for j, r := range c.Examples {
+			label := "for:"
+			if j > 0 {
+				label = "    "
+			}
+			fmt.Fprintf(b, "   %s %s\n", label, describeRequest(r))
+		}
+		if more := c.Cases - len(c.Examples); more > 0 {
+			fmt.Fprintf(b, "        and %s\n", plural(more, "more representative request", "more representative requests"))
+		}
+	}
+	return b.Flush()
+}
+
+// outcomeWord is an outcome's verdict, or "error" when libwrap stops.
+func outcomeWord(o engine.Outcome) string {
+	if o.Error != "" {
+		return "error"
+	}
+	return string(o.Access)
+}
+
+// outcomeLine says what decided: the rule and its text, the default, or
+// the error.
+func outcomeLine(o engine.Outcome) string {
+	var s string
+	switch {
+	case o.Rule != nil:
+		s = fmt.Sprintf("%s by %s:%d  %s", o.Access, o.Rule.File, o.Rule.Line, o.Text)
+	case o.Error == "" && o.Access == engine.Granted:
+		s = "granted: no rule matched"
+	default:
+		s = string(o.Access)
+	}
+	if o.Error != "" {
+		s += " (libwrap stops: " + o.Error + ")"
+	}
+	return s
+}
+
+// describeRequest renders an example request: the daemon (with the
+// server where there is one), then the client, its user, its address and
+// its host name.
+func describeRequest(r engine.Request) string {
+	var b strings.Builder
+	switch {
+	case r.Daemon == "" && r.EmptyDaemon:
+		b.WriteString(`""`)
+	case r.Daemon == "":
+		b.WriteString("unknown")
+	default:
+		b.WriteString(r.Daemon)
+	}
+	switch s := r.Server; {
+	case s.Socket.IsValid():
+		fmt.Fprintf(&b, "@%s", s.Socket)
+		if s.Name != "" {
+			fmt.Fprintf(&b, " (server named %s)", s.Name)
+		}
+	case s.Name != "":
+		fmt.Fprintf(&b, "@%s", s.Name)
+	}
+	b.WriteString(" from ")
+	if r.User != "" {
+		b.WriteString(r.User + "@")
+	}
+	c := r.Client
+	if c.Socket.IsValid() {
+		b.WriteString(c.Socket.Addr().String())
+	} else {
+		b.WriteString("an unknown address")
+	}
+	switch c.Name {
+	case "":
+		if c.Socket.IsValid() {
+			b.WriteString(" (its name looked up)")
+		}
+	case "unknown":
+		b.WriteString(" (no host name)")
+	case "paranoid":
+		b.WriteString(" (a host name that does not verify)")
+	default:
+		fmt.Fprintf(&b, " (host name %s)", c.Name)
+	}
+	return b.String()
+}

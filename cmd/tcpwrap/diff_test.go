@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tcpwrap/tcpwrap/engine"
+)
+
+// diffFiles are an edit people make: sshd narrowed from 10/8 to 10.0/16,
+// one host taken out of ftp's domain.
+var diffFiles = map[string]string{
+	"hosts":           "10.0.0.5 bad.example.com\n",
+	"old/hosts.allow": "sshd: 10.0.0.0/8\nin.ftpd: .example.com\n",
+	"old/hosts.deny":  "ALL: ALL\n",
+	"new/hosts.allow": "# narrowed\nsshd: 10.0.0.0/16\nin.ftpd: .example.com EXCEPT bad.example.com\n",
+	"new/hosts.deny":  "ALL: ALL\n",
+}
+
+// TestDiffCommand: the text (golden), --rules, the exit statuses.
+func TestDiffCommand(t *testing.T) {
+	dir := setup(t, diffFiles)
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"diff.golden", []string{"diff", "--hosts", "DIR/hosts", "DIR/old", "DIR/new"}},
+		{"diff-rules.golden", []string{"diff", "DIR/old", "DIR/new", "--rules", "--hosts", "DIR/hosts"}},
+	} {
+		r := tcpwrap(t, dir, "", false, tc.args...)
+		if r.code != 1 || r.stderr != "" {
+			t.Fatalf("%v: exit %d, %s", tc.args, r.code, r.stderr)
+		}
+		goldenCompare(t, tc.golden, strings.ReplaceAll(r.stdout, dir, "DIR"))
+	}
+	// No change: exit 0, and a line that says so.
+	r := tcpwrap(t, dir, "", false, "diff", "--hosts", "DIR/hosts", "DIR/old", "DIR/old")
+	if r.stdout = strings.ReplaceAll(r.stdout, dir, "DIR"); r.code != 0 || r.stdout != "no change of verdict from DIR/old to DIR/old\n" {
+		t.Errorf("same tables: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+// TestDiffRuleChangesOnly: a change of the deciding rule alone is not a
+// change of verdict (exit 0, with a pointer to --rules); with --rules it
+// is listed and the exit status is 1.
+func TestDiffRuleChangesOnly(t *testing.T) {
+	dir := setup(t, map[string]string{
+		"a/hosts.allow": "sshd: 10.0.0.1\n",
+		"b/hosts.allow": "sshd: 10.0.0.1: spawn echo hello\n",
+		"c/hosts.allow": "\n\nsshd :   10.0.0.1\n", // moved and respaced: the same rule
+	})
+	r := tcpwrap(t, dir, "", false, "diff", "DIR/a", "DIR/b")
+	if r.code != 0 || !strings.Contains(r.stdout, "no change of verdict") || !strings.Contains(r.stdout, "1 change of the deciding rule: --rules lists them") {
+		t.Errorf("exit %d, %q", r.code, r.stdout)
+	}
+	r = tcpwrap(t, dir, "", false, "diff", "--rules", "DIR/a", "DIR/b")
+	if r.stdout = strings.ReplaceAll(r.stdout, dir, "DIR"); r.code != 1 || !strings.HasPrefix(r.stdout, "no change of verdict from DIR/a to DIR/b, 1 change of the deciding rule:\n") ||
+		!strings.Contains(r.stdout, "now: granted by DIR/b/hosts.allow:1  sshd: 10.0.0.1: spawn echo hello") {
+		t.Errorf("--rules: exit %d, %q", r.code, r.stdout)
+	}
+	r = tcpwrap(t, dir, "", false, "diff", "--rules", "DIR/a", "DIR/c")
+	if r.stdout = strings.ReplaceAll(r.stdout, dir, "DIR"); r.code != 0 || r.stdout != "no change of verdict from DIR/a to DIR/c\n" {
+		t.Errorf("moved: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+// TestDiffJSON: --json has the changes, each example decided under each
+// side's tables as the change says.
+func TestDiffJSON(t *testing.T) {
+	dir := setup(t, diffFiles)
+	r := tcpwrap(t, dir, "", false, "diff", "--json", "--hosts", "DIR/hosts", "DIR/old/hosts.allow,DIR/old/hosts.deny", "DIR/new")
+	if r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out struct {
+		Old, New string
+		Changes  []engine.Change
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Old != dir+"/old/hosts.allow,"+dir+"/old/hosts.deny" || out.New != dir+"/new" || len(out.Changes) != 2 {
+		t.Fatalf("%s", r.stdout)
+	}
+	for _, c := range out.Changes {
+		if len(c.Examples) == 0 || c.Cases < len(c.Examples) {
+			t.Fatalf("change without examples: %+v", c)
+		}
+		for _, ex := range c.Examples {
+			for _, side := range []struct {
+				dir  string
+				want engine.Outcome
+			}{{"old", c.Old}, {"new", c.New}} {
+				got := matchJSON(t, dir, side.dir, ex)
+				line := 0
+				if side.want.Rule != nil {
+					line = side.want.Rule.Line
+				}
+				if got.access != string(side.want.Access) || got.line != line {
+					t.Errorf("%+v under %s: %s by line %d, the change says %+v", ex, side.dir, got.access, got.line, side.want)
+				}
+			}
+		}
+	}
+	// No change is an empty list, not null.
+	r = tcpwrap(t, dir, "", false, "diff", "--json", "DIR/new", "DIR/new")
+	if r.code != 0 || !strings.Contains(r.stdout, `"changes": []`) {
+		t.Errorf("exit %d, %s", r.code, r.stdout)
+	}
+}
+
+type matched struct {
+	access string
+	line   int
+}
+
+// matchJSON decides ex with tcpwrap match --json against DIR/side.
+func matchJSON(t *testing.T, dir, side string, ex engine.Request) matched {
+	t.Helper()
+	// tcpdmatch looks a name up, and an address's name: the tables
+	// have one name that matters, with its address in the hosts file.
+	client := ex.Client.Socket.Addr().String()
+	switch ex.Client.Name {
+	case "", "unknown":
+	case "paranoid":
+		t.Fatalf("example %+v: not a tcpdmatch request", ex)
+	default:
+		client = ex.Client.Name
+	}
+	if ex.User != "" {
+		client = ex.User + "@" + client
+	}
+	r := tcpwrap(t, dir, "", false, "match", "--json", "-d", "DIR/"+side, "--hosts", "DIR/hosts", ex.Daemon, client)
+	var p struct {
+		Access  string
+		Matched *struct{ Line int }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatalf("%v: %s %s", err, r.stdout, r.stderr)
+	}
+	m := matched{access: p.Access}
+	if p.Matched != nil {
+		m.line = p.Matched.Line
+	}
+	return m
+}
+
+func TestDiffErrors(t *testing.T) {
+	dir := setup(t, map[string]string{"a/hosts.allow": "sshd: 10.0.0.1\n", "file": ""})
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"diff", "DIR/a"}, 2, "tcpwrap diff: want two operands, OLD and NEW, got 1 (see tcpwrap diff -h)\n"},
+		{[]string{"diff", "DIR/a", "DIR/a", "DIR/a"}, 2, "tcpwrap diff: want two operands, OLD and NEW, got 3 (see tcpwrap diff -h)\n"},
+		{[]string{"diff", "DIR/a", "x,"}, 2, "tcpwrap diff: \"x,\": want a directory or two files ALLOW,DENY (see tcpwrap diff -h)\n"},
+		{[]string{"diff", "DIR/a", "DIR/a", "--profile", "bsd"}, 2, ""},
+		{[]string{"diff", "DIR/a", "DIR/missing"}, 1, "tcpwrap diff: DIR/missing: No such file or directory\n"},
+		{[]string{"diff", "DIR/a", "DIR/file"}, 1, "tcpwrap diff: DIR/file: Not a directory\n"},
+		{[]string{"diff", "DIR/a", "DIR/file,DIR/nofile"}, 1, "tcpwrap diff: DIR/nofile: No such file or directory\n"},
+	} {
+		r := tcpwrap(t, dir, "", false, tc.args...)
+		msg := strings.ReplaceAll(r.stderr, dir, "DIR")
+		if r.code != tc.code || tc.msg != "" && msg != tc.msg || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want %d, %q", tc.args, r.code, msg, r.stdout, tc.code, tc.msg)
+		}
+	}
+	r := tcpwrap(t, dir, "", false, "diff", "-h")
+	if r.code != 0 || r.stdout != diffUsage {
+		t.Errorf("-h: exit %d", r.code)
+	}
+}
+
+// TestDiffTooLarge: tables whose comparison passes engine.MaxDiffWork
+// are not compared, and the command says so (exit 1, nothing on
+// standard output).
+func TestDiffTooLarge(t *testing.T) {
+	var b strings.Builder
+	for i := range 4600 {
+		fmt.Fprintf(&b, "ALL: 10.%d.%d.1 .d%d.example\n", i/256, i%256, i)
+	}
+	dir := setup(t, map[string]string{"a/hosts.deny": b.String(), "b/hosts.deny": b.String() + "ALL: 192.0.2.1\n"})
+	r := tcpwrap(t, dir, "", false, "diff", "DIR/a", "DIR/b")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "too large to compare") {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestDiffREADME: the README's example is what the command prints for
+// diffFiles (diff.golden, with old and new in the working directory).
+func TestDiffREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start = "$ tcpwrap diff --hosts hosts old new\n"
+	_, block, ok := strings.Cut(string(readme), start)
+	if !ok {
+		t.Fatalf("README.md has no %q", start)
+	}
+	block, _, _ = strings.Cut(block, "```")
+	golden, err := os.ReadFile("testdata/diff.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(string(golden), "DIR/", ""); block != want {
+		t.Errorf("README.md's example:\n%s\nthe command's output (testdata/diff.golden):\n%s", block, want)
+	}
+}
