@@ -13,6 +13,7 @@ import (
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
 	"github.com/tcpwrap/tcpwrap/engine"
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 const diffUsage = `Usage:
@@ -239,7 +240,7 @@ func writeDiff(w io.Writer, cfg *diffConfig, changes []engine.Change, verdicts, 
 			if j > 0 {
 				label = "    "
 			}
-			fmt.Fprintf(b, "   %s %s\n", label, describeRequest(r))
+			fmt.Fprintf(b, "   %s %s\n", label, wire.DescribeRequest(r))
 		}
 		if more := c.Cases - len(c.Examples); more > 0 {
 			fmt.Fprintf(b, "        and %s\n", plural(more, "more representative request", "more representative requests"))
@@ -272,51 +273,4 @@ func outcomeLine(o engine.Outcome) string {
 		s += " (libwrap stops: " + o.Error + ")"
 	}
 	return s
-}
-
-// describeRequest renders an example request: the daemon (with the
-// server where there is one), then the client, its user, its address and
-// its host name.
-func describeRequest(r engine.Request) string {
-	var b strings.Builder
-	switch {
-	case r.Daemon == "" && r.EmptyDaemon:
-		b.WriteString(`""`)
-	case r.Daemon == "":
-		b.WriteString("unknown")
-	default:
-		b.WriteString(r.Daemon)
-	}
-	switch s := r.Server; {
-	case s.Socket.IsValid():
-		fmt.Fprintf(&b, "@%s", s.Socket)
-		if s.Name != "" {
-			fmt.Fprintf(&b, " (server named %s)", s.Name)
-		}
-	case s.Name != "":
-		fmt.Fprintf(&b, "@%s", s.Name)
-	}
-	b.WriteString(" from ")
-	if r.User != "" {
-		b.WriteString(r.User + "@")
-	}
-	c := r.Client
-	if c.Socket.IsValid() {
-		b.WriteString(c.Socket.Addr().String())
-	} else {
-		b.WriteString("an unknown address")
-	}
-	switch c.Name {
-	case "":
-		if c.Socket.IsValid() {
-			b.WriteString(" (its name looked up)")
-		}
-	case "unknown":
-		b.WriteString(" (no host name)")
-	case "paranoid":
-		b.WriteString(" (a host name that does not verify)")
-	default:
-		fmt.Fprintf(&b, " (host name %s)", c.Name)
-	}
-	return b.String()
 }

@@ -44,3 +44,12 @@ func (c call) check(allow, deny *engine.Table, opts engine.CheckOptions) (engine
 	}
 	return engine.CheckContext(c.ctx, allow, deny, opts)
 }
+
+// diff is engine.Diff.
+func (c call) diff(old, new *engine.Policy) ([]engine.Change, bool, error) {
+	if c.ctx == nil {
+		changes, ok := engine.Diff(old, new)
+		return changes, ok, nil
+	}
+	return engine.DiffContext(c.ctx, old, new)
+}

@@ -563,8 +563,9 @@ func foldName(s string) string {
 }
 
 var (
-	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace", "dns", "traceFold", "traceLines"}
-	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", "", "", "", ""}
+	inputFields    = []string{"version", "allow", "deny", "hosts", "netgroup", "files", "profile", "allowName", "denyName", "requests", "noTrace", "dns", "traceFold", "traceLines", "old"}
+	inputEmbedded  = []string{"Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "Policy", "", "", "", "", "", ""}
+	tablesFields   = []string{"allow", "deny"}
 	rangeFields    = []string{"file", "first", "last"}
 	dnsFields      = []string{"mode", "name"}
 	requestsFields = []string{"requests", "noTrace"}
@@ -605,6 +606,28 @@ func (d *decoder) input(in *Input) {
 			d.integer(&in.TraceFold)
 		case 13:
 			d.lineRange(&in.TraceLines)
+		case 14:
+			d.tables(&in.Old)
+		}
+	})
+}
+
+// tables decodes a *Tables as encoding/json fills a pointer.
+func (d *decoder) tables(p **Tables) {
+	if d.isNull() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(Tables)
+	}
+	t := *p
+	d.object("Tables", "wire.Tables", tablesFields, nil, func(i int) {
+		switch i {
+		case 0:
+			d.strPtr(&t.Allow)
+		case 1:
+			d.strPtr(&t.Deny)
 		}
 	})
 }
@@ -1333,5 +1356,82 @@ func appendFormatOutput(b []byte, o *FormatOutput) []byte {
 	b = appendStringPtr(b, o.Allow)
 	b = append(b, `,"deny":`...)
 	b = appendStringPtr(b, o.Deny)
+	return append(b, '}')
+}
+
+func appendDiffOutput(b []byte, o *DiffOutput) []byte {
+	b = append(b, '{')
+	if o.Error != "" {
+		b = append(b, `"error":`...)
+		b = appendString(b, o.Error)
+		b = append(b, ',')
+	}
+	b = append(b, `"changes":`...)
+	if o.Changes == nil {
+		return append(b, "null}"...)
+	}
+	b = append(b, '[')
+	for i := range o.Changes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		c := &o.Changes[i]
+		b = append(b, `{"verdict":`...)
+		b = appendBool(b, c.Verdict)
+		b = append(b, `,"old":`...)
+		b = appendDiffOutcome(b, &c.Old)
+		b = append(b, `,"new":`...)
+		b = appendDiffOutcome(b, &c.New)
+		b = append(b, `,"examples":`...)
+		if c.Examples == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for j := range c.Examples {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendDiffExample(b, &c.Examples[j])
+			}
+			b = append(b, ']')
+		}
+		b = append(b, `,"cases":`...)
+		b = strconv.AppendInt(b, int64(c.Cases), 10)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func appendDiffOutcome(b []byte, o *DiffOutcome) []byte {
+	b = append(b, `{"access":`...)
+	b = appendString(b, o.Access)
+	for _, f := range [...]struct{ name, v string }{{`,"rule":`, o.Rule}, {`,"text":`, o.Text}, {`,"error":`, o.Error}} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = appendString(b, f.v)
+		}
+	}
+	return append(b, '}')
+}
+
+func appendDiffExample(b []byte, e *DiffExample) []byte {
+	b = append(b, `{"daemon":`...)
+	b = appendString(b, e.Daemon)
+	if e.Server != "" {
+		b = append(b, `,"server":`...)
+		b = appendString(b, e.Server)
+	}
+	if e.ServerPort != 0 {
+		b = append(b, `,"serverPort":`...)
+		b = strconv.AppendUint(b, uint64(e.ServerPort), 10)
+	}
+	for _, f := range [...]struct{ name, v string }{{`,"client":`, e.Client}, {`,"name":`, e.Name}, {`,"user":`, e.User}} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = appendString(b, f.v)
+		}
+	}
+	b = append(b, `,"text":`...)
+	b = appendString(b, e.Text)
 	return append(b, '}')
 }

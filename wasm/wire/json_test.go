@@ -96,7 +96,8 @@ var decodeCases = []string{
 	`{"files":[]}`, `{"files":"x"}`, `{"files":{"/a":1}}`, `{"files":{"/a":"1"},"files":{"/b":"2"}}`, `{"files":{"/a":"1"},"files":null}`,
 	`{"noTrace":1}`, `{"noTrace":"true"}`, `{"noTrace":null}`, `{"noTrace":false}`,
 	`{"dns":{"mode":"lying","name":"x.example"}}`, `{"dns":null}`, `{"dns":"lying"}`, `{"dns":{"mode":1}}`, `{"dns":{"mode":"missing","extra":1}}`, `{"DNS":{"Mode":"consistent"}}`, `{"dns":{}}`, `{"dns":[]}`, `{"dns":{"mode":"missing"},"dns":{"name":"y"}}`,
-	`{"traceFold":3,"traceLines":{"file":"hosts.deny","first":1,"last":2}}`, `{"traceLines":null}`, `{"traceLines":{"first":"1"}}`,
+	`{"traceFold":3,"traceLines":{"file":"hosts.deny","first":1,"last":2}}`,
+	`{"old":{"allow":"a: b\n","deny":null}}`, `{"old":null}`, `{"old":{"allow":1}}`, `{"old":[]}`, `{"OLD":{"DENY":"x","x":1}}`, `{"old":{}}`, `{"traceLines":null}`, `{"traceLines":{"first":"1"}}`,
 	`{"traceLines":{"file":1,"x":2}}`, `{"traceLines":[]}`, `{"traceFold":"x"}`, `{"traceFold":1.5}`, `{"TRACELINES":{"FIRST":2}}`,
 	`{"requests":{}}`, `{"requests":"x"}`, `{"requests":1}`, `{"requests":[1]}`, `{"requests":["x"]}`, `{"requests":[[]]}`, `{"requests":[true]}`,
 	`{"requests":[{"daemon":1}]}`, `{"requests":[{"clientPort":70000}]}`, `{"requests":[{"clientPort":-1}]}`, `{"requests":[{"clientPort":1.5}]}`,
@@ -154,8 +155,13 @@ func FuzzJSONDecode(f *testing.F) {
 }
 
 // checkEncode encodes the output values both ways.
-func checkEncode(t *testing.T, out Output, check CheckOutput, format FormatOutput) {
+func checkEncode(t *testing.T, out Output, check CheckOutput, format FormatOutput, diffs ...DiffOutput) {
 	t.Helper()
+	for _, d := range diffs {
+		if got, want := appendDiffOutput(nil, &d), refEncode(d); !bytes.Equal(got, want) {
+			t.Fatalf("DiffOutput:\ngot  %s\nwant %s", got, want)
+		}
+	}
 	if got, want := encodeOutput(out), refEncode(out); !bytes.Equal(got, want) {
 		t.Fatalf("Output:\ngot  %s\nwant %s", got, want)
 	}
@@ -169,7 +175,7 @@ func checkEncode(t *testing.T, out Output, check CheckOutput, format FormatOutpu
 
 // encodeValues builds output values of every shape around the string s
 // and the number n.
-func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
+func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput, DiffOutput) {
 	sp := &s
 	span := Span{Start: Pos{n, n + 1, -n}, End: Pos{0, 1, 2}}
 	r := &Result{Access: s, Reason: s, Options: []Option{}, Commands: []Command{}, Warnings: []string{}, Daemon: s,
@@ -191,7 +197,11 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput) {
 		{Error: s, Expect: &ExpectResult{Got: []Expect{}}}, {Expect: &ExpectResult{Met: true}}}}
 	check := CheckOutput{Error: s, Diagnostics: []Diagnostic{{File: s, Line: n, Col: n, EndLine: -n, EndCol: 1, Offset: n,
 		Severity: s, Code: s, Message: s, Doc: s}, {}}}
-	return out, check, FormatOutput{Error: s, Allow: sp}
+	diff := DiffOutput{Error: s, Changes: []DiffChange{
+		{Verdict: n%2 == 0, Old: DiffOutcome{Access: s, Rule: s, Text: s, Error: s}, New: DiffOutcome{Access: s},
+			Examples: []DiffExample{{Daemon: s, Server: s, ServerPort: uint16(n), Client: s, Name: s, User: s, Text: s}, {}}, Cases: n},
+		{Examples: []DiffExample{}}, {}}}
+	return out, check, FormatOutput{Error: s, Allow: sp}, diff
 }
 
 var encodeStrings = []string{"", "a", "x\"y\\z/", "<&>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\u2028\u2029\u2027", "é😀",
@@ -199,11 +209,11 @@ var encodeStrings = []string{"", "a", "x\"y\\z/", "<&>", "\x00\x01\b\f\n\r\t\x1f
 
 func TestJSONEncode(t *testing.T) {
 	for i, s := range encodeStrings {
-		o, c, fo := encodeValues(s, i*1000-3)
-		checkEncode(t, o, c, fo)
+		o, c, fo, d := encodeValues(s, i*1000-3)
+		checkEncode(t, o, c, fo, d)
 	}
-	checkEncode(t, Output{}, CheckOutput{}, FormatOutput{})
-	checkEncode(t, Output{Results: []RequestResult{}}, CheckOutput{Diagnostics: []Diagnostic{}}, FormatOutput{Deny: new(string)})
+	checkEncode(t, Output{}, CheckOutput{}, FormatOutput{}, DiffOutput{})
+	checkEncode(t, Output{Results: []RequestResult{}}, CheckOutput{Diagnostics: []Diagnostic{}}, FormatOutput{Deny: new(string)}, DiffOutput{Changes: []DiffChange{}})
 	// Real outputs, traces included.
 	in := `{"allow":"sshd: 10.0.0.0/255.255.255.0 EXCEPT 10.0.0.9: spawn echo %h: setenv X y: nice: umask 027\nin.ftpd: ALL: banners /b: keepalive: linger 0\n",
 		"deny":"ALL: ALL: severity auth.info\n# \u2028 \"x\"\n", "hosts":"10.0.0.1 good.example.com\n",
@@ -218,7 +228,9 @@ func TestJSONEncode(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := Evaluate(input)
-	checkEncode(t, out, Check(input.Policy), Format(input.Policy))
+	old := input
+	old.Old = &Tables{Allow: input.Deny, Deny: input.Allow}
+	checkEncode(t, out, Check(input.Policy), Format(input.Policy), Diff(old))
 	input.NoTrace = true
 	checkEncode(t, Evaluate(input), CheckOutput{}, FormatOutput{})
 	if got, want := string(ErrorJSON("x\"\n")), string(refEncode(Output{Error: "x\"\n"})); got != want {
@@ -231,8 +243,8 @@ func FuzzJSONEncode(f *testing.F) {
 		f.Add(s, i)
 	}
 	f.Fuzz(func(t *testing.T, s string, n int) {
-		o, c, fo := encodeValues(s, n)
-		checkEncode(t, o, c, fo)
+		o, c, fo, d := encodeValues(s, n)
+		checkEncode(t, o, c, fo, d)
 	})
 }
 

@@ -148,6 +148,9 @@ type Input struct {
 	// TraceLines, when set, keeps only the trace steps of those lines
 	// (nothing folded): what a fold stands for, a part at a time.
 	TraceLines *LineRange `json:"traceLines,omitempty"`
+	// Old is the other version of the tables [Diff] compares with these;
+	// the other calls ignore it.
+	Old *Tables `json:"old,omitempty"`
 }
 
 // A Request is one pair of operands of `tcpwrap match`: DAEMON[@SERVER]
