@@ -298,15 +298,24 @@ func sameJSON(t *testing.T, a, b string) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// TestCheckFormatModules runs check and format on every golden case
-// through both modules and compares them with wire natively.
+// TestCheckFormatModules runs check, format and diff on every golden
+// case through both modules and compares them with wire natively. diff
+// compares each case's tables with themselves swapped.
 func TestCheckFormatModules(t *testing.T) {
 	var steps []step
 	var want []string
+	changes := 0
 	for _, c := range loadCorpus(t) {
 		in := mustJSON(t, c.in)
-		steps = append(steps, step{Op: "check", Data: in}, step{Op: "format", Data: in})
-		want = append(want, string(wire.CheckJSON(in)), string(wire.FormatJSON(in)))
+		swapped := c.in
+		swapped.Old = &wire.Tables{Allow: c.in.Deny, Deny: c.in.Allow}
+		d := mustJSON(t, swapped)
+		steps = append(steps, step{Op: "check", Data: in}, step{Op: "format", Data: in}, step{Op: "diff", Data: d})
+		want = append(want, string(wire.CheckJSON(in)), string(wire.FormatJSON(in)), string(wire.DiffJSON(d)))
+		changes += len(wire.Diff(swapped).Changes)
+	}
+	if changes < 100 {
+		t.Fatalf("only %d changes in all the diffs: the test compares too little", changes)
 	}
 	m := loadReactor(t, t.TempDir())
 	gotWazero := runWazero(t, m, steps)
@@ -319,5 +328,5 @@ func TestCheckFormatModules(t *testing.T) {
 			t.Errorf("js %s step %d differs:\ngot  %.300s\nwant %.300s", steps[i].Op, i, gotJS[i], want[i])
 		}
 	}
-	t.Logf("check and format: %d golden cases through both modules", len(steps)/2)
+	t.Logf("check, format and diff: %d golden cases through both modules, %d changes", len(steps)/3, changes)
 }

@@ -4,7 +4,7 @@
 // and under Node's node:wasi, and compares every answer with package
 // wire run natively: the whole golden corpus of engine/testdata, bad
 // input of every kind, and the memory of a long run of decisions. It also
-// holds each module to at most 1,100,000 bytes with gzip -9
+// holds each module to at most 1,150,000 bytes with gzip -9
 // (TestModuleSize) and wire's own JSON codec to encoding/json's bytes on
 // the corpus (TestCorpusJSONAsEncodingJSON).
 //

@@ -6,8 +6,8 @@
 // {"op":"evaluate","data":B64} passes the parsed object (or, when the text
 // is not JSON, the string) to evaluate and prints JSON.stringify of the
 // answer, or "THREW: ..." if it threw; {"op":"evaluateValue","value":V}
-// passes V itself; {"op":"check"|"format","data":B64} passes the parsed
-// object to check or format. Each step prints one line, a JSON string.
+// passes V itself; {"op":"check"|"format"|"diff","data":B64} passes the
+// parsed object to check, format or diff. Each step prints one line, a JSON string.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -38,7 +38,8 @@ for (const line of readFileSync(stepsPath, "utf8").split("\n")) {
         break;
       }
       case "check":
-      case "format": {
+      case "format":
+      case "diff": {
         const text = Buffer.from(s.data ?? "", "base64").toString("utf8");
         r = JSON.stringify(tcpwrap[s.op](JSON.parse(text)));
         break;

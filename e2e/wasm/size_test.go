@@ -16,8 +16,11 @@ import (
 // would add some 250 KB. It was 1,000,000 until the reachability
 // analysis that scales with a blocklist (engine/reachsides.go,
 // reachpairs.go) added about 34 KB to modules of some 967 KB: the js
-// module is 1,022,481 bytes with it.
-const MaxGzipSize = 1100000
+// module is 1,022,481 bytes with it. It was 1,100,000 until the diff of
+// two versions of the tables (engine/diff.go, wasm/wire/diff.go, the
+// playground's changes since its baseline) added about 26 KB to modules
+// of some 1,079,000 bytes: the js module is 1,105,095 bytes with it.
+const MaxGzipSize = 1150000
 
 // TestModuleSize fails when a module, built as the Makefile's wasm
 // target builds it, is over MaxGzipSize bytes with gzip -9.

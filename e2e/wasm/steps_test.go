@@ -220,11 +220,8 @@ func runWazero(t *testing.T, m *host.Module, steps []step) []string {
 			r = strconv.FormatUint(uint64(code), 10)
 		case "pages":
 			r = strconv.FormatUint(uint64(m.MemoryPages()), 10)
-		case "check", "format":
-			call := m.Check
-			if s.Op == "format" {
-				call = m.Format
-			}
+		case "check", "format", "diff":
+			call := map[string]func(context.Context, []byte) ([]byte, error){"check": m.Check, "format": m.Format, "diff": m.Diff}[s.Op]
 			out, err := call(ctx, s.Data)
 			must(t, err)
 			r = string(out)

@@ -43,7 +43,7 @@ type Module struct {
 	mem     api.Memory
 
 	alloc, free, compile, evaluate, release, decide api.Function
-	check, format                                   api.Function // nil in modules older than these exports
+	check, format, diff                             api.Function // nil in modules older than these exports
 
 	// daemon is a buffer inside the module holding the last daemon name
 	// given to Decide, and its capacity.
@@ -97,6 +97,7 @@ func Load(ctx context.Context, wasm []byte, cacheDir string) (*Module, error) {
 		}
 	}
 	m.check, m.format = mod.ExportedFunction("check"), mod.ExportedFunction("format")
+	m.diff = mod.ExportedFunction("diff")
 	v := mod.ExportedFunction("abi_version")
 	if v == nil {
 		return fail(errors.New("the module exports no abi_version: not a tcpwrap reactor"))
@@ -166,6 +167,12 @@ func (m *Module) Check(ctx context.Context, policyJSON []byte) ([]byte, error) {
 // Format returns the module's JSON wire.FormatOutput for a JSON policy.
 func (m *Module) Format(ctx context.Context, policyJSON []byte) ([]byte, error) {
 	return m.callExport(ctx, m.format, "format", policyJSON)
+}
+
+// Diff returns the module's JSON wire.DiffOutput for a JSON policy with
+// "old" tables.
+func (m *Module) Diff(ctx context.Context, inputJSON []byte) ([]byte, error) {
+	return m.callExport(ctx, m.diff, "diff", inputJSON)
 }
 
 func (m *Module) callExport(ctx context.Context, f api.Function, name string, data []byte) ([]byte, error) {

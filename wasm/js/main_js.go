@@ -1,15 +1,16 @@
 // Command js is tcpwrap for JavaScript (GOOS=js GOARCH=wasm): run under
 // Go's wasm_exec.js, it registers
 //
-//	globalThis.tcpwrap = {version, goVersion, evaluate, evaluateJSON, check, format}
+//	globalThis.tcpwrap = {version, goVersion, evaluate, evaluateJSON, check, format, diff}
 //
 // and stays alive to answer calls. evaluate takes a plain object in the
 // shape of wire.Input and returns a plain object in the shape of
 // wire.Output; evaluateJSON does the same on JSON text. check and format
 // take the same input (their requests are ignored) and return
 // wire.CheckOutput (the tables' diagnostics) and wire.FormatOutput (the
-// tables in the canonical layout). Neither ever
-// throws: bad input and every Go panic come back as {error: "..."}, and
+// tables in the canonical layout). diff takes the same input with "old"
+// tables and returns wire.DiffOutput: the requests they decide otherwise.
+// None ever throws: bad input and every Go panic come back as {error: "..."}, and
 // the instance keeps answering afterwards. It never touches the DOM.
 //
 // Build (see wasm/EMBEDDING.md and the Makefile's wasm target):
@@ -38,6 +39,7 @@ func main() {
 	api.Set("evaluateJSON", js.FuncOf(textCall(tables.EvaluateJSON)))
 	api.Set("check", js.FuncOf(objectCall(tables.CheckJSON)))
 	api.Set("format", js.FuncOf(objectCall(wire.FormatJSON)))
+	api.Set("diff", js.FuncOf(objectCall(tables.DiffJSON)))
 	js.Global().Set("tcpwrap", api)
 	select {} // keep answering
 }

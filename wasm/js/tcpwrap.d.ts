@@ -40,6 +40,11 @@ export interface Input {
   traceFold?: number;
   /** Keep only the trace steps of these lines of one table (base name), nothing folded. */
   traceLines?: { file: string; first: number; last: number } | null;
+  /**
+   * For diff only: the other version of the tables, compared with allow
+   * and deny under the same hosts, netgroup, files, profile and names.
+   */
+  old?: { allow: string | null; deny: string | null } | null;
 }
 
 /** A connection (hosts_access) or a hosts_ctl request. */
@@ -220,6 +225,53 @@ export interface Tcpwrap {
   check(input: Input | string): CheckOutput;
   /** The tables in the canonical layout (tcpwrap fmt); requests are ignored. */
   format(input: Input | string): FormatOutput;
+  /**
+   * The requests input.old's tables decide otherwise than input's own
+   * (tcpwrap diff), changes of verdict first; requests are ignored.
+   */
+  diff(input: Input | string): DiffOutput;
+}
+
+export interface DiffOutput {
+  /** Set when nothing was compared: bad input, or tables too large to compare. */
+  error?: string;
+  changes: DiffChange[] | null;
+}
+
+/** Requests that the old tables decide as `old` and the new ones as `new`. */
+export interface DiffChange {
+  /** The verdict changes (or an error replaces one); false: only the deciding rule does. */
+  verdict: boolean;
+  old: DiffOutcome;
+  new: DiffOutcome;
+  /** Up to three of the requests. */
+  examples: DiffExample[] | null;
+  /** Representative requests (classes of equivalent ones) that change so. */
+  cases: number;
+}
+
+export interface DiffOutcome {
+  access: "granted" | "denied" | "delegated";
+  /** "hosts.allow:N" or "hosts.deny:N"; absent when no rule decided. */
+  rule?: string;
+  /** The rule's text in tcpwrap fmt's layout. */
+  text?: string;
+  /** What stopped libwrap before a verdict. */
+  error?: string;
+}
+
+export interface DiffExample {
+  daemon: string;
+  /** The server's address, or its name when it has none; serverPort where it has one. */
+  server?: string;
+  serverPort?: number;
+  /** The client's address; absent for none. */
+  client?: string;
+  /** Absent: the hosts table's name for the address; "unknown", "paranoid", or a name. */
+  name?: string;
+  user?: string;
+  /** The request in words: "sshd from 10.1.0.0 (no host name)". */
+  text: string;
 }
 
 /** One finding of check: 1-based line and column (bytes), byte offsets. */

@@ -219,6 +219,21 @@ func format(ptr, n uint32) (out uint64) {
 	return out
 }
 
+// diff(ptr, len u32) u64: a JSON policy with "old" tables in, a JSON
+// wire.DiffOutput out: the requests the old tables decide otherwise.
+//
+//go:wasmexport diff
+func diff(ptr, n uint32) (out uint64) {
+	defer guard(&out)
+	data, err := input(ptr, n)
+	if err != nil {
+		return errorReply(err.Error())
+	}
+	out = reply(wire.DiffJSON(data))
+	yield()
+	return out
+}
+
 //go:wasmexport release
 func release(handle uint32) {
 	delete(policies, handle)
