@@ -49,6 +49,16 @@ func (s *server) apiFormat(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// apiDiff is POST /api/diff: the requests the input's "old" tables decide
+// otherwise than its own tables (wire.Diff); requests are ignored. An
+// input without old tables, or tables too large to compare, is a 400.
+func (s *server) apiDiff(w http.ResponseWriter, r *http.Request) {
+	s.apiPolicy(w, r, false, func(ctx context.Context, in wire.Input) (any, string, error) {
+		out, err := wire.DiffContext(ctx, in)
+		return out, out.Error, err
+	})
+}
+
 // apiPolicy answers a JSON call on a wire.Input: 415 for another content
 // type, 413 past the body limit (or, with work set, the work bound of its
 // requests), 400 for bad JSON or an input refused as a whole, 503 when

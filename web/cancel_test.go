@@ -119,7 +119,7 @@ func TestWorkStopsWithRequest(t *testing.T) {
 	idle(t, s)
 }
 
-// TestWorkTimeoutCheckAndPage: a check and a page's evaluation past the
+// TestWorkTimeoutCheckAndPage: a check, a diff and a page's evaluation past the
 // deadline (here before they even start) answer 503 with the engine's
 // error too, as JSON and as a page.
 func TestWorkTimeoutCheckAndPage(t *testing.T) {
@@ -132,6 +132,11 @@ func TestWorkTimeoutCheckAndPage(t *testing.T) {
 	res := do(t, h, "POST", "/api/check", jsonCT, in)
 	if want := `{"error":"evaluation canceled: context deadline exceeded"}` + "\n"; res.code != 503 || res.body != want {
 		t.Errorf("check = %d %.300s, want 503 %s", res.code, res.body, want)
+	}
+	in = mustJSON(t, wire.Input{Policy: wire.Policy{Deny: ptr(deny.String())}, Old: &wire.Tables{}})
+	res = do(t, h, "POST", "/api/diff", jsonCT, in)
+	if want := `{"error":"evaluation canceled: context deadline exceeded"}` + "\n"; res.code != 503 || res.body != want {
+		t.Errorf("diff = %d %.300s, want 503 %s", res.code, res.body, want)
 	}
 	f := url.Values{"allow": {"sshd: 10.0.0.1\n"}, "deny": {"ALL: ALL\n"}, "requests": {"sshd 10.0.0.1\n"}, "profile": {"debian"}}
 	res = do(t, h, "POST", "/", formCT, f.Encode())

@@ -24,7 +24,7 @@ func FuzzAPI(f *testing.F) {
 	}
 	h, _ := newTestServer(f, Config{})
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, path := range []string{"/api/evaluate", "/api/check", "/api/format", "/api/shares"} {
+		for _, path := range []string{"/api/evaluate", "/api/check", "/api/format", "/api/diff", "/api/shares"} {
 			res := do(t, h, "POST", path, jsonCT, body)
 			switch res.code {
 			case 200, 201, 400, 413, 422:

@@ -142,6 +142,7 @@ func newServer(cfg Config) (*server, http.Handler) {
 	mux.HandleFunc("POST /api/evaluate", s.apiEvaluate)
 	mux.HandleFunc("POST /api/check", s.apiCheck)
 	mux.HandleFunc("POST /api/format", s.apiFormat)
+	mux.HandleFunc("POST /api/diff", s.apiDiff)
 	mux.HandleFunc("POST /api/shares", s.apiCreate)
 	mux.HandleFunc("GET /api/shares/{id}", s.apiGet)
 	mux.HandleFunc("DELETE /api/shares/{id}", s.apiDelete)

@@ -691,7 +691,7 @@ func TestAcquire(t *testing.T) {
 	}
 }
 
-func TestCheckAndFormatAPI(t *testing.T) {
+func TestCheckFormatDiffAPI(t *testing.T) {
 	h, _ := newTestServer(t, Config{})
 	in := `{"allow":"sshd,in.ftpd : 10.0.0.1/24\n","deny":"ALL: ALL\n","hosts":""}`
 	res := do(t, h, "POST", "/api/check", jsonCT, in)
@@ -707,7 +707,18 @@ func TestCheckAndFormatAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.body), &f); res.code != 200 || err != nil || f.Allow == nil || *f.Allow != "sshd, in.ftpd: 10.0.0.1/24\n" {
 		t.Fatalf("POST /api/format = %d %s", res.code, res.body)
 	}
-	for _, path := range []string{"/api/check", "/api/format"} {
+	// diff: the same tables with the old ones named.
+	diffIn := `{"allow":"sshd: 10.0.0.0/16\n","deny":"ALL: ALL\n","old":{"allow":"sshd: 10.0.0.0/8\n","deny":"ALL: ALL\n"}}`
+	res = do(t, h, "POST", "/api/diff", jsonCT, diffIn)
+	var d wire.DiffOutput
+	if err := json.Unmarshal([]byte(res.body), &d); res.code != 200 || err != nil || len(d.Changes) != 2 || !d.Changes[0].Verdict ||
+		d.Changes[0].Old.Rule != "hosts.allow:1" || d.Changes[0].New.Rule != "hosts.deny:1" || len(d.Changes[0].Examples) == 0 {
+		t.Fatalf("POST /api/diff = %d %s", res.code, res.body)
+	}
+	if res := do(t, h, "POST", "/api/diff", jsonCT, in); res.code != 400 || !strings.Contains(res.body, `no \"old\" tables`) {
+		t.Errorf("POST /api/diff without old tables = %d %s", res.code, res.body)
+	}
+	for _, path := range []string{"/api/check", "/api/format", "/api/diff"} {
 		if res := do(t, h, "POST", path, "text/plain", in); res.code != 415 {
 			t.Errorf("%s with text/plain: %d", path, res.code)
 		}
