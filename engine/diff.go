@@ -264,25 +264,8 @@ func (d *differ) run() bool {
 
 // enter makes dc the current daemon class.
 func (d *differ) enter(dc *daemonClass) {
-	if d.dc != nil {
-		for _, g := range d.dc.groups {
-			d.inDC[g] = false
-		}
-	}
+	d.b.spend(enterClass(d.inDC, d.dc, dc, d.cs, d.xa, d.xn, d.first))
 	d.dc = dc
-	for _, g := range dc.groups {
-		d.inDC[g] = true
-	}
-	work := 0
-	for k := range d.cs.addrs {
-		d.xa[k] = d.first(d.cs.addrs[k].on)
-		work += 1 + len(d.cs.addrs[k].on)
-	}
-	for m := range d.cs.names {
-		d.xn[m] = d.first(d.cs.names[m].on)
-		work += 1 + len(d.cs.names[m].on)
-	}
-	d.b.spend(work)
 }
 
 // first returns the first rule of each policy among on (ascending) that

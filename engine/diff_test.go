@@ -162,25 +162,7 @@ func TestDiffBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(555, 5))
 	compared, changed, checked := 0, 0, 0
 	for seed := uint64(1); seed <= seeds; seed++ {
-		c := tablegen.Random(seed)
-		text := func(s *string) string {
-			if s == nil {
-				return ""
-			}
-			return strings.ReplaceAll(*s, "{DIR}", "/case")
-		}
-		files := MapFiles{}
-		for k, v := range c.Files {
-			files["/case/"+k] = strings.ReplaceAll(v, "{DIR}", "/case")
-		}
-		allow, deny := text(c.Allow), text(c.Deny)
-		other := tablegen.Random(seed + 7000)
-		newAllow, newDeny := editTables(r, allow, deny, text(other.Allow)+text(other.Deny))
-		prof := []Profile{Debian, Upstream, FreeBSD}[seed%3]
-		mk := func(a, d string) *Policy {
-			return &Policy{Allow: Parse("hosts.allow", []byte(a), prof), Deny: Parse("hosts.deny", []byte(d), prof), Resolver: res, Files: files}
-		}
-		old, new := mk(allow, deny), mk(newAllow, newDeny)
+		old, new, what := editCase(seed, seed+7000, r, res)
 		changes, ok := Diff(old, new)
 		if !ok {
 			continue
@@ -211,14 +193,12 @@ func TestDiffBruteForce(t *testing.T) {
 				// depends on the length of what it expands, which is the
 				// representative's; only the rules must be those of a change.
 				if !slices.ContainsFunc(changes, func(c Change) bool { return sameRule(c.Old, o) && sameRule(c.New, nw) }) {
-					t.Fatalf("seed %d %s: %+v goes from %+v to %+v, no change of those rules; Diff reports\n%s\nold allow %q\nold deny %q\nnew allow %q\nnew deny %q",
-						seed, prof, req, o, nw, describe(changes), allow, deny, newAllow, newDeny)
+					t.Fatalf("%s: %+v goes from %+v to %+v, no change of those rules; Diff reports\n%s", what, req, o, nw, describe(changes))
 				}
 				continue
 			}
 			if !keys[key] {
-				t.Fatalf("seed %d %s: %+v goes from %+v to %+v, which Diff does not report; it reports\n%s\nold allow %q\nold deny %q\nnew allow %q\nnew deny %q",
-					seed, prof, req, o, nw, describe(changes), allow, deny, newAllow, newDeny)
+				t.Fatalf("%s: %+v goes from %+v to %+v, which Diff does not report; it reports\n%s", what, req, o, nw, describe(changes))
 			}
 		}
 	}
@@ -269,6 +249,32 @@ func sameTableKind(old, new *Policy, o, n Outcome) bool {
 		return o.Rule == nil && n.Rule == nil
 	}
 	return (o.Rule.File == old.Deny.Name) == (n.Rule.File == new.Deny.Name)
+}
+
+// editCase returns tablegen's random case of seed as old and as new that
+// case edited by editTables with lines of the case of other, under one of
+// the three profiles, and the four tables for failure messages.
+func editCase(seed, other uint64, r *rand.Rand, res Resolver) (old, new *Policy, what string) {
+	c := tablegen.Random(seed)
+	text := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return strings.ReplaceAll(*s, "{DIR}", "/case")
+	}
+	files := MapFiles{}
+	for k, v := range c.Files {
+		files["/case/"+k] = strings.ReplaceAll(v, "{DIR}", "/case")
+	}
+	allow, deny := text(c.Allow), text(c.Deny)
+	o := tablegen.Random(other)
+	newAllow, newDeny := editTables(r, allow, deny, text(o.Allow)+text(o.Deny))
+	prof := []Profile{Debian, Upstream, FreeBSD}[seed%3]
+	mk := func(a, d string) *Policy {
+		return &Policy{Allow: Parse("hosts.allow", []byte(a), prof), Deny: Parse("hosts.deny", []byte(d), prof), Resolver: res, Files: files}
+	}
+	what = fmt.Sprintf("seed %d %s\nold allow %q\nold deny %q\nnew allow %q\nnew deny %q", seed, prof, allow, deny, newAllow, newDeny)
+	return mk(allow, deny), mk(newAllow, newDeny), what
 }
 
 // editTables returns allow and deny edited once or twice at random, with
@@ -507,30 +513,11 @@ func TestDiffOracle(t *testing.T) {
 	r := rand.New(rand.NewPCG(777, 7))
 	compared := 0
 	for seed := uint64(1); seed <= seeds; seed++ {
-		c := tablegen.Random(seed + 20000)
-		text := func(s *string) string {
-			if s == nil {
-				return ""
-			}
-			return strings.ReplaceAll(*s, "{DIR}", "/case")
-		}
-		files := MapFiles{}
-		for k, v := range c.Files {
-			files["/case/"+k] = strings.ReplaceAll(v, "{DIR}", "/case")
-		}
-		allow, deny := text(c.Allow), text(c.Deny)
-		other := tablegen.Random(seed + 27000)
-		newAllow, newDeny := editTables(r, allow, deny, text(other.Allow)+text(other.Deny))
-		prof := []Profile{Debian, Upstream, FreeBSD}[seed%3]
-		mk := func(a, d string) *Policy {
-			return &Policy{Allow: Parse("hosts.allow", []byte(a), prof), Deny: Parse("hosts.deny", []byte(d), prof), Resolver: res, Files: files}
-		}
-		old, new := mk(allow, deny), mk(newAllow, newDeny)
+		old, new, what := editCase(seed+20000, seed+27000, r, res)
 		changes, ok := Diff(old, new)
 		if !ok {
 			continue
 		}
-		what := fmt.Sprintf("seed %d %s\nold allow %q\nold deny %q\nnew allow %q\nnew deny %q", seed, prof, allow, deny, newAllow, newDeny)
 		for _, wide := range []bool{false, true} {
 			if wide && (seed%4 != 0 || runtime.GOOS == "js" || runtime.GOOS == "wasip1") {
 				continue // the wide space is slow: a quarter of the cases, natively

@@ -184,25 +184,32 @@ func combine(rules []RuleReach, ds *daemonSide, cs *clientSide, space *reachSpac
 // enter makes dc the current daemon class: it marks its groups and finds
 // each client class's first rule in it.
 func (c *combiner) enter(dc *daemonClass) bool {
-	if c.dc != nil {
-		for _, g := range c.dc.groups {
-			c.inDC[g] = false
+	work := enterClass(c.inDC, c.dc, dc, c.cs, c.xa, c.xn, c.first)
+	c.dc = dc
+	return c.b.spend(work)
+}
+
+// enterClass moves the marks of inDC from the groups of daemon class prev
+// (nil: none) to those of dc, and sets xa and xn, for each address and
+// name class of cs, to first of its rules. It returns the steps taken.
+func enterClass[T any](inDC []bool, prev, dc *daemonClass, cs *clientSide, xa, xn []T, first func([]int) T) (work int) {
+	if prev != nil {
+		for _, g := range prev.groups {
+			inDC[g] = false
 		}
 	}
-	c.dc = dc
 	for _, g := range dc.groups {
-		c.inDC[g] = true
+		inDC[g] = true
 	}
-	work := 0
-	for k := range c.cs.addrs {
-		c.xa[k] = c.first(c.cs.addrs[k].on)
-		work += 1 + len(c.cs.addrs[k].on)
+	for k := range cs.addrs {
+		xa[k] = first(cs.addrs[k].on)
+		work += 1 + len(cs.addrs[k].on)
 	}
-	for m := range c.cs.names {
-		c.xn[m] = c.first(c.cs.names[m].on)
-		work += 1 + len(c.cs.names[m].on)
+	for m := range cs.names {
+		xn[m] = first(cs.names[m].on)
+		work += 1 + len(cs.names[m].on)
 	}
-	return c.b.spend(work)
+	return work
 }
 
 // in reports whether rule i's daemon list matches the current daemon
