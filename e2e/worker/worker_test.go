@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcpwrap/tcpwrap/wasm/wire"
 )
 
 // root is the module's root, from this package's directory.
@@ -317,6 +319,17 @@ func TestWorkerShares(t *testing.T) {
 	}
 	if code, body := c.do("POST", "/api/evaluate", js, "", withExpect); code != 200 || !strings.Contains(body, `"expect":{"met":true,"got":[{"access":"denied","rule":"hosts.deny:1"}]}`) {
 		t.Errorf("evaluate with an expectation: %d %s", code, body)
+	}
+	// The diff of two versions, as natively (wire.Diff): the worker's
+	// answer is the engine's, compiled to wasm.
+	diffIn := `{"allow":"sshd: 10.0.0.0/16\n","deny":"ALL: ALL\n","old":{"allow":"sshd: 10.0.0.0/8\n","deny":"ALL: ALL\n"}}`
+	var in wire.Input
+	if err := json.Unmarshal([]byte(diffIn), &in); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(wire.Diff(in))
+	if code, body := c.do("POST", "/api/diff", js, "", diffIn); code != 200 || strings.TrimSpace(body) != string(want) {
+		t.Errorf("diff: %d %s, want %s", code, body, want)
 	}
 
 	// Bad inputs: 4xx.
