@@ -191,17 +191,18 @@ func sameForAll(ln *Line) bool {
 // A differ holds the state of diff. Rules are numbered across both
 // policies, old's first: rule i belongs to pols[pol[i]].
 type differ struct {
-	pols    [2]*Policy
-	lines   []*Line
-	pol     []int
-	content []string
-	deny    []bool // the rule is in its policy's hosts.deny
-	same    []bool // sameForAll
-	nOld    int
-	space   *reachSpace
-	ds      *daemonSide
-	cs      *clientSide
-	b       *reachBudget
+	pols     [2]*Policy
+	deciders [2]*Decider
+	lines    []*Line
+	pol      []int
+	content  []string
+	deny     []bool // the rule is in its policy's hosts.deny
+	same     []bool // sameForAll
+	nOld     int
+	space    *reachSpace
+	ds       *daemonSide
+	cs       *clientSide
+	b        *reachBudget
 
 	dcNum  int
 	dc     *daemonClass
@@ -409,7 +410,11 @@ func (d *differ) request(k, ni, q int) Request {
 // none) decides it, as predicted.
 func (d *differ) decide(p, i int, r Request) (*got, bool) {
 	d.b.spend(decideWork)
-	dec := d.pols[p].Decide(r)
+	if d.deciders[p] == nil {
+		d.deciders[p] = d.pols[p].NewDecider()
+		d.deciders[p].Quiet = true // the verdict, the rule and the error are all Diff reads
+	}
+	dec := d.deciders[p].Decide(r)
 	g := &got{out: Outcome{Access: dec.Access, Error: dec.Error}}
 	if dec.Matched == nil {
 		return g, i == len(d.lines)
