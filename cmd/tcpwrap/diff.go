@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 const diffUsage = `Usage:
   tcpwrap diff [flags] OLD NEW
+  tcpwrap diff [flags] --git REV NEW
 
 Lists the connections that the NEW tables decide otherwise than the OLD
 ones: for a change to hosts.allow or hosts.deny, every verdict it changes,
@@ -27,7 +30,11 @@ requests. OLD and NEW are each a directory holding hosts.allow and
 hosts.deny (a missing one reads as empty), or two files ALLOW,DENY:
 
   tcpwrap diff /etc ./staged
-  tcpwrap diff <(git show HEAD:hosts.allow),<(git show HEAD:hosts.deny) hosts.allow,hosts.deny
+  tcpwrap diff --git origin/main etc/tcpwrap
+
+With --git REV, OLD is NEW's tables as git has them at revision REV (a
+table git does not have there reads as empty), for a CI check of a
+change under review.
 
 Both are read under the same profile, hosts file and netgroups. A rule
 whose options expand %-sequences is taken to decide every request as it
@@ -37,6 +44,7 @@ blocklist with many addresses and many domains) are not compared: the
 command says so and exits 1.
 
 Flags:
+  --git REV         compare with NEW's tables at git revision REV
   --hosts FILE      look host names up in FILE (/etc/hosts format) instead
                     of the system resolver
   --netgroup FILE   netgroups from FILE (/etc/netgroup format)
@@ -52,6 +60,7 @@ tables that cannot be read or compared, 2 usage.
 
 type diffConfig struct {
 	matchConfig
+	git      string // --git REV: OLD is NEW at REV
 	rules    bool
 	old, new []string // each: the allow and deny paths
 	names    [2]string
@@ -61,6 +70,7 @@ type diffConfig struct {
 // --profile's text goes into *profile.
 func diffFlags(cfg *diffConfig) (fs *flag.FlagSet, profile *string) {
 	fs = newFlagSet("diff")
+	fs.StringVar(&cfg.git, "git", "", "")
 	fs.StringVar(&cfg.hostsFile, "hosts", "", "")
 	fs.StringVar(&cfg.netgroupFile, "netgroup", "", "")
 	profile = fs.String("profile", "debian", "")
@@ -84,7 +94,15 @@ func parseDiff(args []string) (*diffConfig, error) {
 	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
 		return nil, usagef("%v", err)
 	}
-	if len(ops) != 2 {
+	if cfg.git != "" {
+		if len(ops) != 1 {
+			return nil, usagef("with --git, want one operand, NEW, got %d", len(ops))
+		}
+		if strings.HasPrefix(cfg.git, "-") {
+			return nil, usagef("--git %q: not a revision", cfg.git)
+		}
+		ops = []string{ops[0], ops[0]}
+	} else if len(ops) != 2 {
 		return nil, usagef("want two operands, OLD and NEW, got %d", len(ops))
 	}
 	for i, op := range ops {
@@ -93,6 +111,9 @@ func parseDiff(args []string) (*diffConfig, error) {
 			return nil, err
 		}
 		cfg.names[i] = op
+		if i == 0 && cfg.git != "" {
+			cfg.names[i] = cfg.git + ":" + op
+		}
 		if i == 0 {
 			cfg.old = paths
 		} else {
@@ -189,6 +210,16 @@ type diffOutput struct {
 // diffPolicy reads one side's tables: a directory must exist, and named
 // files too (a typo must not read as an empty table).
 func diffPolicy(cfg *diffConfig, side int, paths []string, res engine.Resolver) (*engine.Policy, error) {
+	if side == 0 && cfg.git != "" {
+		var t [2]*engine.Table
+		for i, p := range paths {
+			var err error
+			if t[i], err = gitTable(cfg.git, p, cfg.profile); err != nil {
+				return nil, err
+			}
+		}
+		return &engine.Policy{Allow: t[0], Deny: t[1], Resolver: res, Files: sysdeps.Files{}}, nil
+	}
 	if op := cfg.names[side]; !strings.Contains(op, ",") {
 		if err := statDir(op); err != nil {
 			return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "-d "))
@@ -209,6 +240,43 @@ func diffPolicy(cfg *diffConfig, side int, paths []string, res engine.Resolver) 
 		t[i] = ti.t
 	}
 	return &engine.Policy{Allow: t[0], Deny: t[1], Resolver: res, Files: sysdeps.Files{}}, nil
+}
+
+// gitTable reads the table at path as git has it at revision rev, named
+// REV:path: a path git does not have there is a missing table (empty).
+// It runs git show in the path's directory, reading at most
+// engine.MaxTableSize bytes.
+func gitTable(rev, path string, prof engine.Profile) (*engine.Table, error) {
+	name := rev + ":" + path
+	cmd := exec.Command("git", "-C", filepath.Dir(path), "show", "--no-textconv", rev+":./"+filepath.Base(path))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("--git %s: %v", rev, err)
+	}
+	data, rerr := io.ReadAll(io.LimitReader(out, engine.MaxTableSize+1))
+	if len(data) > engine.MaxTableSize {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("%s: %w", name, engine.ErrTableTooLarge)
+	}
+	werr := cmd.Wait()
+	msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(stderr.String()), "fatal: "))
+	switch {
+	case werr != nil && (strings.Contains(msg, "does not exist in") || strings.Contains(msg, "exists on disk, but not in")):
+		return engine.MissingTable(name, prof), nil
+	case werr != nil && msg != "":
+		return nil, fmt.Errorf("--git %s: %s", rev, msg)
+	case werr != nil:
+		return nil, fmt.Errorf("--git %s: git show: %v", rev, werr)
+	case rerr != nil:
+		return nil, fmt.Errorf("--git %s: %v", rev, rerr)
+	}
+	return engine.Parse(name, data, prof), nil
 }
 
 // writeDiff writes the changes as text: a heading, then each change with

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -209,5 +211,70 @@ func TestDiffREADME(t *testing.T) {
 	}
 	if want := strings.ReplaceAll(string(golden), "DIR/", ""); block != want {
 		t.Errorf("README.md's example:\n%s\nthe command's output (testdata/diff.golden):\n%s", block, want)
+	}
+}
+
+// TestDiffGit: --git REV compares NEW with its tables as committed at REV;
+// a table git does not have there reads as empty.
+func TestDiffGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is not installed")
+		}
+		t.Skip("git is not installed")
+	}
+	dir := setup(t, map[string]string{
+		"hosts":                diffFiles["hosts"],
+		"repo/etc/hosts.allow": diffFiles["old/hosts.allow"],
+		"repo/etc/hosts.deny":  diffFiles["old/hosts.deny"],
+	})
+	repo := filepath.Join(dir, "repo")
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "etc")
+	git("commit", "-q", "-m", "old tables")
+	if err := os.WriteFile(filepath.Join(repo, "etc/hosts.allow"), []byte(diffFiles["new/hosts.allow"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := tcpwrap(t, dir, "", false, "diff", "--hosts", "DIR/hosts", "--git", "HEAD", "DIR/repo/etc")
+	want, err := os.ReadFile("testdata/diff.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(r.stdout, "HEAD:"+dir+"/repo/etc", "DIR/old")
+	got = strings.ReplaceAll(got, dir+"/repo/etc", "DIR/new")
+	if r.code != 1 || got != string(want) {
+		t.Errorf("exit %d, stderr %q, output\n%s\nwant (diff.golden)\n%s", r.code, r.stderr, got, want)
+	}
+	// A table added since REV: at REV it is missing, an empty table.
+	if err := os.WriteFile(filepath.Join(repo, "etc/hosts.extra"), []byte("sshd: ALL\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = tcpwrap(t, dir, "", false, "diff", "--git", "HEAD", "DIR/repo/etc/hosts.extra,DIR/repo/etc/hosts.deny")
+	if r.code != 1 || !strings.Contains(r.stdout, "was: denied by HEAD:"+dir+"/repo/etc/hosts.deny:1  ALL: ALL") ||
+		!strings.Contains(r.stdout, "now: granted by "+dir+"/repo/etc/hosts.extra:1  sshd: ALL") {
+		t.Errorf("a table new since HEAD: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"diff", "--git", "HEAD~5", "DIR/repo/etc"}, 1, "tcpwrap diff: --git HEAD~5: invalid object name 'HEAD~5'.\n"},
+		{[]string{"diff", "--git", "HEAD", "DIR"}, 1, "tcpwrap diff: --git HEAD: not a git repository (or any of the parent directories): .git\n"},
+		{[]string{"diff", "--git", "HEAD", "DIR/repo/etc", "DIR/repo/etc"}, 2, "tcpwrap diff: with --git, want one operand, NEW, got 2 (see tcpwrap diff -h)\n"},
+		{[]string{"diff", "--git", "--rules", "DIR/repo/etc"}, 2, "tcpwrap diff: --git \"--rules\": not a revision (see tcpwrap diff -h)\n"},
+	} {
+		r := tcpwrap(t, dir, "", false, tc.args...)
+		if msg := strings.ReplaceAll(r.stderr, dir, "DIR"); r.code != tc.code || msg != tc.msg {
+			t.Errorf("%v: exit %d, %q; want %d, %q", tc.args, r.code, msg, tc.code, tc.msg)
+		}
 	}
 }
