@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -71,34 +74,50 @@ func (c *Change) Verdict() bool {
 	return c.Old.Access != c.New.Access || (c.Old.Error == "") != (c.New.Error == "")
 }
 
+// Why Diff does not compare two policies.
+var (
+	ErrDiffProfiles = errors.New("the two versions are read under different profiles")
+	// ErrDiffServerNames: daemon@host patterns read the server's host
+	// name, and the resolver cannot list the names it gives addresses
+	// ([ReverseLister]; a hosts table can, the system's DNS cannot).
+	ErrDiffServerNames = errors.New("daemon@host patterns read the server's host name, and the resolver cannot list the names it gives addresses (a hosts table can)")
+	// ErrDiffTooLarge: past [MaxDiffWork] steps or [MaxReachRequests]
+	// representatives, or, as for Reach, a pattern file too large to
+	// read or address wildcards that cannot be listed (such as *.1)
+	// mixed with other address patterns.
+	ErrDiffTooLarge = errors.New("the tables are too large to compare (over " + strconv.Itoa(MaxDiffWork) + " steps or " +
+		strconv.Itoa(MaxReachRequests) + " representatives), or name a pattern file too large to read, or mix address wildcards that cannot be listed (such as *.1) with other address patterns")
+)
+
 // Diff returns the requests that old and new decide differently, grouped
 // by how they change: the verdict changes first, then those whose verdict
 // stays but whose deciding rule is another (by its text and its table:
 // a rule that only moved is the same rule). Both policies must read their
 // tables under the same profile, and are taken to share old's resolver
 // and pattern files, which build the representatives. aclexec commands
-// are taken to succeed. It returns ok=false when that takes more than
-// [MaxDiffWork] steps or [MaxReachRequests] representatives, when a table
-// is [Table.TooLarge], and when the profiles differ.
-func Diff(old, new *Policy) (changes []Change, ok bool) {
+// are taken to succeed. It compares nothing and returns an error when the
+// profiles differ ([ErrDiffProfiles]), a table is [Table.TooLarge]
+// ([ErrTableTooLarge]), daemon@host patterns need names the resolver
+// cannot list ([ErrDiffServerNames]), or the comparison would take too
+// much ([ErrDiffTooLarge]).
+func Diff(old, new *Policy) ([]Change, error) {
 	return diff(old, new, nil, MaxDiffWork)
 }
 
 // DiffContext is [Diff] until ctx is done: then it stops and returns no
 // changes and an error matching [ErrCanceled].
-func DiffContext(ctx context.Context, old, new *Policy) (changes []Change, ok bool, err error) {
+func DiffContext(ctx context.Context, old, new *Policy) (changes []Change, err error) {
 	defer recoverCanceled(ctx, &err)
-	changes, ok = diff(old, new, ctx.Done(), MaxDiffWork)
-	return changes, ok, nil
+	return diff(old, new, ctx.Done(), MaxDiffWork)
 }
 
-func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, bool) {
+func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, error) {
 	if old.Profile() != new.Profile() {
-		return nil, false
+		return nil, ErrDiffProfiles
 	}
 	for _, t := range []*Table{old.Allow, old.Deny, new.Allow, new.Deny} {
 		if t != nil && t.TooLarge {
-			return nil, false
+			return nil, fmt.Errorf("%s: %w", t.Name, ErrTableTooLarge)
 		}
 	}
 	d := &differ{pols: [2]*Policy{old, new}}
@@ -118,26 +137,29 @@ func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, bool) 
 	}
 	d.lines = all
 	union := unionPolicy(old, all)
+	if unlistedServerNames(union) {
+		return nil, ErrDiffServerNames
+	}
 	tables := make([]int, len(all)) // one daemon group per list text
 	b := &reachBudget{left: maxWork, done: done}
 	files := newFileReader(union, b)
 	d.space = newReachSpace(union, MaxReachRequests, files)
 	if d.space == nil {
-		return nil, false
+		return nil, ErrDiffTooLarge
 	}
 	d.ds = newDaemonSide(union, all, tables, d.space, b)
 	if d.ds == nil {
-		return nil, false
+		return nil, ErrDiffTooLarge
 	}
 	d.cs = newClientSide(union, all, d.space, files, b)
 	if d.cs == nil || b.left < 0 {
-		return nil, false
+		return nil, ErrDiffTooLarge
 	}
 	d.b = b
 	if !d.run() {
-		return nil, false
+		return nil, ErrDiffTooLarge
 	}
-	return d.result(), true
+	return d.result(), nil
 }
 
 // unionPolicy returns a policy with old's profile, resolver and files

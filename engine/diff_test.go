@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
@@ -88,9 +89,9 @@ func TestDiffExamples(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			old, new := diffPolicies(tc.oldAllow, tc.oldDeny, tc.newAllow, tc.newDeny, tc.hosts)
-			changes, ok := Diff(old, new)
-			if !ok {
-				t.Fatal("Diff gave up")
+			changes, err := Diff(old, new)
+			if err != nil {
+				t.Fatal(err)
 			}
 			got := describe(changes)
 			if got != tc.want {
@@ -130,9 +131,9 @@ func checkChange(t *testing.T, old, new *Policy, c Change) {
 // change of rule.
 func TestDiffRules(t *testing.T) {
 	old, new := diffPolicies("sshd: 10.0.0.1\n", "ALL: ALL\n", "sshd: 10.0.0.1 10.0.0.2\n", "ALL: ALL\n", "")
-	changes, ok := Diff(old, new)
-	if !ok || len(changes) != 2 {
-		t.Fatalf("ok %v, changes:\n%s", ok, describe(changes))
+	changes, err := Diff(old, new)
+	if err != nil || len(changes) != 2 {
+		t.Fatalf("%v, changes:\n%s", err, describe(changes))
 	}
 	if !changes[0].Verdict() || changes[1].Verdict() {
 		t.Fatalf("want the verdict change first:\n%s", describe(changes))
@@ -163,8 +164,8 @@ func TestDiffBruteForce(t *testing.T) {
 	compared, changed, checked := 0, 0, 0
 	for seed := uint64(1); seed <= seeds; seed++ {
 		old, new, what := editCase(seed, seed+7000, r, res)
-		changes, ok := Diff(old, new)
-		if !ok {
+		changes, err := Diff(old, new)
+		if err != nil {
 			continue
 		}
 		compared++
@@ -322,12 +323,12 @@ func editTables(r *rand.Rand, allow, deny, extra string) (string, string) {
 func TestDiffGivesUp(t *testing.T) {
 	old, new := diffPolicies("", "ALL: ALL\n", "", "ALL: ALL\n", "")
 	new.Allow = Parse("hosts.allow", nil, Upstream)
-	if _, ok := Diff(old, new); ok {
-		t.Error("Diff compared tables read under two profiles")
+	if _, err := Diff(old, new); err != ErrDiffProfiles {
+		t.Errorf("two profiles: %v", err)
 	}
 	tooLarge := TooLargeTable("hosts.deny", Debian)
-	if _, ok := Diff(old, &Policy{Deny: tooLarge}); ok {
-		t.Error("Diff compared a table it did not read")
+	if _, err := Diff(old, &Policy{Deny: tooLarge}); !errors.Is(err, ErrTableTooLarge) || err.Error() != "hosts.deny: "+ErrTableTooLarge.Error() {
+		t.Errorf("a table too large: %v", err)
 	}
 	// A mixed blocklist of many addresses and many domains is a product
 	// of their lengths.
@@ -337,33 +338,56 @@ func TestDiffGivesUp(t *testing.T) {
 	}
 	big := b.String()
 	old, new = diffPolicies("", big, "", big+"ALL: 192.0.2.1\n", "")
-	if _, ok := diff(old, new, nil, 1_000_000); ok {
-		t.Error("Diff compared a 1,000,000-cell product within 1,000,000 steps")
+	if _, err := diff(old, new, nil, 1_000_000); err != ErrDiffTooLarge {
+		t.Errorf("a 1,000,000-cell product within 1,000,000 steps: %v", err)
 	}
-	if changes, ok := Diff(old, new); !ok || len(changes) != 1 {
-		t.Errorf("Diff of a 1,000,000-cell product: ok %v\n%s", ok, describe(changes))
+	if changes, err := Diff(old, new); err != nil || len(changes) != 1 {
+		t.Errorf("Diff of a 1,000,000-cell product: %v\n%s", err, describe(changes))
 	}
 	// Within a smaller budget, a short one gives up too.
 	old, new = diffPolicies("sshd: 10.0.0.1\n", "", "sshd: 10.0.0.2\n", "", "")
-	if _, ok := diff(old, new, nil, 10); ok {
-		t.Error("Diff kept within 10 steps")
+	if _, err := diff(old, new, nil, 10); err != ErrDiffTooLarge {
+		t.Errorf("within 10 steps: %v", err)
 	}
-	if _, ok := diff(old, new, nil, MaxDiffWork); !ok {
-		t.Error("Diff gave up on two one-line tables")
+	if _, err := diff(old, new, nil, MaxDiffWork); err != nil {
+		t.Errorf("two one-line tables: %v", err)
+	}
+	// daemon@host reading the server's name under a resolver that
+	// cannot list names: not with the system's DNS, only with a table.
+	old = &Policy{Allow: Parse("hosts.allow", []byte("sshd@.example.com: ALL\n"), Debian), Resolver: noList{}}
+	new = &Policy{Allow: Parse("hosts.allow", []byte("sshd@.example.org: ALL\n"), Debian), Resolver: noList{}}
+	if _, err := Diff(old, new); err != ErrDiffServerNames {
+		t.Errorf("server names under DNS: %v", err)
+	}
+	old.Resolver, new.Resolver = NewHostsResolver("hosts", []byte("10.0.0.1 a.example.com\n")), old.Resolver
+	if changes, err := Diff(old, new); err != nil || len(changes) == 0 {
+		t.Errorf("server names under a hosts table: %v\n%s", err, describe(changes))
+	}
+	// Wildcards that cannot be listed among other address patterns.
+	old, new = diffPolicies("ALL: *.1 10.0.0.0/8\n", "", "ALL: *.1\n", "", "")
+	if _, err := Diff(old, new); err != ErrDiffTooLarge {
+		t.Errorf("*.1 with a net/mask: %v", err)
 	}
 }
+
+// noList is a resolver that cannot list the names it gives addresses, as
+// the system's DNS.
+type noList struct{ Resolver }
+
+func (noList) LookupAddr(netip.Addr) (string, bool)                 { return "", false }
+func (noList) LookupHost(string, bool) (string, []netip.Addr, bool) { return "", nil, false }
 
 func TestDiffContext(t *testing.T) {
 	old, new := diffPolicies("sshd: 10.0.0.1\n", "", "sshd: 10.0.0.2\n", "", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	changes, _, err := DiffContext(ctx, old, new)
+	changes, err := DiffContext(ctx, old, new)
 	if !errors.Is(err, ErrCanceled) || changes != nil {
 		t.Fatalf("canceled: %v, %v", changes, err)
 	}
-	changes, ok, err := DiffContext(context.Background(), old, new)
-	if err != nil || !ok || len(changes) != 2 {
-		t.Fatalf("%v %v\n%s", err, ok, describe(changes))
+	changes, err = DiffContext(context.Background(), old, new)
+	if err != nil || len(changes) != 2 {
+		t.Fatalf("%v\n%s", err, describe(changes))
 	}
 }
 
@@ -376,9 +400,9 @@ func TestDiffBlocklist(t *testing.T) {
 	}
 	table, _, _ := tablegen.Sized(tablegen.KindExact, n)
 	old, new := diffPolicies("", table, "", "sshd: 192.0.2.9\n"+table, "")
-	changes, ok := Diff(old, new)
-	if !ok {
-		t.Fatal("Diff gave up")
+	changes, err := Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := describe(changes); got != "verdict: granted -> denied by hosts.deny:1\n" {
 		t.Fatalf("got\n%s", got)
@@ -514,8 +538,8 @@ func TestDiffOracle(t *testing.T) {
 	compared := 0
 	for seed := uint64(1); seed <= seeds; seed++ {
 		old, new, what := editCase(seed+20000, seed+27000, r, res)
-		changes, ok := Diff(old, new)
-		if !ok {
+		changes, err := Diff(old, new)
+		if err != nil {
 			continue
 		}
 		for _, wide := range []bool{false, true} {
@@ -551,11 +575,11 @@ func FuzzDiff(f *testing.F) {
 				return &Policy{Allow: Parse("hosts.allow", []byte(a), prof), Deny: Parse("hosts.deny", []byte(d), prof), Resolver: res, Files: files}
 			}
 			old, new := mk(oldAllow, oldDeny), mk(newAllow, newDeny)
-			if same, ok := Diff(old, old); ok && len(same) > 0 {
+			if same, err := Diff(old, old); err == nil && len(same) > 0 {
 				t.Fatalf("%s: a policy differs from itself:\n%s", prof, describe(same))
 			}
-			changes, ok := Diff(old, new)
-			if !ok {
+			changes, err := Diff(old, new)
+			if err != nil {
 				continue
 			}
 			for _, c := range changes {

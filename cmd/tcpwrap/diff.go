@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,8 +41,9 @@ Both are read under the same profile, hosts file and netgroups. A rule
 whose options expand %-sequences is taken to decide every request as it
 decides the representative (an expansion too long for some names only is
 missed). Tables whose comparison takes more than 20,000,000 steps (a
-blocklist with many addresses and many domains) are not compared: the
-command says so and exits 1.
+blocklist with many addresses and many domains) are not compared, nor
+daemon@host patterns that read the server's host name under the system's
+DNS (use --hosts): the command says so and exits 1.
 
 Flags:
   --git REV         compare with NEW's tables at git revision REV
@@ -161,14 +163,13 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	changes, ok, err := engine.DiffContext(ctx, pols[0], pols[1])
-	if err != nil {
-		fmt.Fprintf(stderr, "tcpwrap diff: %v\n", err)
+	changes, err := engine.DiffContext(ctx, pols[0], pols[1])
+	switch {
+	case errors.Is(err, engine.ErrDiffServerNames):
+		fmt.Fprintf(stderr, "tcpwrap diff: not compared: %v; give one with --hosts\n", err)
 		return exitInput
-	}
-	if !ok {
-		fmt.Fprintf(stderr, "tcpwrap diff: the tables are too large to compare (more than %d steps or %d representative requests); no verdict is given\n",
-			engine.MaxDiffWork, engine.MaxReachRequests)
+	case err != nil:
+		fmt.Fprintf(stderr, "tcpwrap diff: not compared: %v\n", err)
 		return exitInput
 	}
 	verdicts := 0

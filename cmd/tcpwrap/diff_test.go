@@ -151,7 +151,7 @@ func matchJSON(t *testing.T, dir, side string, ex engine.Request) matched {
 }
 
 func TestDiffErrors(t *testing.T) {
-	dir := setup(t, map[string]string{"a/hosts.allow": "sshd: 10.0.0.1\n", "file": ""})
+	dir := setup(t, map[string]string{"a/hosts.allow": "sshd: 10.0.0.1\n", "file": "", "s/hosts.allow": "sshd@.example.com: ALL\n"})
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -164,6 +164,7 @@ func TestDiffErrors(t *testing.T) {
 		{[]string{"diff", "DIR/a", "DIR/missing"}, 1, "tcpwrap diff: DIR/missing: No such file or directory\n"},
 		{[]string{"diff", "DIR/a", "DIR/file"}, 1, "tcpwrap diff: DIR/file: Not a directory\n"},
 		{[]string{"diff", "DIR/a", "DIR/file,DIR/nofile"}, 1, "tcpwrap diff: DIR/nofile: No such file or directory\n"},
+		{[]string{"diff", "DIR/a", "DIR/s"}, 1, "tcpwrap diff: not compared: " + engine.ErrDiffServerNames.Error() + "; give one with --hosts\n"},
 	} {
 		r := tcpwrap(t, dir, "", false, tc.args...)
 		msg := strings.ReplaceAll(r.stderr, dir, "DIR")

@@ -46,10 +46,9 @@ func (c call) check(allow, deny *engine.Table, opts engine.CheckOptions) (engine
 }
 
 // diff is engine.Diff.
-func (c call) diff(old, new *engine.Policy) ([]engine.Change, bool, error) {
+func (c call) diff(old, new *engine.Policy) ([]engine.Change, error) {
 	if c.ctx == nil {
-		changes, ok := engine.Diff(old, new)
-		return changes, ok, nil
+		return engine.Diff(old, new)
 	}
 	return engine.DiffContext(c.ctx, old, new)
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/tcpwrap/tcpwrap/engine"
@@ -71,9 +72,9 @@ type DiffExample struct {
 
 // Diff compares the tables of in.Old (under in's hosts, netgroups,
 // files, profile and table names) with in's own: what [Evaluate] would
-// decide differently. Requests are ignored. Tables that would take more
-// than engine.MaxDiffWork steps are not compared: an error says so. It
-// never panics.
+// decide differently. Requests are ignored. Tables that Diff cannot
+// compare (engine.ErrDiffTooLarge, engine.ErrDiffServerNames) get an
+// error that says why. It never panics.
 func Diff(in Input) DiffOutput {
 	out, _ := diff(call{}, in, nil)
 	return out
@@ -124,13 +125,12 @@ func diff(cl call, in Input, tc *TableCache) (out DiffOutput, err error) {
 	}
 	oldE, newE := oldC.Engine(), newC.Engine()
 	oldE.Resolver = newE.Resolver // one resolver: the same hosts table
-	changes, ok, err := cl.diff(oldE, newE)
-	if err != nil {
+	changes, err := cl.diff(oldE, newE)
+	if errors.Is(err, ErrCanceled) {
 		return DiffOutput{}, err
 	}
-	if !ok {
-		return DiffOutput{Error: "diff: the tables are too large to compare (more than " + strconv.Itoa(engine.MaxDiffWork) +
-			" steps or " + strconv.Itoa(engine.MaxReachRequests) + " representative requests)"}, nil
+	if err != nil {
+		return DiffOutput{Error: "diff: " + err.Error()}, nil
 	}
 	out.Changes = make([]DiffChange, len(changes))
 	for i := range changes {
