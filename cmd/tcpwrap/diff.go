@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/tcpwrap/tcpwrap/cmd/internal/sysdeps"
@@ -55,6 +56,9 @@ Flags:
                     deciding rule changes (a rule only moved or respaced
                     is the same rule)
   --json            the changes as JSON
+  --record          print the changes' examples as tcpwrap test lines
+                    with NEW's verdicts, each checked to change so: append
+                    them to an expectation file to pin a reviewed change
 
 Exit status: 0 no change (of verdict; with --rules, of either), 1 changes,
 tables that cannot be read or compared, 2 usage.
@@ -64,6 +68,7 @@ type diffConfig struct {
 	matchConfig
 	git      string // --git REV: OLD is NEW at REV
 	rules    bool
+	record   bool
 	old, new []string // each: the allow and deny paths
 	names    [2]string
 }
@@ -78,6 +83,7 @@ func diffFlags(cfg *diffConfig) (fs *flag.FlagSet, profile *string) {
 	profile = fs.String("profile", "debian", "")
 	fs.BoolVar(&cfg.rules, "rules", false, "")
 	fs.BoolVar(&cfg.json, "json", false, "")
+	fs.BoolVar(&cfg.record, "record", false, "")
 	return fs, profile
 }
 
@@ -95,6 +101,9 @@ func parseDiff(args []string) (*diffConfig, error) {
 	}
 	if cfg.profile, err = engine.ParseProfile(*profile); err != nil {
 		return nil, usagef("%v", err)
+	}
+	if cfg.json && cfg.record {
+		return nil, usagef("give --json or --record, not both")
 	}
 	if cfg.git != "" {
 		if len(ops) != 1 {
@@ -182,7 +191,11 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if !cfg.rules {
 		shown = changes[:verdicts]
 	}
-	if cfg.json {
+	if cfg.record {
+		if err := writeRecord(stdout, cfg, pols, res, shown); err != nil {
+			return writeFailed(stderr, err)
+		}
+	} else if cfg.json {
 		out := diffOutput{Old: cfg.names[0], New: cfg.names[1], Changes: shown}
 		if out.Changes == nil {
 			out.Changes = []engine.Change{}
@@ -278,6 +291,109 @@ func gitTable(rev, path string, prof engine.Profile) (*engine.Table, error) {
 		return nil, fmt.Errorf("--git %s: %v", rev, rerr)
 	}
 	return engine.Parse(name, data, prof), nil
+}
+
+// writeRecord writes, for each change, the tcpwrap test lines of its
+// examples with NEW's verdicts, each once: a line is written only when
+// the request it stands for (as tcpwrap test reads it, under res) changes
+// as the change says; an example no line gives is a comment.
+func writeRecord(w io.Writer, cfg *diffConfig, pols [2]*engine.Policy, res engine.Resolver, changes []engine.Change) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprintf(b, "# tcpwrap diff --record: the verdicts %s gives requests that %s decides otherwise\n", cfg.names[1], cfg.names[0])
+	seen := map[string]bool{}
+	for _, c := range changes {
+		want := [2]engine.Outcome{c.Old, c.New}
+		for _, ex := range c.Examples {
+			if line, ok := recordLine(pols, res, want, ex); ok {
+				if !seen[line] {
+					seen[line] = true
+					b.WriteString(line + "\n")
+				}
+			} else {
+				fmt.Fprintf(b, "# not recorded (no tcpwrap test line gives this request): %s\n", wire.DescribeRequest(ex))
+			}
+		}
+	}
+	return b.Flush()
+}
+
+// recordLine returns a tcpwrap test line for example ex of a change whose
+// outcomes are want: the first of its client's forms (its address, its
+// host name, "unknown" or "paranoid") whose requests the two policies
+// decide as want says.
+func recordLine(pols [2]*engine.Policy, res engine.Resolver, want [2]engine.Outcome, ex engine.Request) (string, bool) {
+	if ex.Daemon == "" || strings.ContainsAny(ex.Daemon, " \t@#") {
+		return "", false
+	}
+	daemon, ports := ex.Daemon, ""
+	var serverPort uint16
+	switch s := ex.Server; {
+	case s.Socket.IsValid() && s.Name == "":
+		daemon += "@" + s.Socket.Addr().String()
+		if serverPort = s.Socket.Port(); serverPort != 0 {
+			ports = " --server-port " + strconv.Itoa(int(serverPort))
+		}
+	case !s.Socket.IsValid() && (s.Name == "unknown" || s.Name == "paranoid"):
+		daemon += "@" + s.Name
+	case s != engine.Endpoint{}:
+		return "", false
+	}
+	var clients []string
+	c := ex.Client
+	if c.Socket.IsValid() {
+		clients = append(clients, c.Socket.Addr().String())
+	}
+	switch {
+	case c.Name == "unknown" || c.Name == "paranoid":
+		if !c.Socket.IsValid() {
+			clients = append(clients, c.Name)
+		}
+	case c.Name != "" && !strings.ContainsAny(c.Name, " \t@#"):
+		clients = append(clients, c.Name)
+	}
+	for _, client := range clients {
+		if ex.User != "" {
+			if strings.ContainsAny(ex.User, " \t@#") {
+				return "", false
+			}
+			client = ex.User + "@" + client
+		}
+		reqs, err := engine.Query(res, daemon, client, 0, serverPort)
+		if err != nil || len(reqs) == 0 {
+			continue
+		}
+		ok := true
+		for _, r := range reqs {
+			for i, p := range pols {
+				d := p.Decide(r)
+				ok = ok && d.Access == want[i].Access && d.Error == want[i].Error && sameRef(d.Matched, want[i].Rule)
+			}
+		}
+		if ok {
+			return fmt.Sprintf("%s %s %s%s by %s", want[1].Access, daemon, client, ports, testRule(pols[1], want[1].Rule)), true
+		}
+	}
+	return "", false
+}
+
+// sameRef reports whether two rule references name the same rule, or
+// both none.
+func sameRef(a, b *engine.RuleRef) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.File == b.File && a.Line == b.Line
+}
+
+// testRule names a rule of p as tcpwrap test lines do.
+func testRule(p *engine.Policy, r *engine.RuleRef) string {
+	switch {
+	case r == nil:
+		return "none"
+	case p.Deny != nil && r.File == p.Deny.Name:
+		return "hosts.deny:" + strconv.Itoa(r.Line)
+	}
+	return "hosts.allow:" + strconv.Itoa(r.Line)
 }
 
 // writeDiff writes the changes as text: a heading, then each change with

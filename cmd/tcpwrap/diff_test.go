@@ -279,3 +279,41 @@ func TestDiffGit(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffRecord: --record writes tcpwrap test lines that NEW meets and
+// OLD fails, every one of them, and a comment for an example no line
+// gives.
+func TestDiffRecord(t *testing.T) {
+	dir := setup(t, diffFiles)
+	r := tcpwrap(t, dir, "", false, "diff", "--record", "--hosts", "DIR/hosts", "DIR/old", "DIR/new")
+	out := strings.ReplaceAll(r.stdout, dir, "DIR")
+	want := "# tcpwrap diff --record: the verdicts DIR/new gives requests that DIR/old decides otherwise\n" +
+		"denied sshd 10.255.255.255 by hosts.deny:1\n" +
+		"denied in.ftpd bad.example.com by hosts.deny:1\n"
+	if r.code != 1 || out != want {
+		t.Fatalf("exit %d, stderr %q\n%s\nwant\n%s", r.code, r.stderr, out, want)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "recorded"), []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := tcpwrap(t, dir, "", false, "test", "-d", "DIR/new", "--hosts", "DIR/hosts", "DIR/recorded"); r.code != 0 || !strings.HasPrefix(r.stdout, "ok: 2 of 2 expectations met") {
+		t.Errorf("the record under NEW: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := tcpwrap(t, dir, "", false, "test", "-d", "DIR/old", "--hosts", "DIR/hosts", "DIR/recorded"); r.code != 1 || !strings.Contains(r.stdout, "FAIL: 0 of 2 expectations met") {
+		t.Errorf("the record under OLD: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A client known only by a name the hosts table does not give: no
+	// line asks for it, so it is a comment.
+	dir = setup(t, map[string]string{
+		"hosts":        "10.0.0.1 other.example\n",
+		"a/hosts.deny": "ALL: .bad.example\n",
+		"b/hosts.deny": "ALL: .bad.example EXCEPT ok.bad.example\n",
+	})
+	r = tcpwrap(t, dir, "", false, "diff", "--record", "--hosts", "DIR/hosts", "DIR/a", "DIR/b")
+	if r.code != 1 || r.stderr != "" || !strings.Contains(r.stdout, "\n# not recorded (no tcpwrap test line gives this request): ") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := tcpwrap(t, dir, "", false, "diff", "--record", "--json", "DIR/a", "DIR/b"); r.code != 2 {
+		t.Errorf("--record --json: exit %d", r.code)
+	}
+}
