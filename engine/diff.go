@@ -342,20 +342,13 @@ func (d *differ) grids() bool {
 // their address looks up to, in the current daemon class.
 func (d *differ) nameless() bool {
 	cs := d.cs
-	if cs.empty < 0 {
-		return true
-	}
-	for k := range cs.addrs {
-		a := &cs.addrs[k]
-		for q := range cs.users {
-			joint := cs.joint(a.ja, cs.names[a.e].jn, q)
-			if !d.b.spend(1 + len(joint)) {
-				return false
-			}
-			d.cell(min2(min2(d.xa[k], d.xn[a.e]), d.first(joint)), k, cs.empty, q)
+	return cs.eachNameless(func(k, q int, joint []int) bool {
+		if !d.b.spend(1 + len(joint)) {
+			return false
 		}
-	}
-	return true
+		d.cell(min2(min2(d.xa[k], d.xn[cs.addrs[k].e]), d.first(joint)), k, cs.empty, q)
+		return true
+	})
 }
 
 // cell records how the two policies decide the client of address class

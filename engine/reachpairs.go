@@ -277,19 +277,32 @@ func (c *combiner) grids(A, B *axis, f func(A, B *axis, q int, joint []int) bool
 // class, and the first of them.
 func (c *combiner) nameless(f func(k, q int, on [3][]int, first int)) bool {
 	cs := c.cs
+	return cs.eachNameless(func(k, q int, joint []int) bool {
+		a := &cs.addrs[k]
+		first := min(c.xa[k], c.xn[a.e], c.first(joint))
+		on := [3][]int{a.on, cs.names[a.e].on, joint}
+		if !c.b.spend(1 + len(a.on) + len(cs.names[a.e].on) + len(joint)) {
+			return false
+		}
+		f(k, q, on, first)
+		return true
+	})
+}
+
+// eachNameless calls f for each client without a name, whose name is the
+// one its address looks up to (when the space has one): address class k,
+// user class q, and the joint lists it matches. It stops when f returns
+// false, and reports whether f never did.
+func (cs *clientSide) eachNameless(f func(k, q int, joint []int) bool) bool {
 	if cs.empty < 0 {
 		return true
 	}
 	for k := range cs.addrs {
 		a := &cs.addrs[k]
 		for q := range cs.users {
-			joint := cs.joint(a.ja, cs.names[a.e].jn, q)
-			first := min(c.xa[k], c.xn[a.e], c.first(joint))
-			on := [3][]int{a.on, cs.names[a.e].on, joint}
-			if !c.b.spend(1 + len(a.on) + len(cs.names[a.e].on) + len(joint)) {
+			if !f(k, q, cs.joint(a.ja, cs.names[a.e].jn, q)) {
 				return false
 			}
-			f(k, q, on, first)
 		}
 	}
 	return true
