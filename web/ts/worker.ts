@@ -1,12 +1,12 @@
 // The playground's Web Worker: it runs the wasm/js module (tcpwrap.wasm,
 // next to this script) and answers {id, op, input} messages, op being
-// evaluate, check or format and input the JSON text of a wire.Input,
-// with {id, result, ms}. The module never throws; a failure to load it
+// evaluate, check, format or diff and input the JSON text of a
+// wire.Input, with {id, result, ms}. The module never throws; a failure to load it
 // is posted once as {fatal}.
 
 import "./gen/wasm_exec.js";
 import { startModule } from "./module";
-import type { Output, Step, Tcpwrap } from "../../wasm/js/tcpwrap";
+import type { DiffChange, Output, Step, Tcpwrap } from "../../wasm/js/tcpwrap";
 
 /**
  * trimTrace empties the token lists of steps no daemon matched, except
@@ -21,13 +21,39 @@ function trimTrace(steps: Step[] | null) {
   }
 }
 
+/**
+ * What the diff op answers: the module's DiffOutput cut to the first
+ * limit changes of each kind. An edit to a blocklist can change tens of
+ * thousands of verdicts (60,000 changes, megabytes of JSON, for a
+ * 20,000-line hosts.deny), which the page would only count: they are
+ * counted here and never cross to it.
+ */
+export interface DiffSummary {
+  error?: string;
+  /** How many changes of verdict, and of the deciding rule only. */
+  verdicts: number;
+  rules: number;
+  /** The first limit changes of verdict, then the first limit of the rule only. */
+  changes: DiffChange[];
+}
+
+function summarizeDiff(out: { error?: string; changes: DiffChange[] | null }, limit: number): DiffSummary {
+  const all = out.changes ?? [];
+  const verdicts = all.filter((c) => c.verdict);
+  const rules = all.filter((c) => !c.verdict);
+  const s: DiffSummary = { verdicts: verdicts.length, rules: rules.length, changes: [...verdicts.slice(0, limit), ...rules.slice(0, limit)] };
+  if (out.error) s.error = out.error;
+  return s;
+}
 
 export interface WorkerRequest {
   id: number;
-  op: "evaluate" | "check" | "format";
+  op: "evaluate" | "check" | "format" | "diff";
   input: string;
   /** Evaluate only: trim the traces (see trimTrace). */
   trim?: boolean;
+  /** Diff only: how many changes of each kind to answer (see DiffSummary); default all. */
+  limit?: number;
 }
 
 export interface WorkerReply {
@@ -90,6 +116,9 @@ scope.onmessage = async (e: MessageEvent) => {
       break;
     case "format":
       result = tw.format(req.input);
+      break;
+    case "diff":
+      result = summarizeDiff(tw.diff(req.input), req.limit ?? Infinity);
       break;
     default:
       result = { error: `unknown operation ${String(req.op)}` };
