@@ -4,14 +4,18 @@
 
 import assert from 'node:assert/strict';
 import {
+  changesStatus,
   decodeFragment,
   encodeFragment,
+  exampleRequest,
   formatExpect,
   formatRequest,
   normalizeDoc,
+  outcomeText,
   parseExpect,
   parseRequestLines,
   parseTxtar,
+  sameTables,
   testFile,
   validRule,
 } from '../../web/ts/state.ts';
@@ -247,6 +251,50 @@ await test('parseRequestLines: a connection\'s ports at the end of its line, as 
   // formatRequest writes them back.
   const r = { daemon: 'sshd', client: '10.0.0.1', clientPort: 2222, expect: { access: 'denied', rule: 'hosts.deny:1' } };
   assert.equal(formatRequest(r), 'denied sshd 10.0.0.1 --client-port 2222 by hosts.deny:1');
+  assert.deepEqual(one(formatRequest(r)).request, r);
+});
+
+await test('sameTables: both texts equal; an absent file is not an empty one', () => {
+  assert.equal(sameTables({ allow: 'a\n', deny: null }, { allow: 'a\n', deny: null }), true);
+  assert.equal(sameTables({ allow: 'a\n', deny: null }, { allow: 'a\n', deny: '' }), false);
+  assert.equal(sameTables({ allow: 'a\n', deny: '' }, { allow: 'a\r\n', deny: '' }), false);
+  assert.equal(sameTables({ allow: '', deny: 'x' }, { allow: '', deny: 'y' }), false);
+});
+
+await test('changesStatus: the Changes panel\'s status line counts both kinds', () => {
+  assert.equal(changesStatus(0, 0), 'No change of verdict since the baseline.');
+  assert.equal(changesStatus(1, 0), '1 change of verdict since the baseline.');
+  assert.equal(changesStatus(2, 1), '2 changes of verdict since the baseline; 1 change of the deciding rule only.');
+  assert.equal(changesStatus(0, 40001), 'No change of verdict since the baseline; 40,001 changes of the deciding rule only.');
+});
+
+await test('outcomeText: says what decided as tcpwrap diff does', () => {
+  assert.equal(outcomeText({ access: 'granted', rule: 'hosts.allow:2', text: 'sshd: 10.0.0.0/8' }), 'granted by hosts.allow:2');
+  assert.equal(outcomeText({ access: 'granted' }), 'granted: no rule matched');
+  assert.equal(outcomeText({ access: 'denied', rule: 'hosts.deny:1', text: 'ALL: ALL' }), 'denied by hosts.deny:1');
+  // An error: the rule where libwrap stopped, if any, and why.
+  assert.equal(outcomeText({ access: 'denied', rule: 'hosts.allow:3', error: 'x: cannot open' }), 'denied by hosts.allow:3 (libwrap stops: x: cannot open)');
+  assert.equal(outcomeText({ access: 'denied', error: 'boom' }), 'denied (libwrap stops: boom)');
+  assert.equal(outcomeText({ access: 'delegated' }), 'delegated');
+});
+
+await test('exampleRequest: a diff example as a request row expecting the new verdict, or null', () => {
+  const now = { access: 'denied', rule: 'hosts.deny:1', text: 'ALL: ALL' };
+  // No name of its own: absent (the hosts table's) or unknown.
+  assert.deepEqual(exampleRequest({ daemon: 'sshd', client: '10.0.0.255', name: 'unknown', text: 'sshd from 10.0.0.255 (no host name)' }, now),
+    { daemon: 'sshd', client: '10.0.0.255', expect: { access: 'denied', rule: 'hosts.deny:1' } });
+  assert.deepEqual(exampleRequest({ daemon: 'in.ftpd', server: '192.0.2.254', serverPort: 21, client: '2001:db8::1', user: 'bob', text: '…' }, now),
+    { daemon: 'in.ftpd', server: '192.0.2.254', serverPort: 21, client: '2001:db8::1', user: 'bob', expect: { access: 'denied', rule: 'hosts.deny:1' } });
+  // No rule decided now: the expectation says so.
+  assert.deepEqual(exampleRequest({ daemon: 'sshd', client: '10.0.0.1', text: '…' }, { access: 'granted' }),
+    { daemon: 'sshd', client: '10.0.0.1', expect: { access: 'granted', rule: 'none' } });
+  // A row cannot say these: no address, a name of its own, paranoid.
+  assert.equal(exampleRequest({ daemon: 'sshd', name: 'x.example.com', text: '…' }, now), null);
+  assert.equal(exampleRequest({ daemon: 'sshd', client: '10.0.0.1', name: 'x.example.com', text: '…' }, now), null);
+  assert.equal(exampleRequest({ daemon: 'sshd', client: '10.0.0.1', name: 'paranoid', text: '…' }, now), null);
+  // What it makes reads back as the line tcpwrap test reads.
+  const r = exampleRequest({ daemon: 'sshd', server: '10.0.0.5', client: '10.0.0.1', user: 'alice', name: 'unknown', text: '…' }, now);
+  assert.equal(formatRequest(r), 'denied sshd@10.0.0.5 alice@10.0.0.1 by hosts.deny:1');
   assert.deepEqual(one(formatRequest(r)).request, r);
 });
 

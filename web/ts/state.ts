@@ -2,7 +2,7 @@
 // and what a #fragment link carries. Its JSON is the server's share
 // document (web.Document), for both.
 
-import type { Expect, Request } from "../../wasm/js/tcpwrap";
+import type { DiffExample, DiffOutcome, Expect, Request } from "../../wasm/js/tcpwrap";
 
 /** ctlOf is r's hosts_ctl strings, all four, or null for a connection. */
 export function ctlOf(r: Request): { daemon: string; name: string; addr: string; user: string } | null {
@@ -505,6 +505,61 @@ export function formatOperands(r: Request): string {
   if (r.clientPort) s += ` --client-port ${r.clientPort}`;
   if (r.serverPort) s += ` --server-port ${r.serverPort}`;
   return s;
+}
+
+// ---- Changes since the baseline ----------------------------------------
+
+/** The texts of hosts.allow and hosts.deny (null: no such file): what the Changes panel compares. */
+export interface Tables {
+  allow: string | null;
+  deny: string | null;
+}
+
+/** sameTables reports whether a and b hold the same texts (an absent file is not an empty one). */
+export function sameTables(a: Tables, b: Tables): boolean {
+  return a.allow === b.allow && a.deny === b.deny;
+}
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+
+/**
+ * changesStatus is the Changes panel's status line for a diff that found
+ * verdicts changes of verdict and rules changes of the deciding rule only.
+ */
+export function changesStatus(verdicts: number, rules: number): string {
+  const v = verdicts ? `${plural(verdicts, "change", "changes")} of verdict since the baseline` : "No change of verdict since the baseline";
+  const r = rules ? `; ${plural(rules, "change", "changes")} of the deciding rule only` : "";
+  return `${v}${r}.`;
+}
+
+/**
+ * outcomeText says how one version decides, as tcpwrap diff does after
+ * "was:" and "now:" (the rule's text apart): "granted by hosts.allow:1",
+ * "granted: no rule matched", "denied by hosts.allow:2 (libwrap stops:
+ * …)".
+ */
+export function outcomeText(o: DiffOutcome): string {
+  const s = o.rule ? `${o.access} by ${o.rule}` : !o.error && o.access === "granted" ? "granted: no rule matched" : o.access;
+  return o.error ? `${s} (libwrap stops: ${o.error})` : s;
+}
+
+/**
+ * exampleRequest is the request row that reproduces a diff example, its
+ * expectation the verdict and rule now: null when a row cannot say it —
+ * a client with no address, or with a host name of its own (a row's
+ * address gets the hosts table's name; an example whose name is absent
+ * is meant with that name, "unknown" is an address the table may not
+ * name: the page checks that the row is decided as now before offering
+ * it).
+ */
+export function exampleRequest(ex: DiffExample, now: DiffOutcome): Request | null {
+  if (!ex.client || (ex.name !== undefined && ex.name !== "" && ex.name !== "unknown")) return null;
+  const r: Request = { daemon: ex.daemon, client: ex.client };
+  if (ex.server) r.server = ex.server;
+  if (ex.server && ex.serverPort) r.serverPort = ex.serverPort;
+  if (ex.user) r.user = ex.user;
+  r.expect = { access: now.access, rule: now.rule ?? "none" };
+  return r;
 }
 
 // A #fragment link: "#v1." then the document's JSON, deflated
