@@ -20,7 +20,8 @@ import (
 // from the evaluator itself on the first request the rule decides, and
 // the evaluator must agree that the rule decides it; where it does not
 // (a decision that depends on more than the deciding rule), that request
-// is decided by the evaluator alone.
+// is decided by the evaluator alone, and so is every request a rule
+// decides whose options may decide requests unalike (sameForAll).
 //
 // Unlike Reach, Diff lists the combinations: its work is the product of
 // the daemon classes with the address, name and user classes of each
@@ -45,7 +46,7 @@ const maxChangeExamples = 3
 type Outcome struct {
 	Access Access `json:"access"`
 	// Rule is the rule that decided, nil when none did (the default, or
-	// an error); Text is its text, its words separated by one space.
+	// an error); Text is its text in [Format]'s canonical layout.
 	Rule *RuleRef `json:"rule,omitempty"`
 	Text string   `json:"text,omitempty"`
 	// Error is what stopped libwrap before a verdict ([Decision.Error]).
@@ -123,14 +124,21 @@ func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, error)
 	d := &differ{pols: [2]*Policy{old, new}}
 	var all []*Line
 	for pi, p := range d.pols {
-		_, lines, tables := reachRules(p)
-		for i, ln := range lines {
-			d.pol = append(d.pol, pi)
-			d.content = append(d.content, ruleText(ln, p.Profile()))
-			d.deny = append(d.deny, tables[i] == 1)
-			d.same = append(d.same, sameForAll(ln))
+		for ti, t := range []*Table{p.Allow, p.Deny} {
+			if t == nil {
+				continue
+			}
+			for _, ln := range t.Lines {
+				if ln.Kind != LineRule {
+					continue
+				}
+				all = append(all, ln)
+				d.pol = append(d.pol, pi)
+				d.content = append(d.content, ruleText(ln, p.Profile()))
+				d.deny = append(d.deny, ti == 1)
+				d.same = append(d.same, sameForAll(ln))
+			}
 		}
-		all = append(all, lines...)
 		if pi == 0 {
 			d.nOld = len(all)
 		}
