@@ -9,24 +9,43 @@
 // Hooks for tests and measurements: body[data-state] is "loading" until
 // the first verdicts render, then "ready"; window.tcpwrapPlayground
 // holds {latency (ms from the last edit to its verdicts on screen),
-// moduleMs (of which in the module), evaluations, checks,
+// moduleMs (of which in the module), evaluations, checks, diffs (the
+// Changes panel's diffs answered) and diffsCanceled (stopped by an edit),
 // firstVerdictAt}; a performance mark "tcpwrap:first-verdict" is set
 // once, and a measure "tcpwrap:PHASE" for each of the page's own phases
 // that took 10 ms or more (input, collect, size-check, paste-check,
 // paint: see phase).
 
-import type { CheckOutput, Diagnostic, Expect, FormatOutput, Output, Request, RequestResult, Result, Step, Token } from "../../wasm/js/tcpwrap";
-import { Engine, Latest } from "./engine";
+import type {
+  CheckOutput,
+  Diagnostic,
+  DiffChange,
+  DiffExample,
+  DiffOutcome,
+  Expect,
+  FormatOutput,
+  Output,
+  Request,
+  RequestResult,
+  Result,
+  Step,
+  Token,
+} from "../../wasm/js/tcpwrap";
+import { Canceled, Engine, Latest } from "./engine";
+import type { DiffSummary } from "./worker";
 import { fetchModule } from "./module";
 import { fits, guardInsertions, maxInput, refusal, showRefusal, texts, utf8Length } from "./limit";
 import { byteIndex, highlight, type Kind, type Mark } from "./highlight";
 import {
   type DNS,
   type Doc,
+  type Tables,
+  changesStatus,
   ctlOf,
   type Profile,
   decodeFragment,
   encodeFragment,
+  exampleRequest,
   fileOrder,
   formatExpect,
   formatFiles,
@@ -34,9 +53,11 @@ import {
   maxFragmentDoc,
   normalizeDoc,
   orderField,
+  outcomeText,
   parseExpect,
   parseFiles,
   parseRequestLines,
+  sameTables,
   testFile,
 } from "./state";
 
@@ -52,7 +73,7 @@ const paneIDs: PaneID[] = ["allow", "deny", "hosts", "netgroup", "files"];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0, moduleMs: NaN };
+const hooks = { latency: NaN, evaluations: 0, firstVerdictAt: NaN, checks: 0, moduleMs: NaN, diffs: 0, diffsCanceled: 0 };
 (window as unknown as { tcpwrapPlayground: typeof hooks }).tcpwrapPlayground = hooks;
 
 /** The shortest phase left on the performance timeline, ms. */
@@ -568,6 +589,8 @@ function load(doc: Doc) {
   const more = document.querySelector("details.more") as HTMLDetailsElement;
   if (doc.netgroup || Object.keys(doc.files).length) more.open = true;
   changed();
+  // What the Changes panel compares with: the tables as loaded.
+  setBaseline(currentTables());
 }
 
 /** policy is the wire policy part of doc. */
@@ -602,11 +625,39 @@ const helper = {
     return helperEngine.call<T>(op, input, trim);
   },
 };
+// The Changes panel's diffs, in a third worker started the first time the
+// tables differ from the baseline: a diff of a 1,000-line table takes
+// seconds in the module, and the trace and the diagnostics do not wait
+// for it. A diff under way when the panes are edited is stopped with its
+// worker (cancelDiff): on a 2-core machine it would otherwise take a core
+// from the verdicts of every keystroke until it ends.
+let differEngine: Engine | null = null;
+const differ = {
+  async call<T>(op: "evaluate" | "diff", input: unknown, limit?: number) {
+    await firstVerdictsDone;
+    differEngine ??= new Engine(workerURL, compiled);
+    return differEngine.call<T>(op, input, false, limit);
+  },
+};
+
+/**
+ * cancelDiff stops the Changes panel's worker when it is working on a
+ * diff (or its examples): the panes changed, so its answer would be
+ * dropped. The next diff starts another worker.
+ */
+function cancelDiff() {
+  if (!differEngine?.busy) return;
+  differEngine.terminate();
+  differEngine = null;
+  hooks.diffsCanceled++;
+}
 const verdictJobs = new Latest();
 const whyJobs = new Latest();
 const checkJobs = new Latest();
+const diffJobs = new Latest();
 let checkTimer = 0;
 let whyTimer = 0;
+let diffTimer = 0;
 
 /** changed re-evaluates after any edit; t0 is the edit's time. */
 function changed(t0 = performance.now()) {
@@ -620,16 +671,20 @@ function changed(t0 = performance.now()) {
   whyTimer = window.setTimeout(why, 60);
   clearTimeout(checkTimer);
   checkTimer = window.setTimeout(() => checkJobs.run(check), 250);
+  // The Changes panel, after the same pause.
+  clearTimeout(diffTimer);
+  diffTimer = window.setTimeout(() => diffJobs.run(compare), 250);
 }
 
 /**
  * tooLarge says why input is more than the module reads, naming the
  * texts that make it so (their sizes counted, not encoded); "" when it
- * is not.
+ * is not. more names texts of input that texts() does not know (a
+ * diff's old tables).
  */
-function tooLarge(input: Record<string, unknown>): string {
+function tooLarge(input: Record<string, unknown>, more: [string, string][] = []): string {
   return phase("size-check", () => {
-    const ts = texts(input);
+    const ts = [...texts(input), ...more];
     return fits(input, ts) ? "" : tooLargeMessage(ts.map(([name, t]) => [name, utf8Length(t)]));
   });
 }
@@ -1375,6 +1430,266 @@ function caretDiag() {
   line.textContent = d ? `line ${n}: ${d.severity}: ${d.message}` : "";
 }
 
+// ---- Changes since the baseline ------------------------------------------
+
+// The baseline: hosts.allow and hosts.deny as the page loaded them (the
+// default example, a share, a link, an example) or as "Set as baseline"
+// last took them. The page's own state: shares and links leave it out.
+let baseline: Tables = { allow: null, deny: null };
+
+const changesPanel = byId("changes");
+const changesStatusLine = byId("changes-status");
+const changesList = byId("changes-list");
+const changesRules = byId<HTMLInputElement>("changes-rules");
+const changesRulesLabel = changesRules.closest("label") as HTMLElement;
+
+/** What the panel shows: the input compared (its JSON), the answer, and the example rows it may add. */
+let shownDiff: { key: string; summary: DiffSummary; rows: Map<DiffExample, Request> } | null = null;
+
+/** currentTables are the two editors' texts, exactly as decided. */
+function currentTables(): Tables {
+  return { allow: panes.allow.value, deny: panes.deny.value };
+}
+
+/** diffInput is what compare sends the module for doc: its policy and the baseline's tables. */
+function diffInput(doc: Doc): Record<string, unknown> {
+  return { ...policy(doc), old: { allow: baseline.allow, deny: baseline.deny } };
+}
+
+function setBaseline(t: Tables) {
+  baseline = t;
+  cancelDiff();
+  diffNow();
+}
+
+/** diffNow brings the panel up to date at once (no pause: a button was pressed, a document loaded). */
+function diffNow() {
+  clearTimeout(diffTimer);
+  diffJobs.run(compare);
+}
+
+/**
+ * revert puts the baseline's texts back in the editors, as an edit:
+ * where the browser supports it (execCommand), it is on the undo stack.
+ * A text the editor cannot hold (no such file, carriage returns) is set.
+ */
+function revert() {
+  for (const id of ["allow", "deny"] as const) {
+    const pane = panes[id];
+    const text = baseline[id];
+    if (text === pane.value) continue;
+    if (text === null || text.includes("\r")) {
+      pane.value = text;
+      continue;
+    }
+    pane.ta.focus();
+    pane.ta.select();
+    if (!document.execCommand?.("insertText", false, text) || pane.value !== text) pane.value = text;
+  }
+  changed();
+  diffNow();
+}
+
+/** showChangesState sets the panel's state (data-state) and the buttons it allows. */
+function showChangesState(state: "same" | "busy" | "changes" | "error") {
+  changesPanel.dataset.state = state;
+  const same = state === "same";
+  byId<HTMLButtonElement>("diff-baseline").disabled = same;
+  byId<HTMLButtonElement>("diff-revert").disabled = same;
+  if (state === "busy") changesList.setAttribute("aria-busy", "true");
+  else changesList.removeAttribute("aria-busy");
+}
+
+function setChangesStatus(text: string) {
+  if (changesStatusLine.textContent !== text) changesStatusLine.textContent = text;
+}
+
+/**
+ * compare brings the Changes panel up to date: when the tables are the
+ * baseline's it says so and asks nothing; else it diffs them in the
+ * third worker, then checks which examples a request row reproduces (an
+ * evaluation of them with the new verdicts as expectations). An answer
+ * for texts no longer in the panes, or a baseline no longer set, is
+ * dropped: a newer job follows (every edit schedules one, and so do the
+ * baseline's buttons).
+ */
+async function compare() {
+  const doc = collect();
+  const now: Tables = { allow: doc.allow, deny: doc.deny };
+  if (sameTables(now, baseline)) {
+    shownDiff = null;
+    showChangesState("same");
+    setChangesStatus("The tables are the baseline's: edit hosts.allow or hosts.deny to see what the edit changes.");
+    changesRulesLabel.hidden = true;
+    changesList.replaceChildren();
+    return;
+  }
+  const input = diffInput(doc);
+  const key = JSON.stringify(input);
+  if (shownDiff?.key === key && changesPanel.dataset.state !== "busy") return; // only the requests changed
+  const too = tooLarge(input, [
+    ["the baseline's hosts.allow", baseline.allow ?? ""],
+    ["the baseline's hosts.deny", baseline.deny ?? ""],
+  ]);
+  if (too) {
+    shownDiff = null;
+    showChangesState("error");
+    setChangesStatus(`Not compared: ${too}`);
+    changesRulesLabel.hidden = true;
+    changesList.replaceChildren();
+    return;
+  }
+  // A list on screen stays until the answer (aria-busy, greyed); a
+  // status that said there was nothing to list says what is under way.
+  if (changesPanel.dataset.state !== "changes") setChangesStatus("Comparing with the baseline…");
+  showChangesState("busy");
+  // Stale: the tables, the other panes or the baseline are no longer
+  // what was compared (an edit of the requests is not: the answer
+  // stands, and the job it queued finds it shown).
+  const stale = () => JSON.stringify(diffInput(collect())) !== key;
+  let result: DiffSummary;
+  try {
+    ({ result } = await differ.call<DiffSummary>("diff", input, maxListed));
+  } catch (e) {
+    if (e instanceof Canceled) return; // an edit stopped it: its job follows
+    throw e;
+  }
+  hooks.diffs++;
+  if (stale()) return;
+  const rows = new Map<DiffExample, Request>();
+  if (!result.error) {
+    // The rows the examples would make, each expecting the verdict now:
+    // offered only where the current tables decide the row so.
+    const cands: [DiffExample, Request][] = [];
+    for (const c of result.changes) for (const ex of c.examples ?? []) {
+      const r = exampleRequest(ex, c.new);
+      if (r) cands.push([ex, r]);
+    }
+    const evalInput = { ...policy(doc), requests: cands.map(([, r]) => r), noTrace: true };
+    if (cands.length && !tooLarge(evalInput)) {
+      let out: Output;
+      try {
+        ({ result: out } = await differ.call<Output>("evaluate", evalInput));
+      } catch (e) {
+        if (e instanceof Canceled) return;
+        throw e;
+      }
+      if (stale()) return;
+      cands.forEach(([ex, r], i) => {
+        if (out.results?.[i]?.expect?.met) rows.set(ex, r);
+      });
+    }
+  }
+  shownDiff = { key, summary: result, rows };
+  renderChanges();
+}
+
+/** renderChanges draws shownDiff (the rule-only changes too when the box is checked). */
+function renderChanges() {
+  if (!shownDiff) return;
+  const { summary: s, rows } = shownDiff;
+  if (s.error) {
+    showChangesState("error");
+    setChangesStatus(`Not compared: ${s.error}`);
+    changesRulesLabel.hidden = true;
+    changesList.replaceChildren();
+    return;
+  }
+  showChangesState("changes");
+  setChangesStatus(changesStatus(s.verdicts, s.rules));
+  changesPanel.dataset.verdicts = String(s.verdicts);
+  changesPanel.dataset.rules = String(s.rules);
+  changesRulesLabel.hidden = s.rules === 0;
+  const items: HTMLLIElement[] = [];
+  const more = (n: number, what: string) => {
+    const li = document.createElement("li");
+    li.className = "more";
+    li.textContent = `and ${n.toLocaleString("en")} more ${what} (tcpwrap diff lists them all)`;
+    items.push(li);
+  };
+  const verdictChanges = s.changes.filter((c) => c.verdict);
+  for (const c of verdictChanges) items.push(changeItem(c, rows));
+  if (s.verdicts > verdictChanges.length) more(s.verdicts - verdictChanges.length, "changes of verdict");
+  if (changesRules.checked) {
+    const ruleChanges = s.changes.filter((c) => !c.verdict);
+    for (const c of ruleChanges) items.push(changeItem(c, rows));
+    if (s.rules > ruleChanges.length) more(s.rules - ruleChanges.length, "changes of the deciding rule");
+  }
+  changesList.replaceChildren(...items);
+}
+
+/** changeItem is one change: how it goes, what decided before and now, and its examples. */
+function changeItem(c: DiffChange, rows: Map<DiffExample, Request>): HTMLLIElement {
+  const li = document.createElement("li");
+  li.className = "change" + (c.verdict ? " verdict" : " rule");
+  const head = document.createElement("p");
+  head.className = "change-head";
+  const word = (o: DiffOutcome) => {
+    const span = document.createElement("span");
+    span.className = o.error ? "error" : o.access;
+    span.textContent = o.error ? "error" : o.access;
+    return span;
+  };
+  head.append(word(c.old), " → ", word(c.new));
+  if (!c.verdict) head.append(" (another rule)");
+  const side = (label: string, o: DiffOutcome, link: boolean) => {
+    const p = document.createElement("p");
+    p.className = "change-" + label;
+    const text = outcomeText(o);
+    if (link && o.rule && text.includes(o.rule)) {
+      // The rule is the current editor's: a link to its line.
+      const [file, line] = o.rule.split(":");
+      const i = text.indexOf(o.rule);
+      const loc = document.createElement("button");
+      loc.type = "button";
+      loc.className = "loc";
+      loc.textContent = o.rule;
+      loc.title = "Show this line in the editor";
+      loc.addEventListener("click", () => paneOfFile(file)?.reveal(Number(line)));
+      p.append(`${label}: ${text.slice(0, i)}`, loc, text.slice(i + o.rule.length));
+    } else p.append(`${label}: ${text}`);
+    if (o.text) {
+      const code = document.createElement("code");
+      code.textContent = o.text;
+      p.append(" ", code);
+    }
+    return p;
+  };
+  li.append(head, side("was", c.old, false), side("now", c.new, true));
+  const ul = document.createElement("ul");
+  ul.className = "examples";
+  ul.setAttribute("aria-label", "for example");
+  for (const ex of c.examples ?? []) {
+    const x = document.createElement("li");
+    x.append(ex.text);
+    const r = rows.get(ex);
+    if (r) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "add-request";
+      b.textContent = "Add as request";
+      b.setAttribute("aria-label", `Add as request: ${ex.text}, expecting ${formatExpect(r.expect!)}`);
+      b.title = `A request row expecting ${formatExpect(r.expect!)}: it pins this change`;
+      b.addEventListener("click", () => {
+        const tr = addRow(structuredClone(r), true);
+        tr.scrollIntoView({ block: "nearest" });
+        changed();
+      });
+      x.append(" ", b);
+    }
+    ul.append(x);
+  }
+  if (c.cases > (c.examples ?? []).length) {
+    const x = document.createElement("li");
+    x.className = "more";
+    const n = c.cases - (c.examples ?? []).length;
+    x.textContent = `and ${n.toLocaleString("en")} more representative request${n === 1 ? "" : "s"}`;
+    ul.append(x);
+  }
+  li.append(ul);
+  return li;
+}
+
 // ---- Sharing -------------------------------------------------------------
 
 const shareBar = byId("sharebar");
@@ -1535,13 +1850,21 @@ function start() {
   setTheme(t === "dark" || t === "light" ? t : matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
   panes = {} as Record<PaneID, Pane>;
-  for (const id of paneIDs) panes[id] = new Pane(id, (e) => changed(e.timeStamp || performance.now()));
+  for (const id of paneIDs) {
+    panes[id] = new Pane(id, (e) => {
+      cancelDiff();
+      changed(e.timeStamp || performance.now());
+    });
+  }
   for (const id of paneIDs) {
     panes[id].ta.addEventListener("keyup", caretDiag);
     panes[id].ta.addEventListener("click", caretDiag);
     panes[id].ta.addEventListener("focus", caretDiag);
   }
-  profileSel.addEventListener("change", () => changed());
+  profileSel.addEventListener("change", () => {
+    cancelDiff();
+    changed();
+  });
 
   tbody.addEventListener("change", (e) => {
     const target = e.target as HTMLElement;
@@ -1603,6 +1926,10 @@ function start() {
   dnsName.addEventListener("input", why);
 
   byId("pin-verdicts").addEventListener("click", pinVerdicts);
+  byId("diff-baseline").addEventListener("click", () => setBaseline(currentTables()));
+  byId("diff-revert").addEventListener("click", revert);
+  changesRules.addEventListener("change", renderChanges);
+  changesPanel.hidden = false;
   byId("download-tests").addEventListener("click", downloadTests);
   byId("format").addEventListener("click", format);
   byId("share").addEventListener("click", share);
@@ -1648,6 +1975,9 @@ function start() {
   // link's) are the page's own anchors.
   const raw = rawDocument();
   if (location.hash.startsWith("#v1.")) {
+    // The baseline is the page's document until the link's replaces it
+    // (load).
+    setBaseline(currentTables());
     decodeFragment(location.hash)
       .then(load)
       .catch((e: Error) => {
@@ -1657,6 +1987,7 @@ function start() {
       });
   } else {
     if (raw) keepRaw(raw);
+    setBaseline(currentTables());
     changed();
   }
 
