@@ -33,7 +33,15 @@
 // p#expect-status (role=status, data-total, data-met, data-state) and
 // button#pin-verdicts. Since then, button#download-tests, whose file
 // step 23 runs through the real "tcpwrap test" (TCPWRAP_BIN, set by
-// playground_test.go; the step fails without it).
+// playground_test.go; the step fails without it). Since then, the Changes
+// panel section#changes (aria-labelledby its h2; data-state "same",
+// "busy", "changes" or "error"), p#changes-status (role=status),
+// button#diff-baseline and button#diff-revert (disabled while the tables
+// are the baseline's), input#changes-rules, ol#changes-list of
+// li.change (.verdict or .rule) with .change-head, .change-was,
+// .change-now (its rule a button.loc) and ul.examples (li, with
+// button.add-request where a row can say the example), and
+// window.tcpwrapPlayground.diffs.
 
 import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
@@ -1704,6 +1712,172 @@ await step('23 "Download as tcpwrap test file": the file, with the panes saved b
     const failLines = failed.stdout.split('\n').filter((l) => l.includes(': FAIL: ')).length;
     assert(failLines === unmetRows, `${failLines} FAIL lines from tcpwrap test, ${unmetRows} rows unmet in the playground`);
     notes.push(`unmet: ${failed.stdout.trim().split('\n').at(-1)}`);
+  } finally {
+    await closeContext(ctx);
+  }
+  return notes;
+});
+
+// changesState: the Changes panel as data.
+function changesState(page) {
+  return page.evaluate(() => {
+    const panel = document.getElementById('changes');
+    const st = document.getElementById('changes-status');
+    const box = document.getElementById('changes-rules');
+    const text = (el) => (el ? el.textContent.replace(/\s+/g, ' ').trim() : null);
+    return {
+      state: panel.dataset.state, hidden: panel.hidden, status: text(st), role: st.getAttribute('role'),
+      busy: document.getElementById('changes-list').getAttribute('aria-busy'),
+      rulesShown: !box.closest('label').hidden && box.getClientRects().length > 0, rulesChecked: box.checked,
+      baselineDisabled: document.getElementById('diff-baseline').disabled, revertDisabled: document.getElementById('diff-revert').disabled,
+      changes: [...document.querySelectorAll('#changes-list > li.change')].map((li) => ({
+        kind: li.classList.contains('verdict') ? 'verdict' : 'rule',
+        head: text(li.querySelector('.change-head')), was: text(li.querySelector('.change-was')), now: text(li.querySelector('.change-now')),
+        link: text(li.querySelector('.change-now button.loc')),
+        examples: [...li.querySelectorAll('ul.examples > li:not(.more)')].map((x) => ({
+          text: text(x.firstChild), add: x.querySelector('button.add-request') ? x.querySelector('button.add-request').getAttribute('aria-label') : null,
+        })),
+      })),
+      diffs: window.tcpwrapPlayground.diffs,
+    };
+  });
+}
+// 24. The Changes panel: what an edit of the tables changes since the
+// baseline (the document as loaded, or as last set), through the
+// module's diff in a worker.
+await step('24 changes: a narrowed rule is a change of verdict since the baseline, pinned by "Add as request"; rule-only changes on demand; Set as baseline, Revert to baseline and undo', async () => {
+  const ctx = await newContext();
+  const notes = [];
+  try {
+    const page = await open(ctx);
+    const trs = page.locator('table#requests tbody tr.request');
+    // As loaded: the tables are the baseline's, and nothing is diffed.
+    const same = (s) => s.state === 'same' && s.status.startsWith("The tables are the baseline's") && s.changes.length === 0 && !s.rulesShown;
+    const c0 = await until('#changes: the tables are the baseline\'s', () => changesState(page), same);
+    assert(!c0.hidden && c0.role === 'status' && c0.baselineDisabled && c0.revertDisabled, `the panel as loaded: ${JSON.stringify(c0)}`);
+    const region = await page.evaluate(() => {
+      const s = document.getElementById('changes');
+      const h = document.getElementById(s.getAttribute('aria-labelledby'));
+      return { tag: s.tagName, heading: h && h.tagName, name: h && h.textContent };
+    });
+    assert(region.tag === 'SECTION' && region.heading === 'H2' && region.name === 'Changes', `section#changes is not a region named by its heading: ${JSON.stringify(region)}`);
+    // An example is a baseline too: the "Deny by default" tables.
+    await page.locator('select#examples').selectOption('deny-all');
+    await until('the example loaded', () => page.inputValue('#allow'), (v) => v.includes('sshd: 10.0.0.0/255.255.255.0'));
+    await until('#changes: the example\'s tables are the baseline', () => changesState(page), same);
+    assert((await changesState(page)).diffs === 0, 'a diff was asked for tables equal to the baseline');
+
+    // Narrowed: 10.0.0.128 to 10.0.0.255 are no longer let in by
+    // hosts.allow:2, so hosts.deny's ALL: ALL denies them.
+    const allow0 = await page.inputValue('#allow');
+    const narrowed = allow0.replace('10.0.0.0/255.255.255.0', '10.0.0.0/255.255.255.128');
+    await page.locator('#allow').fill(narrowed);
+    const c1 = await until('#changes-status: 1 change of verdict', () => changesState(page),
+      (s) => s.state === 'changes' && s.status === '1 change of verdict since the baseline; 2 changes of the deciding rule only.');
+    assert(c1.changes.length === 1 && c1.rulesShown && !c1.rulesChecked && !c1.baselineDisabled && !c1.revertDisabled, `the panel: ${JSON.stringify(c1)}`);
+    const v = c1.changes[0];
+    assert(v.kind === 'verdict' && v.head === 'granted → denied', `the change's head: ${JSON.stringify(v)}`);
+    assert(v.was === 'was: granted by hosts.allow:2 sshd: 10.0.0.0/255.255.255.0', `was: ${JSON.stringify(v.was)}`);
+    assert(v.now === 'now: denied by hosts.deny:1 ALL: ALL' && v.link === 'hosts.deny:1', `now: ${JSON.stringify(v.now)}, link ${JSON.stringify(v.link)}`);
+    assert(v.examples.length === 1 && v.examples[0].text === 'sshd from 10.0.0.255 (no host name)', `examples: ${JSON.stringify(v.examples)}`);
+    assert(v.examples[0].add === 'Add as request: sshd from 10.0.0.255 (no host name), expecting denied by hosts.deny:1', `the example's button: ${JSON.stringify(v.examples[0].add)}`);
+    notes.push(`${c1.status} ${v.head}; ${v.was}; ${v.now}; for ${v.examples[0].text}`);
+
+    // The "now" rule is a link to its line in the editor.
+    await page.locator('#changes-list li.change.verdict .change-now button.loc').click();
+    const sel = await page.evaluate(() => { const t = document.activeElement; return { id: t.id, text: t.value.slice(t.selectionStart, t.selectionEnd) }; });
+    assert(sel.id === 'deny' && sel.text === 'ALL: ALL', `the rule link selected ${JSON.stringify(sel)}, want hosts.deny's line 1`);
+
+    // "Add as request": a row that pins the change, its expectation met.
+    const n0 = await trs.count();
+    await page.locator('#changes-list li.change.verdict button.add-request').click();
+    const added = await until('the added row decided, its expectation met', () => rows(page), (rs) => rs.length === n0 + 1 && rs[n0].met === 'met');
+    const r = added[n0];
+    assert(r.daemon === 'sshd' && r.client === '10.0.0.255' && r.server === '' && r.user === '' && r.expect === 'denied by hosts.deny:1' && r.verdict === 'denied' && r.selected === 'true',
+      `the added row: ${JSON.stringify(r)}`);
+    assert((await markOf(page, n0)).mark === '✓', 'the added row has no ✓');
+    notes.push(`added: ${r.daemon} ${r.client} expecting ${JSON.stringify(r.expect)} ✓`);
+
+    // The changes of the deciding rule only, on demand.
+    await page.locator('#changes-rules').check();
+    const c2 = await until('the rule-only changes listed', () => changesState(page), (s) => s.changes.length === 3);
+    const rule = c2.changes.filter((c) => c.kind === 'rule');
+    assert(rule.length === 2 && rule.every((c) => c.head === 'granted → granted (another rule)' && c.was === 'was: granted by hosts.allow:2 sshd: 10.0.0.0/255.255.255.0'), `rule changes: ${JSON.stringify(rule)}`);
+    const moved = rule.find((c) => c.now === 'now: granted by hosts.allow:2 sshd: 10.0.0.0/255.255.255.128');
+    assert(moved && moved.examples[0].text === 'sshd from 10.0.0.0 (no host name)' && moved.examples[0].add, `the narrowed rule's own change: ${JSON.stringify(rule)}`);
+    const local = rule.find((c) => c.now === 'now: granted by hosts.allow:3 ALL: LOCAL');
+    assert(local && local.examples.length && local.examples.every((x) => /\(host name [^)]+\)$/.test(x.text) && x.add === null), `the LOCAL change (a client with a host name of its own, no button): ${JSON.stringify(local)}`);
+    notes.push(`rule only: ${rule.map((c) => c.now).join('; ')}`);
+    await page.locator('#changes-rules').uncheck();
+    await until('the rule-only changes folded away', () => changesState(page), (s) => s.changes.length === 1);
+
+    // Set as baseline: the tables now are the baseline, without a diff.
+    const d0 = (await changesState(page)).diffs;
+    await page.locator('#diff-baseline').click();
+    const c3 = await until('#changes: the tables are the baseline\'s after Set as baseline', () => changesState(page), same);
+    assert(c3.baselineDisabled && c3.revertDisabled, `the buttons after Set as baseline: ${JSON.stringify(c3)}`);
+    await sleep(400);
+    assert((await changesState(page)).diffs === d0, 'Set as baseline asked for a diff');
+
+    // Edited again, then reverted: the editors hold the baseline, and
+    // undo brings the edit back.
+    await page.locator('#allow').focus();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('in.ftpd: 192.0.2.0/24\n');
+    const edited = await page.inputValue('#allow');
+    const c4 = await until('#changes: the new rule grants what hosts.deny denied', () => changesState(page),
+      (s) => s.state === 'changes' && s.status === '1 change of verdict since the baseline.');
+    assert(c4.changes[0].head === 'denied → granted' && c4.changes[0].now === 'now: granted by hosts.allow:4 in.ftpd: 192.0.2.0/24' && c4.changes[0].was === 'was: denied by hosts.deny:1 ALL: ALL',
+      `after the second edit: ${JSON.stringify(c4.changes)}`);
+    await page.locator('#diff-revert').click();
+    await until('#allow back to the baseline', () => page.inputValue('#allow'), (v) => v === narrowed);
+    assert(await page.inputValue('#deny') === 'ALL: ALL\n', `#deny after the revert: ${JSON.stringify(await page.inputValue('#deny'))}`);
+    const d1 = (await changesState(page)).diffs;
+    await until('#changes: the tables are the baseline\'s after Revert', () => changesState(page), same);
+    await sleep(400);
+    assert((await changesState(page)).diffs === d1, 'Revert to baseline asked for a diff of tables equal to the baseline');
+    const rs = await rows(page);
+    assert(rs[n0].met === 'met', `the added row after the revert: ${JSON.stringify(rs[n0])}`);
+    await page.locator('#allow').focus();
+    await page.keyboard.press('Control+Z');
+    await until('undo brings the edit back', () => page.inputValue('#allow'), (v) => v === edited);
+    await until('#changes: the edit is a change again', () => changesState(page), (s) => s.status === '1 change of verdict since the baseline.');
+    notes.push(`revert: ${JSON.stringify(c3.status)}; undone: ${JSON.stringify((await changesState(page)).status)}`);
+
+    // A diff under way (a 1,000-line hosts.allow: seconds in the module)
+    // is stopped when a pane is edited, and the panel then answers for
+    // the new texts.
+    let big = '';
+    for (let i = 0; i < 1000; i++) big += `sshd: 10.${(i >> 8) & 255}.${i & 255}.1\n`;
+    const k0 = await page.evaluate(() => window.tcpwrapPlayground.diffsCanceled);
+    // In the page, so that the edit comes while the module works (it
+    // takes 0.4 s and more on this table): hosts.allow set, then, 50 ms
+    // after the panel says it compares, hosts.deny.
+    await page.evaluate((big) => new Promise((resolve) => {
+      const panel = document.getElementById('changes');
+      const set = (id, text) => {
+        const t = document.getElementById(id);
+        t.value = text;
+        t.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+      };
+      const mo = new MutationObserver(() => {
+        if (panel.dataset.state !== 'busy') return;
+        mo.disconnect();
+        setTimeout(() => resolve(set('deny', 'ALL: ALL EXCEPT 10.0.0.1\n')), 50);
+      });
+      mo.observe(panel, { attributes: true, attributeFilter: ['data-state'] });
+      set('allow', big);
+    }), big);
+    const t0 = Date.now();
+    const k1 = await page.evaluate(() => window.tcpwrapPlayground.diffsCanceled);
+    assert(k1 === k0 + 1, `an edit during the diff did not stop it (diffsCanceled ${k0} → ${k1})`);
+    const c5 = await until('#changes: the answer for the edited tables', () => changesState(page),
+      (s) => s.state === 'changes' && /^[0-9,]+ changes of verdict since the baseline/.test(s.status), 60000);
+    const first = c5.changes[0];
+    assert(c5.changes.length === 100 && c5.changes.every((c) => c.kind === 'verdict'), `${c5.changes.length} changes listed: ${JSON.stringify(c5.changes.slice(0, 2))}`);
+    const more = await page.locator('#changes-list > li.more').textContent();
+    assert(/^and [0-9,]+ more changes of verdict/.test(more), `no "and N more" after the first 100: ${JSON.stringify(more)}`);
+    notes.push(`1,000-line hosts.allow: the diff stopped by an edit, the next answered ${Date.now() - t0} ms after it: ${JSON.stringify(c5.status)}; first: ${first.head}, ${first.now}; ${JSON.stringify(more)}`);
   } finally {
     await closeContext(ctx);
   }
