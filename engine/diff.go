@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,6 +89,13 @@ var (
 		strconv.Itoa(MaxReachRequests) + " representatives), or name a pattern file too large to read, or mix address wildcards that cannot be listed (such as *.1) with other address patterns")
 )
 
+// tooLargeError is ErrTableTooLarge for the table named name. (The
+// engine does not use fmt: the wasm modules stay out of it.)
+type tooLargeError struct{ name string }
+
+func (e *tooLargeError) Error() string { return e.name + ": " + ErrTableTooLarge.Error() }
+func (e *tooLargeError) Unwrap() error { return ErrTableTooLarge }
+
 // Diff returns the requests that old and new decide differently, grouped
 // by how they change: the verdict changes first, then those whose verdict
 // stays but whose deciding rule is another (by its text and its table:
@@ -118,7 +124,7 @@ func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, error)
 	}
 	for _, t := range []*Table{old.Allow, old.Deny, new.Allow, new.Deny} {
 		if t != nil && t.TooLarge {
-			return nil, fmt.Errorf("%s: %w", t.Name, ErrTableTooLarge)
+			return nil, &tooLargeError{t.Name}
 		}
 	}
 	d := &differ{pols: [2]*Policy{old, new}}
