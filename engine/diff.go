@@ -50,6 +50,11 @@ type Outcome struct {
 	Text string   `json:"text,omitempty"`
 	// Error is what stopped libwrap before a verdict ([Decision.Error]).
 	Error string `json:"error,omitempty"`
+	// Reason, when no rule decided, is libwrap's reason
+	// ([Decision.Reason]): the default, PARANOID mode, a table that could
+	// not be read to the end. It does not tell outcomes apart (it may
+	// name a table, whose name differs between versions).
+	Reason string `json:"reason,omitempty"`
 }
 
 // A Change is a set of requests that two policies decide differently, in
@@ -446,6 +451,12 @@ func (d *differ) decide(p, i int, r Request) (*got, bool) {
 	dec := d.deciders[p].Decide(r)
 	g := &got{out: Outcome{Access: dec.Access, Error: dec.Error}}
 	if dec.Matched == nil {
+		// The quiet Decider gives no reason: decide again, in full (once
+		// per version for the default; per request only where no rule
+		// decides but the default's).
+		if g.out.Error == "" {
+			g.out.Reason = d.pols[p].Decide(r).Reason
+		}
 		return g, i == len(d.lines)
 	}
 	m := *dec.Matched

@@ -449,6 +449,8 @@ func outcomeLine(o engine.Outcome) string {
 	switch {
 	case o.Rule != nil:
 		s = fmt.Sprintf("%s by %s:%d  %s", o.Access, o.Rule.File, o.Rule.Line, o.Text)
+	case o.Error == "" && o.Reason != "":
+		s = fmt.Sprintf("%s (%s)", o.Access, o.Reason)
 	case o.Error == "" && o.Access == engine.Granted:
 		s = "granted: no rule matched"
 	default:

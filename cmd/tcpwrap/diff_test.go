@@ -317,3 +317,22 @@ func TestDiffRecord(t *testing.T) {
 		t.Errorf("--record --json: exit %d", r.code)
 	}
 }
+
+// TestDiffReason: an outcome no rule decides says libwrap's reason: here
+// a hosts.deny that cannot be read (a symbolic link loop, which stops
+// root too), which denies what hosts.allow does not grant.
+func TestDiffReason(t *testing.T) {
+	dir := setup(t, map[string]string{"a/hosts.deny": "ALL: ALL\n", "u/": ""})
+	if err := os.Symlink("loop", filepath.Join(dir, "u/hosts.deny")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("hosts.deny", filepath.Join(dir, "u/loop")); err != nil {
+		t.Fatal(err)
+	}
+	r := tcpwrap(t, dir, "", false, "diff", "--rules", "DIR/a", "DIR/u")
+	out := strings.ReplaceAll(r.stdout, dir, "DIR")
+	if r.code != 1 || !strings.Contains(out, "   was: denied by DIR/a/hosts.deny:1  ALL: ALL\n"+
+		"   now: denied (hosts.deny could not be read to the end: libwrap denies what no earlier rule matched)\n") {
+		t.Errorf("exit %d\n%s%s", r.code, out, r.stderr)
+	}
+}

@@ -276,6 +276,8 @@ await test('outcomeText: says what decided as tcpwrap diff does', () => {
   assert.equal(outcomeText({ access: 'denied', rule: 'hosts.allow:3', error: 'x: cannot open' }), 'denied by hosts.allow:3 (libwrap stops: x: cannot open)');
   assert.equal(outcomeText({ access: 'denied', error: 'boom' }), 'denied (libwrap stops: boom)');
   assert.equal(outcomeText({ access: 'delegated' }), 'delegated');
+  assert.equal(outcomeText({ access: 'granted', reason: 'no rule matched: access is granted by default' }), 'granted (no rule matched: access is granted by default)');
+  assert.equal(outcomeText({ access: 'denied', reason: 'PARANOID mode: x' }), 'denied (PARANOID mode: x)');
 });
 
 await test('exampleRequest: a diff example as a request row expecting the new verdict, or null', () => {

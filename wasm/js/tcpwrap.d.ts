@@ -258,6 +258,8 @@ export interface DiffOutcome {
   text?: string;
   /** What stopped libwrap before a verdict. */
   error?: string;
+  /** When no rule decided: libwrap's reason (the default, PARANOID mode, an unreadable table). */
+  reason?: string;
 }
 
 export interface DiffExample {

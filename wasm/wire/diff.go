@@ -47,6 +47,9 @@ type DiffOutcome struct {
 	Rule  string `json:"rule,omitempty"`
 	Text  string `json:"text,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Reason, when no rule decided, is libwrap's reason: the default,
+	// PARANOID mode, a table that could not be read to the end.
+	Reason string `json:"reason,omitempty"`
 }
 
 // A DiffExample is a request of a change: a daemon, the server where it
@@ -146,7 +149,7 @@ func diff(cl call, in Input, tc *TableCache) (out DiffOutput, err error) {
 
 // diffOutcome names o's rule by its table's kind.
 func diffOutcome(p *engine.Policy, o engine.Outcome) DiffOutcome {
-	d := DiffOutcome{Access: string(o.Access), Text: o.Text, Error: o.Error}
+	d := DiffOutcome{Access: string(o.Access), Text: o.Text, Error: o.Error, Reason: o.Reason}
 	if o.Rule != nil {
 		table := "hosts.allow:"
 		if o.Rule.File == p.Deny.Name {

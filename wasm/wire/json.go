@@ -1405,7 +1405,7 @@ func appendDiffOutput(b []byte, o *DiffOutput) []byte {
 func appendDiffOutcome(b []byte, o *DiffOutcome) []byte {
 	b = append(b, `{"access":`...)
 	b = appendString(b, o.Access)
-	for _, f := range [...]struct{ name, v string }{{`,"rule":`, o.Rule}, {`,"text":`, o.Text}, {`,"error":`, o.Error}} {
+	for _, f := range [...]struct{ name, v string }{{`,"rule":`, o.Rule}, {`,"text":`, o.Text}, {`,"error":`, o.Error}, {`,"reason":`, o.Reason}} {
 		if f.v != "" {
 			b = append(b, f.name...)
 			b = appendString(b, f.v)

@@ -198,7 +198,7 @@ func encodeValues(s string, n int) (Output, CheckOutput, FormatOutput, DiffOutpu
 	check := CheckOutput{Error: s, Diagnostics: []Diagnostic{{File: s, Line: n, Col: n, EndLine: -n, EndCol: 1, Offset: n,
 		Severity: s, Code: s, Message: s, Doc: s}, {}}}
 	diff := DiffOutput{Error: s, Changes: []DiffChange{
-		{Verdict: n%2 == 0, Old: DiffOutcome{Access: s, Rule: s, Text: s, Error: s}, New: DiffOutcome{Access: s},
+		{Verdict: n%2 == 0, Old: DiffOutcome{Access: s, Rule: s, Text: s, Error: s, Reason: s}, New: DiffOutcome{Access: s, Reason: s},
 			Examples: []DiffExample{{Daemon: s, Server: s, ServerPort: uint16(n), Client: s, Name: s, User: s, Text: s}, {}}, Cases: n},
 		{Examples: []DiffExample{}}, {}}}
 	return out, check, FormatOutput{Error: s, Allow: sp}, diff

@@ -539,7 +539,13 @@ export function changesStatus(verdicts: number, rules: number): string {
  * …)".
  */
 export function outcomeText(o: DiffOutcome): string {
-  const s = o.rule ? `${o.access} by ${o.rule}` : !o.error && o.access === "granted" ? "granted: no rule matched" : o.access;
+  const s = o.rule
+    ? `${o.access} by ${o.rule}`
+    : !o.error && o.reason
+      ? `${o.access} (${o.reason})`
+      : !o.error && o.access === "granted"
+        ? "granted: no rule matched"
+        : o.access;
   return o.error ? `${s} (libwrap stops: ${o.error})` : s;
 }
 
