@@ -370,7 +370,7 @@ func recordLine(pols [2]*engine.Policy, res engine.Resolver, want [2]engine.Outc
 			}
 		}
 		if ok {
-			return fmt.Sprintf("%s %s %s%s by %s", want[1].Access, daemon, client, ports, testRule(pols[1], want[1].Rule)), true
+			return fmt.Sprintf("%s %s %s%s by %s", want[1].Access, daemon, client, ports, wire.RuleName(pols[1], want[1].Rule)), true
 		}
 	}
 	return "", false
@@ -383,17 +383,6 @@ func sameRef(a, b *engine.RuleRef) bool {
 		return a == nil && b == nil
 	}
 	return a.File == b.File && a.Line == b.Line
-}
-
-// testRule names a rule of p as tcpwrap test lines do.
-func testRule(p *engine.Policy, r *engine.RuleRef) string {
-	switch {
-	case r == nil:
-		return "none"
-	case p.Deny != nil && r.File == p.Deny.Name:
-		return "hosts.deny:" + strconv.Itoa(r.Line)
-	}
-	return "hosts.allow:" + strconv.Itoa(r.Line)
 }
 
 // writeDiff writes the changes as text: a heading, then each change with

@@ -3,7 +3,6 @@ package wire
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"github.com/tcpwrap/tcpwrap/engine"
 )
@@ -151,11 +150,7 @@ func diff(cl call, in Input, tc *TableCache) (out DiffOutput, err error) {
 func diffOutcome(p *engine.Policy, o engine.Outcome) DiffOutcome {
 	d := DiffOutcome{Access: string(o.Access), Text: o.Text, Error: o.Error, Reason: o.Reason}
 	if o.Rule != nil {
-		table := "hosts.allow:"
-		if o.Rule.File == p.Deny.Name {
-			table = "hosts.deny:"
-		}
-		d.Rule = table + strconv.Itoa(o.Rule.Line)
+		d.Rule = RuleName(p, o.Rule)
 	}
 	return d
 }

@@ -95,13 +95,22 @@ func (e Expect) String() string {
 func (c *Compiled) got(r *Result) Expect {
 	g := Expect{Access: r.Access, Rule: "none"}
 	if m := r.Matched; m != nil {
-		table := "hosts.allow"
-		if c.policy.Deny != nil && m.Path == c.policy.Deny.Name {
-			table = "hosts.deny"
-		}
-		g.Rule = table + ":" + strconv.Itoa(m.Line)
+		g.Rule = RuleName(c.policy, &engine.RuleRef{File: m.Path, Line: m.Line})
 	}
 	return g
+}
+
+// RuleName names p's rule ref as expectations do, by its table whatever
+// name the table is read under: "hosts.allow:N" or "hosts.deny:N", and
+// "none" for no rule.
+func RuleName(p *engine.Policy, ref *engine.RuleRef) string {
+	switch {
+	case ref == nil:
+		return "none"
+	case p.Deny != nil && ref.File == p.Deny.Name:
+		return "hosts.deny:" + strconv.Itoa(ref.Line)
+	}
+	return "hosts.allow:" + strconv.Itoa(ref.Line)
 }
 
 // expect is how rr, the answer to a request, met e.
