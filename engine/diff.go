@@ -192,21 +192,8 @@ func unionPolicy(old *Policy, lines []*Line) *Policy {
 // ruleText is a rule's text in the canonical layout of Format, which
 // tells a rule that was only respaced or moved from one that changed.
 func ruleText(ln *Line, p Profile) string {
-	var b strings.Builder
-	writeList(&b, ln.Daemons)
-	b.WriteString(": ")
-	writeList(&b, ln.Clients)
-	if ln.Third != nil {
-		if !p.options() {
-			b.WriteString(": ")
-			b.WriteString(chop(ln.Third.Text))
-		}
-		for _, f := range ln.Options {
-			b.WriteString(": ")
-			b.WriteString(chop(f.Raw))
-		}
-	}
-	return b.String()
+	s, _ := canonicalRule(ln, p)
+	return s
 }
 
 // sameForAll reports whether a rule decides every request it decides

@@ -49,6 +49,23 @@ func formatLine(ln *Line, raw []byte, p Profile) []byte {
 	if p.hashComments() && bytes.ContainsAny(raw, "#\\") {
 		return raw
 	}
+	s, ok := canonicalRule(ln, p)
+	if !ok {
+		return raw // the separator would become an escaped colon
+	}
+	if len(s) > MaxLineLength || strings.HasPrefix(s, "#") || s == "" || strings.HasSuffix(s, "\\") {
+		// A backslash now last would join the next line to this one.
+		return raw
+	}
+	return []byte(s + "\n")
+}
+
+// canonicalRule returns rule ln in the canonical layout (see Format),
+// without its newline. ok is false when the layout would change the rule:
+// an option field other than the last ends in a backslash, which would
+// escape the separator after it.
+func canonicalRule(ln *Line, p Profile) (s string, ok bool) {
+	ok = true
 	var b strings.Builder
 	writeList(&b, ln.Daemons)
 	b.WriteString(": ")
@@ -62,23 +79,19 @@ func formatLine(ln *Line, raw []byte, p Profile) []byte {
 			for i, f := range ln.Options {
 				field := chop(f.Raw)
 				if i+1 < len(ln.Options) && strings.HasSuffix(field, "\\") {
-					return raw // the separator would become an escaped colon
+					ok = false
 				}
 				b.WriteString(": ")
 				b.WriteString(strings.ReplaceAll(field, ":", "\\:"))
 			}
 		}
 	}
-	s := b.String()
+	s = b.String()
 	if ln.Third == nil || p.options() {
 		// Not after a shell command: its trailing blanks are its own.
 		s = strings.TrimRight(s, " \t")
 	}
-	if len(s) > MaxLineLength || strings.HasPrefix(s, "#") || s == "" || strings.HasSuffix(s, "\\") {
-		// A backslash now last would join the next line to this one.
-		return raw
-	}
-	return []byte(s + "\n")
+	return s, ok
 }
 
 func writeList(b *strings.Builder, l *List) {
