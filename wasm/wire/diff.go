@@ -119,14 +119,16 @@ func diff(cl call, in Input, tc *TableCache) (out DiffOutput, err error) {
 	if err != nil {
 		return DiffOutput{Error: err.Error()}, nil
 	}
+	// The old tables, read as the new ones are, under the same resolver
+	// and files.
+	newE := newC.Engine()
 	oldP := in.Policy
 	oldP.Allow, oldP.Deny = in.Old.Allow, in.Old.Deny
-	oldC, err := compile(oldP, tc)
+	allow, deny, err := oldP.tables(newE.Profile(), tc)
 	if err != nil {
 		return DiffOutput{Error: "old: " + err.Error()}, nil
 	}
-	oldE, newE := oldC.Engine(), newC.Engine()
-	oldE.Resolver = newE.Resolver // one resolver: the same hosts table
+	oldE := &engine.Policy{Allow: allow, Deny: deny, Resolver: newE.Resolver, Files: newE.Files}
 	changes, err := cl.diff(oldE, newE)
 	if errors.Is(err, ErrCanceled) {
 		return DiffOutput{}, err

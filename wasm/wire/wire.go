@@ -275,16 +275,24 @@ func compile(p Policy, tc *TableCache) (c *Compiled, err error) {
 			return nil, errors.New("files: " + strconv.Quote(name) + " is not an absolute path")
 		}
 	}
-	table := func(name string, text *string) *engine.Table {
-		if text == nil {
-			return engine.MissingTable(name, prof)
-		}
-		return tc.parse(name, *text, prof)
-	}
 	res := engine.NewHostsResolver("/etc/hosts", []byte(p.Hosts))
 	if p.Netgroup != nil {
 		res = res.WithNetgroups("/etc/netgroup", []byte(*p.Netgroup))
 	}
+	allow, deny, err := p.tables(prof, tc)
+	if err != nil {
+		return nil, err
+	}
+	ep := &engine.Policy{Allow: allow, Deny: deny, Resolver: res, Files: engine.MapFiles(p.Files)}
+	decider := ep.NewDecider()
+	decider.Quiet = true // the compact path returns the verdict and the rule only
+	return &Compiled{policy: ep, decider: decider}, nil
+}
+
+// tables parses p's two tables under profile prof, through tc, with the
+// names they are read under. Its error is data for the caller: the two
+// names are one, or a table is larger than engine.MaxTableSize.
+func (p *Policy) tables(prof engine.Profile, tc *TableCache) (allow, deny *engine.Table, err error) {
 	allowName, denyName := p.AllowName, p.DenyName
 	if allowName == "" {
 		allowName = AllowPath
@@ -293,7 +301,7 @@ func compile(p Policy, tc *TableCache) (c *Compiled, err error) {
 		denyName = DenyPath
 	}
 	if allowName == denyName {
-		return nil, errors.New("allowName and denyName are both " + strconv.Quote(allowName))
+		return nil, nil, errors.New("allowName and denyName are both " + strconv.Quote(allowName))
 	}
 	// A table over engine.MaxTableSize (only a Go caller can give one:
 	// JSON input is at most MaxInputSize) decides nothing, as the
@@ -303,14 +311,16 @@ func compile(p Policy, tc *TableCache) (c *Compiled, err error) {
 		text *string
 	}{{allowName, p.Allow}, {denyName, p.Deny}} {
 		if t.text != nil && len(*t.text) > engine.MaxTableSize {
-			return nil, errors.New(t.name + ": " + engine.ErrTableTooLarge.Error())
+			return nil, nil, errors.New(t.name + ": " + engine.ErrTableTooLarge.Error())
 		}
 	}
-	ep := &engine.Policy{Allow: table(allowName, p.Allow), Deny: table(denyName, p.Deny), Resolver: res,
-		Files: engine.MapFiles(p.Files)}
-	decider := ep.NewDecider()
-	decider.Quiet = true // the compact path returns the verdict and the rule only
-	return &Compiled{policy: ep, decider: decider}, nil
+	table := func(name string, text *string) *engine.Table {
+		if text == nil {
+			return engine.MissingTable(name, prof)
+		}
+		return tc.parse(name, *text, prof)
+	}
+	return table(allowName, p.Allow), table(denyName, p.Deny), nil
 }
 
 // Engine returns the compiled engine policy.
