@@ -221,24 +221,18 @@ type diffOutput struct {
 	Changes []engine.Change `json:"changes"`
 }
 
-// diffPolicy reads one side's tables: a directory must exist, and named
-// files too (a typo must not read as an empty table).
+// diffPolicy reads one side's tables: from git with --git, else from
+// files, where a directory must exist, and named files too (a typo must
+// not read as an empty table).
 func diffPolicy(cfg *diffConfig, side int, paths []string, res engine.Resolver) (*engine.Policy, error) {
-	if side == 0 && cfg.git != "" {
-		var t [2]*engine.Table
-		for i, p := range paths {
-			var err error
-			if t[i], err = gitTable(cfg.git, p, cfg.profile); err != nil {
-				return nil, err
-			}
-		}
-		return &engine.Policy{Allow: t[0], Deny: t[1], Resolver: res, Files: sysdeps.Files{}}, nil
-	}
-	if op := cfg.names[side]; !strings.Contains(op, ",") {
+	fromGit := side == 0 && cfg.git != ""
+	switch op := cfg.names[side]; {
+	case fromGit:
+	case !strings.Contains(op, ","):
 		if err := statDir(op); err != nil {
 			return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "-d "))
 		}
-	} else {
+	default:
 		for _, p := range paths {
 			if err := statFile(p); err != nil {
 				return nil, err
@@ -247,11 +241,16 @@ func diffPolicy(cfg *diffConfig, side int, paths []string, res engine.Resolver) 
 	}
 	var t [2]*engine.Table
 	for i, p := range paths {
-		ti := loadTable(p, cfg.profile)
-		if ti.t.TooLarge {
+		if fromGit {
+			var err error
+			if t[i], err = gitTable(cfg.git, p, cfg.profile); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if t[i] = loadTable(p, cfg.profile).t; t[i].TooLarge {
 			return nil, fmt.Errorf("%s: %w", p, engine.ErrTableTooLarge)
 		}
-		t[i] = ti.t
 	}
 	return &engine.Policy{Allow: t[0], Deny: t[1], Resolver: res, Files: sysdeps.Files{}}, nil
 }
