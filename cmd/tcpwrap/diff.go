@@ -369,7 +369,7 @@ func recordLine(pols [2]*engine.Policy, res engine.Resolver, want [2]engine.Outc
 			}
 		}
 		if ok {
-			return fmt.Sprintf("%s %s %s%s by %s", want[1].Access, daemon, client, ports, wire.RuleName(pols[1], want[1].Rule)), true
+			return testLine(wire.Expect{Access: string(want[1].Access), Rule: wire.RuleName(pols[1], want[1].Rule)}, daemon+" "+client+ports), true
 		}
 	}
 	return "", false

@@ -672,6 +672,12 @@ func (m *matcher) batch(cfg *matchConfig, stdin io.Reader, stdout, stderr io.Wri
 	return status
 }
 
+// testLine is the tcpwrap test line that expects g of request (its
+// operands and ports): "denied sshd 192.0.2.7 by hosts.deny:1".
+func testLine(g wire.Expect, request string) string {
+	return g.Access + " " + request + " by " + g.Rule
+}
+
 // record writes the decided batch item it as tcpwrap test lines: one
 // for its request when all its predictions got the same verdict from the
 // same rule, else one per client address (the addresses of a host name
@@ -681,9 +687,7 @@ func (m *matcher) record(it *batchItem) string {
 	for j, d := range it.decisions {
 		gots[j], _, _ = m.expectOf(d)
 	}
-	line := func(g wire.Expect, request string) string {
-		return g.Access + " " + request + " by " + g.Rule + "\n"
-	}
+	line := func(g wire.Expect, request string) string { return testLine(g, request) + "\n" }
 	if c := it.echo.Ctl; c != nil {
 		q := func(s string) string {
 			if s == "" {
