@@ -150,9 +150,6 @@ func diff(old, new *Policy, done <-chan struct{}, maxWork int) ([]Change, error)
 				d.same = append(d.same, sameForAll(ln))
 			}
 		}
-		if pi == 0 {
-			d.nOld = len(all)
-		}
 	}
 	d.lines = all
 	union := unionPolicy(old, all)
@@ -226,7 +223,6 @@ type differ struct {
 	content  []string
 	deny     []bool // the rule is in its policy's hosts.deny
 	same     []bool // sameForAll
-	nOld     int
 	space    *reachSpace
 	ds       *daemonSide
 	cs       *clientSide
